@@ -1,0 +1,233 @@
+#include "absl/strings/string_view.h"
+#include "evaluator/config.h"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/status.h"
+#include "common/yaml_proto.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+
+namespace etiquette {
+namespace {
+
+using v1::RuleMode;
+
+template <typename List>
+void SetList(List* field, std::initializer_list<const char*> values) {
+  field->Clear();
+  for (const char* value : values) field->Add(value);
+}
+
+class ErrorList {
+ public:
+  void Add(const std::string& path, absl::string_view what) {
+    errors_.push_back(absl::StrCat(path, ": ", what));
+  }
+  void Mode(const std::string& rule, RuleMode mode) {
+    if (mode == v1::RULE_MODE_UNSPECIFIED) {
+      Add(absl::StrCat("rules.", rule, ".mode"), "must be one of ENFORCE, SHADOW, OFF");
+    }
+  }
+  void Positive(const std::string& path, double value) {
+    if (!(value > 0)) Add(path, "must be greater than 0");
+  }
+  void AtMost(const std::string& path, double value, double max) {
+    if (value > max) Add(path, absl::StrCat("must be at most ", max));
+  }
+  template <typename List>
+  void NoBlankEntries(const std::string& path, const List& list, bool required) {
+    if (required && list.empty()) Add(path, "must not be empty");
+    for (int i = 0; i < list.size(); ++i) {
+      if (absl::StripAsciiWhitespace(list.Get(i)).empty()) {
+        Add(absl::StrCat(path, "[", i, "]"), "must not be blank");
+      }
+    }
+  }
+  void Weight(const std::string& name, double value) {
+    if (!std::isfinite(value) || std::abs(value) > 10) {
+      Add(absl::StrCat("likelihood.weights.", name), "must be between -10 and 10");
+    }
+  }
+  const std::vector<std::string>& errors() const { return errors_; }
+
+ private:
+  std::vector<std::string> errors_;
+};
+
+}  // namespace
+
+v1::EvaluatorConfig DefaultEvaluatorConfig() {
+  v1::EvaluatorConfig config;
+  v1::RulesConfig& rules = *config.mutable_rules();
+
+  v1::PersonalNoteConfig& note = *rules.mutable_personal_note();
+  note.set_mode(v1::RULE_MODE_ENFORCE);
+  SetList(note.mutable_stock_notes(),
+          {"I'd like to add you to my professional network on LinkedIn.",
+           "I would like to add you to my professional network on LinkedIn.",
+           "I'd like to add you to my professional network.",
+           "I'd like to add you to my LinkedIn network.",
+           "I'd like to join your LinkedIn network.",
+           "I'd like to join your professional network on LinkedIn.",
+           "I'd like to connect with you on LinkedIn.",
+           "Let's connect on LinkedIn.",
+           "Please accept my invitation to connect."});
+  note.set_stock_similarity(0.85);
+  SetList(note.mutable_greetings(), {"hi there", "hello there", "hi", "hello", "hey", "dear",
+                                     "greetings", "good morning", "good afternoon",
+                                     "good evening"});
+  SetList(note.mutable_signoffs(), {"best regards", "kind regards", "warm regards", "regards",
+                                    "best wishes", "best", "thanks", "thank you", "cheers",
+                                    "sincerely", "all the best"});
+  SetList(note.mutable_reason_cues(),
+          {"because", "met", "meet", "enjoyed your", "we both", "both", "saw your", "read your",
+           "heard you", "your talk", "your article", "your post", "your work", "your team",
+           "introduced", "referred", "recommended", "worked with", "work with", "mutual",
+           "fellow", "alumni", "alumnus", "conference", "meetup", "webinar", "same group",
+           "interested in your", "loved your", "admire"});
+
+  v1::NoteLengthConfig& length = *rules.mutable_note_length();
+  length.set_mode(v1::RULE_MODE_ENFORCE);
+  length.set_premium_limit(300);
+  length.set_free_limit(200);
+
+  v1::NotePitchConfig& pitch = *rules.mutable_note_pitch();
+  pitch.set_mode(v1::RULE_MODE_ENFORCE);
+  SetList(pitch.mutable_pitch_terms(),
+          {"buy", "discount", "pricing", "demo", "free trial", "our product", "our products",
+           "our service", "our platform", "our solution", "book a call", "schedule a call",
+           "quick call", "special offer", "limited time", "promo code", "sign up", "purchase"});
+  pitch.set_flag_links(true);
+
+  rules.mutable_after_interview()->set_mode(v1::RULE_MODE_ENFORCE);
+  rules.mutable_after_interview()->set_lookback_days(180);
+  rules.mutable_profile_complete()->set_mode(v1::RULE_MODE_ENFORCE);
+  rules.mutable_group_activity()->set_mode(v1::RULE_MODE_ENFORCE);
+  rules.mutable_group_activity()->set_min_activity_90d(3);
+  rules.mutable_twitter_only()->set_mode(v1::RULE_MODE_ENFORCE);
+  rules.mutable_recipient_reported()->set_mode(v1::RULE_MODE_ENFORCE);
+  rules.mutable_already_pending()->set_mode(v1::RULE_MODE_ENFORCE);
+  rules.mutable_sender_restricted()->set_mode(v1::RULE_MODE_ENFORCE);
+  rules.mutable_reinvite_cooldown()->set_mode(v1::RULE_MODE_ENFORCE);
+  rules.mutable_weekly_limit()->set_mode(v1::RULE_MODE_ENFORCE);
+  rules.mutable_weekly_limit()->set_max_invitations_7d(100);
+  rules.mutable_sender_standing()->set_mode(v1::RULE_MODE_ENFORCE);
+  rules.mutable_history_unavailable()->set_mode(v1::RULE_MODE_ENFORCE);
+
+  v1::LikelihoodConfig& likelihood = *config.mutable_likelihood();
+  likelihood.set_base_rate(0.31);
+  v1::LikelihoodWeights& weights = *likelihood.mutable_weights();
+  weights.set_personal_note(0.6);
+  weights.set_has_photo(0.5);
+  weights.set_has_headline(0.3);
+  weights.set_active_group(0.5);
+  weights.set_mutual_connections(0.25);
+  weights.set_mutual_connections_cap(500);
+  weights.set_existing_relationship(1.5);
+  weights.set_one_way_twitter(-0.5);
+  weights.set_pitch(-0.7);
+  weights.set_warned_sender(-0.6);
+  return config;
+}
+
+absl::Status ValidateEvaluatorConfig(const v1::EvaluatorConfig& config) {
+  ErrorList e;
+  const v1::RulesConfig& rules = config.rules();
+  e.Mode("personal_note", rules.personal_note().mode());
+  e.NoBlankEntries("rules.personal_note.stock_notes", rules.personal_note().stock_notes(), true);
+  const double similarity = rules.personal_note().stock_similarity();
+  if (!(similarity > 0 && similarity <= 1)) {
+    e.Add("rules.personal_note.stock_similarity", "must be greater than 0 and at most 1");
+  }
+  e.NoBlankEntries("rules.personal_note.greetings", rules.personal_note().greetings(), false);
+  e.NoBlankEntries("rules.personal_note.signoffs", rules.personal_note().signoffs(), false);
+  e.NoBlankEntries("rules.personal_note.reason_cues", rules.personal_note().reason_cues(), true);
+
+  e.Mode("note_length", rules.note_length().mode());
+  e.Positive("rules.note_length.premium_limit", rules.note_length().premium_limit());
+  e.Positive("rules.note_length.free_limit", rules.note_length().free_limit());
+  e.AtMost("rules.note_length.premium_limit", rules.note_length().premium_limit(), 8000);
+  e.AtMost("rules.note_length.free_limit", rules.note_length().free_limit(), 8000);
+
+  e.Mode("note_pitch", rules.note_pitch().mode());
+  e.NoBlankEntries("rules.note_pitch.pitch_terms", rules.note_pitch().pitch_terms(), false);
+
+  e.Mode("after_interview", rules.after_interview().mode());
+  e.Positive("rules.after_interview.lookback_days", rules.after_interview().lookback_days());
+  e.AtMost("rules.after_interview.lookback_days", rules.after_interview().lookback_days(), 3650);
+
+  e.Mode("profile_complete", rules.profile_complete().mode());
+  e.Mode("group_activity", rules.group_activity().mode());
+  e.Positive("rules.group_activity.min_activity_90d", rules.group_activity().min_activity_90d());
+  e.Mode("twitter_only", rules.twitter_only().mode());
+  e.Mode("recipient_reported", rules.recipient_reported().mode());
+  e.Mode("already_pending", rules.already_pending().mode());
+  e.Mode("sender_restricted", rules.sender_restricted().mode());
+  e.Mode("reinvite_cooldown", rules.reinvite_cooldown().mode());
+  e.Mode("weekly_limit", rules.weekly_limit().mode());
+  e.Positive("rules.weekly_limit.max_invitations_7d", rules.weekly_limit().max_invitations_7d());
+  e.Mode("sender_standing", rules.sender_standing().mode());
+  e.Mode("history_unavailable", rules.history_unavailable().mode());
+
+  const double base_rate = config.likelihood().base_rate();
+  if (!(base_rate > 0 && base_rate < 1)) {
+    e.Add("likelihood.base_rate", "must be greater than 0 and less than 1");
+  }
+  const v1::LikelihoodWeights& w = config.likelihood().weights();
+  e.Weight("personal_note", w.personal_note());
+  e.Weight("has_photo", w.has_photo());
+  e.Weight("has_headline", w.has_headline());
+  e.Weight("active_group", w.active_group());
+  e.Weight("mutual_connections", w.mutual_connections());
+  e.Weight("existing_relationship", w.existing_relationship());
+  e.Weight("one_way_twitter", w.one_way_twitter());
+  e.Weight("pitch", w.pitch());
+  e.Weight("warned_sender", w.warned_sender());
+  e.Positive("likelihood.weights.mutual_connections_cap", w.mutual_connections_cap());
+  return InvalidArgumentFromErrors(e.errors());
+}
+
+absl::StatusOr<v1::EvaluatorConfig> ParseEvaluatorConfig(const std::string& yaml_text) {
+  v1::EvaluatorConfig config = DefaultEvaluatorConfig();
+  if (absl::Status s = MergeYamlIntoMessage(yaml_text, &config); !s.ok()) return s;
+  if (absl::Status s = ValidateEvaluatorConfig(config); !s.ok()) return s;
+  return config;
+}
+
+absl::StatusOr<v1::EvaluatorConfig> LoadEvaluatorConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open the file"));
+  std::stringstream text;
+  text << in.rdbuf();
+  absl::StatusOr<v1::EvaluatorConfig> config = ParseEvaluatorConfig(text.str());
+  if (!config.ok()) {
+    return absl::Status(config.status().code(),
+                        absl::StrCat(path, ": ", config.status().message()));
+  }
+  return config;
+}
+
+std::string RulesVersion(const v1::EvaluatorConfig& config) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    config.SerializeToCodedStream(&coded);
+  }
+  uint64_t hash = 14695981039346656037ull;  // FNV-1a, 64-bit
+  for (char c : bytes) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ull;
+  }
+  return absl::StrFormat("%012x", hash >> 16);
+}
+
+}  // namespace etiquette

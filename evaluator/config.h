@@ -1,0 +1,26 @@
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "etiquette/v1/evaluator_config.pb.h"
+
+namespace etiquette {
+
+// The compiled-in configuration; deploy/config/evaluator.yaml spells out the same values.
+v1::EvaluatorConfig DefaultEvaluatorConfig();
+
+// Range checks on a whole config. INVALID_ARGUMENT lists every offending path, for example
+// "rules.note_length.free_limit: must be greater than 0".
+absl::Status ValidateEvaluatorConfig(const v1::EvaluatorConfig& config);
+
+// The defaults with `yaml_text` merged over them, validated.
+absl::StatusOr<v1::EvaluatorConfig> ParseEvaluatorConfig(const std::string& yaml_text);
+
+// ParseEvaluatorConfig on a file's contents; errors name the file.
+absl::StatusOr<v1::EvaluatorConfig> LoadEvaluatorConfigFile(const std::string& path);
+
+// A short stable hash of the effective config (12 hex digits), reported as rules_version.
+std::string RulesVersion(const v1::EvaluatorConfig& config);
+
+}  // namespace etiquette

@@ -1,0 +1,104 @@
+#include "absl/strings/string_view.h"
+#include "evaluator/invitation_validator.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/ids.h"
+#include "common/proto_time.h"
+#include "common/status.h"
+
+namespace etiquette {
+namespace {
+
+using Errors = std::vector<std::string>;
+
+void CheckText(const std::string& text, size_t max_bytes, const std::string& path,
+               Errors* errors) {
+  if (text.size() > max_bytes) {
+    errors->push_back(
+        absl::StrCat(path, ": must be at most ", max_bytes, " bytes, got ", text.size()));
+  }
+}
+
+void CheckProfile(const v1::MemberProfile& profile, const std::string& path, Errors* errors) {
+  CheckId(profile.member_id(), kMaxMemberIdBytes, path + ".member_id", errors);
+  CheckText(profile.full_name(), kMaxTextBytes, path + ".full_name", errors);
+  CheckText(profile.headline(), kMaxTextBytes, path + ".headline", errors);
+  CheckText(profile.summary(), kMaxTextBytes, path + ".summary", errors);
+  CheckText(profile.company_id(), kMaxTextBytes, path + ".company_id", errors);
+  CheckText(profile.company_name(), kMaxTextBytes, path + ".company_name", errors);
+}
+
+void CheckRelationship(const v1::Relationship& relationship, absl::Time sent_at,
+                       const std::string& path, Errors* errors) {
+  if (!v1::Familiarity_IsValid(relationship.familiarity())) {
+    errors->push_back(absl::StrCat(path, ".familiarity: unknown value ",
+                                   relationship.familiarity()));
+  }
+  for (int i = 0; i < relationship.shared_groups_size(); ++i) {
+    const v1::SharedGroup& group = relationship.shared_groups(i);
+    const std::string group_path = absl::StrCat(path, ".shared_groups[", i, "]");
+    CheckText(group.group_id(), kMaxTextBytes, group_path + ".group_id", errors);
+    CheckText(group.name(), kMaxTextBytes, group_path + ".name", errors);
+  }
+  for (int i = 0; i < relationship.hiring_events_size(); ++i) {
+    const v1::HiringEvent& event = relationship.hiring_events(i);
+    const std::string event_path = absl::StrCat(path, ".hiring_events[", i, "]");
+    if (event.stage() == v1::HIRING_STAGE_UNSPECIFIED) {
+      errors->push_back(event_path + ".stage: required");
+    } else if (!v1::HiringStage_IsValid(event.stage())) {
+      errors->push_back(absl::StrCat(event_path, ".stage: unknown value ", event.stage()));
+    }
+    CheckText(event.company_id(), kMaxTextBytes, event_path + ".company_id", errors);
+    if (!event.has_occurred_at()) {
+      errors->push_back(event_path + ".occurred_at: required");
+    } else if (!IsValidTimestamp(event.occurred_at())) {
+      errors->push_back(event_path + ".occurred_at: not a valid timestamp");
+    } else if (ToAbslTime(event.occurred_at()) > sent_at) {
+      errors->push_back(event_path + ".occurred_at: must not be after sent_at");
+    }
+  }
+}
+
+}  // namespace
+
+absl::Status ValidateInvitation(const v1::Invitation& invitation, absl::Time now,
+                                absl::string_view path_view) {
+  const std::string path(path_view);
+  Errors errors;
+  CheckId(invitation.invitation_id(), kMaxInvitationIdBytes, path + ".invitation_id", &errors);
+  if (!invitation.has_sender()) {
+    errors.push_back(path + ".sender: required");
+  } else {
+    CheckProfile(invitation.sender(), path + ".sender", &errors);
+  }
+  if (!invitation.has_recipient()) {
+    errors.push_back(path + ".recipient: required");
+  } else {
+    CheckProfile(invitation.recipient(), path + ".recipient", &errors);
+  }
+  if (invitation.has_sender() && invitation.has_recipient() &&
+      !invitation.sender().member_id().empty() &&
+      invitation.sender().member_id() == invitation.recipient().member_id()) {
+    errors.push_back(path + ".recipient.member_id: must differ from the sender's");
+  }
+  CheckText(invitation.note(), kMaxNoteBytes, path + ".note", &errors);
+
+  absl::Time sent_at = now;
+  if (invitation.has_sent_at()) {
+    if (!IsValidTimestamp(invitation.sent_at())) {
+      errors.push_back(path + ".sent_at: not a valid timestamp");
+    } else {
+      sent_at = ToAbslTime(invitation.sent_at());
+      if (sent_at > now + kMaxClockSkew) {
+        errors.push_back(path + ".sent_at: more than 5 minutes in the future");
+      }
+    }
+  }
+  CheckRelationship(invitation.relationship(), sent_at, path + ".relationship", &errors);
+  return InvalidArgumentFromErrors(errors);
+}
+
+}  // namespace etiquette

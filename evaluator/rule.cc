@@ -1,0 +1,14 @@
+#include "evaluator/rule.h"
+
+namespace etiquette {
+
+void RuleResult::Add(v1::Severity severity, v1::Decision outcome, std::string message,
+                     std::string advice) {
+  v1::Finding& finding = findings.emplace_back();
+  finding.set_severity(severity);
+  finding.set_outcome(outcome);
+  finding.set_message(std::move(message));
+  finding.set_advice(std::move(advice));
+}
+
+}  // namespace etiquette

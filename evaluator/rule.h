@@ -1,0 +1,74 @@
+#pragma once
+
+#include "absl/strings/string_view.h"
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "etiquette/v1/evaluator.pb.h"
+#include "etiquette/v1/history.pb.h"
+#include "etiquette/v1/invitation.pb.h"
+#include "google/protobuf/message.h"
+
+namespace etiquette {
+
+// Whether the history service took part in this evaluation.
+enum class HistoryStatus {
+  kNotConfigured,  // standalone evaluator: history rules stay silent
+  kAnswered,       // RuleContext::standing is set
+  kUnavailable,    // configured but did not answer in time: the verdict is degraded
+};
+
+// Everything a rule may look at. The invitation has passed ValidateInvitation.
+struct RuleContext {
+  const v1::Invitation& invitation;
+  absl::Time sent_at;
+  // Familiarity UNSPECIFIED or STRANGER: the sender has no relationship with the recipient.
+  bool stranger;
+  HistoryStatus history;
+  const v1::SenderStanding* standing;  // non-null exactly when history == kAnswered
+};
+
+// What one rule found. The engine fills in rule_id and shadow, and drops the logit
+// contribution of a rule that is not enforced.
+struct RuleResult {
+  std::vector<v1::Finding> findings;
+  // Added to the likelihood model's logit (see LikelihoodConfig).
+  double logit = 0;
+
+  void Add(v1::Severity severity, v1::Decision outcome, std::string message,
+           std::string advice = "");
+};
+
+// One etiquette rule. Rules are immutable after construction and shared across threads.
+class Rule {
+ public:
+  virtual ~Rule() = default;
+  // Stable id, shown in findings and ListRules ("personal-note").
+  virtual absl::string_view id() const = 0;
+  virtual absl::string_view description() const = 0;
+  virtual v1::RuleMode mode() const = 0;
+  // The rule's config message; every field but `mode` is listed as a parameter.
+  virtual const google::protobuf::Message& config() const = 0;
+  virtual void Evaluate(const RuleContext& context, RuleResult* result) const = 0;
+};
+
+// The usual shape of a rule: an id, a description and a config message with a `mode` field.
+template <typename Config>
+class ConfiguredRule : public Rule {
+ public:
+  ConfiguredRule(absl::string_view id, absl::string_view description, Config config)
+      : id_(id), description_(description), config_(std::move(config)) {}
+  absl::string_view id() const override { return id_; }
+  absl::string_view description() const override { return description_; }
+  v1::RuleMode mode() const override { return config_.mode(); }
+  const google::protobuf::Message& config() const override { return config_; }
+
+ protected:
+  const absl::string_view id_;
+  const absl::string_view description_;
+  const Config config_;
+};
+
+}  // namespace etiquette

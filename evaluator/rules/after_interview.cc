@@ -1,0 +1,43 @@
+#include "evaluator/rules/after_interview.h"
+
+#include <optional>
+
+#include "common/proto_time.h"
+
+namespace etiquette {
+
+AfterInterviewRule::AfterInterviewRule(v1::AfterInterviewConfig config)
+    : ConfiguredRule("after-interview",
+                     "No invitation to someone at a company where the sender applied, "
+                     "interviewed or was turned down within lookback_days, unless hired there "
+                     "afterwards.",
+                     std::move(config)) {}
+
+void AfterInterviewRule::Evaluate(const RuleContext& context, RuleResult* result) const {
+  const std::string& company = context.invitation.recipient().company_id();
+  if (company.empty()) return;
+  const absl::Time window_start = context.sent_at - absl::Hours(24) * config_.lookback_days();
+  std::optional<absl::Time> latest_hired;
+  std::optional<absl::Time> latest_open_step;  // any stage but HIRED, inside the window
+  for (const v1::HiringEvent& event : context.invitation.relationship().hiring_events()) {
+    if (event.company_id() != company) continue;
+    const absl::Time at = ToAbslTime(event.occurred_at());
+    if (event.stage() == v1::HIRING_STAGE_HIRED) {
+      if (!latest_hired || at > *latest_hired) latest_hired = at;
+    } else if (at >= window_start) {
+      if (!latest_open_step || at > *latest_open_step) latest_open_step = at;
+    }
+  }
+  if (latest_open_step && (!latest_hired || *latest_hired < *latest_open_step)) {
+    result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_DEFER,
+                "The sender is in, or recently went through, a hiring process at the "
+                "recipient's company.",
+                "Only connect once you actually get the job; until then the invitation can "
+                "make things awkward.");
+  } else if (latest_hired) {
+    result->Add(v1::SEVERITY_POSITIVE, v1::DECISION_SEND,
+                "The sender was hired at the recipient's company.");
+  }
+}
+
+}  // namespace etiquette

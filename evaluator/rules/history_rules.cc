@@ -1,0 +1,128 @@
+#include "evaluator/rules/history_rules.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/proto_time.h"
+
+namespace etiquette {
+
+RecipientReportedRule::RecipientReportedRule(v1::ModeOnlyConfig config)
+    : ConfiguredRule("recipient-reported",
+                     "The recipient has reported this sender (\"I don't know this person\" or "
+                     "spam): never invite them again.",
+                     std::move(config)) {}
+
+void RecipientReportedRule::Evaluate(const RuleContext& context, RuleResult* result) const {
+  if (context.standing == nullptr || !context.standing->pair().recipient_reported_sender()) {
+    return;
+  }
+  result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_BLOCK,
+              "The recipient reported an earlier invitation from this sender.",
+              "This person said they don't know you; don't invite them again.");
+}
+
+AlreadyPendingRule::AlreadyPendingRule(v1::ModeOnlyConfig config)
+    : ConfiguredRule("already-pending",
+                     "An earlier invitation to the same recipient is still waiting for an "
+                     "answer.",
+                     std::move(config)) {}
+
+void AlreadyPendingRule::Evaluate(const RuleContext& context, RuleResult* result) const {
+  if (context.standing == nullptr || !context.standing->pair().pending()) return;
+  result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_BLOCK,
+              "An invitation to this recipient is already pending.",
+              "Wait for the recipient to answer your earlier invitation.");
+}
+
+SenderRestrictedRule::SenderRestrictedRule(v1::ModeOnlyConfig config)
+    : ConfiguredRule("sender-restricted",
+                     "A restricted sender (\"LinkedIn Jail\") must type the recipient's e-mail "
+                     "address to invite them.",
+                     std::move(config)) {}
+
+void SenderRestrictedRule::Evaluate(const RuleContext& context, RuleResult* result) const {
+  if (context.standing == nullptr ||
+      context.standing->state() != v1::STANDING_STATE_RESTRICTED) {
+    return;
+  }
+  if (context.invitation.recipient_email_confirmed()) {
+    result->Add(v1::SEVERITY_INFO, v1::DECISION_SEND,
+                "The sender is restricted; the recipient's e-mail address was confirmed.");
+    return;
+  }
+  result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_REQUIRE_EMAIL,
+              "The sender is restricted after too many invitations were reported.",
+              "Type the recipient's e-mail address to send this invitation, and invite only "
+              "people you know.");
+}
+
+ReinviteCooldownRule::ReinviteCooldownRule(v1::ModeOnlyConfig config)
+    : ConfiguredRule("reinvite-cooldown",
+                     "After a withdrawn invitation the same recipient cannot be invited again "
+                     "until the cool-down ends.",
+                     std::move(config)) {}
+
+void ReinviteCooldownRule::Evaluate(const RuleContext& context, RuleResult* result) const {
+  if (context.standing == nullptr || !context.standing->pair().has_reinvite_allowed_after()) {
+    return;
+  }
+  const absl::Time allowed = ToAbslTime(context.standing->pair().reinvite_allowed_after());
+  if (allowed <= context.sent_at) return;
+  result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_DEFER,
+              absl::StrCat("An invitation to this recipient was withdrawn; re-inviting is "
+                           "allowed from ",
+                           absl::FormatTime(absl::RFC3339_sec, allowed, absl::UTCTimeZone()),
+                           "."),
+              "Wait until the cool-down ends before inviting this person again.");
+}
+
+WeeklyLimitRule::WeeklyLimitRule(v1::WeeklyLimitConfig config)
+    : ConfiguredRule("weekly-limit",
+                     "At most max_invitations_7d invitations in a rolling week.",
+                     std::move(config)) {}
+
+void WeeklyLimitRule::Evaluate(const RuleContext& context, RuleResult* result) const {
+  if (context.standing == nullptr ||
+      context.standing->invitations_last_7d() < config_.max_invitations_7d()) {
+    return;
+  }
+  result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_DEFER,
+              absl::StrCat("The sender sent ", context.standing->invitations_last_7d(),
+                           " invitations in the last 7 days; the weekly limit is ",
+                           config_.max_invitations_7d(), "."),
+              "You have reached this week's invitation limit; try again in a few days.");
+}
+
+SenderStandingRule::SenderStandingRule(v1::ModeOnlyConfig config, double warned_weight)
+    : ConfiguredRule("sender-standing",
+                     "Warns a sender whose invitations were reported or rarely accepted, one "
+                     "step from a restriction.",
+                     std::move(config)),
+      warned_weight_(warned_weight) {}
+
+void SenderStandingRule::Evaluate(const RuleContext& context, RuleResult* result) const {
+  if (context.standing == nullptr || context.standing->state() != v1::STANDING_STATE_WARNED) {
+    return;
+  }
+  result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND,
+              absl::StrCat("The sender is warned: ", context.standing->reports_in_window(),
+                           " recent reports, acceptance rate ",
+                           static_cast<int>(context.standing->acceptance_rate() * 100 + 0.5),
+                           "%."),
+              "Several recipients did not know you. Invite only people you know or write a "
+              "personal note, or your invitations will be restricted.");
+  result->logit += warned_weight_;
+}
+
+HistoryUnavailableRule::HistoryUnavailableRule(v1::ModeOnlyConfig config)
+    : ConfiguredRule("history-unavailable",
+                     "Notes that the history service did not answer in time, so the history "
+                     "rules were skipped.",
+                     std::move(config)) {}
+
+void HistoryUnavailableRule::Evaluate(const RuleContext& context, RuleResult* result) const {
+  if (context.history != HistoryStatus::kUnavailable) return;
+  result->Add(v1::SEVERITY_INFO, v1::DECISION_SEND,
+              "The history service did not answer; the sender's standing was not checked.");
+}
+
+}  // namespace etiquette

@@ -1,0 +1,24 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "etiquette/v1/evaluator_config.pb.h"
+#include "evaluator/rule.h"
+
+namespace etiquette {
+
+// `note-pitch`: an invitation is not a sales channel; sales words or a link in the note put
+// recipients off and lower the acceptance likelihood.
+class NotePitchRule final : public ConfiguredRule<v1::NotePitchConfig> {
+ public:
+  // `pitch_weight` (negative) is added to the logit when the rule fires.
+  NotePitchRule(v1::NotePitchConfig config, double pitch_weight);
+  void Evaluate(const RuleContext& context, RuleResult* result) const override;
+
+ private:
+  const double pitch_weight_;
+  std::vector<std::vector<std::string>> pitch_terms_;
+};
+
+}  // namespace etiquette

@@ -1,0 +1,141 @@
+#include "evaluator/rules/personal_note.h"
+
+#include <algorithm>
+
+#include "evaluator/note_text.h"
+
+namespace etiquette {
+namespace {
+
+// A sign-off counts only near the end: at most this many words (a name) may follow it.
+constexpr size_t kMaxWordsAfterSignoff = 4;
+
+template <typename List>
+std::vector<std::vector<std::string>> NormalizeAll(const List& list) {
+  std::vector<std::vector<std::string>> out;
+  for (const std::string& entry : list) {
+    auto words = NormalizedWords(entry);
+    if (!words.empty()) out.push_back(std::move(words));
+  }
+  return out;
+}
+
+bool StartsWith(const std::vector<std::string>& words, size_t at,
+                const std::vector<std::string>& phrase) {
+  return words.size() >= at + phrase.size() &&
+         std::equal(phrase.begin(), phrase.end(), words.begin() + at);
+}
+
+std::string FirstNameOf(const v1::MemberProfile& profile) {
+  std::vector<std::string> words = NormalizedWords(profile.full_name());
+  return words.empty() ? "" : words.front();
+}
+
+}  // namespace
+
+PersonalNoteRule::PersonalNoteRule(v1::PersonalNoteConfig config, double personal_note_weight)
+    : ConfiguredRule("personal-note",
+                     "A note that says why the sender wants to connect, when the two have never "
+                     "met; no note, a blank one or the stock text is a violation.",
+                     std::move(config)),
+      personal_note_weight_(personal_note_weight),
+      stock_notes_(NormalizeAll(config_.stock_notes())),
+      greetings_(NormalizeAll(config_.greetings())),
+      signoffs_(NormalizeAll(config_.signoffs())),
+      reason_cues_(NormalizeAll(config_.reason_cues())) {}
+
+PersonalNoteRule::Words PersonalNoteRule::CoreWords(const Words& words,
+                                                    const std::string& first_name) const {
+  size_t begin = 0;
+  for (const Words& greeting : greetings_) {  // configured longest-first where it matters
+    if (StartsWith(words, 0, greeting)) {
+      begin = greeting.size();
+      if (!first_name.empty() && begin < words.size() && words[begin] == first_name) ++begin;
+      break;
+    }
+  }
+  size_t end = words.size();
+  for (size_t at = words.size(); at-- > begin;) {
+    if (words.size() - at > kMaxWordsAfterSignoff + 3) break;  // too far from the end
+    bool found = false;
+    for (const Words& signoff : signoffs_) {
+      if (StartsWith(words, at, signoff) &&
+          words.size() - at - signoff.size() <= kMaxWordsAfterSignoff) {
+        end = at;
+        found = true;
+        break;
+      }
+    }
+    if (found) break;
+  }
+  return Words(words.begin() + begin, words.begin() + std::max(begin, end));
+}
+
+bool PersonalNoteRule::MentionsRecipient(const Words& words, const v1::Invitation& invitation,
+                                         const std::string& first_name) const {
+  if (first_name.size() >= 2 && std::find(words.begin(), words.end(), first_name) != words.end()) {
+    return true;
+  }
+  if (ContainsPhrase(words, NormalizedWords(invitation.recipient().company_name()))) return true;
+  for (const v1::SharedGroup& group : invitation.relationship().shared_groups()) {
+    if (ContainsPhrase(words, NormalizedWords(group.name()))) return true;
+  }
+  for (const Words& cue : reason_cues_) {
+    if (ContainsPhrase(words, cue)) return true;
+  }
+  return false;
+}
+
+PersonalNoteRule::NoteKind PersonalNoteRule::Classify(const v1::Invitation& invitation) const {
+  const Words words = NormalizedWords(invitation.note());
+  const std::string first_name = FirstNameOf(invitation.recipient());
+  const Words core = CoreWords(words, first_name);
+  if (core.empty()) return NoteKind::kBlank;
+  for (const Words& stock : stock_notes_) {
+    if (WordSimilarity(core, stock) >= config_.stock_similarity()) return NoteKind::kStock;
+  }
+  return MentionsRecipient(words, invitation, first_name) ? NoteKind::kPersonal
+                                                          : NoteKind::kImpersonal;
+}
+
+void PersonalNoteRule::Evaluate(const RuleContext& context, RuleResult* result) const {
+  const NoteKind kind = Classify(context.invitation);
+  if (!context.stranger) {
+    if (kind == NoteKind::kBlank || kind == NoteKind::kStock) {
+      result->Add(v1::SEVERITY_INFO, v1::DECISION_SEND,
+                  "No personal note, but the sender already knows the recipient.",
+                  "A line about how you know each other still helps.");
+    } else if (kind == NoteKind::kPersonal) {
+      result->Add(v1::SEVERITY_POSITIVE, v1::DECISION_SEND, "The note is personal.");
+      result->logit += personal_note_weight_;
+    }
+    return;
+  }
+  switch (kind) {
+    case NoteKind::kBlank:
+      result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_REVISE,
+                  "No note to someone the sender has never met.",
+                  "Add a short note that says why you want to connect; without one the "
+                  "recipient may click \"I don't know this person\".");
+      break;
+    case NoteKind::kStock:
+      result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_REVISE,
+                  "The note is the stock invitation text, to someone the sender has never met.",
+                  "Replace the default text with a few words of your own about why you want to "
+                  "connect.");
+      break;
+    case NoteKind::kImpersonal:
+      result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND,
+                  "The note gives no reason to connect and mentions nothing of the recipient.",
+                  "Say why you want to connect: where you met, what you both work on, or what "
+                  "of theirs you read.");
+      break;
+    case NoteKind::kPersonal:
+      result->Add(v1::SEVERITY_POSITIVE, v1::DECISION_SEND,
+                  "The note is personal and gives a reason to connect.");
+      result->logit += personal_note_weight_;
+      break;
+  }
+}
+
+}  // namespace etiquette

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "etiquette/v1/evaluator_config.pb.h"
+#include "evaluator/rule.h"
+
+namespace etiquette {
+
+// `personal-note`: to someone the sender has never met, say why you want to connect.
+// The seed: "If we haven't met, send a personalized message with the request and let me know
+// why you want to connect."
+class PersonalNoteRule final : public ConfiguredRule<v1::PersonalNoteConfig> {
+ public:
+  enum class NoteKind {
+    kBlank,       // no note, or nothing left after the greeting and signature
+    kStock,       // the platform's default text or something nearly identical
+    kImpersonal,  // own words, but no reason and nothing about the recipient
+    kPersonal,    // a reason cue, or mentions the recipient, their company or a shared group
+  };
+
+  // `personal_note_weight` is added to the logit for a personal note.
+  PersonalNoteRule(v1::PersonalNoteConfig config, double personal_note_weight);
+
+  NoteKind Classify(const v1::Invitation& invitation) const;
+  void Evaluate(const RuleContext& context, RuleResult* result) const override;
+
+ private:
+  using Words = std::vector<std::string>;
+  // The note's words without a leading greeting (and the recipient's first name after it)
+  // and without a trailing sign-off and what follows it.
+  Words CoreWords(const Words& words, const std::string& first_name) const;
+  bool MentionsRecipient(const Words& words, const v1::Invitation& invitation,
+                         const std::string& first_name) const;
+
+  const double personal_note_weight_;
+  std::vector<Words> stock_notes_;
+  std::vector<Words> greetings_;
+  std::vector<Words> signoffs_;
+  std::vector<Words> reason_cues_;
+};
+
+}  // namespace etiquette

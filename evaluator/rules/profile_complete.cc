@@ -1,0 +1,46 @@
+#include "evaluator/rules/profile_complete.h"
+
+#include "absl/strings/ascii.h"
+
+namespace etiquette {
+namespace {
+bool Blank(const std::string& text) { return absl::StripAsciiWhitespace(text).empty(); }
+}  // namespace
+
+ProfileCompleteRule::ProfileCompleteRule(v1::ProfileCompleteConfig config, double photo_weight,
+                                         double headline_weight)
+    : ConfiguredRule("profile-complete",
+                     "The sender's profile has a photo and says who they are (headline, "
+                     "summary).",
+                     std::move(config)),
+      photo_weight_(photo_weight),
+      headline_weight_(headline_weight) {}
+
+void ProfileCompleteRule::Evaluate(const RuleContext& context, RuleResult* result) const {
+  const v1::MemberProfile& sender = context.invitation.sender();
+  const bool photo = sender.has_photo();
+  const bool headline = !Blank(sender.headline());
+  const bool summary = !Blank(sender.summary());
+  if (photo) result->logit += photo_weight_;
+  if (headline) result->logit += headline_weight_;
+
+  if (!photo && !headline && !summary) {
+    const char* message = "The sender's profile has no photo, no headline and no summary.";
+    const char* advice =
+        "Add a photo and a headline that says who you are before inviting people; an empty "
+        "profile is rarely accepted.";
+    if (context.stranger) {
+      result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_REVISE, message, advice);
+    } else {
+      result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND, message, advice);
+    }
+  } else if (!photo) {
+    result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND, "The sender's profile has no photo.",
+                "Add a profile photo: profiles with one get far more accepted invitations.");
+  } else if (!headline) {
+    result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND, "The sender's profile has no headline.",
+                "Add a headline that says who you are and what you do.");
+  }
+}
+
+}  // namespace etiquette

@@ -1,0 +1,143 @@
+#include "evaluator/rules_engine.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "evaluator/config.h"
+#include "evaluator/rules/after_interview.h"
+#include "evaluator/rules/group_activity.h"
+#include "evaluator/rules/history_rules.h"
+#include "evaluator/rules/note_length.h"
+#include "evaluator/rules/note_pitch.h"
+#include "evaluator/rules/personal_note.h"
+#include "evaluator/rules/profile_complete.h"
+#include "evaluator/rules/twitter_only.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/reflection.h"
+#include "google/protobuf/text_format.h"
+
+namespace etiquette {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+std::string ValueText(const Message& message, const FieldDescriptor* field, int index) {
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  if (field->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+    return index < 0 ? reflection->GetString(message, field)
+                     : reflection->GetRepeatedString(message, field, index);
+  }
+  std::string out;
+  google::protobuf::TextFormat::Printer().PrintFieldValueToString(message, field, index, &out);
+  return out;
+}
+
+// One field of a rule's config as text: strings as they are, other scalars as protobuf's text
+// format prints them, lists joined by "; ".
+std::string ParameterText(const Message& message, const FieldDescriptor* field) {
+  if (!field->is_repeated()) return ValueText(message, field, -1);
+  std::string out;
+  const int size = message.GetReflection()->FieldSize(message, field);
+  for (int i = 0; i < size; ++i) out += (i > 0 ? "; " : "") + ValueText(message, field, i);
+  return out;
+}
+
+double Logit(double p) { return std::log(p / (1 - p)); }
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RulesEngine>> RulesEngine::Create(v1::EvaluatorConfig config) {
+  if (absl::Status s = ValidateEvaluatorConfig(config); !s.ok()) return s;
+  return std::unique_ptr<RulesEngine>(new RulesEngine(std::move(config)));
+}
+
+RulesEngine::RulesEngine(v1::EvaluatorConfig config)
+    : config_(std::move(config)),
+      rules_version_(RulesVersion(config_)),
+      base_logit_(Logit(config_.likelihood().base_rate())) {
+  const v1::RulesConfig& r = config_.rules();
+  const v1::LikelihoodWeights& w = config_.likelihood().weights();
+  // Evaluation and ListRules order: content rules first, then the history-backed ones.
+  rules_.push_back(std::make_unique<PersonalNoteRule>(r.personal_note(), w.personal_note()));
+  rules_.push_back(std::make_unique<NoteLengthRule>(r.note_length()));
+  rules_.push_back(std::make_unique<NotePitchRule>(r.note_pitch(), w.pitch()));
+  rules_.push_back(std::make_unique<AfterInterviewRule>(r.after_interview()));
+  rules_.push_back(
+      std::make_unique<ProfileCompleteRule>(r.profile_complete(), w.has_photo(), w.has_headline()));
+  rules_.push_back(std::make_unique<GroupActivityRule>(r.group_activity(), w.active_group()));
+  rules_.push_back(std::make_unique<TwitterOnlyRule>(r.twitter_only(), w.one_way_twitter()));
+  rules_.push_back(std::make_unique<RecipientReportedRule>(r.recipient_reported()));
+  rules_.push_back(std::make_unique<AlreadyPendingRule>(r.already_pending()));
+  rules_.push_back(std::make_unique<SenderRestrictedRule>(r.sender_restricted()));
+  rules_.push_back(std::make_unique<ReinviteCooldownRule>(r.reinvite_cooldown()));
+  rules_.push_back(std::make_unique<WeeklyLimitRule>(r.weekly_limit()));
+  rules_.push_back(std::make_unique<SenderStandingRule>(r.sender_standing(), w.warned_sender()));
+  rules_.push_back(std::make_unique<HistoryUnavailableRule>(r.history_unavailable()));
+}
+
+v1::Verdict RulesEngine::Evaluate(const v1::Invitation& invitation, absl::Time sent_at,
+                                  HistoryStatus history,
+                                  const v1::SenderStanding* standing) const {
+  const v1::Relationship& relationship = invitation.relationship();
+  const bool stranger = relationship.familiarity() == v1::FAMILIARITY_UNSPECIFIED ||
+                        relationship.familiarity() == v1::FAMILIARITY_STRANGER;
+  const RuleContext context{invitation, sent_at, stranger, history, standing};
+
+  v1::Verdict verdict;
+  verdict.set_invitation_id(invitation.invitation_id());
+  verdict.set_rules_version(rules_version_);
+  if (standing != nullptr) *verdict.mutable_sender_standing() = *standing;
+  verdict.set_degraded(history == HistoryStatus::kUnavailable);
+
+  // Features that belong to no rule.
+  const v1::LikelihoodWeights& weights = config_.likelihood().weights();
+  double logit = base_logit_;
+  if (!stranger) logit += weights.existing_relationship();
+  const uint32_t mutual = std::min(relationship.mutual_connections(),
+                                   weights.mutual_connections_cap());
+  logit += weights.mutual_connections() * std::log2(1.0 + mutual);
+
+  v1::Decision decision = v1::DECISION_SEND;
+  RuleResult result;
+  for (const std::unique_ptr<Rule>& rule : rules_) {
+    const v1::RuleMode mode = rule->mode();
+    if (mode == v1::RULE_MODE_OFF) continue;
+    result.findings.clear();
+    result.logit = 0;
+    rule->Evaluate(context, &result);
+    const bool shadow = mode == v1::RULE_MODE_SHADOW;
+    if (!shadow) logit += result.logit;
+    for (v1::Finding& finding : result.findings) {
+      finding.set_rule_id(std::string(rule->id()));
+      finding.set_shadow(shadow);
+      // Decision values are numbered weakest to strongest.
+      if (!shadow && finding.outcome() > decision) decision = finding.outcome();
+      *verdict.add_findings() = std::move(finding);
+    }
+  }
+  verdict.set_decision(decision);
+  verdict.set_acceptance_likelihood(1.0 / (1.0 + std::exp(-logit)));
+  return verdict;
+}
+
+v1::ListRulesResponse RulesEngine::ListRules() const {
+  v1::ListRulesResponse response;
+  response.set_rules_version(rules_version_);
+  for (const std::unique_ptr<Rule>& rule : rules_) {
+    v1::RuleInfo& info = *response.add_rules();
+    info.set_rule_id(std::string(rule->id()));
+    info.set_description(std::string(rule->description()));
+    info.set_mode(rule->mode());
+    const Message& config = rule->config();
+    const google::protobuf::Descriptor* descriptor = config.GetDescriptor();
+    for (int i = 0; i < descriptor->field_count(); ++i) {
+      const FieldDescriptor* field = descriptor->field(i);
+      if (field->name() == "mode") continue;
+      (*info.mutable_parameters())[field->name()] = ParameterText(config, field);
+    }
+  }
+  return response;
+}
+
+}  // namespace etiquette

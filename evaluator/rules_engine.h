@@ -1,0 +1,38 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "etiquette/v1/evaluator.pb.h"
+#include "etiquette/v1/evaluator_config.pb.h"
+#include "evaluator/rule.h"
+
+namespace etiquette {
+
+// All rules of one config, and the likelihood model. Immutable and thread-safe once built.
+class RulesEngine {
+ public:
+  // INVALID_ARGUMENT when the config fails ValidateEvaluatorConfig.
+  static absl::StatusOr<std::unique_ptr<RulesEngine>> Create(v1::EvaluatorConfig config);
+
+  // Judges an invitation that passed ValidateInvitation. `standing` is non-null exactly when
+  // `history` is kAnswered. Fills everything but Verdict.error.
+  v1::Verdict Evaluate(const v1::Invitation& invitation, absl::Time sent_at,
+                       HistoryStatus history, const v1::SenderStanding* standing) const;
+
+  v1::ListRulesResponse ListRules() const;
+  const std::string& rules_version() const { return rules_version_; }
+  const v1::EvaluatorConfig& config() const { return config_; }
+
+ private:
+  explicit RulesEngine(v1::EvaluatorConfig config);
+
+  const v1::EvaluatorConfig config_;
+  const std::string rules_version_;
+  const double base_logit_;
+  std::vector<std::unique_ptr<Rule>> rules_;
+};
+
+}  // namespace etiquette
