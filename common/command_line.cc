@@ -16,23 +16,21 @@ std::string Canonical(std::string name) {
 }  // namespace
 
 void CommandLine::AddString(std::string name, std::string* target, std::string help) {
-  flags_.push_back({Canonical(std::move(name)), target, std::move(help), "\"" + *target + "\""});
+  flags_.push_back({std::move(name), target, std::move(help), "\"" + *target + "\""});
 }
 
 void CommandLine::AddInt(std::string name, int* target, std::string help) {
-  flags_.push_back(
-      {Canonical(std::move(name)), target, std::move(help), std::to_string(*target)});
+  flags_.push_back({std::move(name), target, std::move(help), std::to_string(*target)});
 }
 
 void CommandLine::AddBool(std::string name, bool* target, std::string help) {
-  flags_.push_back(
-      {Canonical(std::move(name)), target, std::move(help), *target ? "true" : "false"});
+  flags_.push_back({std::move(name), target, std::move(help), *target ? "true" : "false"});
 }
 
 CommandLine::Flag* CommandLine::Find(std::string name) {
   name = Canonical(std::move(name));
   for (Flag& flag : flags_) {
-    if (flag.name == name) return &flag;
+    if (Canonical(flag.name) == name) return &flag;
   }
   return nullptr;
 }

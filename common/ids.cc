@@ -1,14 +1,14 @@
-#include "absl/strings/string_view.h"
 #include "common/ids.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 
 namespace etiquette {
 namespace {
 
 bool IsIdChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '.' || c == '_' || c == ':' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == ':' || c == '-';
 }
 
 }  // namespace
@@ -20,8 +20,8 @@ void CheckId(absl::string_view id, size_t max_bytes, absl::string_view path,
     return;
   }
   if (id.size() > max_bytes) {
-    errors->push_back(absl::StrCat(path, ": must be at most ", max_bytes, " bytes, got ",
-                                   id.size()));
+    errors->push_back(
+        absl::StrCat(path, ": must be at most ", max_bytes, " bytes, got ", id.size()));
     return;
   }
   for (char c : id) {

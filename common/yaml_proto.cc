@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "common/yaml_proto.h"
 
 #include <cctype>
@@ -6,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
 #include "yaml-cpp/yaml.h"
@@ -141,7 +141,8 @@ absl::Status MergeMessage(const YAML::Node& node, Message* message, const std::s
       message->GetReflection()->ClearField(message, field);
       size_t index = 0;
       for (const auto& item : value) {
-        absl::Status s = SetScalar(item, message, field, absl::StrCat(child_path, "[", index++, "]"));
+        absl::Status s =
+            SetScalar(item, message, field, absl::StrCat(child_path, "[", index++, "]"));
         if (!s.ok()) return s;
       }
       continue;
@@ -161,9 +162,8 @@ absl::Status MergeYamlIntoMessage(absl::string_view yaml_text, Message* message)
   try {
     root = YAML::Load(std::string(yaml_text));
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("not valid YAML at line ", e.mark.line + 1, ", column ", e.mark.column + 1,
-                     ": ", e.msg));
+    return absl::InvalidArgumentError(absl::StrCat("not valid YAML at line ", e.mark.line + 1,
+                                                   ", column ", e.mark.column + 1, ": ", e.msg));
   }
   return MergeMessage(root, message, "");
 }

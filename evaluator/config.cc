@@ -1,4 +1,3 @@
-#include "absl/strings/string_view.h"
 #include "evaluator/config.h"
 
 #include <cmath>
@@ -9,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
 #include "common/status.h"
 #include "common/yaml_proto.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -73,25 +73,26 @@ v1::EvaluatorConfig DefaultEvaluatorConfig() {
           {"I'd like to add you to my professional network on LinkedIn.",
            "I would like to add you to my professional network on LinkedIn.",
            "I'd like to add you to my professional network.",
-           "I'd like to add you to my LinkedIn network.",
-           "I'd like to join your LinkedIn network.",
+           "I'd like to add you to my LinkedIn network.", "I'd like to join your LinkedIn network.",
            "I'd like to join your professional network on LinkedIn.",
-           "I'd like to connect with you on LinkedIn.",
-           "Let's connect on LinkedIn.",
+           "I'd like to connect with you on LinkedIn.", "Let's connect on LinkedIn.",
            "Please accept my invitation to connect."});
   note.set_stock_similarity(0.85);
-  SetList(note.mutable_greetings(), {"hi there", "hello there", "hi", "hello", "hey", "dear",
-                                     "greetings", "good morning", "good afternoon",
-                                     "good evening"});
-  SetList(note.mutable_signoffs(), {"best regards", "kind regards", "warm regards", "regards",
-                                    "best wishes", "best", "thanks", "thank you", "cheers",
-                                    "sincerely", "all the best"});
+  SetList(note.mutable_greetings(),
+          {"hi there", "hello there", "hi", "hello", "hey", "dear", "greetings", "good morning",
+           "good afternoon", "good evening"});
+  SetList(note.mutable_signoffs(),
+          {"best regards", "kind regards", "warm regards", "regards", "best wishes", "best",
+           "thanks", "thank you", "cheers", "sincerely", "all the best"});
   SetList(note.mutable_reason_cues(),
-          {"because", "met", "meet", "enjoyed your", "we both", "both", "saw your", "read your",
-           "heard you", "your talk", "your article", "your post", "your work", "your team",
-           "introduced", "referred", "recommended", "worked with", "work with", "mutual",
-           "fellow", "alumni", "alumnus", "conference", "meetup", "webinar", "same group",
-           "interested in your", "loved your", "admire"});
+          {"because",     "met",         "meet",         "enjoyed your",
+           "we both",     "both",        "saw your",     "read your",
+           "heard you",   "your talk",   "your article", "your post",
+           "your work",   "your team",   "introduced",   "referred",
+           "recommended", "worked with", "work with",    "mutual",
+           "fellow",      "alumni",      "alumnus",      "conference",
+           "meetup",      "webinar",     "same group",   "interested in your",
+           "loved your",  "admire"});
 
   v1::NoteLengthConfig& length = *rules.mutable_note_length();
   length.set_mode(v1::RULE_MODE_ENFORCE);

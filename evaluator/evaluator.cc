@@ -1,7 +1,7 @@
-#include "absl/strings/string_view.h"
 #include "evaluator/evaluator.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "common/proto_time.h"
 #include "evaluator/invitation_validator.h"
 
@@ -10,8 +10,8 @@ namespace etiquette {
 Evaluator::Evaluator(std::shared_ptr<const RulesEngine> engine, Clock clock)
     : engine_(std::move(engine)), clock_(std::move(clock)) {}
 
-absl::StatusOr<v1::Verdict> Evaluator::EvaluateOne(const v1::Invitation& invitation,
-                                                   absl::Time now, absl::string_view path) const {
+absl::StatusOr<v1::Verdict> Evaluator::EvaluateOne(const v1::Invitation& invitation, absl::Time now,
+                                                   absl::string_view path) const {
   if (absl::Status s = ValidateInvitation(invitation, now, path); !s.ok()) return s;
   const absl::Time sent_at = invitation.has_sent_at() ? ToAbslTime(invitation.sent_at()) : now;
   return engine_->Evaluate(invitation, sent_at, HistoryStatus::kNotConfigured, nullptr);
@@ -26,8 +26,8 @@ absl::StatusOr<v1::EvaluateBatchResponse> Evaluator::EvaluateBatch(
     const v1::EvaluateBatchRequest& request) const {
   const int size = request.invitations_size();
   if (size == 0 || size > kMaxBatchSize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "invitations: must hold 1 to ", kMaxBatchSize, " invitations, got ", size));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invitations: must hold 1 to ", kMaxBatchSize, " invitations, got ", size));
   }
   const absl::Time now = clock_();
   v1::EvaluateBatchResponse response;

@@ -12,8 +12,7 @@ class EvaluatorService final : public v1::InvitationEvaluator::Service {
 
   grpc::Status Evaluate(grpc::ServerContext* context, const v1::EvaluateRequest* request,
                         v1::EvaluateResponse* response) override;
-  grpc::Status EvaluateBatch(grpc::ServerContext* context,
-                             const v1::EvaluateBatchRequest* request,
+  grpc::Status EvaluateBatch(grpc::ServerContext* context, const v1::EvaluateBatchRequest* request,
                              v1::EvaluateBatchResponse* response) override;
   grpc::Status ListRules(grpc::ServerContext* context, const v1::ListRulesRequest* request,
                          v1::ListRulesResponse* response) override;

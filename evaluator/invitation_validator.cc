@@ -1,10 +1,10 @@
-#include "absl/strings/string_view.h"
 #include "evaluator/invitation_validator.h"
 
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "common/ids.h"
 #include "common/proto_time.h"
 #include "common/status.h"
@@ -14,8 +14,7 @@ namespace {
 
 using Errors = std::vector<std::string>;
 
-void CheckText(const std::string& text, size_t max_bytes, const std::string& path,
-               Errors* errors) {
+void CheckText(const std::string& text, size_t max_bytes, const std::string& path, Errors* errors) {
   if (text.size() > max_bytes) {
     errors->push_back(
         absl::StrCat(path, ": must be at most ", max_bytes, " bytes, got ", text.size()));
@@ -34,8 +33,8 @@ void CheckProfile(const v1::MemberProfile& profile, const std::string& path, Err
 void CheckRelationship(const v1::Relationship& relationship, absl::Time sent_at,
                        const std::string& path, Errors* errors) {
   if (!v1::Familiarity_IsValid(relationship.familiarity())) {
-    errors->push_back(absl::StrCat(path, ".familiarity: unknown value ",
-                                   relationship.familiarity()));
+    errors->push_back(
+        absl::StrCat(path, ".familiarity: unknown value ", relationship.familiarity()));
   }
   for (int i = 0; i < relationship.shared_groups_size(); ++i) {
     const v1::SharedGroup& group = relationship.shared_groups(i);

@@ -35,8 +35,7 @@ sigset_t BlockStopSignals() {
 }
 
 int CheckConfig(const std::string& path) {
-  absl::StatusOr<etiquette::v1::EvaluatorConfig> config =
-      etiquette::LoadEvaluatorConfigFile(path);
+  absl::StatusOr<etiquette::v1::EvaluatorConfig> config = etiquette::LoadEvaluatorConfigFile(path);
   if (!config.ok()) {
     std::cerr << "invalid: " << config.status().message() << "\n";
     return 1;

@@ -1,8 +1,9 @@
-#include "absl/strings/string_view.h"
 #include "evaluator/note_text.h"
 
 #include <algorithm>
 #include <cctype>
+
+#include "absl/strings/string_view.h"
 
 namespace etiquette {
 namespace {
@@ -66,8 +67,7 @@ std::vector<std::string> NormalizedWords(absl::string_view text) {
   return words;
 }
 
-bool ContainsPhrase(const std::vector<std::string>& words,
-                    const std::vector<std::string>& phrase) {
+bool ContainsPhrase(const std::vector<std::string>& words, const std::vector<std::string>& phrase) {
   if (phrase.empty() || phrase.size() > words.size()) return false;
   return std::search(words.begin(), words.end(), phrase.begin(), phrase.end()) != words.end();
 }

@@ -1,9 +1,10 @@
 #pragma once
 
-#include "absl/strings/string_view.h"
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "absl/strings/string_view.h"
 
 namespace etiquette {
 
@@ -18,8 +19,7 @@ size_t CountCodePoints(absl::string_view utf8);
 std::vector<std::string> NormalizedWords(absl::string_view text);
 
 // True when `phrase` (already normalised words) occurs as consecutive whole words in `words`.
-bool ContainsPhrase(const std::vector<std::string>& words,
-                    const std::vector<std::string>& phrase);
+bool ContainsPhrase(const std::vector<std::string>& words, const std::vector<std::string>& phrase);
 
 // 1 - (word-level edit distance / longer length): 1 for identical word lists, 0 for nothing
 // in common. Two empty lists are identical.

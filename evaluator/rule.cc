@@ -2,6 +2,11 @@
 
 namespace etiquette {
 
+bool IsStranger(const v1::Relationship& relationship) {
+  return relationship.familiarity() == v1::FAMILIARITY_UNSPECIFIED ||
+         relationship.familiarity() == v1::FAMILIARITY_STRANGER;
+}
+
 void RuleResult::Add(v1::Severity severity, v1::Decision outcome, std::string message,
                      std::string advice) {
   v1::Finding& finding = findings.emplace_back();

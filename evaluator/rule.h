@@ -1,10 +1,10 @@
 #pragma once
 
-#include "absl/strings/string_view.h"
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "etiquette/v1/evaluator.pb.h"
 #include "etiquette/v1/history.pb.h"
@@ -19,6 +19,9 @@ enum class HistoryStatus {
   kAnswered,       // RuleContext::standing is set
   kUnavailable,    // configured but did not answer in time: the verdict is degraded
 };
+
+// Familiarity UNSPECIFIED or STRANGER: the sender has no relationship with the recipient.
+bool IsStranger(const v1::Relationship& relationship);
 
 // Everything a rule may look at. The invitation has passed ValidateInvitation.
 struct RuleContext {

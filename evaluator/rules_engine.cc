@@ -77,11 +77,9 @@ RulesEngine::RulesEngine(v1::EvaluatorConfig config)
 }
 
 v1::Verdict RulesEngine::Evaluate(const v1::Invitation& invitation, absl::Time sent_at,
-                                  HistoryStatus history,
-                                  const v1::SenderStanding* standing) const {
+                                  HistoryStatus history, const v1::SenderStanding* standing) const {
   const v1::Relationship& relationship = invitation.relationship();
-  const bool stranger = relationship.familiarity() == v1::FAMILIARITY_UNSPECIFIED ||
-                        relationship.familiarity() == v1::FAMILIARITY_STRANGER;
+  const bool stranger = IsStranger(relationship);
   const RuleContext context{invitation, sent_at, stranger, history, standing};
 
   v1::Verdict verdict;
@@ -94,8 +92,8 @@ v1::Verdict RulesEngine::Evaluate(const v1::Invitation& invitation, absl::Time s
   const v1::LikelihoodWeights& weights = config_.likelihood().weights();
   double logit = base_logit_;
   if (!stranger) logit += weights.existing_relationship();
-  const uint32_t mutual = std::min(relationship.mutual_connections(),
-                                   weights.mutual_connections_cap());
+  const uint32_t mutual =
+      std::min(relationship.mutual_connections(), weights.mutual_connections_cap());
   logit += weights.mutual_connections() * std::log2(1.0 + mutual);
 
   v1::Decision decision = v1::DECISION_SEND;

@@ -19,8 +19,8 @@ class RulesEngine {
 
   // Judges an invitation that passed ValidateInvitation. `standing` is non-null exactly when
   // `history` is kAnswered. Fills everything but Verdict.error.
-  v1::Verdict Evaluate(const v1::Invitation& invitation, absl::Time sent_at,
-                       HistoryStatus history, const v1::SenderStanding* standing) const;
+  v1::Verdict Evaluate(const v1::Invitation& invitation, absl::Time sent_at, HistoryStatus history,
+                       const v1::SenderStanding* standing) const;
 
   v1::ListRulesResponse ListRules() const;
   const std::string& rules_version() const { return rules_version_; }

@@ -21,9 +21,9 @@ void GroupActivityRule::Evaluate(const RuleContext& context, RuleResult* result)
     if (activity >= config_.min_activity_90d()) ++active;
   }
   if (active > 0) {
-    result->Add(v1::SEVERITY_POSITIVE, v1::DECISION_SEND,
-                absl::StrCat("The sender is active in ", active, " of ", groups.size(),
-                             " shared groups."));
+    result->Add(
+        v1::SEVERITY_POSITIVE, v1::DECISION_SEND,
+        absl::StrCat("The sender is active in ", active, " of ", groups.size(), " shared groups."));
     result->logit += active_group_weight_;
   } else {
     result->Add(v1::SEVERITY_INFO, v1::DECISION_SEND,

@@ -40,8 +40,7 @@ SenderRestrictedRule::SenderRestrictedRule(v1::ModeOnlyConfig config)
                      std::move(config)) {}
 
 void SenderRestrictedRule::Evaluate(const RuleContext& context, RuleResult* result) const {
-  if (context.standing == nullptr ||
-      context.standing->state() != v1::STANDING_STATE_RESTRICTED) {
+  if (context.standing == nullptr || context.standing->state() != v1::STANDING_STATE_RESTRICTED) {
     return;
   }
   if (context.invitation.recipient_email_confirmed()) {
@@ -70,14 +69,12 @@ void ReinviteCooldownRule::Evaluate(const RuleContext& context, RuleResult* resu
   result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_DEFER,
               absl::StrCat("An invitation to this recipient was withdrawn; re-inviting is "
                            "allowed from ",
-                           absl::FormatTime(absl::RFC3339_sec, allowed, absl::UTCTimeZone()),
-                           "."),
+                           absl::FormatTime(absl::RFC3339_sec, allowed, absl::UTCTimeZone()), "."),
               "Wait until the cool-down ends before inviting this person again.");
 }
 
 WeeklyLimitRule::WeeklyLimitRule(v1::WeeklyLimitConfig config)
-    : ConfiguredRule("weekly-limit",
-                     "At most max_invitations_7d invitations in a rolling week.",
+    : ConfiguredRule("weekly-limit", "At most max_invitations_7d invitations in a rolling week.",
                      std::move(config)) {}
 
 void WeeklyLimitRule::Evaluate(const RuleContext& context, RuleResult* result) const {
@@ -106,8 +103,7 @@ void SenderStandingRule::Evaluate(const RuleContext& context, RuleResult* result
   result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND,
               absl::StrCat("The sender is warned: ", context.standing->reports_in_window(),
                            " recent reports, acceptance rate ",
-                           static_cast<int>(context.standing->acceptance_rate() * 100 + 0.5),
-                           "%."),
+                           static_cast<int>(context.standing->acceptance_rate() * 100 + 0.5), "%."),
               "Several recipients did not know you. Invite only people you know or write a "
               "personal note, or your invitations will be restricted.");
   result->logit += warned_weight_;

@@ -1,0 +1,56 @@
+#pragma once
+
+#include "absl/time/time.h"
+#include "common/proto_time.h"
+#include "etiquette/v1/invitation.pb.h"
+#include "evaluator/rule.h"
+
+namespace etiquette::testing {
+
+// A fixed "now" for tests: 2026-06-01T12:00:00Z.
+inline absl::Time TestNow() { return absl::FromUnixSeconds(1780315200); }
+
+// A valid invitation that every rule is happy with: a complete profile (photo, headline,
+// summary) inviting a stranger, at TestNow(), with a personal note that names the recipient
+// and gives a reason. Tests change the one thing they are about.
+inline v1::Invitation GoodInvitation() {
+  v1::Invitation invitation;
+  invitation.set_invitation_id("inv-0001");
+  v1::MemberProfile& sender = *invitation.mutable_sender();
+  sender.set_member_id("member-sender");
+  sender.set_full_name("Alex Sender");
+  sender.set_headline("Backend engineer at Initech");
+  sender.set_summary("Ten years of building payment systems.");
+  sender.set_has_photo(true);
+  sender.set_company_id("co-initech");
+  sender.set_company_name("Initech");
+  v1::MemberProfile& recipient = *invitation.mutable_recipient();
+  recipient.set_member_id("member-recipient");
+  recipient.set_full_name("Jordan Recipient");
+  recipient.set_headline("Staff engineer");
+  recipient.set_has_photo(true);
+  recipient.set_company_id("co-globex");
+  recipient.set_company_name("Globex");
+  invitation.set_note(
+      "Hi Jordan, I enjoyed your talk on payment retries at the Berlin meetup and would like "
+      "to stay in touch.");
+  *invitation.mutable_sent_at() = ToTimestamp(TestNow());
+  invitation.mutable_relationship()->set_familiarity(v1::FAMILIARITY_STRANGER);
+  return invitation;
+}
+
+// Runs one rule the way the engine does and returns what it found.
+inline RuleResult RunRule(const Rule& rule, const v1::Invitation& invitation,
+                          const v1::SenderStanding* standing = nullptr,
+                          HistoryStatus history = HistoryStatus::kNotConfigured) {
+  if (standing != nullptr) history = HistoryStatus::kAnswered;
+  const absl::Time sent_at =
+      invitation.has_sent_at() ? ToAbslTime(invitation.sent_at()) : TestNow();
+  RuleContext context{invitation, sent_at, IsStranger(invitation.relationship()), history,
+                      standing};
+  RuleResult result;
+  rule.Evaluate(context, &result);
+  return result;
+}
+
+}  // namespace etiquette::testing
