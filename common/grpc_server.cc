@@ -1,6 +1,7 @@
 #include "common/grpc_server.h"
 
 #include "absl/strings/str_cat.h"
+#include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -14,6 +15,10 @@ absl::StatusOr<StartedServer> StartGrpcServer(const std::string& address,
   // Both are process-wide switches read when the builder is created.
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  // Nothing else references health.pb.o, so without this the linker drops it from the static
+  // proto library and reflection cannot describe grpc.health.v1.Health.
+  grpc::health::v1::HealthCheckRequest::descriptor();
 
   StartedServer started;
   grpc::ServerBuilder builder;

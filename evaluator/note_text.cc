@@ -17,9 +17,10 @@ size_t ApostropheAt(absl::string_view text, size_t i) {
   return 0;
 }
 
-// Length of a Unicode punctuation mark that separates words (general punctuation block
-// U+2000-U+206F: dashes, quotes, ellipsis...), or 0.
+// Length of a Unicode space or punctuation mark that separates words (U+00A0 no-break space,
+// and the general punctuation block U+2000-U+206F: spaces, dashes, quotes, ellipsis...), or 0.
 size_t UnicodePunctuationAt(absl::string_view text, size_t i) {
+  if (text.substr(i, 2) == "\xC2\xA0") return 2;
   if (i + 2 < text.size() && static_cast<unsigned char>(text[i]) == 0xE2 &&
       (static_cast<unsigned char>(text[i + 1]) == 0x80 ||
        static_cast<unsigned char>(text[i + 1]) == 0x81)) {

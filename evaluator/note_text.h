@@ -14,8 +14,9 @@ namespace etiquette {
 size_t CountCodePoints(absl::string_view utf8);
 
 // The words of `text`, lowercased: ASCII letters and digits and any non-ASCII letter bytes form
-// words; apostrophes inside a word are dropped ("I'd" -> "id", "don’t" -> "dont"); everything
-// else separates words.
+// words; apostrophes inside a word are dropped ("I'd" -> "id", "don’t" -> "dont"); ASCII
+// punctuation and spaces, the no-break space and U+2000-U+206F (dashes, quotes...) separate
+// words.
 std::vector<std::string> NormalizedWords(absl::string_view text);
 
 // True when `phrase` (already normalised words) occurs as consecutive whole words in `words`.

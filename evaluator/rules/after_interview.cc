@@ -18,23 +18,25 @@ void AfterInterviewRule::Evaluate(const RuleContext& context, RuleResult* result
   if (company.empty()) return;
   const absl::Time window_start = context.sent_at - absl::Hours(24) * config_.lookback_days();
   std::optional<absl::Time> latest_hired;
-  std::optional<absl::Time> latest_open_step;  // any stage but HIRED, inside the window
+  std::optional<absl::Time> latest_other_step;  // any stage but HIRED
   for (const v1::HiringEvent& event : context.invitation.relationship().hiring_events()) {
     if (event.company_id() != company) continue;
     const absl::Time at = ToAbslTime(event.occurred_at());
     if (event.stage() == v1::HIRING_STAGE_HIRED) {
       if (!latest_hired || at > *latest_hired) latest_hired = at;
-    } else if (at >= window_start) {
-      if (!latest_open_step || at > *latest_open_step) latest_open_step = at;
+    } else if (!latest_other_step || at > *latest_other_step) {
+      latest_other_step = at;
     }
   }
-  if (latest_open_step && (!latest_hired || *latest_hired < *latest_open_step)) {
+  const bool hired_last =
+      latest_hired && (!latest_other_step || *latest_hired >= *latest_other_step);
+  if (latest_other_step && !hired_last && *latest_other_step >= window_start) {
     result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_DEFER,
                 "The sender is in, or recently went through, a hiring process at the "
                 "recipient's company.",
                 "Only connect once you actually get the job; until then the invitation can "
                 "make things awkward.");
-  } else if (latest_hired) {
+  } else if (hired_last) {
     result->Add(v1::SEVERITY_POSITIVE, v1::DECISION_SEND,
                 "The sender was hired at the recipient's company.");
   }

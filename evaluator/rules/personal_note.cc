@@ -9,6 +9,8 @@ namespace {
 
 // A sign-off counts only near the end: at most this many words (a name) may follow it.
 constexpr size_t kMaxWordsAfterSignoff = 4;
+// Sign-offs longer than this many words are never found.
+constexpr size_t kMaxSignoffWords = 3;
 
 template <typename List>
 std::vector<std::vector<std::string>> NormalizeAll(const List& list) {
@@ -54,19 +56,19 @@ PersonalNoteRule::Words PersonalNoteRule::CoreWords(const Words& words,
       break;
     }
   }
+  // The sign-off is the earliest one that leaves at most kMaxWordsAfterSignoff words after
+  // it, so "all the best, Alex" is cut at "all", not at "best".
   size_t end = words.size();
-  for (size_t at = words.size(); at-- > begin;) {
-    if (words.size() - at > kMaxWordsAfterSignoff + 3) break;  // too far from the end
-    bool found = false;
+  const size_t tail = kMaxWordsAfterSignoff + kMaxSignoffWords;
+  for (size_t at = std::max(begin, words.size() > tail ? words.size() - tail : 0);
+       at < words.size() && end == words.size(); ++at) {
     for (const Words& signoff : signoffs_) {
       if (StartsWith(words, at, signoff) &&
           words.size() - at - signoff.size() <= kMaxWordsAfterSignoff) {
         end = at;
-        found = true;
         break;
       }
     }
-    if (found) break;
   }
   return Words(words.begin() + begin, words.begin() + std::max(begin, end));
 }

@@ -26,6 +26,12 @@ TEST(NoteTextTest, CurlyApostrophesAndDashesAreHandled) {
               ElementsAre("id", "like", "really"));
 }
 
+TEST(NoteTextTest, NoBreakSpaceSeparatesWords) {
+  EXPECT_THAT(NormalizedWords("we\xC2\xA0"
+                              "both"),
+              ElementsAre("we", "both"));
+}
+
 TEST(NoteTextTest, NonAsciiLettersStayInWords) {
   EXPECT_THAT(NormalizedWords("Jos\xC3\xA9 M\xC3\xBCller"),
               ElementsAre("jos\xC3\xA9", "m\xC3\xBCller"));
