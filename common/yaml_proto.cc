@@ -1,6 +1,8 @@
 #include "common/yaml_proto.h"
 
 #include <cctype>
+#include <fstream>
+#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -166,6 +168,18 @@ absl::Status MergeYamlIntoMessage(absl::string_view yaml_text, Message* message)
                                                    ", column ", e.mark.column + 1, ": ", e.msg));
   }
   return MergeMessage(root, message, "");
+}
+
+absl::Status MergeYamlFileIntoMessage(const std::string& path, Message* message,
+                                      const std::function<absl::Status(const Message&)>& validate) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open the file"));
+  std::stringstream text;
+  text << in.rdbuf();
+  absl::Status status = MergeYamlIntoMessage(text.str(), message);
+  if (status.ok()) status = validate(*message);
+  if (status.ok()) return status;
+  return absl::Status(status.code(), absl::StrCat(path, ": ", status.message()));
 }
 
 }  // namespace etiquette

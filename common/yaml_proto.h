@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -16,5 +17,11 @@ namespace etiquette {
 // offending path, for example "rules.note_length.free_limit: expected an unsigned integer".
 // Fields the document leaves out keep their current values, so callers merge onto defaults.
 absl::Status MergeYamlIntoMessage(absl::string_view yaml_text, google::protobuf::Message* message);
+
+// MergeYamlIntoMessage on a file's contents, then `validate` on the result. Every error names
+// the file: "<path>: <what>"; a file that cannot be read is NOT_FOUND.
+absl::Status MergeYamlFileIntoMessage(
+    const std::string& path, google::protobuf::Message* message,
+    const std::function<absl::Status(const google::protobuf::Message&)>& validate);
 
 }  // namespace etiquette

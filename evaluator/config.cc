@@ -1,14 +1,13 @@
 #include "evaluator/config.h"
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
+#include "common/config_errors.h"
 #include "common/status.h"
 #include "common/yaml_proto.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -25,21 +24,13 @@ void SetList(List* field, std::initializer_list<const char*> values) {
   for (const char* value : values) field->Add(value);
 }
 
-class ErrorList {
+// Checks that only the evaluator's config has.
+class ErrorList : public ConfigErrors {
  public:
-  void Add(const std::string& path, absl::string_view what) {
-    errors_.push_back(absl::StrCat(path, ": ", what));
-  }
   void Mode(const std::string& rule, RuleMode mode) {
     if (mode == v1::RULE_MODE_UNSPECIFIED) {
       Add(absl::StrCat("rules.", rule, ".mode"), "must be one of ENFORCE, SHADOW, OFF");
     }
-  }
-  void Positive(const std::string& path, double value) {
-    if (!(value > 0)) Add(path, "must be greater than 0");
-  }
-  void AtMost(const std::string& path, double value, double max) {
-    if (value > max) Add(path, absl::StrCat("must be at most ", max));
   }
   template <typename List>
   void NoBlankEntries(const std::string& path, const List& list, bool required) {
@@ -55,10 +46,6 @@ class ErrorList {
       Add(absl::StrCat("likelihood.weights.", name), "must be between -10 and 10");
     }
   }
-  const std::vector<std::string>& errors() const { return errors_; }
-
- private:
-  std::vector<std::string> errors_;
 };
 
 }  // namespace
@@ -192,7 +179,7 @@ absl::Status ValidateEvaluatorConfig(const v1::EvaluatorConfig& config) {
   e.Weight("pitch", w.pitch());
   e.Weight("warned_sender", w.warned_sender());
   e.Positive("likelihood.weights.mutual_connections_cap", w.mutual_connections_cap());
-  return InvalidArgumentFromErrors(e.errors());
+  return e.ToStatus();
 }
 
 absl::StatusOr<v1::EvaluatorConfig> ParseEvaluatorConfig(const std::string& yaml_text) {
@@ -203,15 +190,12 @@ absl::StatusOr<v1::EvaluatorConfig> ParseEvaluatorConfig(const std::string& yaml
 }
 
 absl::StatusOr<v1::EvaluatorConfig> LoadEvaluatorConfigFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open the file"));
-  std::stringstream text;
-  text << in.rdbuf();
-  absl::StatusOr<v1::EvaluatorConfig> config = ParseEvaluatorConfig(text.str());
-  if (!config.ok()) {
-    return absl::Status(config.status().code(),
-                        absl::StrCat(path, ": ", config.status().message()));
-  }
+  v1::EvaluatorConfig config = DefaultEvaluatorConfig();
+  absl::Status status =
+      MergeYamlFileIntoMessage(path, &config, [](const google::protobuf::Message& merged) {
+        return ValidateEvaluatorConfig(static_cast<const v1::EvaluatorConfig&>(merged));
+      });
+  if (!status.ok()) return status;
   return config;
 }
 

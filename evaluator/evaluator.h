@@ -1,12 +1,13 @@
 #pragma once
 
-#include <functional>
 #include <memory>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
+#include "common/clock.h"
 #include "etiquette/v1/evaluator.pb.h"
+#include "evaluator/history_client.h"
 #include "evaluator/rules_engine.h"
 
 namespace etiquette {
@@ -14,13 +15,21 @@ namespace etiquette {
 // Maximum invitations in one EvaluateBatch call.
 inline constexpr int kMaxBatchSize = 1000;
 
-using Clock = std::function<absl::Time()>;
+// What to do when the history service does not answer.
+enum class HistoryFailMode {
+  kOpen,    // judge without it: degraded=true, INFO history-unavailable
+  kClosed,  // hold the invitation: DEFER with history-unavailable
+};
 
-// The evaluator's business logic, free of gRPC: validates requests, fills in defaults and asks
-// the rules engine. Thread-safe.
+// The evaluator's business logic, free of gRPC: validates requests, fills in defaults, asks the
+// history service (when there is one) and the rules engine. Never fails a call because history
+// did. Thread-safe.
 class Evaluator {
  public:
-  explicit Evaluator(std::shared_ptr<const RulesEngine> engine, Clock clock = absl::Now);
+  // `history` may be null (standalone); it must outlive the evaluator.
+  explicit Evaluator(std::shared_ptr<const RulesEngine> engine, Clock clock = absl::Now,
+                     HistoryClient* history = nullptr,
+                     HistoryFailMode fail_mode = HistoryFailMode::kOpen);
 
   // INVALID_ARGUMENT, naming every bad field, when the invitation breaks the contract.
   absl::StatusOr<v1::Verdict> Evaluate(const v1::EvaluateRequest& request) const;
@@ -31,11 +40,14 @@ class Evaluator {
   v1::ListRulesResponse ListRules() const;
 
  private:
-  absl::StatusOr<v1::Verdict> EvaluateOne(const v1::Invitation& invitation, absl::Time now,
-                                          absl::string_view path) const;
+  // Judges a valid invitation given what history answered (`standing` null when it did not).
+  v1::Verdict Judge(const v1::Invitation& invitation, absl::Time now,
+                    const absl::StatusOr<v1::SenderStanding>* standing) const;
 
   std::shared_ptr<const RulesEngine> engine_;
   Clock clock_;
+  HistoryClient* const history_;
+  const HistoryFailMode fail_mode_;
 };
 
 }  // namespace etiquette

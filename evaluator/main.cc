@@ -11,6 +11,9 @@
 #include "evaluator/config.h"
 #include "evaluator/evaluator.h"
 #include "evaluator/evaluator_service.h"
+#include "evaluator/history_client.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
 #include "spdlog/spdlog.h"
 
 namespace {
@@ -19,6 +22,9 @@ struct Flags {
   std::string listen = "0.0.0.0:50051";
   std::string config;
   std::string check_config;
+  std::string history;
+  int history_timeout_ms = 50;
+  std::string fail_mode = "open";
   std::string log_format = "text";
   std::string log_level = "info";
 };
@@ -54,6 +60,13 @@ int main(int argc, char** argv) {
                          "rules config (YAML); empty = the compiled-in defaults");
   command_line.AddString("check-config", &flags.check_config,
                          "validate this config file, print the verdict and exit 0 or 1");
+  command_line.AddString("history", &flags.history,
+                         "history service host:port; empty = standalone, no history rules");
+  command_line.AddInt("history_timeout_ms", &flags.history_timeout_ms,
+                      "deadline of each call to the history service");
+  command_line.AddString("fail_mode", &flags.fail_mode,
+                         "history unreachable: open (judge without it, degraded) or closed "
+                         "(DEFER)");
   command_line.AddString("log_format", &flags.log_format, "text or json");
   command_line.AddString("log_level", &flags.log_level,
                          "trace, debug, info, warn, error, critical or off");
@@ -87,8 +100,24 @@ int main(int argc, char** argv) {
     spdlog::critical("config rejected: {}", engine.status().ToString());
     return 1;
   }
+  if (flags.fail_mode != "open" && flags.fail_mode != "closed") {
+    spdlog::critical("--fail_mode: expected open or closed, got \"{}\"", flags.fail_mode);
+    return 2;
+  }
+  if (flags.history_timeout_ms <= 0) {
+    spdlog::critical("--history_timeout_ms must be greater than 0");
+    return 2;
+  }
+  std::unique_ptr<etiquette::HistoryClient> history;
+  if (!flags.history.empty()) {
+    history = std::make_unique<etiquette::GrpcHistoryClient>(
+        grpc::CreateChannel(flags.history, grpc::InsecureChannelCredentials()),
+        absl::Milliseconds(flags.history_timeout_ms));
+  }
   const std::string rules_version = (*engine)->rules_version();
-  etiquette::Evaluator evaluator(std::move(*engine));
+  etiquette::Evaluator evaluator(std::move(*engine), absl::Now, history.get(),
+                                 flags.fail_mode == "closed" ? etiquette::HistoryFailMode::kClosed
+                                                             : etiquette::HistoryFailMode::kOpen);
   etiquette::EvaluatorService service(evaluator);
 
   const sigset_t stop_signals = BlockStopSignals();
@@ -98,8 +127,9 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", server.status().ToString());
     return 1;
   }
-  spdlog::info("etiquette-evaluator serving on {} (port {}), rules_version {}", flags.listen,
-               server->port, rules_version);
+  spdlog::info("etiquette-evaluator serving on {} (port {}), rules_version {}, history {}",
+               flags.listen, server->port, rules_version,
+               flags.history.empty() ? "none (standalone)" : flags.history);
 
   int signal = 0;
   sigwait(&stop_signals, &signal);

@@ -31,6 +31,8 @@ struct RuleContext {
   bool stranger;
   HistoryStatus history;
   const v1::SenderStanding* standing;  // non-null exactly when history == kAnswered
+  // With kUnavailable: hold the invitation (DEFER) instead of judging it without history.
+  bool history_fail_closed;
 };
 
 // What one rule found. The engine fills in rule_id and shadow, and drops the logit

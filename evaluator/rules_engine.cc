@@ -77,10 +77,11 @@ RulesEngine::RulesEngine(v1::EvaluatorConfig config)
 }
 
 v1::Verdict RulesEngine::Evaluate(const v1::Invitation& invitation, absl::Time sent_at,
-                                  HistoryStatus history, const v1::SenderStanding* standing) const {
+                                  HistoryStatus history, const v1::SenderStanding* standing,
+                                  bool history_fail_closed) const {
   const v1::Relationship& relationship = invitation.relationship();
   const bool stranger = IsStranger(relationship);
-  const RuleContext context{invitation, sent_at, stranger, history, standing};
+  const RuleContext context{invitation, sent_at, stranger, history, standing, history_fail_closed};
 
   v1::Verdict verdict;
   verdict.set_invitation_id(invitation.invitation_id());

@@ -18,9 +18,10 @@ class RulesEngine {
   static absl::StatusOr<std::unique_ptr<RulesEngine>> Create(v1::EvaluatorConfig config);
 
   // Judges an invitation that passed ValidateInvitation. `standing` is non-null exactly when
-  // `history` is kAnswered. Fills everything but Verdict.error.
+  // `history` is kAnswered; `history_fail_closed` makes an unavailable history DEFER the
+  // invitation. Fills everything but Verdict.error.
   v1::Verdict Evaluate(const v1::Invitation& invitation, absl::Time sent_at, HistoryStatus history,
-                       const v1::SenderStanding* standing) const;
+                       const v1::SenderStanding* standing, bool history_fail_closed = false) const;
 
   v1::ListRulesResponse ListRules() const;
   const std::string& rules_version() const { return rules_version_; }

@@ -7,6 +7,7 @@ packages=(
   cmake ninja-build g++ pkg-config git ca-certificates
   libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev grpc-proto
   libabsl-dev libhiredis-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
+  libssl-dev redis-server redis-tools
   libgtest-dev libgmock-dev
 )
 

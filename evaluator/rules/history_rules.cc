@@ -117,6 +117,12 @@ HistoryUnavailableRule::HistoryUnavailableRule(v1::ModeOnlyConfig config)
 
 void HistoryUnavailableRule::Evaluate(const RuleContext& context, RuleResult* result) const {
   if (context.history != HistoryStatus::kUnavailable) return;
+  if (context.history_fail_closed) {
+    result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_DEFER,
+                "The history service did not answer and the evaluator fails closed.",
+                "Try again in a moment.");
+    return;
+  }
   result->Add(v1::SEVERITY_INFO, v1::DECISION_SEND,
               "The history service did not answer; the sender's standing was not checked.");
 }

@@ -55,7 +55,8 @@ class SenderStandingRule final : public ConfiguredRule<v1::ModeOnlyConfig> {
 };
 
 // `history-unavailable`: the history service was configured but did not answer in time, so
-// the history rules were skipped and the verdict is degraded.
+// the history rules were skipped and the verdict is degraded: INFO when failing open, DEFER
+// when failing closed.
 class HistoryUnavailableRule final : public ConfiguredRule<v1::ModeOnlyConfig> {
  public:
   explicit HistoryUnavailableRule(v1::ModeOnlyConfig config);

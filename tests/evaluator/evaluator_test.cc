@@ -107,5 +107,133 @@ TEST_F(EvaluatorTest, ListRulesReportsTheVersion) {
   EXPECT_EQ(evaluator_.ListRules().rules_version(), RulesVersion(DefaultEvaluatorConfig()));
 }
 
+// A history service that answers from a table, or fails every call.
+class FakeHistoryClient : public HistoryClient {
+ public:
+  absl::StatusOr<v1::SenderStanding> GetStanding(const v1::GetStandingRequest& request) override {
+    ++get_calls;
+    if (!status.ok()) return status;
+    return StandingOf(request);
+  }
+  absl::StatusOr<std::vector<v1::SenderStanding>> BatchGetStanding(
+      const v1::BatchGetStandingRequest& request) override {
+    ++batch_calls;
+    batch_sizes.push_back(request.requests_size());
+    if (!status.ok()) return status;
+    std::vector<v1::SenderStanding> standings;
+    for (const v1::GetStandingRequest& one : request.requests()) {
+      standings.push_back(StandingOf(one));
+    }
+    return standings;
+  }
+  v1::SenderStanding StandingOf(const v1::GetStandingRequest& request) const {
+    v1::SenderStanding standing;
+    standing.set_sender_id(request.sender_id());
+    standing.set_state(v1::STANDING_STATE_GOOD);
+    if (request.sender_id() == "jailed") standing.set_state(v1::STANDING_STATE_RESTRICTED);
+    if (request.recipient_id() == "reporter") {
+      standing.mutable_pair()->set_recipient_reported_sender(true);
+    }
+    return standing;
+  }
+
+  absl::Status status = absl::OkStatus();
+  int get_calls = 0;
+  int batch_calls = 0;
+  std::vector<int> batch_sizes;
+};
+
+class EvaluatorWithHistoryTest : public ::testing::Test {
+ protected:
+  Evaluator Make(HistoryFailMode mode = HistoryFailMode::kOpen) {
+    return Evaluator(
+        std::shared_ptr<const RulesEngine>(*RulesEngine::Create(DefaultEvaluatorConfig())),
+        [] { return TestNow(); }, &history_, mode);
+  }
+  static v1::EvaluateRequest Request(const std::string& sender, const std::string& recipient) {
+    v1::EvaluateRequest request;
+    *request.mutable_invitation() = GoodInvitation();
+    request.mutable_invitation()->mutable_sender()->set_member_id(sender);
+    request.mutable_invitation()->mutable_recipient()->set_member_id(recipient);
+    return request;
+  }
+  FakeHistoryClient history_;
+};
+
+TEST_F(EvaluatorWithHistoryTest, StandingIsAskedAndCarried) {
+  absl::StatusOr<v1::Verdict> verdict = Make().Evaluate(Request("good", "someone"));
+  ASSERT_TRUE(verdict.ok());
+  EXPECT_EQ(history_.get_calls, 1);
+  EXPECT_EQ(verdict->sender_standing().sender_id(), "good");
+  EXPECT_EQ(verdict->decision(), v1::DECISION_SEND);
+  EXPECT_FALSE(verdict->degraded());
+}
+
+TEST_F(EvaluatorWithHistoryTest, RestrictedSenderMustTypeTheEmail) {
+  EXPECT_EQ(Make().Evaluate(Request("jailed", "someone"))->decision(), v1::DECISION_REQUIRE_EMAIL);
+  v1::EvaluateRequest confirmed = Request("jailed", "someone");
+  confirmed.mutable_invitation()->set_recipient_email_confirmed(true);
+  EXPECT_EQ(Make().Evaluate(confirmed)->decision(), v1::DECISION_SEND);
+}
+
+TEST_F(EvaluatorWithHistoryTest, ReporterIsBlocked) {
+  EXPECT_EQ(Make().Evaluate(Request("good", "reporter"))->decision(), v1::DECISION_BLOCK);
+}
+
+TEST_F(EvaluatorWithHistoryTest, UnavailableHistoryDegradesWhenFailingOpen) {
+  history_.status = absl::DeadlineExceededError("history: deadline");
+  absl::StatusOr<v1::Verdict> verdict = Make().Evaluate(Request("jailed", "reporter"));
+  ASSERT_TRUE(verdict.ok()) << verdict.status();
+  EXPECT_TRUE(verdict->degraded());
+  EXPECT_FALSE(verdict->has_sender_standing());
+  EXPECT_EQ(verdict->decision(), v1::DECISION_SEND);
+  bool found = false;
+  for (const v1::Finding& finding : verdict->findings()) {
+    if (finding.rule_id() == "history-unavailable") {
+      found = true;
+      EXPECT_EQ(finding.severity(), v1::SEVERITY_INFO);
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(EvaluatorWithHistoryTest, UnavailableHistoryDefersWhenFailingClosed) {
+  history_.status = absl::UnavailableError("history: down");
+  absl::StatusOr<v1::Verdict> verdict =
+      Make(HistoryFailMode::kClosed).Evaluate(Request("good", "someone"));
+  ASSERT_TRUE(verdict.ok()) << verdict.status();
+  EXPECT_TRUE(verdict->degraded());
+  EXPECT_EQ(verdict->decision(), v1::DECISION_DEFER);
+}
+
+TEST_F(EvaluatorWithHistoryTest, BatchAsksOnceForTheValidSlots) {
+  v1::EvaluateBatchRequest request;
+  *request.add_invitations() = Request("good", "someone").invitation();
+  *request.add_invitations() = Request("bad id", "someone").invitation();
+  *request.add_invitations() = Request("jailed", "someone").invitation();
+  absl::StatusOr<v1::EvaluateBatchResponse> response = Make().EvaluateBatch(request);
+  ASSERT_TRUE(response.ok());
+  EXPECT_EQ(history_.batch_calls, 1);
+  EXPECT_EQ(history_.get_calls, 0);
+  EXPECT_THAT(history_.batch_sizes, ::testing::ElementsAre(2));
+  EXPECT_EQ(response->verdicts(0).decision(), v1::DECISION_SEND);
+  EXPECT_TRUE(response->verdicts(1).has_error());
+  EXPECT_EQ(response->verdicts(2).decision(), v1::DECISION_REQUIRE_EMAIL);
+  EXPECT_EQ(response->verdicts(2).sender_standing().sender_id(), "jailed");
+}
+
+TEST_F(EvaluatorWithHistoryTest, BatchDegradesAsAWholeWhenHistoryFails) {
+  history_.status = absl::UnavailableError("history: down");
+  v1::EvaluateBatchRequest request;
+  *request.add_invitations() = Request("a", "b").invitation();
+  *request.add_invitations() = Request("c", "d").invitation();
+  absl::StatusOr<v1::EvaluateBatchResponse> response = Make().EvaluateBatch(request);
+  ASSERT_TRUE(response.ok());
+  for (const v1::Verdict& verdict : response->verdicts()) {
+    EXPECT_TRUE(verdict.degraded());
+    EXPECT_EQ(verdict.decision(), v1::DECISION_SEND);
+  }
+}
+
 }  // namespace
 }  // namespace etiquette

@@ -46,8 +46,8 @@ inline RuleResult RunRule(const Rule& rule, const v1::Invitation& invitation,
   if (standing != nullptr) history = HistoryStatus::kAnswered;
   const absl::Time sent_at =
       invitation.has_sent_at() ? ToAbslTime(invitation.sent_at()) : TestNow();
-  RuleContext context{invitation, sent_at, IsStranger(invitation.relationship()), history,
-                      standing};
+  RuleContext context{invitation, sent_at,  IsStranger(invitation.relationship()),
+                      history,    standing, /*history_fail_closed=*/false};
   RuleResult result;
   rule.Evaluate(context, &result);
   return result;

@@ -3,13 +3,15 @@
 //
 //   grpc_reflect_cli -plaintext ADDR list
 //   grpc_reflect_cli -plaintext ADDR describe SYMBOL
-//   grpc_reflect_cli -plaintext [-d JSON] ADDR PKG.SERVICE/METHOD   (or PKG.SERVICE.METHOD)
+//   grpc_reflect_cli -plaintext [-H "NAME: VALUE"]... [-d JSON] ADDR PKG.SERVICE/METHOD
+//                                                                 (or PKG.SERVICE.METHOD)
 //
 // Like grpcurl, flags come before the positional arguments, every type is learnt from the
 // server over grpc.reflection.v1alpha.ServerReflection (no proto files, no compiled-in
 // service code), and exit codes are: 0 success, 1 client-side failure, 2 usage error,
 // 64 + code when the called method returns a non-OK status.
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <future>
 #include <iostream>
@@ -48,7 +50,7 @@ constexpr std::chrono::seconds kCallTimeout(60);
 constexpr char kUsage[] =
     "usage: grpc_reflect_cli -plaintext ADDR list\n"
     "       grpc_reflect_cli -plaintext ADDR describe SYMBOL\n"
-    "       grpc_reflect_cli -plaintext [-d JSON] ADDR PKG.SERVICE/METHOD\n";
+    "       grpc_reflect_cli -plaintext [-H 'NAME: VALUE']... [-d JSON] ADDR PKG.SERVICE/METHOD\n";
 
 // ---------------------------------------------------------------------------------------------
 // Command line
@@ -56,6 +58,8 @@ constexpr char kUsage[] =
 struct Options {
   bool plaintext = false;
   std::string data;  // The -d value; empty or blank means an empty request message.
+  // The -H values as (lower-cased name, value): request metadata, as grpcurl sends it.
+  std::vector<std::pair<std::string, std::string>> headers;
   std::vector<std::string> positional;
 };
 
@@ -86,9 +90,26 @@ std::optional<Options> ParseArgs(int argc, char** argv) {
         return std::nullopt;
       }
       options.data = value ? *value : argv[++i];
+    } else if (name == "H") {
+      if (!value && i + 1 >= argc) {
+        std::cerr << "flag needs an argument: -H\n" << kUsage;
+        return std::nullopt;
+      }
+      const std::string header = value ? *value : argv[++i];
+      const size_t colon = header.find(':');
+      if (colon == std::string::npos) {
+        std::cerr << "-H wants \"NAME: VALUE\", got \"" << header << "\"\n";
+        return std::nullopt;
+      }
+      std::string header_name = header.substr(0, colon);
+      for (char& c : header_name)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      const size_t start = header.find_first_not_of(' ', colon + 1);
+      options.headers.emplace_back(header_name,
+                                   start == std::string::npos ? "" : header.substr(start));
     } else {
       std::cerr << "unsupported flag " << arg
-                << " (grpc_reflect_cli implements only -plaintext and -d)\n"
+                << " (grpc_reflect_cli implements only -plaintext, -H and -d)\n"
                 << kUsage;
       return std::nullopt;
     }
@@ -351,10 +372,12 @@ std::unique_ptr<pb::Message> ParseRequest(const pb::Descriptor* type, const std:
 
 // Makes one unary call with serialized bytes; blocks until it completes.
 grpc::Status CallUnary(const std::shared_ptr<grpc::Channel>& channel, const std::string& path,
+                       const std::vector<std::pair<std::string, std::string>>& headers,
                        const std::string& request_bytes, std::string* response_bytes) {
   grpc::GenericStub stub(channel);
   grpc::ClientContext context;
   context.set_deadline(CallDeadline());
+  for (const auto& [name, value] : headers) context.AddMetadata(name, value);
   grpc::Slice request_slice(request_bytes);
   grpc::ByteBuffer request(&request_slice, 1);
   grpc::ByteBuffer response;
@@ -417,7 +440,8 @@ const pb::MethodDescriptor* ResolveUnaryMethod(ReflectionClient* reflection_clie
 }
 
 int RunInvoke(const std::shared_ptr<grpc::Channel>& channel, ReflectionClient* reflection_client,
-              const std::string& full_name, const std::string& data) {
+              const std::string& full_name, const std::string& data,
+              const std::vector<std::pair<std::string, std::string>>& headers) {
   pb::DescriptorPool pool;
   pb::DynamicMessageFactory factory(&pool);
   std::string error;
@@ -433,7 +457,7 @@ int RunInvoke(const std::shared_ptr<grpc::Channel>& channel, ReflectionClient* r
   const std::string path = "/" + method->service()->full_name() + "/" + method->name();
   std::string response_bytes;
   const grpc::Status status =
-      CallUnary(channel, path, request->SerializeAsString(), &response_bytes);
+      CallUnary(channel, path, headers, request->SerializeAsString(), &response_bytes);
   if (!status.ok()) {
     std::cerr << "ERROR:\n  Code: " << StatusCodeName(status.error_code())
               << "\n  Message: " << status.error_message() << "\n";
@@ -489,7 +513,7 @@ int Run(const Options& options) {
   ReflectionClient reflection_client(channel);
   if (is_list) return RunList(&reflection_client);
   if (is_describe) return RunDescribe(&reflection_client, args[2]);
-  return RunInvoke(channel, &reflection_client, args[1], options.data);
+  return RunInvoke(channel, &reflection_client, args[1], options.data, options.headers);
 }
 
 }  // namespace

@@ -1,0 +1,246 @@
+#include "history/history.h"
+
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/ids.h"
+#include "common/proto_time.h"
+#include "common/status.h"
+#include "spdlog/spdlog.h"
+
+namespace etiquette {
+namespace {
+
+using Errors = std::vector<std::string>;
+
+// How far in the future a client clock may be before an event time is refused.
+constexpr absl::Duration kMaxClockSkew = absl::Minutes(5);
+constexpr size_t kMaxReasonBytes = 1024;
+
+// The time of an event: unset means `now`. Appends an error when it is invalid or more than
+// kMaxClockSkew ahead of `now`.
+absl::Time EventTime(const google::protobuf::Timestamp& time, bool present, const std::string& path,
+                     absl::Time now, Errors* errors) {
+  if (!present) return now;
+  if (!IsValidTimestamp(time)) {
+    errors->push_back(path + ": not a valid timestamp");
+    return now;
+  }
+  const absl::Time at = ToAbslTime(time);
+  if (at > now + kMaxClockSkew) errors->push_back(path + ": more than 5 minutes in the future");
+  return at;
+}
+
+void CheckPair(const std::string& sender_id, const std::string& recipient_id,
+               const std::string& prefix, Errors* errors) {
+  CheckId(sender_id, kMaxMemberIdBytes, prefix + "sender_id", errors);
+  CheckId(recipient_id, kMaxMemberIdBytes, prefix + "recipient_id", errors);
+  if (!sender_id.empty() && sender_id == recipient_id) {
+    errors->push_back(prefix + "recipient_id: must differ from sender_id");
+  }
+}
+
+// GetStanding's checks; the recipient is optional there.
+void CheckStandingRequest(const v1::GetStandingRequest& request, const std::string& prefix,
+                          Errors* errors) {
+  if (request.recipient_id().empty()) {
+    CheckId(request.sender_id(), kMaxMemberIdBytes, prefix + "sender_id", errors);
+  } else {
+    CheckPair(request.sender_id(), request.recipient_id(), prefix, errors);
+  }
+}
+
+// An operator's reason is required, and bounded.
+void CheckReason(const std::string& reason, Errors* errors) {
+  if (absl::StripAsciiWhitespace(reason).empty()) {
+    errors->push_back("reason: required");
+  } else if (reason.size() > kMaxReasonBytes) {
+    errors->push_back(absl::StrCat("reason: must be at most ", kMaxReasonBytes, " bytes"));
+  }
+}
+
+// Operator text goes to logs escaped, so that it cannot forge log lines.
+std::string LoggableReason(const std::string& reason) { return absl::CHexEscape(reason); }
+
+}  // namespace
+
+History::History(HistoryStore& store, RecipientHasher hasher, v1::HistoryConfig config, Clock clock)
+    : store_(store),
+      hasher_(std::move(hasher)),
+      config_(std::move(config)),
+      clock_(std::move(clock)) {}
+
+v1::SenderStanding History::Standing(const std::string& sender_id, const SenderFacts& facts,
+                                     absl::Time now, bool with_pair) const {
+  v1::SenderStanding standing;
+  standing.set_sender_id(sender_id);
+  standing.set_reports_in_window(facts.reports_in_window);
+  standing.set_spam_reports_in_window(facts.spam_reports_in_window);
+  standing.set_invitations_last_7d(facts.invitations_in_volume_window);
+  const uint32_t sent = facts.sent_in_acceptance_window;
+  const double acceptance =
+      sent == 0 ? 0.0 : static_cast<double>(facts.accepted_in_acceptance_window) / sent;
+  standing.set_acceptance_rate(acceptance);
+  standing.set_offense_count(facts.offense_count);
+  standing.set_reason(facts.reason);
+
+  const bool restricted = facts.restriction_start <= now && now < facts.restriction_end;
+  const bool low_acceptance = sent >= config_.low_acceptance_min_invitations() &&
+                              acceptance < config_.low_acceptance_rate();
+  if (restricted) {
+    standing.set_state(v1::STANDING_STATE_RESTRICTED);
+    if (facts.restriction_end != absl::InfiniteFuture()) {
+      *standing.mutable_restricted_until() = ToTimestamp(facts.restriction_end);
+    }
+  } else if (facts.reports_in_window >= config_.warn_reports()) {
+    standing.set_state(v1::STANDING_STATE_WARNED);
+    standing.set_reason(absl::StrCat(facts.reports_in_window,
+                                     " recipients reported invitations in ",
+                                     config_.report_window_days(), " days"));
+  } else if (low_acceptance) {
+    standing.set_state(v1::STANDING_STATE_WARNED);
+    standing.set_reason(absl::StrFormat("low acceptance: %.0f%% of %d invitations in %d days",
+                                        acceptance * 100, sent, config_.acceptance_window_days()));
+  } else {
+    standing.set_state(v1::STANDING_STATE_GOOD);
+  }
+
+  if (with_pair) {
+    v1::PairStanding& pair = *standing.mutable_pair();
+    pair.set_recipient_reported_sender(facts.recipient_reported_sender);
+    pair.set_pending(facts.pending);
+    if (facts.withdrawn_at != absl::InfinitePast()) {
+      const absl::Time allowed =
+          facts.withdrawn_at + absl::Hours(24) * config_.reinvite_cooldown_days();
+      if (allowed > now) *pair.mutable_reinvite_allowed_after() = ToTimestamp(allowed);
+    }
+  }
+  return standing;
+}
+
+absl::StatusOr<v1::RecordInvitationResponse> History::RecordInvitation(
+    const v1::RecordInvitationRequest& request) {
+  const absl::Time now = clock_();
+  Errors errors;
+  CheckId(request.invitation_id(), kMaxInvitationIdBytes, "invitation_id", &errors);
+  CheckPair(request.sender_id(), request.recipient_id(), "", &errors);
+  const absl::Time sent_at =
+      EventTime(request.sent_at(), request.has_sent_at(), "sent_at", now, &errors);
+  if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return s;
+
+  absl::StatusOr<WriteResult> result =
+      store_.RecordInvitation(request.sender_id(), request.invitation_id(),
+                              hasher_.Key(request.recipient_id()), sent_at, now);
+  if (!result.ok()) return result.status();
+  v1::RecordInvitationResponse response;
+  *response.mutable_standing() = Standing(request.sender_id(), result->facts, now, true);
+  response.set_duplicate(result->duplicate);
+  return response;
+}
+
+absl::StatusOr<v1::RecordResponseResponse> History::RecordResponse(
+    const v1::RecordResponseRequest& request) {
+  const absl::Time now = clock_();
+  Errors errors;
+  CheckId(request.invitation_id(), kMaxInvitationIdBytes, "invitation_id", &errors);
+  CheckPair(request.sender_id(), request.recipient_id(), "", &errors);
+  if (request.response() == v1::INVITATION_RESPONSE_UNSPECIFIED) {
+    errors.push_back("response: required");
+  } else if (!v1::InvitationResponse_IsValid(request.response())) {
+    errors.push_back(absl::StrCat("response: unknown value ", request.response()));
+  }
+  const absl::Time responded_at =
+      EventTime(request.responded_at(), request.has_responded_at(), "responded_at", now, &errors);
+  if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return s;
+
+  absl::StatusOr<WriteResult> result = store_.RecordResponse(
+      request.sender_id(), request.invitation_id(), hasher_.Key(request.recipient_id()),
+      request.response(), responded_at, now);
+  if (!result.ok()) return result.status();
+  if (result->restriction_started) {
+    spdlog::info("restriction started sender_id={} offense_count={} invitation_id={}",
+                 request.sender_id(), result->facts.offense_count, request.invitation_id());
+  }
+  v1::RecordResponseResponse response;
+  *response.mutable_standing() = Standing(request.sender_id(), result->facts, now, true);
+  response.set_duplicate(result->duplicate);
+  return response;
+}
+
+absl::StatusOr<v1::GetStandingResponse> History::GetStanding(
+    const v1::GetStandingRequest& request) {
+  const absl::Time now = clock_();
+  Errors errors;
+  CheckStandingRequest(request, "", &errors);
+  if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return s;
+
+  const bool with_pair = !request.recipient_id().empty();
+  absl::StatusOr<SenderFacts> facts = store_.GetFacts(
+      request.sender_id(), with_pair ? hasher_.Key(request.recipient_id()) : "", now);
+  if (!facts.ok()) return facts.status();
+  v1::GetStandingResponse response;
+  *response.mutable_standing() = Standing(request.sender_id(), *facts, now, with_pair);
+  return response;
+}
+
+absl::StatusOr<v1::BatchGetStandingResponse> History::BatchGetStanding(
+    const v1::BatchGetStandingRequest& request) {
+  const absl::Time now = clock_();
+  const int size = request.requests_size();
+  if (size == 0 || size > kMaxStandingBatch) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("requests: must hold 1 to ", kMaxStandingBatch, " requests, got ", size));
+  }
+  Errors errors;
+  std::vector<FactsQuery> queries;
+  queries.reserve(size);
+  for (int i = 0; i < size; ++i) {
+    const v1::GetStandingRequest& one = request.requests(i);
+    CheckStandingRequest(one, absl::StrCat("requests[", i, "]."), &errors);
+    queries.push_back(
+        {one.sender_id(), one.recipient_id().empty() ? "" : hasher_.Key(one.recipient_id())});
+  }
+  if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return s;
+
+  absl::StatusOr<std::vector<SenderFacts>> facts = store_.BatchGetFacts(queries, now);
+  if (!facts.ok()) return facts.status();
+  v1::BatchGetStandingResponse response;
+  for (int i = 0; i < size; ++i) {
+    *response.add_standings() = Standing(request.requests(i).sender_id(), (*facts)[i], now,
+                                         !request.requests(i).recipient_id().empty());
+  }
+  return response;
+}
+
+absl::StatusOr<v1::ReleaseSenderResponse> History::ReleaseSender(
+    const v1::ReleaseSenderRequest& request) {
+  const absl::Time now = clock_();
+  Errors errors;
+  CheckId(request.sender_id(), kMaxMemberIdBytes, "sender_id", &errors);
+  CheckReason(request.reason(), &errors);
+  if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return s;
+
+  absl::StatusOr<SenderFacts> facts = store_.Release(request.sender_id(), request.reason(), now);
+  if (!facts.ok()) return facts.status();
+  spdlog::info("admin ReleaseSender sender_id={} reason=\"{}\"", request.sender_id(),
+               LoggableReason(request.reason()));
+  v1::ReleaseSenderResponse response;
+  *response.mutable_standing() = Standing(request.sender_id(), *facts, now, false);
+  return response;
+}
+
+absl::Status History::ForgetMember(const v1::ForgetMemberRequest& request) {
+  Errors errors;
+  CheckId(request.member_id(), kMaxMemberIdBytes, "member_id", &errors);
+  CheckReason(request.reason(), &errors);
+  if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return s;
+  if (absl::Status s = store_.Forget(request.member_id()); !s.ok()) return s;
+  spdlog::info("admin ForgetMember member_id={} reason=\"{}\"", request.member_id(),
+               LoggableReason(request.reason()));
+  return absl::OkStatus();
+}
+
+}  // namespace etiquette

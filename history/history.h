@@ -1,0 +1,54 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/clock.h"
+#include "common/clock.h"
+#include "etiquette/v1/history.pb.h"
+#include "etiquette/v1/history_config.pb.h"
+#include "history/history_store.h"
+#include "history/recipient_hasher.h"
+
+namespace etiquette {
+
+// Most GetStanding requests in one BatchGetStanding call.
+inline constexpr int kMaxStandingBatch = 1000;
+
+// The history service's business logic, free of gRPC: validates requests, replaces recipient
+// ids by their keyed hashes, asks the store, and turns the store's facts into a
+// SenderStanding (GOOD, WARNED or RESTRICTED). Thread-safe if the store is.
+class History {
+ public:
+  // `store` must outlive this object; `config` must be valid (ValidateHistoryConfig).
+  History(HistoryStore& store, RecipientHasher hasher, v1::HistoryConfig config,
+          Clock clock = absl::Now);
+
+  absl::StatusOr<v1::RecordInvitationResponse> RecordInvitation(
+      const v1::RecordInvitationRequest& request);
+  absl::StatusOr<v1::RecordResponseResponse> RecordResponse(
+      const v1::RecordResponseRequest& request);
+  absl::StatusOr<v1::GetStandingResponse> GetStanding(const v1::GetStandingRequest& request);
+  // 1 to kMaxStandingBatch requests; one bad request fails the call (INVALID_ARGUMENT).
+  absl::StatusOr<v1::BatchGetStandingResponse> BatchGetStanding(
+      const v1::BatchGetStandingRequest& request);
+
+  // Operator actions; the caller has checked the admin token. Each is logged with its reason.
+  absl::StatusOr<v1::ReleaseSenderResponse> ReleaseSender(const v1::ReleaseSenderRequest& request);
+  absl::Status ForgetMember(const v1::ForgetMemberRequest& request);
+
+  // OK while the store answers.
+  absl::Status CheckStore() { return store_.Ping(); }
+
+ private:
+  v1::SenderStanding Standing(const std::string& sender_id, const SenderFacts& facts,
+                              absl::Time now, bool with_pair) const;
+
+  HistoryStore& store_;
+  const RecipientHasher hasher_;
+  const v1::HistoryConfig config_;
+  Clock clock_;
+};
+
+}  // namespace etiquette

@@ -1,0 +1,133 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "etiquette/v1/history.pb.h"
+
+namespace etiquette {
+
+// The numbers a store needs to apply the "LinkedIn Jail" model atomically, from HistoryConfig.
+struct StorePolicy {
+  absl::Duration report_window = absl::Hours(24 * 90);
+  absl::Duration volume_window = absl::Hours(24 * 7);
+  absl::Duration acceptance_window = absl::Hours(24 * 14);
+  absl::Duration reinvite_cooldown = absl::Hours(24 * 21);
+  // Reports (after the clean slate, inside report_window) from which a restriction starts.
+  uint32_t restrict_reports = 5;
+  // Length of the 1st, 2nd, ... restriction; later offenses are indefinite.
+  std::vector<absl::Duration> restriction_ladder = {absl::Hours(24 * 7), absl::Hours(24 * 30)};
+  // TTL of a sender's keys after their last write: report_window + the longest timed
+  // restriction, so that a quiet sender disappears by itself.
+  absl::Duration retention = absl::Hours(24 * (90 + 30));
+  // TTL of the set of recipients who reported the sender (they stay blocked for good, within
+  // reason), refreshed on every write.
+  absl::Duration reported_pair_retention = absl::Hours(24 * 730);
+};
+
+// What the store knows of one sender at `now`. Raw facts; History turns them into a
+// SenderStanding (state, rates).
+struct SenderFacts {
+  // Distinct recipients whose latest report came after the clean slate and inside
+  // report_window (responded_at > max(now - report_window, clean_slate)).
+  uint32_t reports_in_window = 0;
+  // Of those, the ones whose report was REPORTED_SPAM at some point.
+  uint32_t spam_reports_in_window = 0;
+  // Distinct invitation ids with sent_at > now - volume_window.
+  uint32_t invitations_in_volume_window = 0;
+  // Distinct invitation ids with sent_at > now - acceptance_window, and of those the accepted.
+  uint32_t sent_in_acceptance_window = 0;
+  uint32_t accepted_in_acceptance_window = 0;
+  // Restrictions started so far; never reset by a release.
+  uint32_t offense_count = 0;
+  // The latest restriction: active while restriction_start <= now < restriction_end.
+  // restriction_end is absl::InfiniteFuture() for an indefinite one. Both are
+  // absl::InfinitePast() when the sender was never restricted. A release sets the end to the
+  // release time.
+  absl::Time restriction_start = absl::InfinitePast();
+  absl::Time restriction_end = absl::InfinitePast();
+  // Why: set when a restriction starts ("5 reports in 90 days") or by an operator's release.
+  std::string reason;
+
+  // Pair facts: filled only when a recipient was asked about.
+  bool recipient_reported_sender = false;  // ever, as long as the pair is retained
+  // Latest WITHDRAWN response to this recipient inside reinvite_cooldown, else InfinitePast.
+  absl::Time withdrawn_at = absl::InfinitePast();
+  bool pending = false;  // an invitation to this recipient recorded and not yet answered
+};
+
+struct WriteResult {
+  SenderFacts facts;
+  // The write changed nothing: the invitation (or this response, or a weaker one) was
+  // already recorded.
+  bool duplicate = false;
+  // This write started a restriction.
+  bool restriction_started = false;
+};
+
+struct FactsQuery {
+  std::string sender_id;
+  std::string recipient_key;  // empty: no pair facts
+};
+
+// Storage of senders' histories. Every method is one atomic step: a concurrent call never sees
+// half of a write, and concurrent writes never lose one another. Ids are already validated
+// ([A-Za-z0-9._:-]); `recipient_key` is the recipient's keyed hash, never the clear id.
+// Event times later than `now` are stored as `now`. Errors: UNAVAILABLE when the backend cannot
+// be reached in time (nothing was acknowledged), INVALID_ARGUMENT as documented per method.
+class HistoryStore {
+ public:
+  virtual ~HistoryStore() = default;
+
+  // Records that `invitation_id` went from `sender_id` to `recipient_key` at `sent_at`: counts
+  // it in the volume and acceptance windows and marks the pair pending. A known invitation id
+  // changes nothing (duplicate).
+  virtual absl::StatusOr<WriteResult> RecordInvitation(const std::string& sender_id,
+                                                       const std::string& invitation_id,
+                                                       const std::string& recipient_key,
+                                                       absl::Time sent_at, absl::Time now) = 0;
+
+  // Records the recipient's response. The first response to an invitation is recorded; a later
+  // one only when it escalates IGNORED -> REPORTED_UNKNOWN -> REPORTED_SPAM, anything else is
+  // a duplicate. Effects of a recorded response: any response clears the pair's pending mark
+  // if it belongs to this invitation; ACCEPTED counts the invitation as accepted; WITHDRAWN
+  // starts the pair's cool-down at responded_at; a report adds the recipient to the reporters
+  // (latest report time wins), marks the pair reported for good, and when that makes
+  // reports_in_window reach restrict_reports while no restriction is active, starts one at
+  // `now`: offense_count + 1, length from the ladder, and a clean slate at `now`. An invitation
+  // id the store does not know is recorded with its response (it was sent before history
+  // knew it; it is not counted as sent). INVALID_ARGUMENT when the invitation is known with
+  // another recipient, or `response` is UNSPECIFIED.
+  virtual absl::StatusOr<WriteResult> RecordResponse(const std::string& sender_id,
+                                                     const std::string& invitation_id,
+                                                     const std::string& recipient_key,
+                                                     v1::InvitationResponse response,
+                                                     absl::Time responded_at, absl::Time now) = 0;
+
+  // The facts of one sender (an unknown sender has all zeros), with pair facts when
+  // `recipient_key` is not empty. Reads only.
+  virtual absl::StatusOr<SenderFacts> GetFacts(const std::string& sender_id,
+                                               const std::string& recipient_key,
+                                               absl::Time now) = 0;
+
+  // GetFacts for many senders at once, in query order; fails as a whole.
+  virtual absl::StatusOr<std::vector<SenderFacts>> BatchGetFacts(
+      const std::vector<FactsQuery>& queries, absl::Time now) = 0;
+
+  // Operator release: ends an active restriction at `now` (offense_count stays), starts a
+  // clean slate of reports at `now`, and records `reason`.
+  virtual absl::StatusOr<SenderFacts> Release(const std::string& sender_id,
+                                              const std::string& reason, absl::Time now) = 0;
+
+  // Deletes everything stored under `sender_id` as a sender.
+  virtual absl::Status Forget(const std::string& sender_id) = 0;
+
+  // OK when the backend answers now; used for health.
+  virtual absl::Status Ping() = 0;
+};
+
+}  // namespace etiquette

@@ -1,0 +1,259 @@
+#include "history/in_memory_history_store.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace etiquette {
+namespace {
+
+using v1::InvitationResponse;
+
+// Position along the escalation chain IGNORED -> REPORTED_UNKNOWN -> REPORTED_SPAM; 0 for a
+// response off the chain (ACCEPTED, WITHDRAWN, UNSPECIFIED).
+int EscalationRank(InvitationResponse response) {
+  switch (response) {
+    case v1::INVITATION_RESPONSE_IGNORED:
+      return 1;
+    case v1::INVITATION_RESPONSE_REPORTED_UNKNOWN:
+      return 2;
+    case v1::INVITATION_RESPONSE_REPORTED_SPAM:
+      return 3;
+    default:
+      return 0;
+  }
+}
+
+// Whether `incoming` is recorded over the invitation's `recorded` response: the first response
+// always is; a later one only when it escalates along the chain.
+bool Supersedes(InvitationResponse recorded, InvitationResponse incoming) {
+  if (recorded == v1::INVITATION_RESPONSE_UNSPECIFIED) return true;
+  const int from = EscalationRank(recorded);
+  return from > 0 && EscalationRank(incoming) > from;
+}
+
+bool IsReport(InvitationResponse response) {
+  return response == v1::INVITATION_RESPONSE_REPORTED_UNKNOWN ||
+         response == v1::INVITATION_RESPONSE_REPORTED_SPAM;
+}
+
+// Event times later than `now` are stored as `now`.
+absl::Time NotAfter(absl::Time event_time, absl::Time now) { return std::min(event_time, now); }
+
+// The reason recorded when a restriction starts, e.g. "5 reports in 90 days".
+std::string RestrictionReason(const StorePolicy& policy) {
+  const int64_t days = policy.report_window / absl::Hours(24);  // whole days, rounded down
+  return absl::StrCat(policy.restrict_reports, " reports in ", days, " days");
+}
+
+// The end of a restriction starting at `start` that is the sender's `offense`-th (1-based):
+// the ladder's entry, or indefinite beyond the ladder.
+absl::Time RestrictionEnd(const StorePolicy& policy, uint32_t offense, absl::Time start) {
+  if (offense >= 1 && offense <= policy.restriction_ladder.size()) {
+    return start + policy.restriction_ladder[offense - 1];
+  }
+  return absl::InfiniteFuture();
+}
+
+}  // namespace
+
+InMemoryHistoryStore::InMemoryHistoryStore(StorePolicy policy) : policy_(std::move(policy)) {}
+
+absl::StatusOr<WriteResult> InMemoryHistoryStore::RecordInvitation(const std::string& sender_id,
+                                                                   const std::string& invitation_id,
+                                                                   const std::string& recipient_key,
+                                                                   absl::Time sent_at,
+                                                                   absl::Time now) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Sender& sender = senders_[sender_id];
+  Prune(sender, now);
+  WriteResult result;
+  if (sender.invitations.count(invitation_id) > 0) {
+    result.duplicate = true;
+  } else {
+    Invitation& invitation = sender.invitations[invitation_id];
+    invitation.recipient_key = recipient_key;
+    invitation.sent_known = true;
+    invitation.sent_at = NotAfter(sent_at, now);
+    sender.pairs[recipient_key].pending_invitation_id = invitation_id;
+  }
+  result.facts = FactsOf(sender, recipient_key, now);
+  return result;
+}
+
+absl::StatusOr<WriteResult> InMemoryHistoryStore::RecordResponse(const std::string& sender_id,
+                                                                 const std::string& invitation_id,
+                                                                 const std::string& recipient_key,
+                                                                 InvitationResponse response,
+                                                                 absl::Time responded_at,
+                                                                 absl::Time now) {
+  if (response == v1::INVITATION_RESPONSE_UNSPECIFIED) {
+    return absl::InvalidArgumentError("response must not be INVITATION_RESPONSE_UNSPECIFIED");
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  Sender& sender = senders_[sender_id];
+  Prune(sender, now);
+  WriteResult result;
+  const auto known = sender.invitations.find(invitation_id);
+  if (known != sender.invitations.end()) {
+    if (known->second.recipient_key != recipient_key) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invitation ", invitation_id, " was recorded with another recipient"));
+    }
+    result.duplicate = !Supersedes(known->second.response, response);
+  }
+  if (!result.duplicate) {
+    // An unknown id is recorded here with sent_known = false: not counted as sent.
+    Invitation& invitation = sender.invitations[invitation_id];
+    invitation.recipient_key = recipient_key;
+    invitation.response = response;
+    invitation.responded_at = NotAfter(responded_at, now);
+    result.restriction_started =
+        ApplyResponse(sender, invitation_id, recipient_key, response, invitation.responded_at, now);
+  }
+  result.facts = FactsOf(sender, recipient_key, now);
+  return result;
+}
+
+absl::StatusOr<SenderFacts> InMemoryHistoryStore::GetFacts(const std::string& sender_id,
+                                                           const std::string& recipient_key,
+                                                           absl::Time now) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return FactsLocked(sender_id, recipient_key, now);
+}
+
+absl::StatusOr<std::vector<SenderFacts>> InMemoryHistoryStore::BatchGetFacts(
+    const std::vector<FactsQuery>& queries, absl::Time now) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<SenderFacts> all;
+  all.reserve(queries.size());
+  for (const FactsQuery& query : queries) {
+    all.push_back(FactsLocked(query.sender_id, query.recipient_key, now));
+  }
+  return all;
+}
+
+absl::StatusOr<SenderFacts> InMemoryHistoryStore::Release(const std::string& sender_id,
+                                                          const std::string& reason,
+                                                          absl::Time now) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Sender& sender = senders_[sender_id];
+  Prune(sender, now);
+  if (RestrictionActive(sender, now)) sender.restriction_end = now;
+  sender.clean_slate = now;
+  sender.reason = reason;
+  return FactsOf(sender, "", now);
+}
+
+absl::Status InMemoryHistoryStore::Forget(const std::string& sender_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  senders_.erase(sender_id);
+  return absl::OkStatus();
+}
+
+absl::Status InMemoryHistoryStore::Ping() { return absl::OkStatus(); }
+
+SenderFacts InMemoryHistoryStore::FactsLocked(const std::string& sender_id,
+                                              const std::string& recipient_key,
+                                              absl::Time now) const {
+  const auto found = senders_.find(sender_id);
+  if (found == senders_.end()) return SenderFacts();
+  return FactsOf(found->second, recipient_key, now);
+}
+
+SenderFacts InMemoryHistoryStore::FactsOf(const Sender& sender, const std::string& recipient_key,
+                                          absl::Time now) const {
+  SenderFacts facts;
+  facts.reports_in_window = ReportsInWindow(sender, now, /*spam_only=*/false);
+  facts.spam_reports_in_window = ReportsInWindow(sender, now, /*spam_only=*/true);
+  for (const auto& [id, invitation] : sender.invitations) {
+    if (!invitation.sent_known) continue;
+    if (invitation.sent_at > now - policy_.volume_window) ++facts.invitations_in_volume_window;
+    if (invitation.sent_at > now - policy_.acceptance_window) {
+      ++facts.sent_in_acceptance_window;
+      if (invitation.response == v1::INVITATION_RESPONSE_ACCEPTED) {
+        ++facts.accepted_in_acceptance_window;
+      }
+    }
+  }
+  facts.offense_count = sender.offense_count;
+  facts.restriction_start = sender.restriction_start;
+  facts.restriction_end = sender.restriction_end;
+  facts.reason = sender.reason;
+  if (recipient_key.empty()) return facts;
+  const auto pair = sender.pairs.find(recipient_key);
+  if (pair == sender.pairs.end()) return facts;
+  facts.recipient_reported_sender = pair->second.reported;
+  if (pair->second.withdrawn_at > now - policy_.reinvite_cooldown) {
+    facts.withdrawn_at = pair->second.withdrawn_at;
+  }
+  facts.pending = !pair->second.pending_invitation_id.empty();
+  return facts;
+}
+
+// Distinct recipients whose latest report is after max(now - report_window, clean slate).
+uint32_t InMemoryHistoryStore::ReportsInWindow(const Sender& sender, absl::Time now,
+                                               bool spam_only) const {
+  const absl::Time after = std::max(now - policy_.report_window, sender.clean_slate);
+  uint32_t count = 0;
+  for (const auto& [key, pair] : sender.pairs) {
+    if (pair.reported && pair.latest_report > after && (!spam_only || pair.reported_spam)) {
+      ++count;
+    }
+  }
+  return count;
+}
+
+bool InMemoryHistoryStore::RestrictionActive(const Sender& sender, absl::Time now) {
+  return sender.restriction_start <= now && now < sender.restriction_end;
+}
+
+bool InMemoryHistoryStore::ApplyResponse(Sender& sender, const std::string& invitation_id,
+                                         const std::string& recipient_key,
+                                         InvitationResponse response, absl::Time responded_at,
+                                         absl::Time now) {
+  Pair& pair = sender.pairs[recipient_key];
+  // Any recorded response answers the pending invitation, if it is this one.
+  if (pair.pending_invitation_id == invitation_id) pair.pending_invitation_id.clear();
+  if (response == v1::INVITATION_RESPONSE_WITHDRAWN) {
+    pair.withdrawn_at = std::max(pair.withdrawn_at, responded_at);
+  }
+  if (!IsReport(response)) return false;  // ACCEPTED is counted from the invitation itself
+  pair.reported = true;
+  pair.latest_report = std::max(pair.latest_report, responded_at);
+  if (response == v1::INVITATION_RESPONSE_REPORTED_SPAM) pair.reported_spam = true;
+  return MaybeStartRestriction(sender, now);
+}
+
+bool InMemoryHistoryStore::MaybeStartRestriction(Sender& sender, absl::Time now) {
+  if (RestrictionActive(sender, now)) return false;
+  if (ReportsInWindow(sender, now, /*spam_only=*/false) < policy_.restrict_reports) return false;
+  ++sender.offense_count;
+  sender.restriction_start = now;
+  sender.restriction_end = RestrictionEnd(policy_, sender.offense_count, now);
+  sender.clean_slate = now;
+  sender.reason = RestrictionReason(policy_);
+  return true;
+}
+
+void InMemoryHistoryStore::Prune(Sender& sender, absl::Time now) const {
+  const absl::Duration longest = std::max({policy_.report_window, policy_.volume_window,
+                                           policy_.acceptance_window, policy_.reinvite_cooldown});
+  const absl::Time horizon = now - longest;
+  for (auto it = sender.invitations.begin(); it != sender.invitations.end();) {
+    const Invitation& invitation = it->second;
+    const bool stale = invitation.sent_at <= horizon && invitation.responded_at <= horizon;
+    it = stale ? sender.invitations.erase(it) : std::next(it);
+  }
+  for (auto it = sender.pairs.begin(); it != sender.pairs.end();) {
+    const Pair& pair = it->second;
+    const bool idle = !pair.reported && pair.pending_invitation_id.empty() &&
+                      pair.withdrawn_at <= now - policy_.reinvite_cooldown;
+    it = idle ? sender.pairs.erase(it) : std::next(it);
+  }
+}
+
+}  // namespace etiquette

@@ -1,0 +1,112 @@
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "etiquette/v1/history.pb.h"
+#include "history/history_store.h"
+
+namespace etiquette {
+
+// HistoryStore in process memory: the reference implementation of every rule documented in
+// history_store.h, and the fake behind the unit tests of the history service's logic.
+//
+// Thread-safe: one mutex, held for the whole of each method, so every method is one atomic
+// step. Ping always answers OK; nothing ever answers UNAVAILABLE.
+//
+// Where it differs from a store with TTLs (on purpose; no contract test depends on it):
+// - Nothing expires by time alone: `retention` and `reported_pair_retention` are not applied,
+//   so a quiet sender, a reported pair and a pending mark stay until Forget.
+// - Instead, every write first prunes what no window can count any more, so that memory stays
+//   bounded: invitations whose every time (sent_at, responded_at) is at or before
+//   now - (the longest of the four windows), and pairs that are neither reported, pending, nor
+//   inside their cool-down. A pruned invitation id is unknown afterwards: recording it again is
+//   not a duplicate, and a response to it is recorded as a response to an unknown invitation.
+class InMemoryHistoryStore final : public HistoryStore {
+ public:
+  explicit InMemoryHistoryStore(StorePolicy policy);
+
+  absl::StatusOr<WriteResult> RecordInvitation(const std::string& sender_id,
+                                               const std::string& invitation_id,
+                                               const std::string& recipient_key, absl::Time sent_at,
+                                               absl::Time now) override;
+  absl::StatusOr<WriteResult> RecordResponse(const std::string& sender_id,
+                                             const std::string& invitation_id,
+                                             const std::string& recipient_key,
+                                             v1::InvitationResponse response,
+                                             absl::Time responded_at, absl::Time now) override;
+  absl::StatusOr<SenderFacts> GetFacts(const std::string& sender_id,
+                                       const std::string& recipient_key, absl::Time now) override;
+  absl::StatusOr<std::vector<SenderFacts>> BatchGetFacts(const std::vector<FactsQuery>& queries,
+                                                         absl::Time now) override;
+  absl::StatusOr<SenderFacts> Release(const std::string& sender_id, const std::string& reason,
+                                      absl::Time now) override;
+  absl::Status Forget(const std::string& sender_id) override;
+  absl::Status Ping() override;
+
+ private:
+  // One invitation id of a sender.
+  struct Invitation {
+    std::string recipient_key;
+    // False when the id was first seen in a response: it is then not counted as sent.
+    bool sent_known = false;
+    absl::Time sent_at = absl::InfinitePast();
+    // The recorded response (the strongest one along the escalation chain); UNSPECIFIED while
+    // unanswered.
+    v1::InvitationResponse response = v1::INVITATION_RESPONSE_UNSPECIFIED;
+    absl::Time responded_at = absl::InfinitePast();
+  };
+
+  // What the sender's history says about one recipient.
+  struct Pair {
+    // The recipient reported the sender (for good), and the latest such report's time.
+    bool reported = false;
+    absl::Time latest_report = absl::InfinitePast();
+    // The recipient chose REPORTED_SPAM at least once.
+    bool reported_spam = false;
+    // The latest WITHDRAWN response's time.
+    absl::Time withdrawn_at = absl::InfinitePast();
+    // The invitation id that made the pair pending; empty when not pending.
+    std::string pending_invitation_id;
+  };
+
+  struct Sender {
+    std::map<std::string, Invitation> invitations;  // by invitation id
+    std::map<std::string, Pair> pairs;              // by recipient key
+    uint32_t offense_count = 0;
+    absl::Time restriction_start = absl::InfinitePast();
+    absl::Time restriction_end = absl::InfinitePast();
+    // Reports at or before this time do not count.
+    absl::Time clean_slate = absl::InfinitePast();
+    std::string reason;
+  };
+
+  // The facts of `sender` at `now`; pair facts when `recipient_key` is not empty.
+  SenderFacts FactsOf(const Sender& sender, const std::string& recipient_key, absl::Time now) const;
+  SenderFacts FactsLocked(const std::string& sender_id, const std::string& recipient_key,
+                          absl::Time now) const;
+  uint32_t ReportsInWindow(const Sender& sender, absl::Time now, bool spam_only) const;
+  static bool RestrictionActive(const Sender& sender, absl::Time now);
+
+  // Applies a recorded response to the pair and the sender; returns whether it started a
+  // restriction.
+  bool ApplyResponse(Sender& sender, const std::string& invitation_id,
+                     const std::string& recipient_key, v1::InvitationResponse response,
+                     absl::Time responded_at, absl::Time now);
+  // Starts a restriction at `now` when reports_in_window >= restrict_reports and none is
+  // active; returns whether it did.
+  bool MaybeStartRestriction(Sender& sender, absl::Time now);
+  // Drops what no window can count any more (see the class comment).
+  void Prune(Sender& sender, absl::Time now) const;
+
+  const StorePolicy policy_;
+  mutable std::mutex mutex_;
+  std::map<std::string, Sender> senders_;  // guarded by mutex_
+};
+
+}  // namespace etiquette

@@ -1,0 +1,836 @@
+#include "history/redis_history_store.h"
+
+#include <hiredis/hiredis.h>
+#include <openssl/sha.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "common/ids.h"
+#include "spdlog/spdlog.h"
+
+namespace etiquette {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// Lua. Every script is kScriptPrelude followed by its body.
+//
+// KEYS (all of one sender, same hash tag): 1 inv, 2 sent, 3 acc, 4 resp, 5 wd, 6 rep, 7 state.
+// ARGV: 1 now, 2 report_window, 3 volume_window, 4 acceptance_window, 5 reinvite_cooldown,
+//       6 recipient key ('' = no pair facts), 7 longest window, 8 retention,
+//       9 rep retention (all times and durations in milliseconds), then the script's own.
+//
+// Windows use strict inequalities: an event counts when its time > now - window (and, for
+// reports, > the clean slate). Scores are integers, so "> x" is the range "(x" (or ">= x + 1").
+constexpr absl::string_view kScriptPrelude = R"lua(
+local now = tonumber(ARGV[1])
+local report_window = tonumber(ARGV[2])
+local volume_window = tonumber(ARGV[3])
+local acceptance_window = tonumber(ARGV[4])
+local cooldown = tonumber(ARGV[5])
+local rk = ARGV[6]
+
+-- Integer text for arguments and stored values (never "1.7e+12").
+local function int(x) return string.format('%d', x) end
+
+-- state = HMGET state o rs re: active while rs <= now < re.
+local function restriction_active(state)
+  local rs = tonumber(state[2])
+  if not rs or rs > now then return false end
+  return state[3] == 'inf' or tonumber(state[3]) > now
+end
+
+local function facts()
+  local state = redis.call('HMGET', KEYS[7], 'o', 'rs', 're', 'cs', 'why')
+  local floor = now - report_window
+  local clean_slate = tonumber(state[4])
+  if clean_slate and clean_slate > floor then floor = clean_slate end
+  -- rep scores are 2 * time + spam: time > floor <=> score >= 2 * floor + 2.
+  local reporters = redis.call('ZRANGEBYSCORE', KEYS[6], int(2 * floor + 2), '+inf', 'WITHSCORES')
+  local reports, spam = 0, 0
+  for i = 2, #reporters, 2 do
+    reports = reports + 1
+    if tonumber(reporters[i]) % 2 == 1 then spam = spam + 1 end
+  end
+  local volume = redis.call('ZCOUNT', KEYS[2], '(' .. int(now - volume_window), '+inf')
+  local sent = redis.call('ZCOUNT', KEYS[2], '(' .. int(now - acceptance_window), '+inf')
+  local accepted = redis.call('ZCOUNT', KEYS[3], '(' .. int(now - acceptance_window), '+inf')
+  local reported, withdrawn, pending = 0, '', 0
+  if rk ~= '' then
+    if redis.call('ZSCORE', KEYS[6], rk) then reported = 1 end
+    local withdrawn_at = tonumber(redis.call('ZSCORE', KEYS[5], rk))
+    if withdrawn_at and withdrawn_at > now - cooldown then withdrawn = int(withdrawn_at) end
+    pending = redis.call('HEXISTS', KEYS[1], '@' .. rk)
+  end
+  return {reports, spam, volume, sent, accepted, tonumber(state[1]) or 0, state[2] or '',
+          state[3] or '', state[5] or '', reported, withdrawn, pending}
+end
+
+-- Drops what no window can count any more. Pending marks stay until answered (or expiry).
+local function prune()
+  local cutoff = int(now - tonumber(ARGV[7]))
+  for _, index in ipairs({KEYS[2], KEYS[4]}) do
+    local old = redis.call('ZRANGEBYSCORE', index, '-inf', cutoff)
+    for i = 1, #old, 1000 do
+      redis.call('HDEL', KEYS[1], unpack(old, i, math.min(i + 999, #old)))
+    end
+    if #old > 0 then redis.call('ZREMRANGEBYSCORE', index, '-inf', cutoff) end
+  end
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', int(now - acceptance_window))
+  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', int(now - cooldown))
+end
+
+-- TTLs after a write (PEXPIRE/PERSIST on a missing key are no-ops). The state key has no TTL
+-- while it holds an indefinite restriction: such a restriction lasts until an operator releases
+-- it, and a TTL would let a sender who keeps quiet for `retention` walk out of jail (and lose
+-- offense_count) by expiry. Release sets an end, and the next touch gives the TTL back.
+local function touch()
+  for i = 1, 5 do redis.call('PEXPIRE', KEYS[i], ARGV[8]) end
+  redis.call('PEXPIRE', KEYS[6], ARGV[9])
+  if redis.call('HGET', KEYS[7], 're') == 'inf' then
+    redis.call('PERSIST', KEYS[7])
+  else
+    redis.call('PEXPIRE', KEYS[7], ARGV[8])
+  end
+end
+)lua";
+
+// ARGV 10 invitation id, 11 sent_at. Reply {0 recorded | 1 duplicate, 0, facts}.
+constexpr absl::string_view kRecordInvitationBody = R"lua(
+prune()
+local invitation = ARGV[10]
+if redis.call('HEXISTS', KEYS[1], invitation) == 1 then return {1, 0, facts()} end
+local sent_at = math.min(tonumber(ARGV[11]), now)
+redis.call('HSET', KEYS[1], invitation, '0' .. rk, '@' .. rk, invitation)
+redis.call('ZADD', KEYS[2], int(sent_at), invitation)
+touch()
+return {0, 0, facts()}
+)lua";
+
+// ARGV 10 invitation id, 11 response code (1-5), 12 responded_at, 13 restrict_reports,
+// 14 restriction ladder (lengths in ms, space-separated), 15 reason of a new restriction.
+// Reply {0 recorded | 1 duplicate, restriction started (0/1), facts} or {2, message}.
+constexpr absl::string_view kRecordResponseBody = R"lua(
+prune()
+local invitation = ARGV[10]
+local code = tonumber(ARGV[11])
+local at = math.min(tonumber(ARGV[12]), now)
+local record = redis.call('HGET', KEYS[1], invitation)
+if record then
+  if string.sub(record, 2) ~= rk then
+    return {2, 'the invitation is known with another recipient'}
+  end
+  -- Only IGNORED (2) -> REPORTED_UNKNOWN (4) -> REPORTED_SPAM (5) replaces a response.
+  local old = tonumber(string.sub(record, 1, 1))
+  local rank = {[2] = 1, [4] = 2, [5] = 3}
+  if old ~= 0 and not (rank[old] and rank[code] and rank[code] > rank[old]) then
+    return {1, 0, facts()}
+  end
+  if redis.call('ZSCORE', KEYS[4], invitation) then
+    redis.call('ZADD', KEYS[4], 'GT', int(at), invitation)
+  end
+else
+  -- Sent before the store knew it: recorded with its response, not counted as sent.
+  redis.call('ZADD', KEYS[4], int(at), invitation)
+end
+redis.call('HSET', KEYS[1], invitation, code .. rk)
+if redis.call('HGET', KEYS[1], '@' .. rk) == invitation then
+  redis.call('HDEL', KEYS[1], '@' .. rk)
+end
+if code == 1 then
+  local sent_at = redis.call('ZSCORE', KEYS[2], invitation)
+  if sent_at then redis.call('ZADD', KEYS[3], sent_at, invitation) end
+elseif code == 3 then
+  redis.call('ZADD', KEYS[5], 'GT', int(at), rk)
+elseif code >= 4 then
+  local latest, spam = at, 0
+  if code == 5 then spam = 1 end
+  local previous = tonumber(redis.call('ZSCORE', KEYS[6], rk))
+  if previous then
+    latest = math.max(latest, math.floor(previous / 2))
+    if previous % 2 == 1 then spam = 1 end
+  end
+  redis.call('ZADD', KEYS[6], int(2 * latest + spam), rk)
+end
+local started = 0
+if code >= 4 then
+  local state = redis.call('HMGET', KEYS[7], 'o', 'rs', 're')
+  if facts()[1] >= tonumber(ARGV[13]) and not restriction_active(state) then
+    local offenses = (tonumber(state[1]) or 0) + 1
+    local ending = 'inf'
+    local step = 0
+    for length in string.gmatch(ARGV[14], '%d+') do
+      step = step + 1
+      if step == offenses then ending = int(now + tonumber(length)) end
+    end
+    redis.call('HSET', KEYS[7], 'o', int(offenses), 'rs', int(now), 're', ending, 'cs', int(now),
+               'why', ARGV[15])
+    started = 1
+  end
+end
+touch()
+return {0, started, facts()}
+)lua";
+
+// Reply: facts.
+constexpr absl::string_view kGetFactsBody = R"lua(
+return facts()
+)lua";
+
+// ARGV 10 reason. Reply: facts.
+constexpr absl::string_view kReleaseBody = R"lua(
+prune()
+if restriction_active(redis.call('HMGET', KEYS[7], 'o', 'rs', 're')) then
+  redis.call('HSET', KEYS[7], 're', int(now))
+end
+redis.call('HSET', KEYS[7], 'cs', int(now), 'why', ARGV[10])
+touch()
+return facts()
+)lua";
+
+// Reply: number of keys deleted.
+constexpr absl::string_view kForgetBody = R"lua(
+return redis.call('DEL', unpack(KEYS))
+)lua";
+
+constexpr const char* kKeySuffixes[] = {"inv", "sent", "acc", "resp", "wd", "rep", "state"};
+constexpr int kFactsSize = 12;
+
+struct ScriptText {
+  const char* name;
+  std::string source;
+  std::string sha;
+};
+
+std::string Sha1Hex(const std::string& text) {
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char byte : digest) {
+    hex.push_back(kHex[byte >> 4]);
+    hex.push_back(kHex[byte & 0xf]);
+  }
+  return hex;
+}
+
+const std::vector<ScriptText>& Scripts() {
+  static const std::vector<ScriptText>* scripts = [] {
+    auto* all = new std::vector<ScriptText>;
+    const std::pair<const char*, absl::string_view> bodies[] = {
+        {"record_invitation", kRecordInvitationBody},
+        {"record_response", kRecordResponseBody},
+        {"get_facts", kGetFactsBody},
+        {"release", kReleaseBody},
+        {"forget", kForgetBody}};
+    for (const auto& [name, body] : bodies) {
+      std::string source = absl::StrCat(kScriptPrelude, body);
+      std::string sha = Sha1Hex(source);
+      all->push_back(ScriptText{name, std::move(source), std::move(sha)});
+    }
+    return all;
+  }();
+  return *scripts;
+}
+
+// Times travel as integer milliseconds, kept well inside the range Lua's doubles hold exactly.
+constexpr int64_t kMaxMillis = int64_t{1} << 50;
+
+int64_t ClampMillis(int64_t ms) { return std::clamp(ms, -kMaxMillis, kMaxMillis); }
+int64_t Millis(absl::Time t) { return ClampMillis(absl::ToUnixMillis(t)); }
+int64_t Millis(absl::Duration d) { return ClampMillis(absl::ToInt64Milliseconds(d)); }
+
+timeval TimeoutOf(absl::Duration d) {
+  d = std::max(d, absl::Milliseconds(1));
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(absl::ToInt64Seconds(d));
+  tv.tv_usec = static_cast<suseconds_t>(
+      absl::ToInt64Microseconds(d - absl::Seconds(absl::ToInt64Seconds(d))));
+  return tv;
+}
+
+absl::Status Unavailable(absl::string_view what) {
+  return absl::UnavailableError(absl::StrCat("redis unavailable: ", what));
+}
+
+// The reason of a restriction the store starts, e.g. "5 reports in 90 days" (whole days,
+// rounded down, as InMemoryHistoryStore says it).
+std::string RestrictionReason(const StorePolicy& policy) {
+  return absl::StrCat(policy.restrict_reports, " reports in ",
+                      policy.report_window / absl::Hours(24), " days");
+}
+
+absl::string_view ReplyText(const redisReply* reply) {
+  return absl::string_view(reply->str, reply->len);
+}
+
+// Error replies meaning "not now" rather than "wrong": the dataset is still loading (after a
+// restart), or a script is running long.
+bool IsTransientError(absl::string_view message) {
+  return absl::StartsWith(message, "LOADING") || absl::StartsWith(message, "BUSY") ||
+         absl::StartsWith(message, "MASTERDOWN") || absl::StartsWith(message, "TRYAGAIN");
+}
+
+absl::Status ErrorReplyStatus(const redisReply* reply) {
+  const absl::string_view message = ReplyText(reply);
+  if (IsTransientError(message)) return Unavailable(message);
+  return absl::InternalError(absl::StrCat("redis error: ", message));
+}
+
+absl::Status BadReply(absl::string_view what) {
+  return absl::InternalError(absl::StrCat("unexpected reply from redis: ", what));
+}
+
+absl::StatusOr<int64_t> IntegerAt(const redisReply* array, size_t i) {
+  const redisReply* item = array->element[i];
+  if (item->type != REDIS_REPLY_INTEGER) return BadReply(absl::StrCat("item ", i, " not integer"));
+  return static_cast<int64_t>(item->integer);
+}
+
+absl::StatusOr<std::string> StringAt(const redisReply* array, size_t i) {
+  const redisReply* item = array->element[i];
+  if (item->type != REDIS_REPLY_STRING) return BadReply(absl::StrCat("item ", i, " not string"));
+  return std::string(ReplyText(item));
+}
+
+// "" -> `absent`, "inf" -> InfiniteFuture, digits -> milliseconds.
+absl::StatusOr<absl::Time> TimeFrom(const std::string& text, absl::Time absent) {
+  if (text.empty()) return absent;
+  if (text == "inf") return absl::InfiniteFuture();
+  int64_t ms = 0;
+  if (!absl::SimpleAtoi(text, &ms)) return BadReply("time not an integer");
+  return absl::FromUnixMillis(ms);
+}
+
+absl::StatusOr<uint32_t> CountAt(const redisReply* array, size_t i) {
+  absl::StatusOr<int64_t> value = IntegerAt(array, i);
+  if (!value.ok()) return value.status();
+  if (*value < 0 || *value > UINT32_MAX) return BadReply("count out of range");
+  return static_cast<uint32_t>(*value);
+}
+
+// The facts() table of the prelude.
+absl::StatusOr<SenderFacts> ParseFacts(const redisReply* reply) {
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != kFactsSize) {
+    return BadReply("facts are not an array of 12");
+  }
+  SenderFacts facts;
+  uint32_t* const counts[] = {&facts.reports_in_window,
+                              &facts.spam_reports_in_window,
+                              &facts.invitations_in_volume_window,
+                              &facts.sent_in_acceptance_window,
+                              &facts.accepted_in_acceptance_window,
+                              &facts.offense_count};
+  for (size_t i = 0; i < 6; ++i) {
+    absl::StatusOr<uint32_t> count = CountAt(reply, i);
+    if (!count.ok()) return count.status();
+    *counts[i] = *count;
+  }
+  absl::StatusOr<std::string> start = StringAt(reply, 6);
+  absl::StatusOr<std::string> end = StringAt(reply, 7);
+  absl::StatusOr<std::string> reason = StringAt(reply, 8);
+  absl::StatusOr<int64_t> reported = IntegerAt(reply, 9);
+  absl::StatusOr<std::string> withdrawn = StringAt(reply, 10);
+  absl::StatusOr<int64_t> pending = IntegerAt(reply, 11);
+  for (const absl::Status& status : {start.status(), end.status(), reason.status(),
+                                     reported.status(), withdrawn.status(), pending.status()}) {
+    if (!status.ok()) return status;
+  }
+  absl::StatusOr<absl::Time> start_time = TimeFrom(*start, absl::InfinitePast());
+  absl::StatusOr<absl::Time> end_time = TimeFrom(*end, absl::InfinitePast());
+  absl::StatusOr<absl::Time> withdrawn_time = TimeFrom(*withdrawn, absl::InfinitePast());
+  for (const absl::Status& status :
+       {start_time.status(), end_time.status(), withdrawn_time.status()}) {
+    if (!status.ok()) return status;
+  }
+  facts.restriction_start = *start_time;
+  facts.restriction_end = *end_time;
+  facts.reason = *std::move(reason);
+  facts.recipient_reported_sender = *reported != 0;
+  facts.withdrawn_at = *withdrawn_time;
+  facts.pending = *pending != 0;
+  return facts;
+}
+
+// hiredis sends with write(2): a write to a connection Redis has just closed raises SIGPIPE,
+// whose default action kills the process. Ignore it (unless the program chose a disposition),
+// so that the write fails with EPIPE and the call answers UNAVAILABLE.
+void IgnoreSigpipe() {
+  static const bool done = [] {
+    struct sigaction current {};
+    if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+      signal(SIGPIPE, SIG_IGN);
+    }
+    return true;
+  }();
+  (void)done;
+}
+
+absl::Status CheckSender(const std::string& sender_id) {
+  std::vector<std::string> errors;
+  CheckId(sender_id, kMaxMemberIdBytes, "sender_id", &errors);
+  if (errors.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(errors.front());
+}
+
+}  // namespace
+
+void RedisHistoryStore::ReplyDeleter::operator()(redisReply* reply) const {
+  if (reply != nullptr) freeReplyObject(reply);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connection pool: up to options.pool_size hiredis contexts, each used by one call at a time.
+
+class RedisHistoryStore::Pool {
+ public:
+  explicit Pool(const RedisOptions& options)
+      : options_(options), size_(std::max(1, options.pool_size)) {}
+  ~Pool() {
+    for (redisContext* context : idle_) redisFree(context);
+  }
+
+  // A connected context, owned by the caller until Return or Discard.
+  absl::StatusOr<redisContext*> Acquire(absl::Time deadline) {
+    redisContext* context = nullptr;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      const auto chrono_deadline = absl::ToChronoTime(deadline);
+      while (idle_.empty() && in_use_ >= size_) {
+        if (cv_.wait_until(lock, chrono_deadline) == std::cv_status::timeout && idle_.empty() &&
+            in_use_ >= size_) {
+          return Unavailable(absl::StrCat("all ", size_, " connections busy for ",
+                                          absl::FormatDuration(options_.timeout)));
+        }
+      }
+      ++in_use_;
+      if (!idle_.empty()) {
+        context = idle_.back();
+        idle_.pop_back();
+      }
+    }
+    if (context != nullptr && IsStale(context)) {
+      redisFree(context);
+      context = nullptr;
+    }
+    if (context != nullptr) return context;
+    absl::StatusOr<redisContext*> connected = Connect(deadline);
+    if (!connected.ok()) Discard(nullptr);
+    return connected;
+  }
+
+  void Return(redisContext* context) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    --in_use_;
+    idle_.push_back(context);
+    cv_.notify_one();
+  }
+
+  // Closes a context whose protocol state is unknown (I/O error, timeout).
+  void Discard(redisContext* context) {
+    if (context != nullptr) redisFree(context);
+    std::lock_guard<std::mutex> lock(mutex_);
+    --in_use_;
+    cv_.notify_one();
+  }
+
+ private:
+  // An idle connection with something to read was closed by the server (restart, timeout
+  // of idle clients) or is out of step: never reuse it.
+  static bool IsStale(redisContext* context) {
+    pollfd fd{context->fd, POLLIN, 0};
+    return context->err != 0 || ::poll(&fd, 1, 0) != 0;
+  }
+
+  absl::StatusOr<redisContext*> Connect(absl::Time deadline) {
+    const absl::Duration remaining = deadline - absl::Now();
+    if (remaining <= absl::ZeroDuration()) return Unavailable("timed out before connecting");
+    redisContext* context =
+        redisConnectWithTimeout(options_.host.c_str(), options_.port, TimeoutOf(remaining));
+    if (context == nullptr) return Unavailable("cannot allocate a connection");
+    if (context->err != 0) {
+      absl::Status status = Unavailable(
+          absl::StrCat("connect to ", options_.host, ":", options_.port, ": ", context->errstr));
+      redisFree(context);
+      return status;
+    }
+    // AUTH and SELECT as one pipeline.
+    std::vector<std::vector<std::string>> commands;
+    if (!options_.password.empty()) commands.push_back({"AUTH", options_.password});
+    if (options_.db != 0) commands.push_back({"SELECT", absl::StrCat(options_.db)});
+    for (const auto& command : commands) {
+      std::vector<const char*> argv;
+      std::vector<size_t> lengths;
+      for (const std::string& arg : command) {
+        argv.push_back(arg.data());
+        lengths.push_back(arg.size());
+      }
+      redisAppendCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lengths.data());
+    }
+    for (const auto& command : commands) {
+      const absl::Duration left = deadline - absl::Now();
+      void* raw = nullptr;
+      if (left <= absl::ZeroDuration() || redisSetTimeout(context, TimeoutOf(left)) != REDIS_OK ||
+          redisGetReply(context, &raw) != REDIS_OK) {
+        absl::Status status =
+            Unavailable(absl::StrCat(command[0], ": ", context->err ? context->errstr : "timeout"));
+        if (raw != nullptr) freeReplyObject(raw);
+        redisFree(context);
+        return status;
+      }
+      Reply reply(static_cast<redisReply*>(raw));
+      if (reply->type == REDIS_REPLY_ERROR) {
+        // Redis's message never quotes the password.
+        absl::Status status =
+            Unavailable(absl::StrCat(command[0], " refused: ", ReplyText(reply.get())));
+        redisFree(context);
+        return status;
+      }
+    }
+    return context;
+  }
+
+  const RedisOptions options_;
+  const int size_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<redisContext*> idle_;  // guarded by mutex_
+  int in_use_ = 0;                   // guarded by mutex_; includes contexts being connected
+};
+
+// One pooled connection for the length of a call: returned to the pool when the call ended
+// cleanly, closed otherwise (its replies may be out of step).
+class RedisHistoryStore::Lease {
+ public:
+  Lease(Pool& pool, redisContext* context, absl::Time deadline)
+      : pool_(pool), context_(context), deadline_(deadline) {}
+  ~Lease() {
+    if (clean_) {
+      pool_.Return(context_);
+    } else {
+      pool_.Discard(context_);
+    }
+  }
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+
+  void Append(const std::vector<std::string>& args) {
+    std::vector<const char*> argv;
+    std::vector<size_t> lengths;
+    argv.reserve(args.size());
+    lengths.reserve(args.size());
+    for (const std::string& arg : args) {
+      argv.push_back(arg.data());
+      lengths.push_back(arg.size());
+    }
+    redisAppendCommandArgv(context_, static_cast<int>(argv.size()), argv.data(), lengths.data());
+  }
+
+  // The next reply, within the call's deadline (the first one also flushes the pipeline).
+  absl::StatusOr<Reply> Next() {
+    const absl::Duration left = deadline_ - absl::Now();
+    if (left <= absl::ZeroDuration()) return Unavailable("timed out");
+    if (redisSetTimeout(context_, TimeoutOf(left)) != REDIS_OK) {
+      return Unavailable(absl::StrCat("cannot set a timeout: ", context_->errstr));
+    }
+    void* raw = nullptr;
+    if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) {
+      if (raw != nullptr) freeReplyObject(raw);
+      const std::string error = context_->err != 0 ? context_->errstr : "no reply";
+      // hiredis reports a receive timeout as EAGAIN ("Resource temporarily unavailable").
+      if (absl::Now() >= deadline_ - absl::Milliseconds(1)) {
+        return Unavailable(absl::StrCat("no reply in time (", error, ")"));
+      }
+      return Unavailable(error);
+    }
+    return Reply(static_cast<redisReply*>(raw));
+  }
+
+  void MarkClean() { clean_ = true; }
+
+ private:
+  Pool& pool_;
+  redisContext* const context_;
+  const absl::Time deadline_;
+  bool clean_ = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+RedisHistoryStore::RedisHistoryStore(RedisOptions options, StorePolicy policy)
+    : options_(std::move(options)),
+      policy_(std::move(policy)),
+      restriction_reason_(RestrictionReason(policy_)),
+      pool_(std::make_unique<Pool>(options_)) {
+  for (auto& loaded : loaded_) loaded.store(false);
+  IgnoreSigpipe();
+  Scripts();  // hash the scripts now rather than inside the first call's deadline
+}
+
+RedisHistoryStore::~RedisHistoryStore() = default;
+
+std::vector<std::string> RedisHistoryStore::SenderKeys(const std::string& sender_id) {
+  std::vector<std::string> keys;
+  for (const char* suffix : kKeySuffixes) {
+    keys.push_back(absl::StrCat("etq:{", sender_id, "}:", suffix));
+  }
+  return keys;
+}
+
+std::vector<std::string> RedisHistoryStore::CommonArgv(absl::Time now,
+                                                       const std::string& recipient_key) const {
+  const absl::Duration longest = std::max({policy_.report_window, policy_.volume_window,
+                                           policy_.acceptance_window, policy_.reinvite_cooldown});
+  const absl::Duration rep_retention = std::max(policy_.retention, policy_.reported_pair_retention);
+  return {absl::StrCat(Millis(now)),
+          absl::StrCat(Millis(policy_.report_window)),
+          absl::StrCat(Millis(policy_.volume_window)),
+          absl::StrCat(Millis(policy_.acceptance_window)),
+          absl::StrCat(Millis(policy_.reinvite_cooldown)),
+          recipient_key,
+          absl::StrCat(Millis(longest)),
+          absl::StrCat(std::max<int64_t>(1, Millis(policy_.retention))),
+          absl::StrCat(std::max<int64_t>(1, Millis(rep_retention)))};
+}
+
+absl::Status RedisHistoryStore::NoteOutcome(absl::Status status) {
+  if (absl::IsUnavailable(status)) {
+    if (reachable_.exchange(false)) {
+      spdlog::warn("redis {}:{} unreachable: {}", options_.host, options_.port,
+                   std::string(status.message()));
+    }
+  } else if (!reachable_.exchange(true)) {
+    spdlog::info("redis {}:{} reachable again", options_.host, options_.port);
+  }
+  return status;
+}
+
+absl::StatusOr<std::vector<RedisHistoryStore::Reply>> RedisHistoryStore::Run(
+    const std::vector<ScriptCall>& calls) {
+  const absl::Time deadline = absl::Now() + options_.timeout;
+  absl::StatusOr<redisContext*> context = pool_->Acquire(deadline);
+  if (!context.ok()) return NoteOutcome(context.status());
+  Lease lease(*pool_, *context, deadline);
+  const std::vector<ScriptText>& scripts = Scripts();
+
+  // SCRIPT LOAD, pipelined, for the given scripts; checks Redis hashed them as we did.
+  auto load = [&](const std::vector<Script>& which) -> absl::Status {
+    for (Script script : which) lease.Append({"SCRIPT", "LOAD", scripts[script].source});
+    for (Script script : which) {
+      absl::StatusOr<Reply> reply = lease.Next();
+      if (!reply.ok()) return reply.status();
+      if ((*reply)->type == REDIS_REPLY_ERROR) return ErrorReplyStatus(reply->get());
+      if ((*reply)->type != REDIS_REPLY_STRING || ReplyText(reply->get()) != scripts[script].sha) {
+        return BadReply(absl::StrCat("SCRIPT LOAD of ", scripts[script].name));
+      }
+      spdlog::debug("redis script {} loaded", scripts[script].name);
+      loaded_[script].store(true);
+    }
+    return absl::OkStatus();
+  };
+  // EVALSHA of the calls at `indexes`, pipelined; replies stored at the same indexes.
+  std::vector<Reply> replies(calls.size());
+  auto eval = [&](const std::vector<size_t>& indexes) -> absl::Status {
+    for (size_t i : indexes) {
+      const ScriptCall& call = calls[i];
+      std::vector<std::string> args = {"EVALSHA", scripts[call.script].sha,
+                                       absl::StrCat(std::size(kKeySuffixes))};
+      for (std::string& key : SenderKeys(call.sender_id)) args.push_back(std::move(key));
+      args.insert(args.end(), call.argv.begin(), call.argv.end());
+      lease.Append(args);
+    }
+    for (size_t i : indexes) {
+      absl::StatusOr<Reply> reply = lease.Next();
+      if (!reply.ok()) return reply.status();
+      replies[i] = *std::move(reply);
+    }
+    return absl::OkStatus();
+  };
+
+  std::vector<Script> unloaded;
+  for (const ScriptCall& call : calls) {
+    if (!loaded_[call.script].load() &&
+        std::find(unloaded.begin(), unloaded.end(), call.script) == unloaded.end()) {
+      unloaded.push_back(call.script);
+    }
+  }
+  if (!unloaded.empty()) {
+    if (absl::Status status = load(unloaded); !status.ok()) return NoteOutcome(status);
+  }
+  std::vector<size_t> all(calls.size());
+  for (size_t i = 0; i < calls.size(); ++i) all[i] = i;
+  if (absl::Status status = eval(all); !status.ok()) return NoteOutcome(status);
+
+  // NOSCRIPT (the script cache was flushed, e.g. by a restart): the script did not run, so
+  // loading it and running those calls again is safe. Once.
+  std::vector<size_t> again;
+  std::vector<Script> reload;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    if (replies[i]->type == REDIS_REPLY_ERROR &&
+        absl::StartsWith(ReplyText(replies[i].get()), "NOSCRIPT")) {
+      again.push_back(i);
+      loaded_[calls[i].script].store(false);
+      if (std::find(reload.begin(), reload.end(), calls[i].script) == reload.end()) {
+        reload.push_back(calls[i].script);
+      }
+    }
+  }
+  if (!again.empty()) {
+    spdlog::info("redis {}:{} lost its scripts; loading them again", options_.host, options_.port);
+    if (absl::Status status = load(reload); !status.ok()) return NoteOutcome(status);
+    if (absl::Status status = eval(again); !status.ok()) return NoteOutcome(status);
+  }
+  lease.MarkClean();  // every reply was read: the connection is in step
+
+  for (const Reply& reply : replies) {
+    if (reply->type == REDIS_REPLY_ERROR) return NoteOutcome(ErrorReplyStatus(reply.get()));
+  }
+  NoteOutcome(absl::OkStatus()).IgnoreError();
+  return replies;
+}
+
+absl::StatusOr<WriteResult> RedisHistoryStore::RunWrite(ScriptCall call) {
+  absl::StatusOr<std::vector<Reply>> replies = Run({std::move(call)});
+  if (!replies.ok()) return replies.status();
+  const redisReply* reply = (*replies)[0].get();
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2 ||
+      reply->element[0]->type != REDIS_REPLY_INTEGER) {
+    return BadReply("write result");
+  }
+  const long long tag = reply->element[0]->integer;
+  if (tag == 2) {
+    absl::StatusOr<std::string> message = StringAt(reply, 1);
+    if (!message.ok()) return message.status();
+    return absl::InvalidArgumentError(*message);
+  }
+  if (reply->elements != 3 || (tag != 0 && tag != 1)) return BadReply("write result");
+  absl::StatusOr<int64_t> started = IntegerAt(reply, 1);
+  if (!started.ok()) return started.status();
+  absl::StatusOr<SenderFacts> facts = ParseFacts(reply->element[2]);
+  if (!facts.ok()) return facts.status();
+  WriteResult result;
+  result.facts = *std::move(facts);
+  result.duplicate = tag == 1;
+  result.restriction_started = *started != 0;
+  return result;
+}
+
+absl::StatusOr<WriteResult> RedisHistoryStore::RecordInvitation(const std::string& sender_id,
+                                                                const std::string& invitation_id,
+                                                                const std::string& recipient_key,
+                                                                absl::Time sent_at,
+                                                                absl::Time now) {
+  if (absl::Status status = CheckSender(sender_id); !status.ok()) return status;
+  ScriptCall call{kRecordInvitation, sender_id, CommonArgv(now, recipient_key)};
+  call.argv.push_back(invitation_id);
+  call.argv.push_back(absl::StrCat(Millis(sent_at)));
+  return RunWrite(std::move(call));
+}
+
+absl::StatusOr<WriteResult> RedisHistoryStore::RecordResponse(const std::string& sender_id,
+                                                              const std::string& invitation_id,
+                                                              const std::string& recipient_key,
+                                                              v1::InvitationResponse response,
+                                                              absl::Time responded_at,
+                                                              absl::Time now) {
+  if (absl::Status status = CheckSender(sender_id); !status.ok()) return status;
+  if (response == v1::INVITATION_RESPONSE_UNSPECIFIED ||
+      !v1::InvitationResponse_IsValid(response)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("response must be a known, specified InvitationResponse, got ",
+                     static_cast<int>(response)));
+  }
+  std::vector<std::string> ladder;
+  for (absl::Duration length : policy_.restriction_ladder) {
+    ladder.push_back(absl::StrCat(Millis(length)));
+  }
+  ScriptCall call{kRecordResponse, sender_id, CommonArgv(now, recipient_key)};
+  call.argv.push_back(invitation_id);
+  call.argv.push_back(absl::StrCat(static_cast<int>(response)));
+  call.argv.push_back(absl::StrCat(Millis(responded_at)));
+  call.argv.push_back(absl::StrCat(policy_.restrict_reports));
+  call.argv.push_back(absl::StrJoin(ladder, " "));
+  call.argv.push_back(restriction_reason_);
+  return RunWrite(std::move(call));
+}
+
+absl::StatusOr<SenderFacts> RedisHistoryStore::GetFacts(const std::string& sender_id,
+                                                        const std::string& recipient_key,
+                                                        absl::Time now) {
+  absl::StatusOr<std::vector<SenderFacts>> facts =
+      BatchGetFacts({FactsQuery{sender_id, recipient_key}}, now);
+  if (!facts.ok()) return facts.status();
+  return std::move((*facts)[0]);
+}
+
+absl::StatusOr<std::vector<SenderFacts>> RedisHistoryStore::BatchGetFacts(
+    const std::vector<FactsQuery>& queries, absl::Time now) {
+  std::vector<SenderFacts> result;
+  if (queries.empty()) return result;
+  std::vector<ScriptCall> calls;
+  calls.reserve(queries.size());
+  for (const FactsQuery& query : queries) {
+    if (absl::Status status = CheckSender(query.sender_id); !status.ok()) return status;
+    calls.push_back(ScriptCall{kGetFacts, query.sender_id, CommonArgv(now, query.recipient_key)});
+  }
+  absl::StatusOr<std::vector<Reply>> replies = Run(calls);
+  if (!replies.ok()) return replies.status();
+  result.reserve(replies->size());
+  for (const Reply& reply : *replies) {
+    absl::StatusOr<SenderFacts> facts = ParseFacts(reply.get());
+    if (!facts.ok()) return facts.status();
+    result.push_back(*std::move(facts));
+  }
+  return result;
+}
+
+absl::StatusOr<SenderFacts> RedisHistoryStore::Release(const std::string& sender_id,
+                                                       const std::string& reason, absl::Time now) {
+  if (absl::Status status = CheckSender(sender_id); !status.ok()) return status;
+  ScriptCall call{kRelease, sender_id, CommonArgv(now, "")};
+  call.argv.push_back(reason);
+  absl::StatusOr<std::vector<Reply>> replies = Run({std::move(call)});
+  if (!replies.ok()) return replies.status();
+  return ParseFacts((*replies)[0].get());
+}
+
+absl::Status RedisHistoryStore::Forget(const std::string& sender_id) {
+  if (absl::Status status = CheckSender(sender_id); !status.ok()) return status;
+  absl::StatusOr<std::vector<Reply>> replies =
+      Run({ScriptCall{kForget, sender_id, CommonArgv(absl::UnixEpoch(), "")}});
+  if (!replies.ok()) return replies.status();
+  if ((*replies)[0]->type != REDIS_REPLY_INTEGER) return BadReply("forget");
+  return absl::OkStatus();
+}
+
+absl::Status RedisHistoryStore::Ping() {
+  const absl::Time deadline = absl::Now() + options_.timeout;
+  absl::StatusOr<redisContext*> context = pool_->Acquire(deadline);
+  if (!context.ok()) return NoteOutcome(context.status());
+  Lease lease(*pool_, *context, deadline);
+  lease.Append({"PING"});
+  absl::StatusOr<Reply> reply = lease.Next();
+  if (!reply.ok()) return NoteOutcome(reply.status());
+  lease.MarkClean();
+  if ((*reply)->type == REDIS_REPLY_ERROR) return NoteOutcome(ErrorReplyStatus(reply->get()));
+  if ((*reply)->type != REDIS_REPLY_STATUS || ReplyText(reply->get()) != "PONG") {
+    return BadReply("PING");
+  }
+  return NoteOutcome(absl::OkStatus());
+}
+
+}  // namespace etiquette

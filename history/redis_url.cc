@@ -1,0 +1,151 @@
+#include "history/redis_url.h"
+
+#include <cstdint>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace etiquette {
+namespace {
+
+constexpr absl::string_view kScheme = "redis://";
+// Largest db index accepted (Redis has 16 by default; `databases` can raise it).
+constexpr int kMaxDb = 1 << 20;
+
+absl::Status Invalid(absl::string_view what) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid redis URL: ", what, " (expected redis://[:password@]host:port[/db])"));
+}
+
+bool IsDigits(absl::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+bool IsHostNameChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '-' || c == '_';
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Decodes %XX escapes. The messages never quote the input: it is a password.
+absl::StatusOr<std::string> PercentDecode(absl::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out.push_back(in[i]);
+      continue;
+    }
+    if (i + 2 >= in.size() || HexValue(in[i + 1]) < 0 || HexValue(in[i + 2]) < 0) {
+      return Invalid("the password has a malformed %-escape");
+    }
+    out.push_back(static_cast<char>(HexValue(in[i + 1]) * 16 + HexValue(in[i + 2])));
+    i += 2;
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<RedisOptions> ParseRedisUrl(const std::string& url) {
+  absl::string_view rest(url);
+  if (!absl::StartsWithIgnoreCase(rest, kScheme)) {
+    if (absl::StartsWithIgnoreCase(rest, "rediss://")) {
+      return Invalid("TLS (rediss://) is not supported");
+    }
+    return Invalid("it must start with redis://");
+  }
+  rest.remove_prefix(kScheme.size());
+  if (rest.find_first_of("?#") != absl::string_view::npos) {
+    // A password may not contain them unescaped either, so this check comes first.
+    return Invalid("query strings and fragments are not supported");
+  }
+
+  // Authority ends at the first '/' after the last '@' (a password may contain '/').
+  RedisOptions options;
+  const size_t at = rest.rfind('@');
+  if (at != absl::string_view::npos) {
+    absl::string_view userinfo = rest.substr(0, at);
+    rest.remove_prefix(at + 1);
+    if (userinfo.empty() || userinfo[0] != ':') {
+      return Invalid("credentials must be ':password@' (usernames are not supported)");
+    }
+    userinfo.remove_prefix(1);
+    if (userinfo.empty()) return Invalid("the password is empty");
+    absl::StatusOr<std::string> password = PercentDecode(userinfo);
+    if (!password.ok()) return password.status();
+    options.password = *std::move(password);
+  }
+
+  absl::string_view authority = rest;
+  absl::string_view path;
+  const size_t slash = rest.find('/');
+  if (slash != absl::string_view::npos) {
+    authority = rest.substr(0, slash);
+    path = rest.substr(slash + 1);
+  }
+
+  // host:port, host possibly a bracketed IPv6 address.
+  absl::string_view host;
+  absl::string_view port;
+  if (!authority.empty() && authority[0] == '[') {
+    const size_t close = authority.find(']');
+    if (close == absl::string_view::npos) return Invalid("unterminated '[' in the host");
+    host = authority.substr(1, close - 1);
+    absl::string_view after = authority.substr(close + 1);
+    if (after.empty()) return Invalid("the port is missing");
+    if (after[0] != ':') return Invalid("expected ':' and a port after the IPv6 address");
+    port = after.substr(1);
+    if (host.empty()) return Invalid("the host is empty");
+    for (char c : host) {
+      if (HexValue(c) < 0 && c != ':' && c != '.') {
+        return Invalid("the IPv6 address has an unexpected character");
+      }
+    }
+  } else {
+    const size_t colon = authority.rfind(':');
+    if (colon == absl::string_view::npos) {
+      if (authority.empty()) return Invalid("the host is empty");
+      return Invalid("the port is missing");
+    }
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+    if (host.empty()) return Invalid("the host is empty");
+    for (char c : host) {
+      if (!IsHostNameChar(c)) {
+        return Invalid(absl::StrCat("the host '", host, "' has an unexpected character"));
+      }
+    }
+  }
+  if (port.empty()) return Invalid("the port is missing");
+  int port_number = 0;
+  if (!IsDigits(port) || port.size() > 5 || !absl::SimpleAtoi(port, &port_number) ||
+      port_number < 1 || port_number > 65535) {
+    return Invalid(absl::StrCat("the port '", port, "' is not a number from 1 to 65535"));
+  }
+  options.host = std::string(host);
+  options.port = port_number;
+
+  if (!path.empty()) {
+    int db = 0;
+    if (!IsDigits(path) || path.size() > 7 || !absl::SimpleAtoi(path, &db) || db > kMaxDb) {
+      return Invalid(absl::StrCat("the database '", path, "' is not a number from 0 to ", kMaxDb));
+    }
+    options.db = db;
+  }
+  return options;
+}
+
+}  // namespace etiquette

@@ -1,0 +1,266 @@
+// End to end: the three real processes (redis-server, etiquette-history, etiquette-evaluator)
+// on loopback, driven over gRPC the way a platform would.
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/proto_time.h"
+#include "etiquette/v1/evaluator.grpc.pb.h"
+#include "etiquette/v1/history.grpc.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
+#include "support/child_process.h"
+#include "support/redis_server.h"
+#include "support/test_invitations.h"
+
+namespace etiquette {
+namespace {
+
+using testing::ChildProcess;
+using testing::RedisServer;
+
+constexpr char kAdminToken[] = "e2e-admin-token";
+constexpr absl::Duration kStartup = absl::Seconds(20);
+
+// The port a server logged as "(port N)".
+absl::StatusOr<int> LoggedPort(ChildProcess& process) {
+  absl::StatusOr<std::string> line = process.WaitForLogLine("(port ", kStartup);
+  if (!line.ok()) return line.status();
+  const size_t at = line->find("(port ") + 6;
+  return std::stoi(line->substr(at));
+}
+
+class StackTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char dir_template[] = "/tmp/etiquette-e2e-XXXXXX";
+    ASSERT_NE(mkdtemp(dir_template), nullptr);
+    dir_ = dir_template;
+    std::ofstream(dir_ + "/admin_token") << kAdminToken << "\n";
+    std::ofstream(dir_ + "/hmac_secret") << "e2e-hmac-secret-0123456789\n";
+
+    absl::StatusOr<std::unique_ptr<RedisServer>> redis = RedisServer::Start();
+    ASSERT_TRUE(redis.ok()) << redis.status();
+    redis_ = std::move(*redis);
+    StartHistory();
+    StartEvaluator();
+  }
+
+  void TearDown() override {
+    evaluator_.reset();
+    history_.reset();
+    redis_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void StartHistory() {
+    absl::StatusOr<std::unique_ptr<ChildProcess>> history = ChildProcess::Start(
+        {ETIQUETTE_HISTORY_BINARY, "--listen=127.0.0.1:0", "--redis=" + redis_->url(),
+         "--admin_token_file=" + dir_ + "/admin_token",
+         "--hmac_secret_file=" + dir_ + "/hmac_secret", "--redis_timeout_ms=200"},
+        dir_ + "/history.log");
+    ASSERT_TRUE(history.ok()) << history.status();
+    history_ = std::move(*history);
+    absl::StatusOr<int> port = LoggedPort(*history_);
+    ASSERT_TRUE(port.ok()) << port.status();
+    history_port_ = *port;
+    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", history_port_),
+                                       grpc::InsecureChannelCredentials());
+    history_stub_ = v1::SenderHistory::NewStub(channel);
+    admin_stub_ = v1::SenderHistoryAdmin::NewStub(channel);
+  }
+
+  void StartEvaluator() {
+    absl::StatusOr<std::unique_ptr<ChildProcess>> evaluator = ChildProcess::Start(
+        {ETIQUETTE_EVALUATOR_BINARY, "--listen=127.0.0.1:0",
+         absl::StrCat("--history=127.0.0.1:", history_port_), "--history_timeout_ms=500"},
+        dir_ + "/evaluator.log");
+    ASSERT_TRUE(evaluator.ok()) << evaluator.status();
+    evaluator_ = std::move(*evaluator);
+    absl::StatusOr<int> port = LoggedPort(*evaluator_);
+    ASSERT_TRUE(port.ok()) << port.status();
+    evaluator_stub_ = v1::InvitationEvaluator::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", *port), grpc::InsecureChannelCredentials()));
+  }
+
+  static std::unique_ptr<grpc::ClientContext> Context() {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return context;
+  }
+
+  // Evaluates a good invitation from `sender` to `recipient`.
+  v1::Verdict Evaluate(const std::string& sender, const std::string& recipient,
+                       bool email_confirmed = false) {
+    v1::EvaluateRequest request;
+    *request.mutable_invitation() = testing::GoodInvitation();
+    request.mutable_invitation()->set_invitation_id("e2e-" + sender + "-" + recipient);
+    request.mutable_invitation()->mutable_sender()->set_member_id(sender);
+    request.mutable_invitation()->mutable_recipient()->set_member_id(recipient);
+    request.mutable_invitation()->clear_sent_at();
+    request.mutable_invitation()->set_recipient_email_confirmed(email_confirmed);
+    v1::EvaluateResponse response;
+    grpc::Status status = evaluator_stub_->Evaluate(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.verdict();
+  }
+
+  void RecordInvitation(const std::string& sender, const std::string& invitation,
+                        const std::string& recipient) {
+    v1::RecordInvitationRequest request;
+    request.set_sender_id(sender);
+    request.set_invitation_id(invitation);
+    request.set_recipient_id(recipient);
+    v1::RecordInvitationResponse response;
+    grpc::Status status = history_stub_->RecordInvitation(Context().get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  void Report(const std::string& sender, const std::string& invitation,
+              const std::string& recipient) {
+    v1::RecordResponseRequest request;
+    request.set_sender_id(sender);
+    request.set_invitation_id(invitation);
+    request.set_recipient_id(recipient);
+    request.set_response(v1::INVITATION_RESPONSE_REPORTED_UNKNOWN);
+    v1::RecordResponseResponse response;
+    grpc::Status status = history_stub_->RecordResponse(Context().get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  // Five recipients answer "I don't know this person" to `sender`.
+  void FiveReports(const std::string& sender) {
+    for (int i = 0; i < 5; ++i) {
+      const std::string invitation = absl::StrCat(sender, "-inv-", i);
+      const std::string recipient = absl::StrCat("reporter-", i);
+      RecordInvitation(sender, invitation, recipient);
+      Report(sender, invitation, recipient);
+    }
+  }
+
+  grpc::Status Release(const std::string& sender, const std::string& authorization,
+                       v1::ReleaseSenderResponse* response) {
+    auto context = Context();
+    if (!authorization.empty()) context->AddMetadata("authorization", authorization);
+    v1::ReleaseSenderRequest request;
+    request.set_sender_id(sender);
+    request.set_reason("e2e: member acknowledged the policy");
+    return admin_stub_->ReleaseSender(context.get(), request, response);
+  }
+
+  // The history server's overall health.
+  grpc::health::v1::HealthCheckResponse::ServingStatus HistoryHealth() {
+    auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", history_port_), grpc::InsecureChannelCredentials()));
+    grpc::health::v1::HealthCheckResponse response;
+    if (!health->Check(Context().get(), grpc::health::v1::HealthCheckRequest(), &response).ok()) {
+      return grpc::health::v1::HealthCheckResponse::UNKNOWN;
+    }
+    return response.status();
+  }
+
+  // Polls history's health until it is `wanted`, for at most 10 s.
+  bool WaitForHistoryHealth(grpc::health::v1::HealthCheckResponse::ServingStatus wanted) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (absl::Now() < deadline) {
+      if (HistoryHealth() == wanted) return true;
+      absl::SleepFor(absl::Milliseconds(50));  // poll interval, not synchronisation
+    }
+    return false;
+  }
+
+  std::string dir_;
+  std::unique_ptr<RedisServer> redis_;
+  std::unique_ptr<ChildProcess> history_;
+  std::unique_ptr<ChildProcess> evaluator_;
+  int history_port_ = 0;
+  std::unique_ptr<v1::SenderHistory::Stub> history_stub_;
+  std::unique_ptr<v1::SenderHistoryAdmin::Stub> admin_stub_;
+  std::unique_ptr<v1::InvitationEvaluator::Stub> evaluator_stub_;
+};
+
+TEST_F(StackTest, FiveUnknownReportsRequireEmailUntilReleased) {
+  EXPECT_EQ(Evaluate("spammy", "newcomer").decision(), v1::DECISION_SEND);
+  FiveReports("spammy");
+
+  v1::Verdict jailed = Evaluate("spammy", "newcomer");
+  EXPECT_EQ(jailed.decision(), v1::DECISION_REQUIRE_EMAIL);
+  EXPECT_EQ(jailed.sender_standing().state(), v1::STANDING_STATE_RESTRICTED);
+  EXPECT_FALSE(jailed.degraded());
+
+  // With the e-mail address typed, the etiquette rules decide again.
+  EXPECT_EQ(Evaluate("spammy", "newcomer", /*email_confirmed=*/true).decision(), v1::DECISION_SEND);
+
+  v1::ReleaseSenderResponse released;
+  EXPECT_EQ(Release("spammy", "", &released).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Release("spammy", "Bearer wrong-token", &released).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Evaluate("spammy", "newcomer").decision(), v1::DECISION_REQUIRE_EMAIL);
+
+  grpc::Status status = Release("spammy", absl::StrCat("Bearer ", kAdminToken), &released);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(released.standing().state(), v1::STANDING_STATE_GOOD);
+  EXPECT_EQ(released.standing().offense_count(), 1u);
+  EXPECT_EQ(Evaluate("spammy", "newcomer").decision(), v1::DECISION_SEND);
+}
+
+TEST_F(StackTest, ReporterIsBlockedForGood) {
+  FiveReports("spammy");
+  v1::ReleaseSenderResponse released;
+  ASSERT_TRUE(Release("spammy", absl::StrCat("Bearer ", kAdminToken), &released).ok());
+  v1::Verdict verdict = Evaluate("spammy", "reporter-2");
+  EXPECT_EQ(verdict.decision(), v1::DECISION_BLOCK);
+  EXPECT_TRUE(verdict.sender_standing().pair().recipient_reported_sender());
+}
+
+TEST_F(StackTest, PendingInvitationIsBlocked) {
+  RecordInvitation("eager", "eager-1", "busy-person");
+  EXPECT_EQ(Evaluate("eager", "busy-person").decision(), v1::DECISION_BLOCK);
+  EXPECT_EQ(Evaluate("eager", "someone-else").decision(), v1::DECISION_SEND);
+}
+
+TEST_F(StackTest, RedisDownMakesHistoryUnavailableAndNotServingUntilItIsBack) {
+  using Health = grpc::health::v1::HealthCheckResponse;
+  RecordInvitation("steady", "steady-1", "friend-1");
+  ASSERT_EQ(HistoryHealth(), Health::SERVING);
+
+  ASSERT_TRUE(redis_->Kill().ok());
+  EXPECT_TRUE(WaitForHistoryHealth(Health::NOT_SERVING));
+  v1::RecordInvitationRequest request;
+  request.set_sender_id("steady");
+  request.set_invitation_id("steady-2");
+  request.set_recipient_id("friend-2");
+  v1::RecordInvitationResponse response;
+  const absl::Time start = absl::Now();
+  grpc::Status status = history_stub_->RecordInvitation(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(1));  // --redis_timeout_ms=200, plus gRPC
+  // The evaluator degrades instead of failing.
+  EXPECT_TRUE(Evaluate("steady", "friend-3").degraded());
+
+  ASSERT_TRUE(redis_->Restart().ok());
+  EXPECT_TRUE(WaitForHistoryHealth(Health::SERVING));
+  status = history_stub_->RecordInvitation(Context().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  // The invitation acknowledged before the crash survived it (append-only file).
+  EXPECT_EQ(response.standing().invitations_last_7d(), 2u);
+}
+
+TEST_F(StackTest, HistoryStoppedGivesDegradedVerdictsNotErrors) {
+  ASSERT_EQ(Evaluate("anyone", "someone").degraded(), false);
+  ASSERT_TRUE(history_->Signal(SIGKILL).ok());
+  ASSERT_TRUE(history_->WaitForExit(absl::Seconds(10)).ok());
+  for (int i = 0; i < 3; ++i) {
+    v1::Verdict verdict = Evaluate("anyone", absl::StrCat("someone-", i));
+    EXPECT_TRUE(verdict.degraded());
+    EXPECT_EQ(verdict.decision(), v1::DECISION_SEND);
+    EXPECT_FALSE(verdict.has_sender_standing());
+  }
+}
+
+}  // namespace
+}  // namespace etiquette

@@ -1,0 +1,391 @@
+// History's logic over the in-memory store: validation, standings and the jail model.
+#include "history/history.h"
+
+#include "common/proto_time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "history/config.h"
+#include "history/in_memory_history_store.h"
+
+namespace etiquette {
+namespace {
+
+using ::testing::_;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::Return;
+
+constexpr char kSecret[] = "0123456789abcdef-test-secret";
+
+absl::Duration Days(int days) { return absl::Hours(24) * days; }
+
+class HistoryTest : public ::testing::Test {
+ protected:
+  HistoryTest()
+      : config_(DefaultHistoryConfig()),
+        store_(StorePolicyFrom(config_)),
+        history_(store_, *RecipientHasher::Create(kSecret), config_, [this] { return now_; }) {}
+
+  v1::SenderStanding Invite(const std::string& sender, const std::string& invitation,
+                            const std::string& recipient) {
+    v1::RecordInvitationRequest request;
+    request.set_sender_id(sender);
+    request.set_invitation_id(invitation);
+    request.set_recipient_id(recipient);
+    absl::StatusOr<v1::RecordInvitationResponse> response = history_.RecordInvitation(request);
+    EXPECT_TRUE(response.ok()) << response.status();
+    return response.ok() ? response->standing() : v1::SenderStanding();
+  }
+
+  absl::StatusOr<v1::RecordResponseResponse> Respond(const std::string& sender,
+                                                     const std::string& invitation,
+                                                     const std::string& recipient,
+                                                     v1::InvitationResponse response) {
+    v1::RecordResponseRequest request;
+    request.set_sender_id(sender);
+    request.set_invitation_id(invitation);
+    request.set_recipient_id(recipient);
+    request.set_response(response);
+    return history_.RecordResponse(request);
+  }
+
+  // Invites `count` new recipients (r<first>..) and has each report the invitation.
+  v1::SenderStanding Reports(
+      const std::string& sender, int first, int count,
+      v1::InvitationResponse kind = v1::INVITATION_RESPONSE_REPORTED_UNKNOWN) {
+    v1::SenderStanding standing;
+    for (int i = first; i < first + count; ++i) {
+      const std::string id = sender + "-i" + std::to_string(i);
+      const std::string recipient = "r" + std::to_string(i);
+      Invite(sender, id, recipient);
+      absl::StatusOr<v1::RecordResponseResponse> response = Respond(sender, id, recipient, kind);
+      EXPECT_TRUE(response.ok()) << response.status();
+      if (response.ok()) standing = response->standing();
+    }
+    return standing;
+  }
+
+  v1::SenderStanding Standing(const std::string& sender, const std::string& recipient = "") {
+    v1::GetStandingRequest request;
+    request.set_sender_id(sender);
+    request.set_recipient_id(recipient);
+    absl::StatusOr<v1::GetStandingResponse> response = history_.GetStanding(request);
+    EXPECT_TRUE(response.ok()) << response.status();
+    return response.ok() ? response->standing() : v1::SenderStanding();
+  }
+
+  absl::StatusOr<v1::ReleaseSenderResponse> Release(const std::string& sender,
+                                                    const std::string& reason) {
+    v1::ReleaseSenderRequest request;
+    request.set_sender_id(sender);
+    request.set_reason(reason);
+    return history_.ReleaseSender(request);
+  }
+
+  absl::Time now_ = absl::FromUnixSeconds(1780315200);
+  v1::HistoryConfig config_;
+  InMemoryHistoryStore store_;
+  History history_;
+};
+
+TEST_F(HistoryTest, UnknownSenderIsGoodWithZeros) {
+  v1::SenderStanding standing = Standing("nobody");
+  EXPECT_EQ(standing.sender_id(), "nobody");
+  EXPECT_EQ(standing.state(), v1::STANDING_STATE_GOOD);
+  EXPECT_EQ(standing.reports_in_window(), 0u);
+  EXPECT_EQ(standing.invitations_last_7d(), 0u);
+  EXPECT_EQ(standing.acceptance_rate(), 0.0);
+  EXPECT_FALSE(standing.has_pair());
+}
+
+TEST_F(HistoryTest, TwoReportsAreGoodThreeAreWarned) {
+  EXPECT_EQ(Reports("s", 0, 2).state(), v1::STANDING_STATE_GOOD);
+  v1::SenderStanding standing = Reports("s", 2, 1);
+  EXPECT_EQ(standing.state(), v1::STANDING_STATE_WARNED);
+  EXPECT_EQ(standing.reports_in_window(), 3u);
+  EXPECT_THAT(standing.reason(), HasSubstr("3 recipients reported"));
+}
+
+TEST_F(HistoryTest, SpamReportsAreCountedApart) {
+  Reports("s", 0, 1, v1::INVITATION_RESPONSE_REPORTED_SPAM);
+  v1::SenderStanding standing = Reports("s", 1, 1);
+  EXPECT_EQ(standing.reports_in_window(), 2u);
+  EXPECT_EQ(standing.spam_reports_in_window(), 1u);
+}
+
+TEST_F(HistoryTest, FiveReportsRestrictForSevenDays) {
+  Reports("s", 0, 4);
+  EXPECT_EQ(Standing("s").state(), v1::STANDING_STATE_WARNED);
+  v1::SenderStanding standing = Reports("s", 4, 1);
+  EXPECT_EQ(standing.state(), v1::STANDING_STATE_RESTRICTED);
+  EXPECT_EQ(standing.offense_count(), 1u);
+  ASSERT_TRUE(standing.has_restricted_until());
+  EXPECT_EQ(ToAbslTime(standing.restricted_until()), now_ + Days(7));
+  EXPECT_FALSE(standing.reason().empty());
+  // The clean slate starts with the restriction.
+  EXPECT_EQ(standing.reports_in_window(), 0u);
+}
+
+TEST_F(HistoryTest, RestrictionEndsByItselfWithoutAWrite) {
+  Reports("s", 0, 5);
+  now_ += Days(7) - absl::Milliseconds(1);
+  EXPECT_EQ(Standing("s").state(), v1::STANDING_STATE_RESTRICTED);
+  now_ += absl::Milliseconds(1);
+  v1::SenderStanding standing = Standing("s");
+  EXPECT_EQ(standing.state(), v1::STANDING_STATE_GOOD);
+  EXPECT_EQ(standing.offense_count(), 1u);
+  EXPECT_FALSE(standing.has_restricted_until());
+}
+
+TEST_F(HistoryTest, LadderGoesSevenThirtyThenIndefinite) {
+  Reports("s", 0, 5);
+  now_ += Days(8);
+  v1::SenderStanding second = Reports("s", 10, 5);
+  EXPECT_EQ(second.state(), v1::STANDING_STATE_RESTRICTED);
+  EXPECT_EQ(second.offense_count(), 2u);
+  EXPECT_EQ(ToAbslTime(second.restricted_until()), now_ + Days(30));
+  now_ += Days(31);
+  v1::SenderStanding third = Reports("s", 20, 5);
+  EXPECT_EQ(third.state(), v1::STANDING_STATE_RESTRICTED);
+  EXPECT_EQ(third.offense_count(), 3u);
+  EXPECT_FALSE(third.has_restricted_until());  // indefinite
+  now_ += Days(3650);
+  EXPECT_EQ(Standing("s").state(), v1::STANDING_STATE_RESTRICTED);
+}
+
+TEST_F(HistoryTest, ReleaseEndsTheRestrictionWithACleanSlate) {
+  Reports("s", 0, 5);
+  Reports("s", 5, 3);  // reports during the restriction count after its start...
+  absl::StatusOr<v1::ReleaseSenderResponse> released = Release("s", "appeal accepted");
+  ASSERT_TRUE(released.ok()) << released.status();
+  EXPECT_EQ(released->standing().state(), v1::STANDING_STATE_GOOD);
+  EXPECT_EQ(released->standing().reports_in_window(), 0u);  // ...until the release
+  EXPECT_EQ(released->standing().offense_count(), 1u);
+  EXPECT_EQ(released->standing().reason(), "appeal accepted");
+  EXPECT_EQ(Standing("s").state(), v1::STANDING_STATE_GOOD);
+}
+
+TEST_F(HistoryTest, ReleaseNeedsAReason) {
+  absl::StatusOr<v1::ReleaseSenderResponse> released = Release("s", "  ");
+  EXPECT_EQ(released.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(released.status().message(), "reason: required");
+}
+
+TEST_F(HistoryTest, LowAcceptanceWarns) {
+  for (int i = 0; i < 100; ++i) {
+    Invite("bulk", "b" + std::to_string(i), "r" + std::to_string(i));
+  }
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_TRUE(Respond("bulk", "b" + std::to_string(i), "r" + std::to_string(i),
+                        v1::INVITATION_RESPONSE_ACCEPTED)
+                    .ok());
+  }
+  v1::SenderStanding standing = Standing("bulk");
+  EXPECT_EQ(standing.state(), v1::STANDING_STATE_WARNED);
+  EXPECT_DOUBLE_EQ(standing.acceptance_rate(), 0.12);
+  EXPECT_THAT(standing.reason(), HasSubstr("low acceptance"));
+  ASSERT_TRUE(Respond("bulk", "b12", "r12", v1::INVITATION_RESPONSE_ACCEPTED).ok());
+  EXPECT_EQ(Standing("bulk").state(), v1::STANDING_STATE_GOOD);  // 13% is not under 13%
+}
+
+TEST_F(HistoryTest, FewInvitationsNeverCountAsLowAcceptance) {
+  for (int i = 0; i < 99; ++i) Invite("few", "f" + std::to_string(i), "r" + std::to_string(i));
+  v1::SenderStanding standing = Standing("few");
+  EXPECT_EQ(standing.state(), v1::STANDING_STATE_GOOD);
+  EXPECT_EQ(standing.invitations_last_7d(), 99u);
+}
+
+TEST_F(HistoryTest, PairStandings) {
+  Invite("s", "i1", "pending-one");
+  v1::SenderStanding pending = Standing("s", "pending-one");
+  ASSERT_TRUE(pending.has_pair());
+  EXPECT_TRUE(pending.pair().pending());
+
+  Invite("s", "i2", "withdrawn-one");
+  ASSERT_TRUE(Respond("s", "i2", "withdrawn-one", v1::INVITATION_RESPONSE_WITHDRAWN).ok());
+  v1::SenderStanding withdrawn = Standing("s", "withdrawn-one");
+  EXPECT_FALSE(withdrawn.pair().pending());
+  EXPECT_EQ(ToAbslTime(withdrawn.pair().reinvite_allowed_after()), now_ + Days(21));
+
+  Reports("s", 0, 1);
+  EXPECT_TRUE(Standing("s", "r0").pair().recipient_reported_sender());
+  EXPECT_FALSE(Standing("s", "pending-one").pair().recipient_reported_sender());
+
+  now_ += Days(21);
+  EXPECT_FALSE(Standing("s", "withdrawn-one").pair().has_reinvite_allowed_after());
+  now_ += Days(400);
+  EXPECT_TRUE(Standing("s", "r0").pair().recipient_reported_sender());
+}
+
+TEST_F(HistoryTest, DuplicateInvitationIsReported) {
+  v1::RecordInvitationRequest request;
+  request.set_sender_id("s");
+  request.set_invitation_id("i1");
+  request.set_recipient_id("r1");
+  ASSERT_FALSE(history_.RecordInvitation(request)->duplicate());
+  absl::StatusOr<v1::RecordInvitationResponse> again = history_.RecordInvitation(request);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->duplicate());
+  EXPECT_EQ(again->standing().invitations_last_7d(), 1u);
+}
+
+TEST_F(HistoryTest, EscalationIsRecordedAndRepeatsAreDuplicates) {
+  Invite("s", "i1", "r1");
+  EXPECT_FALSE(Respond("s", "i1", "r1", v1::INVITATION_RESPONSE_IGNORED)->duplicate());
+  absl::StatusOr<v1::RecordResponseResponse> unknown =
+      Respond("s", "i1", "r1", v1::INVITATION_RESPONSE_REPORTED_UNKNOWN);
+  EXPECT_FALSE(unknown->duplicate());
+  EXPECT_EQ(unknown->standing().reports_in_window(), 1u);
+  EXPECT_TRUE(Respond("s", "i1", "r1", v1::INVITATION_RESPONSE_IGNORED)->duplicate());
+  EXPECT_TRUE(Respond("s", "i1", "r1", v1::INVITATION_RESPONSE_REPORTED_UNKNOWN)->duplicate());
+  EXPECT_EQ(Standing("s").reports_in_window(), 1u);
+}
+
+TEST_F(HistoryTest, BatchAnswersInOrder) {
+  Reports("warned", 0, 3);
+  v1::BatchGetStandingRequest request;
+  request.add_requests()->set_sender_id("warned");
+  v1::GetStandingRequest* pair = request.add_requests();
+  pair->set_sender_id("warned");
+  pair->set_recipient_id("r1");
+  request.add_requests()->set_sender_id("nobody");
+  absl::StatusOr<v1::BatchGetStandingResponse> response = history_.BatchGetStanding(request);
+  ASSERT_TRUE(response.ok()) << response.status();
+  ASSERT_EQ(response->standings_size(), 3);
+  EXPECT_EQ(response->standings(0).state(), v1::STANDING_STATE_WARNED);
+  EXPECT_FALSE(response->standings(0).has_pair());
+  EXPECT_TRUE(response->standings(1).pair().recipient_reported_sender());
+  EXPECT_EQ(response->standings(2).sender_id(), "nobody");
+  EXPECT_EQ(response->standings(2).state(), v1::STANDING_STATE_GOOD);
+}
+
+TEST_F(HistoryTest, ForgetMemberDeletesTheSendersHistory) {
+  Reports("s", 0, 3);
+  v1::ForgetMemberRequest request;
+  request.set_member_id("s");
+  request.set_reason("deletion request 123");
+  ASSERT_TRUE(history_.ForgetMember(request).ok());
+  EXPECT_EQ(Standing("s").reports_in_window(), 0u);
+  EXPECT_FALSE(Standing("s", "r0").pair().recipient_reported_sender());
+}
+
+// --- validation: one test per kind of bad input, each INVALID_ARGUMENT naming the field.
+
+TEST_F(HistoryTest, BadIdsAreInvalidArgument) {
+  v1::RecordInvitationRequest request;
+  request.set_sender_id("s{1}");
+  request.set_invitation_id(std::string(129, 'i'));
+  request.set_recipient_id("");
+  absl::Status status = history_.RecordInvitation(request).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(),
+            "invitation_id: must be at most 128 bytes, got 129; "
+            "sender_id: may only contain A-Z a-z 0-9 . _ : -; recipient_id: must not be empty");
+}
+
+TEST_F(HistoryTest, SenderEqualToRecipientIsInvalidArgument) {
+  absl::Status status = Respond("s", "i1", "s", v1::INVITATION_RESPONSE_ACCEPTED).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "recipient_id: must differ from sender_id");
+}
+
+TEST_F(HistoryTest, FutureEventIsInvalidArgumentButSkewIsAccepted) {
+  v1::RecordInvitationRequest request;
+  request.set_sender_id("s");
+  request.set_invitation_id("i1");
+  request.set_recipient_id("r1");
+  *request.mutable_sent_at() = ToTimestamp(now_ + absl::Minutes(5) + absl::Seconds(1));
+  absl::Status status = history_.RecordInvitation(request).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "sent_at: more than 5 minutes in the future");
+  *request.mutable_sent_at() = ToTimestamp(now_ + absl::Minutes(5));
+  EXPECT_TRUE(history_.RecordInvitation(request).ok());
+}
+
+TEST_F(HistoryTest, OldEventIsAcceptedAndDoesNotCount) {
+  v1::RecordInvitationRequest request;
+  request.set_sender_id("s");
+  request.set_invitation_id("old");
+  request.set_recipient_id("r1");
+  *request.mutable_sent_at() = ToTimestamp(now_ - Days(200));
+  absl::StatusOr<v1::RecordInvitationResponse> response = history_.RecordInvitation(request);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->standing().invitations_last_7d(), 0u);
+}
+
+TEST_F(HistoryTest, MissingOrUnknownResponseIsInvalidArgument) {
+  absl::Status missing = Respond("s", "i1", "r1", v1::INVITATION_RESPONSE_UNSPECIFIED).status();
+  EXPECT_EQ(missing.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(missing.message(), "response: required");
+  absl::Status unknown = Respond("s", "i1", "r1", static_cast<v1::InvitationResponse>(77)).status();
+  EXPECT_EQ(unknown.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(unknown.message(), "response: unknown value 77");
+}
+
+TEST_F(HistoryTest, BatchSizeAndSlotsAreChecked) {
+  EXPECT_EQ(history_.BatchGetStanding(v1::BatchGetStandingRequest()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  v1::BatchGetStandingRequest request;
+  for (int i = 0; i <= kMaxStandingBatch; ++i) request.add_requests()->set_sender_id("s");
+  EXPECT_EQ(history_.BatchGetStanding(request).status().code(), absl::StatusCode::kInvalidArgument);
+  request.mutable_requests()->RemoveLast();
+  EXPECT_TRUE(history_.BatchGetStanding(request).ok());
+  request.mutable_requests(7)->set_sender_id("");
+  absl::Status status = history_.BatchGetStanding(request).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "requests[7].sender_id: must not be empty");
+}
+
+TEST_F(HistoryTest, ForgetNeedsAValidIdAndAReason) {
+  v1::ForgetMemberRequest request;
+  request.set_member_id("bad id");
+  absl::Status status = history_.ForgetMember(request);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "member_id: may only contain A-Z a-z 0-9 . _ : -; reason: required");
+}
+
+// --- what reaches the store.
+
+class MockHistoryStore : public HistoryStore {
+ public:
+  MOCK_METHOD(absl::StatusOr<WriteResult>, RecordInvitation,
+              (const std::string&, const std::string&, const std::string&, absl::Time, absl::Time),
+              (override));
+  MOCK_METHOD(absl::StatusOr<WriteResult>, RecordResponse,
+              (const std::string&, const std::string&, const std::string&, v1::InvitationResponse,
+               absl::Time, absl::Time),
+              (override));
+  MOCK_METHOD(absl::StatusOr<SenderFacts>, GetFacts,
+              (const std::string&, const std::string&, absl::Time), (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<SenderFacts>>, BatchGetFacts,
+              (const std::vector<FactsQuery>&, absl::Time), (override));
+  MOCK_METHOD(absl::StatusOr<SenderFacts>, Release,
+              (const std::string&, const std::string&, absl::Time), (override));
+  MOCK_METHOD(absl::Status, Forget, (const std::string&), (override));
+  MOCK_METHOD(absl::Status, Ping, (), (override));
+};
+
+TEST(HistoryStoreUseTest, StoreSeesOnlyKeyedRecipientHashes) {
+  MockHistoryStore store;
+  History history(store, *RecipientHasher::Create(kSecret), DefaultHistoryConfig());
+  EXPECT_CALL(store, GetFacts("s", Not(HasSubstr("member-r")), _)).WillOnce(Return(SenderFacts()));
+  v1::GetStandingRequest request;
+  request.set_sender_id("s");
+  request.set_recipient_id("member-r");
+  EXPECT_TRUE(history.GetStanding(request).ok());
+}
+
+TEST(HistoryStoreUseTest, UnavailableStoreIsUnavailable) {
+  MockHistoryStore store;
+  History history(store, *RecipientHasher::Create(kSecret), DefaultHistoryConfig());
+  EXPECT_CALL(store, RecordInvitation(_, _, _, _, _))
+      .WillOnce(Return(absl::UnavailableError("redis unavailable: connection refused")));
+  v1::RecordInvitationRequest request;
+  request.set_sender_id("s");
+  request.set_invitation_id("i1");
+  request.set_recipient_id("r1");
+  EXPECT_EQ(history.RecordInvitation(request).status().code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace etiquette
