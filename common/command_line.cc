@@ -1,6 +1,8 @@
 #include "common/command_line.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -52,7 +54,23 @@ absl::Status CommandLine::Assign(Flag& flag, const std::string& value) {
   return absl::OkStatus();
 }
 
+std::string CommandLine::EnvName(const std::string& flag_name) const {
+  std::string name = env_prefix_ + Canonical(flag_name);
+  for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return name;
+}
+
 absl::Status CommandLine::Parse(int argc, const char* const* argv) {
+  if (!env_prefix_.empty()) {
+    for (Flag& flag : flags_) {
+      const std::string env_name = EnvName(flag.name);
+      if (const char* value = std::getenv(env_name.c_str()); value != nullptr) {
+        if (absl::Status s = Assign(flag, value); !s.ok()) {
+          return absl::InvalidArgumentError(absl::StrCat(env_name, ": ", s.message()));
+        }
+      }
+    }
+  }
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg.rfind("--", 0) != 0) {
@@ -93,7 +111,7 @@ std::string CommandLine::Usage(const std::string& program) const {
   std::string out = absl::StrCat("Usage: ", program, " [flags]\n");
   for (const Flag& flag : flags_) {
     absl::StrAppend(&out, "  --", flag.name, "  ", flag.help, " (default ", flag.default_text,
-                    ")\n");
+                    env_prefix_.empty() ? "" : ", env " + EnvName(flag.name), ")\n");
   }
   return out;
 }

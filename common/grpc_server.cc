@@ -9,7 +9,7 @@
 
 namespace etiquette {
 
-absl::StatusOr<StartedServer> StartGrpcServer(const std::string& address,
+absl::StatusOr<StartedServer> StartGrpcServer(GrpcServerOptions options,
                                               const std::vector<grpc::Service*>& services,
                                               const std::vector<std::string>& health_names) {
   // Both are process-wide switches read when the builder is created.
@@ -22,12 +22,17 @@ absl::StatusOr<StartedServer> StartGrpcServer(const std::string& address,
 
   StartedServer started;
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &started.port);
+  std::shared_ptr<grpc::ServerCredentials> credentials =
+      options.credentials ? options.credentials : grpc::InsecureServerCredentials();
+  builder.AddListeningPort(options.address, credentials, &started.port);
+  if (!options.interceptors.empty()) {
+    builder.experimental().SetInterceptorCreators(std::move(options.interceptors));
+  }
   builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
   for (grpc::Service* service : services) builder.RegisterService(service);
   started.server = builder.BuildAndStart();
   if (started.server == nullptr || started.port == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", address));
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.address));
   }
   grpc::HealthCheckServiceInterface* health = started.server->GetHealthCheckService();
   health->SetServingStatus(true);

@@ -54,7 +54,7 @@ int CheckConfig(const std::string& path) {
 
 int main(int argc, char** argv) {
   Flags flags;
-  etiquette::CommandLine command_line;
+  etiquette::CommandLine command_line("ETIQUETTE_");
   command_line.AddString("listen", &flags.listen, "address to serve gRPC on, host:port");
   command_line.AddString("config", &flags.config,
                          "rules config (YAML); empty = the compiled-in defaults");

@@ -49,7 +49,7 @@ int Fail(const absl::Status& status) {
 
 int main(int argc, char** argv) {
   Flags flags;
-  etiquette::CommandLine command_line;
+  etiquette::CommandLine command_line("ETIQUETTE_");
   command_line.AddString("listen", &flags.listen, "address to serve gRPC on, host:port");
   command_line.AddString("redis", &flags.redis, "redis://[:password@]host:port[/db]");
   command_line.AddString("config", &flags.config,

@@ -64,6 +64,35 @@ TEST_F(CommandLineTest, PositionalArgumentIsAnError) {
   EXPECT_EQ(Parse({"serve"}).code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(CommandLineEnvTest, EnvironmentSetsFlagsAndArgumentsWin) {
+  CommandLine command_line("ETQTEST_");
+  std::string listen = "default";
+  int timeout_ms = 100;
+  command_line.AddString("listen", &listen, "address");
+  command_line.AddInt("redis_timeout_ms", &timeout_ms, "ms");
+  EXPECT_EQ(command_line.EnvName("redis-timeout-ms"), "ETQTEST_REDIS_TIMEOUT_MS");
+  setenv("ETQTEST_LISTEN", "127.0.0.1:7", 1);
+  setenv("ETQTEST_REDIS_TIMEOUT_MS", "250", 1);
+  const char* args[] = {"program", "--listen=127.0.0.1:8"};
+  ASSERT_TRUE(command_line.Parse(2, args).ok());
+  EXPECT_EQ(listen, "127.0.0.1:8");
+  EXPECT_EQ(timeout_ms, 250);
+  unsetenv("ETQTEST_LISTEN");
+  unsetenv("ETQTEST_REDIS_TIMEOUT_MS");
+}
+
+TEST(CommandLineEnvTest, BadEnvironmentValueNamesTheVariable) {
+  CommandLine command_line("ETQTEST_");
+  int timeout_ms = 100;
+  command_line.AddInt("timeout_ms", &timeout_ms, "ms");
+  setenv("ETQTEST_TIMEOUT_MS", "soon", 1);
+  const char* args[] = {"program"};
+  absl::Status status = command_line.Parse(1, args);
+  unsetenv("ETQTEST_TIMEOUT_MS");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "ETQTEST_TIMEOUT_MS: --timeout_ms: expected an integer, got \"soon\"");
+}
+
 TEST_F(CommandLineTest, HelpIsReported) {
   ASSERT_TRUE(Parse({"--help"}).ok());
   EXPECT_TRUE(command_line_.help_requested());
