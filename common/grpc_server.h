@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/support/server_interceptor.h"
@@ -14,12 +15,6 @@ namespace etiquette {
 // Largest request a server accepts: a full batch of 1,000 invitations with long notes fits.
 inline constexpr int kMaxRequestBytes = 16 * 1024 * 1024;
 
-struct StartedServer {
-  std::unique_ptr<grpc::Server> server;
-  // The port actually bound; differs from the requested one when that was 0.
-  int port = 0;
-};
-
 struct GrpcServerOptions {
   // "host:port"; port 0 picks a free one.
   std::string address;
@@ -28,19 +23,50 @@ struct GrpcServerOptions {
   // Run around every call, in this order (metrics, ...).
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
+  // Optional plaintext address serving only grpc.health.v1.Health with the same statuses, for
+  // Kubernetes' native gRPC probes, which cannot present TLS client certificates.
+  std::string health_address;
+};
+
+// A running server: the services' server and, optionally, the health-only one.
+class RunningServer {
+ public:
+  RunningServer(std::unique_ptr<grpc::Server> server, int port,
+                std::unique_ptr<grpc::Server> health_server, int health_port,
+                std::vector<std::string> health_names);
+  ~RunningServer();
+
+  grpc::Server& server() { return *server_; }
+  // The ports actually bound (they differ from the requested ones when those were 0);
+  // health_port() is 0 without a health server.
+  int port() const { return port_; }
+  int health_port() const { return health_port_; }
+
+  // Sets the overall status and every service's on both servers.
+  void SetServing(bool serving);
+  // Graceful stop: health turns NOT_SERVING, new calls are refused, calls in flight get up to
+  // `grace` to finish (then they are cancelled). Returns once the server has stopped.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  std::unique_ptr<grpc::Server> server_;
+  const int port_;
+  std::unique_ptr<grpc::Server> health_server_;
+  const int health_port_;
+  const std::vector<std::string> health_names_;
 };
 
 // Starts a gRPC server serving `services`, plus server reflection and the standard
 // grpc.health.v1.Health service with the overall status and each of `health_names` (the
 // services' full names) marked SERVING. The services must outlive the server.
-absl::StatusOr<StartedServer> StartGrpcServer(GrpcServerOptions options,
-                                              const std::vector<grpc::Service*>& services,
-                                              const std::vector<std::string>& health_names);
+absl::StatusOr<std::unique_ptr<RunningServer>> StartGrpcServer(
+    GrpcServerOptions options, const std::vector<grpc::Service*>& services,
+    const std::vector<std::string>& health_names);
 
-// Plaintext, no interceptors.
-inline absl::StatusOr<StartedServer> StartGrpcServer(const std::string& address,
-                                                     const std::vector<grpc::Service*>& services,
-                                                     const std::vector<std::string>& health_names) {
+// Plaintext, no interceptors, no health server.
+inline absl::StatusOr<std::unique_ptr<RunningServer>> StartGrpcServer(
+    const std::string& address, const std::vector<grpc::Service*>& services,
+    const std::vector<std::string>& health_names) {
   GrpcServerOptions options;
   options.address = address;
   return StartGrpcServer(std::move(options), services, health_names);

@@ -37,29 +37,31 @@ Evaluator::Evaluator(std::shared_ptr<const RulesEngine> engine, Clock clock, His
       history_(history),
       fail_mode_(fail_mode) {}
 
-v1::Verdict Evaluator::Judge(const v1::Invitation& invitation, absl::Time now,
+v1::Verdict Evaluator::Judge(const RulesEngine& engine, const v1::Invitation& invitation,
+                             absl::Time now,
                              const absl::StatusOr<v1::SenderStanding>* standing) const {
   const absl::Time sent_at = invitation.has_sent_at() ? ToAbslTime(invitation.sent_at()) : now;
   if (standing == nullptr) {
-    return engine_->Evaluate(invitation, sent_at, HistoryStatus::kNotConfigured, nullptr);
+    return engine.Evaluate(invitation, sent_at, HistoryStatus::kNotConfigured, nullptr);
   }
   if (!standing->ok()) {
-    return engine_->Evaluate(invitation, sent_at, HistoryStatus::kUnavailable, nullptr,
-                             fail_mode_ == HistoryFailMode::kClosed);
+    return engine.Evaluate(invitation, sent_at, HistoryStatus::kUnavailable, nullptr,
+                           fail_mode_ == HistoryFailMode::kClosed);
   }
-  return engine_->Evaluate(invitation, sent_at, HistoryStatus::kAnswered, &**standing);
+  return engine.Evaluate(invitation, sent_at, HistoryStatus::kAnswered, &**standing);
 }
 
 absl::StatusOr<v1::Verdict> Evaluator::Evaluate(const v1::EvaluateRequest& request) const {
   if (!request.has_invitation()) return absl::InvalidArgumentError("invitation: required");
   const v1::Invitation& invitation = request.invitation();
+  const std::shared_ptr<const RulesEngine> rules = engine();
   const absl::Time now = clock_();
   if (absl::Status s = ValidateInvitation(invitation, now, "invitation"); !s.ok()) return s;
-  if (history_ == nullptr) return Judge(invitation, now, nullptr);
+  if (history_ == nullptr) return Judge(*rules, invitation, now, nullptr);
   const absl::StatusOr<v1::SenderStanding> standing =
       history_->GetStanding(StandingRequestFor(invitation));
   if (!standing.ok()) LogHistoryFailure(standing.status());
-  return Judge(invitation, now, &standing);
+  return Judge(*rules, invitation, now, &standing);
 }
 
 absl::StatusOr<v1::EvaluateBatchResponse> Evaluator::EvaluateBatch(
@@ -69,6 +71,7 @@ absl::StatusOr<v1::EvaluateBatchResponse> Evaluator::EvaluateBatch(
     return absl::InvalidArgumentError(
         absl::StrCat("invitations: must hold 1 to ", kMaxBatchSize, " invitations, got ", size));
   }
+  const std::shared_ptr<const RulesEngine> rules = engine();
   const absl::Time now = clock_();
   v1::EvaluateBatchResponse response;
   response.mutable_verdicts()->Reserve(size);
@@ -82,7 +85,7 @@ absl::StatusOr<v1::EvaluateBatchResponse> Evaluator::EvaluateBatch(
     absl::Status status = ValidateInvitation(invitation, now, absl::StrCat("invitations[", i, "]"));
     if (!status.ok()) {
       slot.set_invitation_id(invitation.invitation_id());
-      slot.set_rules_version(engine_->rules_version());
+      slot.set_rules_version(rules->rules_version());
       slot.mutable_error()->set_code(static_cast<int32_t>(status.code()));
       slot.mutable_error()->set_message(std::string(status.message()));
       continue;
@@ -93,7 +96,9 @@ absl::StatusOr<v1::EvaluateBatchResponse> Evaluator::EvaluateBatch(
   if (valid.empty()) return response;
 
   if (history_ == nullptr) {
-    for (int i : valid) *response.mutable_verdicts(i) = Judge(request.invitations(i), now, nullptr);
+    for (int i : valid) {
+      *response.mutable_verdicts(i) = Judge(*rules, request.invitations(i), now, nullptr);
+    }
     return response;
   }
   absl::StatusOr<std::vector<v1::SenderStanding>> standings =
@@ -103,11 +108,16 @@ absl::StatusOr<v1::EvaluateBatchResponse> Evaluator::EvaluateBatch(
     const absl::StatusOr<v1::SenderStanding> standing =
         standings.ok() ? absl::StatusOr<v1::SenderStanding>(std::move((*standings)[k]))
                        : absl::StatusOr<v1::SenderStanding>(standings.status());
-    *response.mutable_verdicts(valid[k]) = Judge(request.invitations(valid[k]), now, &standing);
+    *response.mutable_verdicts(valid[k]) =
+        Judge(*rules, request.invitations(valid[k]), now, &standing);
   }
   return response;
 }
 
-v1::ListRulesResponse Evaluator::ListRules() const { return engine_->ListRules(); }
+v1::ListRulesResponse Evaluator::ListRules() const { return engine()->ListRules(); }
+
+void Evaluator::ReplaceEngine(std::shared_ptr<const RulesEngine> engine) {
+  std::atomic_store(&engine_, std::move(engine));
+}
 
 }  // namespace etiquette

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
 
 #include "absl/status/statusor.h"
@@ -39,11 +40,17 @@ class Evaluator {
       const v1::EvaluateBatchRequest& request) const;
   v1::ListRulesResponse ListRules() const;
 
+  // Swaps in new rules (hot reload). Calls already running finish with the old ones.
+  void ReplaceEngine(std::shared_ptr<const RulesEngine> engine);
+  std::shared_ptr<const RulesEngine> engine() const { return std::atomic_load(&engine_); }
+
  private:
-  // Judges a valid invitation given what history answered (`standing` null when it did not).
-  v1::Verdict Judge(const v1::Invitation& invitation, absl::Time now,
+  // Judges a valid invitation with `engine` given what history answered (`standing` null when
+  // there is no history service).
+  v1::Verdict Judge(const RulesEngine& engine, const v1::Invitation& invitation, absl::Time now,
                     const absl::StatusOr<v1::SenderStanding>* standing) const;
 
+  // Read and replaced with std::atomic_load/atomic_store only.
   std::shared_ptr<const RulesEngine> engine_;
   Clock clock_;
   HistoryClient* const history_;

@@ -1,48 +1,48 @@
 #include "evaluator/evaluator_service.h"
 
-#include "absl/time/clock.h"
+#include "common/access_log.h"
 #include "common/status.h"
-#include "spdlog/spdlog.h"
 
 namespace etiquette {
-namespace {
 
-// One debug line a call. Only ids and numbers: never notes, names or headlines. The
-// invitation id is logged only once the evaluator accepted it (its charset is then known).
-void LogCall(const char* method, const grpc::Status& status, absl::Time start,
-             const std::string& invitation_id) {
-  spdlog::debug("rpc method={} code={} duration_us={} invitation_id={}", method,
-                static_cast<int>(status.error_code()),
-                absl::ToInt64Microseconds(absl::Now() - start), invitation_id);
-}
+// Access logs carry only ids, codes and numbers: never notes, names, headlines, summaries,
+// company or group names. The invitation id is logged only when it passes the id check.
 
-}  // namespace
-
-grpc::Status EvaluatorService::Evaluate(grpc::ServerContext*, const v1::EvaluateRequest* request,
+grpc::Status EvaluatorService::Evaluate(grpc::ServerContext* context,
+                                        const v1::EvaluateRequest* request,
                                         v1::EvaluateResponse* response) {
-  const absl::Time start = absl::Now();
+  CallLog log(context, "Evaluate");
+  log.SetInvitationId(request->invitation().invitation_id());
   absl::StatusOr<v1::Verdict> verdict = evaluator_.Evaluate(*request);
   grpc::Status status = ToGrpcStatus(verdict.status());
-  if (verdict.ok()) *response->mutable_verdict() = std::move(*verdict);
-  LogCall("Evaluate", status, start, response->verdict().invitation_id());
-  return status;
+  if (verdict.ok()) {
+    if (metrics_ != nullptr) metrics_->RecordVerdict(*verdict);
+    *response->mutable_verdict() = std::move(*verdict);
+  }
+  return log.Finish(std::move(status));
 }
 
-grpc::Status EvaluatorService::EvaluateBatch(grpc::ServerContext*,
+grpc::Status EvaluatorService::EvaluateBatch(grpc::ServerContext* context,
                                              const v1::EvaluateBatchRequest* request,
                                              v1::EvaluateBatchResponse* response) {
-  const absl::Time start = absl::Now();
+  CallLog log(context, "EvaluateBatch");
+  log.SetBatchSize(request->invitations_size());
   absl::StatusOr<v1::EvaluateBatchResponse> result = evaluator_.EvaluateBatch(*request);
   grpc::Status status = ToGrpcStatus(result.status());
-  if (result.ok()) *response = std::move(*result);
-  LogCall("EvaluateBatch", status, start, "");
-  return status;
+  if (result.ok()) {
+    if (metrics_ != nullptr) {
+      for (const v1::Verdict& verdict : result->verdicts()) metrics_->RecordVerdict(verdict);
+    }
+    *response = std::move(*result);
+  }
+  return log.Finish(std::move(status));
 }
 
-grpc::Status EvaluatorService::ListRules(grpc::ServerContext*, const v1::ListRulesRequest*,
+grpc::Status EvaluatorService::ListRules(grpc::ServerContext* context, const v1::ListRulesRequest*,
                                          v1::ListRulesResponse* response) {
+  CallLog log(context, "ListRules");
   *response = evaluator_.ListRules();
-  return grpc::Status::OK;
+  return log.Finish(grpc::Status::OK);
 }
 
 }  // namespace etiquette

@@ -1,43 +1,81 @@
 // etiquette-evaluator: the stateless invitation evaluator. Wiring only; see evaluator.h.
-#include <csignal>
-#include <cstdio>
 #include <iostream>
 #include <memory>
+#include <mutex>
 
 #include "absl/time/clock.h"
 #include "common/command_line.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
+#include "common/metrics.h"
+#include "common/signals.h"
+#include "common/tls.h"
+#include "common/watchers.h"
 #include "evaluator/config.h"
 #include "evaluator/evaluator.h"
 #include "evaluator/evaluator_service.h"
 #include "evaluator/history_client.h"
+#include "evaluator/reload.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
 #include "spdlog/spdlog.h"
 
 namespace {
 
 struct Flags {
   std::string listen = "0.0.0.0:50051";
+  std::string health_listen;
+  std::string metrics_listen = "0.0.0.0:9101";
   std::string config;
   std::string check_config;
   std::string history;
   int history_timeout_ms = 50;
   std::string fail_mode = "open";
+  int shutdown_grace_s = 10;
+  etiquette::TlsFiles tls;
+  etiquette::TlsFiles history_tls;
+  std::string history_tls_server_name;
   std::string log_format = "text";
   std::string log_level = "info";
 };
 
-// Blocks SIGINT and SIGTERM in this thread and every thread started after it, so that
-// WaitForStopSignal() receives them synchronously.
-sigset_t BlockStopSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  return signals;
+void AddFlags(etiquette::CommandLine& command_line, Flags& flags) {
+  command_line.AddString("listen", &flags.listen, "address to serve gRPC on, host:port");
+  command_line.AddString("health_listen", &flags.health_listen,
+                         "plaintext address serving only grpc.health.v1 (for probes); empty = off");
+  command_line.AddString("metrics_listen", &flags.metrics_listen,
+                         "Prometheus /metrics over HTTP, host:port; empty = off");
+  command_line.AddString("config", &flags.config,
+                         "rules config (YAML), reloaded on change and on SIGHUP; empty = the "
+                         "compiled-in defaults");
+  command_line.AddString("check-config", &flags.check_config,
+                         "validate this config file, print the verdict and exit 0 or 1");
+  command_line.AddString("history", &flags.history,
+                         "history service host:port; empty = standalone, no history rules");
+  command_line.AddInt("history_timeout_ms", &flags.history_timeout_ms,
+                      "deadline of each call to the history service");
+  command_line.AddString("fail_mode", &flags.fail_mode,
+                         "history unreachable: open (judge without it, degraded) or closed "
+                         "(DEFER)");
+  command_line.AddInt("shutdown_grace_s", &flags.shutdown_grace_s,
+                      "on SIGTERM, how long calls in flight may take to finish");
+  command_line.AddString("tls_cert", &flags.tls.cert,
+                         "server certificate (PEM); empty = plaintext");
+  command_line.AddString("tls_key", &flags.tls.key, "server private key (PEM)");
+  command_line.AddString("tls_client_ca", &flags.tls.ca,
+                         "require client certificates signed by this CA (PEM)");
+  command_line.AddString("history_tls_ca", &flags.history_tls.ca,
+                         "CA (PEM) of the history service's certificate; empty = plaintext");
+  command_line.AddString("history_tls_cert", &flags.history_tls.cert,
+                         "client certificate (PEM) presented to the history service");
+  command_line.AddString("history_tls_key", &flags.history_tls.key,
+                         "client private key (PEM) for the history service");
+  command_line.AddString("history_tls_server_name", &flags.history_tls_server_name,
+                         "name to check in the history service's certificate; empty = its host");
+  command_line.AddString("log_format", &flags.log_format, "text or json");
+  command_line.AddString("log_level", &flags.log_level,
+                         "trace, debug, info, warn, error, critical or off");
 }
 
 int CheckConfig(const std::string& path) {
@@ -50,26 +88,32 @@ int CheckConfig(const std::string& path) {
   return 0;
 }
 
+int Fail(const absl::Status& status) {
+  spdlog::critical("{}", status.ToString());
+  return 1;
+}
+
+// The channel to history: one for the process, TLS when a CA is given.
+absl::StatusOr<std::unique_ptr<etiquette::HistoryClient>> MakeHistoryClient(const Flags& flags) {
+  if (flags.history.empty()) return nullptr;
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      etiquette::MakeChannelCredentials(flags.history_tls);
+  if (!credentials.ok()) return credentials.status();
+  grpc::ChannelArguments arguments;
+  if (!flags.history_tls_server_name.empty()) {
+    arguments.SetSslTargetNameOverride(flags.history_tls_server_name);
+  }
+  return std::make_unique<etiquette::GrpcHistoryClient>(
+      grpc::CreateCustomChannel(flags.history, *credentials, arguments),
+      absl::Milliseconds(flags.history_timeout_ms));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Flags flags;
   etiquette::CommandLine command_line("ETIQUETTE_");
-  command_line.AddString("listen", &flags.listen, "address to serve gRPC on, host:port");
-  command_line.AddString("config", &flags.config,
-                         "rules config (YAML); empty = the compiled-in defaults");
-  command_line.AddString("check-config", &flags.check_config,
-                         "validate this config file, print the verdict and exit 0 or 1");
-  command_line.AddString("history", &flags.history,
-                         "history service host:port; empty = standalone, no history rules");
-  command_line.AddInt("history_timeout_ms", &flags.history_timeout_ms,
-                      "deadline of each call to the history service");
-  command_line.AddString("fail_mode", &flags.fail_mode,
-                         "history unreachable: open (judge without it, degraded) or closed "
-                         "(DEFER)");
-  command_line.AddString("log_format", &flags.log_format, "text or json");
-  command_line.AddString("log_level", &flags.log_level,
-                         "trace, debug, info, warn, error, critical or off");
+  AddFlags(command_line, flags);
   if (absl::Status s = command_line.Parse(argc, argv); !s.ok()) {
     std::cerr << s.message() << "\n" << command_line.Usage(argv[0]);
     return 2;
@@ -83,58 +127,93 @@ int main(int argc, char** argv) {
     std::cerr << s.message() << "\n";
     return 2;
   }
+  if (flags.fail_mode != "open" && flags.fail_mode != "closed") {
+    return Fail(absl::InvalidArgumentError("--fail_mode: expected open or closed"));
+  }
+  if (flags.history_timeout_ms <= 0 || flags.shutdown_grace_s < 0) {
+    return Fail(absl::InvalidArgumentError(
+        "--history_timeout_ms must be greater than 0 and --shutdown_grace_s at least 0"));
+  }
 
   etiquette::v1::EvaluatorConfig config = etiquette::DefaultEvaluatorConfig();
   if (!flags.config.empty()) {
     absl::StatusOr<etiquette::v1::EvaluatorConfig> loaded =
         etiquette::LoadEvaluatorConfigFile(flags.config);
-    if (!loaded.ok()) {
-      spdlog::critical("config rejected: {}", loaded.status().ToString());
-      return 1;
-    }
+    if (!loaded.ok()) return Fail(loaded.status());
     config = std::move(*loaded);
   }
   absl::StatusOr<std::unique_ptr<etiquette::RulesEngine>> engine =
       etiquette::RulesEngine::Create(std::move(config));
-  if (!engine.ok()) {
-    spdlog::critical("config rejected: {}", engine.status().ToString());
-    return 1;
-  }
-  if (flags.fail_mode != "open" && flags.fail_mode != "closed") {
-    spdlog::critical("--fail_mode: expected open or closed, got \"{}\"", flags.fail_mode);
-    return 2;
-  }
-  if (flags.history_timeout_ms <= 0) {
-    spdlog::critical("--history_timeout_ms must be greater than 0");
-    return 2;
-  }
-  std::unique_ptr<etiquette::HistoryClient> history;
-  if (!flags.history.empty()) {
-    history = std::make_unique<etiquette::GrpcHistoryClient>(
-        grpc::CreateChannel(flags.history, grpc::InsecureChannelCredentials()),
-        absl::Milliseconds(flags.history_timeout_ms));
-  }
-  const std::string rules_version = (*engine)->rules_version();
-  etiquette::Evaluator evaluator(std::move(*engine), absl::Now, history.get(),
+  if (!engine.ok()) return Fail(engine.status());
+  absl::StatusOr<std::unique_ptr<etiquette::HistoryClient>> history = MakeHistoryClient(flags);
+  if (!history.ok()) return Fail(history.status());
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      etiquette::MakeServerCredentials(flags.tls);
+  if (!credentials.ok()) return Fail(credentials.status());
+
+  etiquette::Evaluator evaluator(std::move(*engine), absl::Now, history->get(),
                                  flags.fail_mode == "closed" ? etiquette::HistoryFailMode::kClosed
                                                              : etiquette::HistoryFailMode::kOpen);
-  etiquette::EvaluatorService service(evaluator);
-
-  const sigset_t stop_signals = BlockStopSignals();
-  absl::StatusOr<etiquette::StartedServer> server = etiquette::StartGrpcServer(
-      flags.listen, {&service}, {etiquette::v1::InvitationEvaluator::service_full_name()});
-  if (!server.ok()) {
-    spdlog::critical("{}", server.status().ToString());
-    return 1;
+  auto registry = std::make_shared<prometheus::Registry>();
+  etiquette::EvaluatorMetrics evaluator_metrics(registry);
+  etiquette::ConfigMetrics config_metrics(registry, "rules_version");
+  config_metrics.SetActiveVersion(evaluator.engine()->rules_version());
+  etiquette::EvaluatorService service(evaluator, &evaluator_metrics);
+  std::unique_ptr<etiquette::MetricsEndpoint> metrics_endpoint;
+  if (!flags.metrics_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<etiquette::MetricsEndpoint>> started =
+        etiquette::StartMetricsEndpoint(flags.metrics_listen, registry);
+    if (!started.ok()) return Fail(started.status());
+    metrics_endpoint = std::move(*started);
   }
-  spdlog::info("etiquette-evaluator serving on {} (port {}), rules_version {}, history {}",
-               flags.listen, server->port, rules_version,
-               flags.history.empty() ? "none (standalone)" : flags.history);
 
-  int signal = 0;
-  sigwait(&stop_signals, &signal);
-  spdlog::info("signal {} received, shutting down", signal);
-  server->server->GetHealthCheckService()->SetServingStatus(false);
-  server->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  const sigset_t signals = etiquette::BlockServerSignals();
+  etiquette::GrpcServerOptions options;
+  options.address = flags.listen;
+  options.credentials = *credentials;
+  options.health_address = flags.health_listen;
+  options.interceptors.push_back(etiquette::NewGrpcServerMetricsInterceptorFactory(registry));
+  absl::StatusOr<std::unique_ptr<etiquette::RunningServer>> server = etiquette::StartGrpcServer(
+      std::move(options), {&service}, {etiquette::v1::InvitationEvaluator::service_full_name()});
+  if (!server.ok()) return Fail(server.status());
+
+  // Hot reload, on a change of the file and on SIGHUP, one at a time.
+  std::mutex reload_mutex;
+  auto reload = [&] {
+    std::lock_guard<std::mutex> lock(reload_mutex);
+    absl::StatusOr<std::string> version = etiquette::ReloadRules(flags.config, evaluator);
+    config_metrics.RecordReload(version.ok(), version.ok() ? *version : "");
+    if (version.ok()) {
+      spdlog::info("config reloaded, rules_version {}", *version);
+    } else {
+      spdlog::error("config reload failed, keeping rules_version {}: {}",
+                    evaluator.engine()->rules_version(), version.status().ToString());
+    }
+  };
+  std::unique_ptr<etiquette::PeriodicTask> config_watch;
+  if (!flags.config.empty()) {
+    config_watch = etiquette::WatchFile(flags.config, absl::Seconds(1), reload);
+  }
+  spdlog::info(
+      "etiquette-evaluator serving on {} (port {}), health port {}, metrics port {}, "
+      "rules_version {}, history {}",
+      flags.listen, (*server)->port(), (*server)->health_port(),
+      metrics_endpoint ? metrics_endpoint->port() : 0, evaluator.engine()->rules_version(),
+      flags.history.empty() ? "none (standalone)" : flags.history);
+
+  for (;;) {
+    const int signal = etiquette::WaitForServerSignal(signals);
+    if (signal == SIGHUP) {
+      if (!flags.config.empty()) reload();
+      continue;
+    }
+    spdlog::info("signal {} received: NOT_SERVING, draining for up to {} s", signal,
+                 flags.shutdown_grace_s);
+    break;
+  }
+  config_watch.reset();
+  (*server)->Shutdown(absl::Seconds(flags.shutdown_grace_s));
+  metrics_endpoint.reset();
+  spdlog::info("stopped");
   return 0;
 }

@@ -9,6 +9,7 @@
 #include "common/ids.h"
 #include "common/proto_time.h"
 #include "common/status.h"
+#include "history/config.h"
 #include "spdlog/spdlog.h"
 
 namespace etiquette {
@@ -70,11 +71,17 @@ std::string LoggableReason(const std::string& reason) { return absl::CHexEscape(
 History::History(HistoryStore& store, RecipientHasher hasher, v1::HistoryConfig config, Clock clock)
     : store_(store),
       hasher_(std::move(hasher)),
-      config_(std::move(config)),
+      config_(std::make_shared<const v1::HistoryConfig>(std::move(config))),
       clock_(std::move(clock)) {}
 
-v1::SenderStanding History::Standing(const std::string& sender_id, const SenderFacts& facts,
-                                     absl::Time now, bool with_pair) const {
+void History::ReplaceConfig(v1::HistoryConfig config) {
+  store_.SetPolicy(StorePolicyFrom(config));
+  std::atomic_store(&config_, std::make_shared<const v1::HistoryConfig>(std::move(config)));
+}
+
+v1::SenderStanding History::Standing(const v1::HistoryConfig& config, const std::string& sender_id,
+                                     const SenderFacts& facts, absl::Time now,
+                                     bool with_pair) const {
   v1::SenderStanding standing;
   standing.set_sender_id(sender_id);
   standing.set_reports_in_window(facts.reports_in_window);
@@ -88,22 +95,22 @@ v1::SenderStanding History::Standing(const std::string& sender_id, const SenderF
   standing.set_reason(facts.reason);
 
   const bool restricted = facts.restriction_start <= now && now < facts.restriction_end;
-  const bool low_acceptance = sent >= config_.low_acceptance_min_invitations() &&
-                              acceptance < config_.low_acceptance_rate();
+  const bool low_acceptance =
+      sent >= config.low_acceptance_min_invitations() && acceptance < config.low_acceptance_rate();
   if (restricted) {
     standing.set_state(v1::STANDING_STATE_RESTRICTED);
     if (facts.restriction_end != absl::InfiniteFuture()) {
       *standing.mutable_restricted_until() = ToTimestamp(facts.restriction_end);
     }
-  } else if (facts.reports_in_window >= config_.warn_reports()) {
+  } else if (facts.reports_in_window >= config.warn_reports()) {
     standing.set_state(v1::STANDING_STATE_WARNED);
     standing.set_reason(absl::StrCat(facts.reports_in_window,
                                      " recipients reported invitations in ",
-                                     config_.report_window_days(), " days"));
+                                     config.report_window_days(), " days"));
   } else if (low_acceptance) {
     standing.set_state(v1::STANDING_STATE_WARNED);
     standing.set_reason(absl::StrFormat("low acceptance: %.0f%% of %d invitations in %d days",
-                                        acceptance * 100, sent, config_.acceptance_window_days()));
+                                        acceptance * 100, sent, config.acceptance_window_days()));
   } else {
     standing.set_state(v1::STANDING_STATE_GOOD);
   }
@@ -114,7 +121,7 @@ v1::SenderStanding History::Standing(const std::string& sender_id, const SenderF
     pair.set_pending(facts.pending);
     if (facts.withdrawn_at != absl::InfinitePast()) {
       const absl::Time allowed =
-          facts.withdrawn_at + absl::Hours(24) * config_.reinvite_cooldown_days();
+          facts.withdrawn_at + absl::Hours(24) * config.reinvite_cooldown_days();
       if (allowed > now) *pair.mutable_reinvite_allowed_after() = ToTimestamp(allowed);
     }
   }
@@ -136,7 +143,7 @@ absl::StatusOr<v1::RecordInvitationResponse> History::RecordInvitation(
                               hasher_.Key(request.recipient_id()), sent_at, now);
   if (!result.ok()) return result.status();
   v1::RecordInvitationResponse response;
-  *response.mutable_standing() = Standing(request.sender_id(), result->facts, now, true);
+  *response.mutable_standing() = Standing(*config(), request.sender_id(), result->facts, now, true);
   response.set_duplicate(result->duplicate);
   return response;
 }
@@ -165,7 +172,7 @@ absl::StatusOr<v1::RecordResponseResponse> History::RecordResponse(
                  request.sender_id(), result->facts.offense_count, request.invitation_id());
   }
   v1::RecordResponseResponse response;
-  *response.mutable_standing() = Standing(request.sender_id(), result->facts, now, true);
+  *response.mutable_standing() = Standing(*config(), request.sender_id(), result->facts, now, true);
   response.set_duplicate(result->duplicate);
   return response;
 }
@@ -182,7 +189,7 @@ absl::StatusOr<v1::GetStandingResponse> History::GetStanding(
       request.sender_id(), with_pair ? hasher_.Key(request.recipient_id()) : "", now);
   if (!facts.ok()) return facts.status();
   v1::GetStandingResponse response;
-  *response.mutable_standing() = Standing(request.sender_id(), *facts, now, with_pair);
+  *response.mutable_standing() = Standing(*config(), request.sender_id(), *facts, now, with_pair);
   return response;
 }
 
@@ -209,8 +216,8 @@ absl::StatusOr<v1::BatchGetStandingResponse> History::BatchGetStanding(
   if (!facts.ok()) return facts.status();
   v1::BatchGetStandingResponse response;
   for (int i = 0; i < size; ++i) {
-    *response.add_standings() = Standing(request.requests(i).sender_id(), (*facts)[i], now,
-                                         !request.requests(i).recipient_id().empty());
+    *response.add_standings() = Standing(*config(), request.requests(i).sender_id(), (*facts)[i],
+                                         now, !request.requests(i).recipient_id().empty());
   }
   return response;
 }
@@ -228,7 +235,7 @@ absl::StatusOr<v1::ReleaseSenderResponse> History::ReleaseSender(
   spdlog::info("admin ReleaseSender sender_id={} reason=\"{}\"", request.sender_id(),
                LoggableReason(request.reason()));
   v1::ReleaseSenderResponse response;
-  *response.mutable_standing() = Standing(request.sender_id(), *facts, now, false);
+  *response.mutable_standing() = Standing(*config(), request.sender_id(), *facts, now, false);
   return response;
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -41,13 +43,18 @@ class History {
   // OK while the store answers.
   absl::Status CheckStore() { return store_.Ping(); }
 
+  // Swaps in new thresholds (hot reload), here and in the store; `config` must be valid.
+  void ReplaceConfig(v1::HistoryConfig config);
+  std::shared_ptr<const v1::HistoryConfig> config() const { return std::atomic_load(&config_); }
+
  private:
-  v1::SenderStanding Standing(const std::string& sender_id, const SenderFacts& facts,
-                              absl::Time now, bool with_pair) const;
+  v1::SenderStanding Standing(const v1::HistoryConfig& config, const std::string& sender_id,
+                              const SenderFacts& facts, absl::Time now, bool with_pair) const;
 
   HistoryStore& store_;
   const RecipientHasher hasher_;
-  const v1::HistoryConfig config_;
+  // Read and replaced with std::atomic_load/atomic_store only.
+  std::shared_ptr<const v1::HistoryConfig> config_;
   Clock clock_;
 };
 

@@ -1,6 +1,6 @@
 #include "history/history_service.h"
 
-#include "absl/time/clock.h"
+#include "common/access_log.h"
 #include "common/status.h"
 #include "history/admin_auth.h"
 #include "spdlog/spdlog.h"
@@ -8,47 +8,52 @@
 namespace etiquette {
 namespace {
 
-// Copies a successful result into the response; returns the call's status. One debug line a
-// call, with ids and codes only.
+// Copies a successful result into the response; returns the call's status, after its access
+// log line (ids and codes only).
 template <typename Response>
-grpc::Status Finish(const char* method, absl::Time start, absl::StatusOr<Response> result,
+grpc::Status Finish(const CallLog& log, const char* method, absl::StatusOr<Response> result,
                     Response* response) {
   if (result.ok()) *response = std::move(*result);
   const grpc::Status status = ToGrpcStatus(result.status());
-  spdlog::debug("rpc method={} code={} duration_us={}", method,
-                static_cast<int>(status.error_code()),
-                absl::ToInt64Microseconds(absl::Now() - start));
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
       status.error_code() == grpc::StatusCode::INTERNAL) {
-    spdlog::warn("rpc method={} failed: {}", method, status.error_message());
+    spdlog::warn("rpc method={} request_id={} failed: {}", method, log.request_id(),
+                 status.error_message());
   }
-  return status;
+  return log.Finish(status);
 }
 
 }  // namespace
 
-grpc::Status SenderHistoryService::RecordInvitation(grpc::ServerContext*,
+grpc::Status SenderHistoryService::RecordInvitation(grpc::ServerContext* context,
                                                     const v1::RecordInvitationRequest* request,
                                                     v1::RecordInvitationResponse* response) {
-  return Finish("RecordInvitation", absl::Now(), history_.RecordInvitation(*request), response);
+  CallLog log(context, "RecordInvitation");
+  log.SetInvitationId(request->invitation_id());
+  return Finish(log, "RecordInvitation", history_.RecordInvitation(*request), response);
 }
 
-grpc::Status SenderHistoryService::RecordResponse(grpc::ServerContext*,
+grpc::Status SenderHistoryService::RecordResponse(grpc::ServerContext* context,
                                                   const v1::RecordResponseRequest* request,
                                                   v1::RecordResponseResponse* response) {
-  return Finish("RecordResponse", absl::Now(), history_.RecordResponse(*request), response);
+  CallLog log(context, "RecordResponse");
+  log.SetInvitationId(request->invitation_id());
+  return Finish(log, "RecordResponse", history_.RecordResponse(*request), response);
 }
 
-grpc::Status SenderHistoryService::GetStanding(grpc::ServerContext*,
+grpc::Status SenderHistoryService::GetStanding(grpc::ServerContext* context,
                                                const v1::GetStandingRequest* request,
                                                v1::GetStandingResponse* response) {
-  return Finish("GetStanding", absl::Now(), history_.GetStanding(*request), response);
+  CallLog log(context, "GetStanding");
+  return Finish(log, "GetStanding", history_.GetStanding(*request), response);
 }
 
-grpc::Status SenderHistoryService::BatchGetStanding(grpc::ServerContext*,
+grpc::Status SenderHistoryService::BatchGetStanding(grpc::ServerContext* context,
                                                     const v1::BatchGetStandingRequest* request,
                                                     v1::BatchGetStandingResponse* response) {
-  return Finish("BatchGetStanding", absl::Now(), history_.BatchGetStanding(*request), response);
+  CallLog log(context, "BatchGetStanding");
+  log.SetBatchSize(request->requests_size());
+  return Finish(log, "BatchGetStanding", history_.BatchGetStanding(*request), response);
 }
 
 absl::Status SenderHistoryAdminService::Authorize(const grpc::ServerContext& context) const {
@@ -60,30 +65,38 @@ absl::Status SenderHistoryAdminService::Authorize(const grpc::ServerContext& con
   return CheckAdminAuthorization(admin_token_, authorization);
 }
 
+grpc::Status SenderHistoryAdminService::Count(const char* action, grpc::Status status) const {
+  if (metrics_ != nullptr) metrics_->RecordAdminAction(action, status.error_code());
+  return status;
+}
+
 grpc::Status SenderHistoryAdminService::ReleaseSender(grpc::ServerContext* context,
                                                       const v1::ReleaseSenderRequest* request,
                                                       v1::ReleaseSenderResponse* response) {
-  const absl::Time start = absl::Now();
+  CallLog log(context, "ReleaseSender");
   if (absl::Status s = Authorize(*context); !s.ok()) {
-    spdlog::warn("admin ReleaseSender refused: {}", std::string(s.message()));
-    return ToGrpcStatus(s);
+    spdlog::warn("admin ReleaseSender refused: {} request_id={}", std::string(s.message()),
+                 log.request_id());
+    return Count("release_sender", log.Finish(ToGrpcStatus(s)));
   }
-  return Finish("ReleaseSender", start, history_.ReleaseSender(*request), response);
+  return Count("release_sender",
+               Finish(log, "ReleaseSender", history_.ReleaseSender(*request), response));
 }
 
 grpc::Status SenderHistoryAdminService::ForgetMember(grpc::ServerContext* context,
                                                      const v1::ForgetMemberRequest* request,
                                                      v1::ForgetMemberResponse* response) {
-  const absl::Time start = absl::Now();
+  CallLog log(context, "ForgetMember");
   if (absl::Status s = Authorize(*context); !s.ok()) {
-    spdlog::warn("admin ForgetMember refused: {}", std::string(s.message()));
-    return ToGrpcStatus(s);
+    spdlog::warn("admin ForgetMember refused: {} request_id={}", std::string(s.message()),
+                 log.request_id());
+    return Count("forget_member", log.Finish(ToGrpcStatus(s)));
   }
   absl::Status forgotten = history_.ForgetMember(*request);
   absl::StatusOr<v1::ForgetMemberResponse> result =
       forgotten.ok() ? absl::StatusOr<v1::ForgetMemberResponse>(v1::ForgetMemberResponse())
                      : absl::StatusOr<v1::ForgetMemberResponse>(forgotten);
-  return Finish("ForgetMember", start, std::move(result), response);
+  return Count("forget_member", Finish(log, "ForgetMember", std::move(result), response));
 }
 
 }  // namespace etiquette

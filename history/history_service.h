@@ -3,12 +3,15 @@
 #include <optional>
 #include <string>
 
+#include "common/metrics.h"
 #include "etiquette/v1/history.grpc.pb.h"
 #include "history/history.h"
 
 namespace etiquette {
 
-// The gRPC face of History's SenderHistory calls: translation only.
+// The gRPC face of History's SenderHistory calls: translation, and one access log line a call
+// (method, code, duration, request id, validated invitation id; see CallLog). Never logs
+// recipient ids or anything else from the request.
 class SenderHistoryService final : public v1::SenderHistory::Service {
  public:
   explicit SenderHistoryService(History& history) : history_(history) {}
@@ -31,10 +34,13 @@ class SenderHistoryService final : public v1::SenderHistory::Service {
 
 // The gRPC face of the operator calls: checks "authorization: Bearer <token>" (see
 // CheckAdminAuthorization), then translates. Without a token every call is PERMISSION_DENIED.
+// Every call, refused ones included, is counted in `metrics` (null: no metrics; it must outlive
+// the service) as etiquette_history_admin_actions_total{action,result} and access-logged.
 class SenderHistoryAdminService final : public v1::SenderHistoryAdmin::Service {
  public:
-  SenderHistoryAdminService(History& history, std::optional<std::string> admin_token)
-      : history_(history), admin_token_(std::move(admin_token)) {}
+  SenderHistoryAdminService(History& history, std::optional<std::string> admin_token,
+                            HistoryMetrics* metrics = nullptr)
+      : history_(history), admin_token_(std::move(admin_token)), metrics_(metrics) {}
 
   grpc::Status ReleaseSender(grpc::ServerContext* context, const v1::ReleaseSenderRequest* request,
                              v1::ReleaseSenderResponse* response) override;
@@ -43,9 +49,11 @@ class SenderHistoryAdminService final : public v1::SenderHistoryAdmin::Service {
 
  private:
   absl::Status Authorize(const grpc::ServerContext& context) const;
+  grpc::Status Count(const char* action, grpc::Status status) const;
 
   History& history_;
   const std::optional<std::string> admin_token_;
+  HistoryMetrics* const metrics_;
 };
 
 }  // namespace etiquette

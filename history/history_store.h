@@ -128,6 +128,9 @@ class HistoryStore {
 
   // OK when the backend answers now; used for health.
   virtual absl::Status Ping() = 0;
+
+  // Applies new thresholds (hot reload) to the calls that start after it.
+  virtual void SetPolicy(const StorePolicy& policy) = 0;
 };
 
 }  // namespace etiquette

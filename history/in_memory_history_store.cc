@@ -256,4 +256,9 @@ void InMemoryHistoryStore::Prune(Sender& sender, absl::Time now) const {
   }
 }
 
+void InMemoryHistoryStore::SetPolicy(const StorePolicy& policy) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  policy_ = policy;
+}
+
 }  // namespace etiquette

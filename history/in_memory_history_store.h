@@ -48,6 +48,7 @@ class InMemoryHistoryStore final : public HistoryStore {
                                       absl::Time now) override;
   absl::Status Forget(const std::string& sender_id) override;
   absl::Status Ping() override;
+  void SetPolicy(const StorePolicy& policy) override;
 
  private:
   // One invitation id of a sender.
@@ -104,7 +105,7 @@ class InMemoryHistoryStore final : public HistoryStore {
   // Drops what no window can count any more (see the class comment).
   void Prune(Sender& sender, absl::Time now) const;
 
-  const StorePolicy policy_;
+  StorePolicy policy_;  // guarded by mutex_
   mutable std::mutex mutex_;
   std::map<std::string, Sender> senders_;  // guarded by mutex_
 };

@@ -1,15 +1,19 @@
 // etiquette-history: senders' histories in Redis and the "LinkedIn Jail" model. Wiring only;
 // see history.h.
-#include <csignal>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 #include "common/command_line.h"
+#include "common/config_version.h"
 #include "common/grpc_server.h"
-#include "common/health_watcher.h"
 #include "common/logging.h"
+#include "common/metrics.h"
 #include "common/secret_file.h"
+#include "common/signals.h"
+#include "common/tls.h"
+#include "common/watchers.h"
 #include "history/config.h"
 #include "history/history.h"
 #include "history/history_service.h"
@@ -21,7 +25,12 @@ namespace {
 
 struct Flags {
   std::string listen = "0.0.0.0:50052";
+  std::string health_listen;
+  std::string metrics_listen = "0.0.0.0:9102";
   std::string redis = "redis://127.0.0.1:6379";
+  std::string redis_password_file;
+  int shutdown_grace_s = 10;
+  etiquette::TlsFiles tls;
   std::string config;
   std::string admin_token_file;
   std::string hmac_secret_file;
@@ -29,16 +38,6 @@ struct Flags {
   std::string log_format = "text";
   std::string log_level = "info";
 };
-
-// See etiquette-evaluator's main.cc: stop signals are taken synchronously with sigwait.
-sigset_t BlockStopSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  return signals;
-}
 
 int Fail(const absl::Status& status) {
   spdlog::critical("{}", status.ToString());
@@ -51,9 +50,23 @@ int main(int argc, char** argv) {
   Flags flags;
   etiquette::CommandLine command_line("ETIQUETTE_");
   command_line.AddString("listen", &flags.listen, "address to serve gRPC on, host:port");
+  command_line.AddString("health_listen", &flags.health_listen,
+                         "plaintext address serving only grpc.health.v1 (for probes); empty = off");
+  command_line.AddString("metrics_listen", &flags.metrics_listen,
+                         "Prometheus /metrics over HTTP, host:port; empty = off");
   command_line.AddString("redis", &flags.redis, "redis://[:password@]host:port[/db]");
+  command_line.AddString("redis_password_file", &flags.redis_password_file,
+                         "file holding the Redis password (instead of one in --redis)");
+  command_line.AddInt("shutdown_grace_s", &flags.shutdown_grace_s,
+                      "on SIGTERM, how long calls in flight may take to finish");
+  command_line.AddString("tls_cert", &flags.tls.cert,
+                         "server certificate (PEM); empty = plaintext");
+  command_line.AddString("tls_key", &flags.tls.key, "server private key (PEM)");
+  command_line.AddString("tls_client_ca", &flags.tls.ca,
+                         "require client certificates signed by this CA (PEM)");
   command_line.AddString("config", &flags.config,
-                         "thresholds (YAML); empty = the compiled-in defaults");
+                         "thresholds (YAML), reloaded on change and on SIGHUP; empty = the "
+                         "compiled-in defaults");
   command_line.AddString("admin_token_file", &flags.admin_token_file,
                          "file holding the admin bearer token; empty = admin calls disabled");
   command_line.AddString("hmac_secret_file", &flags.hmac_secret_file,
@@ -105,29 +118,92 @@ int main(int argc, char** argv) {
     return Fail(absl::InvalidArgumentError("--redis_timeout_ms must be greater than 0"));
   }
   redis->timeout = absl::Milliseconds(flags.redis_timeout_ms);
+  if (!flags.redis_password_file.empty()) {
+    absl::StatusOr<std::string> password = etiquette::ReadSecretFile(flags.redis_password_file);
+    if (!password.ok()) return Fail(password.status());
+    redis->password = std::move(*password);
+  }
+  if (flags.shutdown_grace_s < 0) {
+    return Fail(absl::InvalidArgumentError("--shutdown_grace_s must be at least 0"));
+  }
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      etiquette::MakeServerCredentials(flags.tls);
+  if (!credentials.ok()) return Fail(credentials.status());
 
-  etiquette::RedisHistoryStore store(*redis, etiquette::StorePolicyFrom(config));
+  auto registry = std::make_shared<prometheus::Registry>();
+  etiquette::HistoryMetrics history_metrics(registry);
+  etiquette::HistoryMetricsRedisObserver redis_observer(history_metrics);
+  etiquette::ConfigMetrics config_metrics(registry, "version");
+  config_metrics.SetActiveVersion(etiquette::ConfigVersion(config));
+  etiquette::RedisHistoryStore store(*redis, etiquette::StorePolicyFrom(config), &redis_observer);
   etiquette::History history(store, std::move(*hasher), config);
   etiquette::SenderHistoryService service(history);
-  etiquette::SenderHistoryAdminService admin_service(history, admin_token);
+  etiquette::SenderHistoryAdminService admin_service(history, admin_token, &history_metrics);
+  std::unique_ptr<etiquette::MetricsEndpoint> metrics_endpoint;
+  if (!flags.metrics_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<etiquette::MetricsEndpoint>> started =
+        etiquette::StartMetricsEndpoint(flags.metrics_listen, registry);
+    if (!started.ok()) return Fail(started.status());
+    metrics_endpoint = std::move(*started);
+  }
 
-  const sigset_t stop_signals = BlockStopSignals();
+  const sigset_t signals = etiquette::BlockServerSignals();
   const std::vector<std::string> names = {etiquette::v1::SenderHistory::service_full_name(),
                                           etiquette::v1::SenderHistoryAdmin::service_full_name()};
-  absl::StatusOr<etiquette::StartedServer> server =
-      etiquette::StartGrpcServer(flags.listen, {&service, &admin_service}, names);
+  etiquette::GrpcServerOptions options;
+  options.address = flags.listen;
+  options.credentials = *credentials;
+  options.health_address = flags.health_listen;
+  options.interceptors.push_back(etiquette::NewGrpcServerMetricsInterceptorFactory(registry));
+  absl::StatusOr<std::unique_ptr<etiquette::RunningServer>> server =
+      etiquette::StartGrpcServer(std::move(options), {&service, &admin_service}, names);
   if (!server.ok()) return Fail(server.status());
-  auto watcher = std::make_unique<etiquette::HealthWatcher>(
-      server->server->GetHealthCheckService(), names, [&history] { return history.CheckStore(); },
-      absl::Milliseconds(500));
-  spdlog::info("etiquette-history serving on {} (port {}), redis {}:{}", flags.listen, server->port,
-               redis->host, redis->port);
+  etiquette::RunningServer& running = **server;
+  auto health_watch = etiquette::WatchHealth(
+      [&history] { return history.CheckStore(); },
+      [&running](bool serving) { running.SetServing(serving); }, absl::Milliseconds(500));
+  // Hot reload of the thresholds, on a change of the file and on SIGHUP, one at a time.
+  std::mutex reload_mutex;
+  auto reload = [&] {
+    std::lock_guard<std::mutex> lock(reload_mutex);
+    absl::StatusOr<etiquette::v1::HistoryConfig> loaded =
+        etiquette::LoadHistoryConfigFile(flags.config);
+    if (!loaded.ok()) {
+      config_metrics.RecordReload(false, "");
+      spdlog::error("config reload failed, keeping version {}: {}",
+                    etiquette::ConfigVersion(*history.config()), loaded.status().ToString());
+      return;
+    }
+    const std::string version = etiquette::ConfigVersion(*loaded);
+    history.ReplaceConfig(std::move(*loaded));
+    config_metrics.RecordReload(true, version);
+    spdlog::info("config reloaded, version {}", version);
+  };
+  std::unique_ptr<etiquette::PeriodicTask> config_watch;
+  if (!flags.config.empty()) {
+    config_watch = etiquette::WatchFile(flags.config, absl::Seconds(1), reload);
+  }
+  spdlog::info(
+      "etiquette-history serving on {} (port {}), health port {}, metrics port {}, redis {}:{}, "
+      "config version {}",
+      flags.listen, running.port(), running.health_port(),
+      metrics_endpoint ? metrics_endpoint->port() : 0, redis->host, redis->port,
+      etiquette::ConfigVersion(config));
 
-  int signal = 0;
-  sigwait(&stop_signals, &signal);
-  spdlog::info("signal {} received, shutting down", signal);
-  watcher.reset();  // so that it cannot turn health back on
-  server->server->GetHealthCheckService()->SetServingStatus(false);
-  server->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  for (;;) {
+    const int signal = etiquette::WaitForServerSignal(signals);
+    if (signal == SIGHUP) {
+      if (!flags.config.empty()) reload();
+      continue;
+    }
+    spdlog::info("signal {} received: NOT_SERVING, draining for up to {} s", signal,
+                 flags.shutdown_grace_s);
+    break;
+  }
+  config_watch.reset();
+  health_watch.reset();  // so that it cannot turn health back on
+  running.Shutdown(absl::Seconds(flags.shutdown_grace_s));
+  metrics_endpoint.reset();
+  spdlog::info("stopped");
   return 0;
 }

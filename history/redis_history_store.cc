@@ -21,6 +21,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "common/ids.h"
+#include "common/metrics.h"
 #include "spdlog/spdlog.h"
 
 namespace etiquette {
@@ -571,11 +572,19 @@ class RedisHistoryStore::Lease {
 
 // ---------------------------------------------------------------------------------------------
 
-RedisHistoryStore::RedisHistoryStore(RedisOptions options, StorePolicy policy)
+void HistoryMetricsRedisObserver::OnRedisCall(const char* operation, absl::Duration elapsed,
+                                              const absl::Status& status) {
+  metrics_.RecordRedisCall(operation, elapsed, status);
+}
+
+void HistoryMetricsRedisObserver::OnRestrictionStarted() { metrics_.RecordRestrictionStarted(); }
+
+RedisHistoryStore::RedisHistoryStore(RedisOptions options, StorePolicy policy,
+                                     RedisStoreObserver* observer)
     : options_(std::move(options)),
-      policy_(std::move(policy)),
-      restriction_reason_(RestrictionReason(policy_)),
-      pool_(std::make_unique<Pool>(options_)) {
+      policy_(std::make_shared<const PolicyState>(PolicyState{policy, RestrictionReason(policy)})),
+      pool_(std::make_unique<Pool>(options_)),
+      observer_(observer) {
   for (auto& loaded : loaded_) loaded.store(false);
   IgnoreSigpipe();
   Scripts();  // hash the scripts now rather than inside the first call's deadline
@@ -591,20 +600,30 @@ std::vector<std::string> RedisHistoryStore::SenderKeys(const std::string& sender
   return keys;
 }
 
-std::vector<std::string> RedisHistoryStore::CommonArgv(absl::Time now,
+void RedisHistoryStore::SetPolicy(const StorePolicy& policy) {
+  std::atomic_store(&policy_, std::make_shared<const PolicyState>(
+                                  PolicyState{policy, RestrictionReason(policy)}));
+}
+
+std::vector<std::string> RedisHistoryStore::CommonArgv(const StorePolicy& policy, absl::Time now,
                                                        const std::string& recipient_key) const {
-  const absl::Duration longest = std::max({policy_.report_window, policy_.volume_window,
-                                           policy_.acceptance_window, policy_.reinvite_cooldown});
-  const absl::Duration rep_retention = std::max(policy_.retention, policy_.reported_pair_retention);
+  const absl::Duration longest = std::max({policy.report_window, policy.volume_window,
+                                           policy.acceptance_window, policy.reinvite_cooldown});
+  const absl::Duration rep_retention = std::max(policy.retention, policy.reported_pair_retention);
   return {absl::StrCat(Millis(now)),
-          absl::StrCat(Millis(policy_.report_window)),
-          absl::StrCat(Millis(policy_.volume_window)),
-          absl::StrCat(Millis(policy_.acceptance_window)),
-          absl::StrCat(Millis(policy_.reinvite_cooldown)),
+          absl::StrCat(Millis(policy.report_window)),
+          absl::StrCat(Millis(policy.volume_window)),
+          absl::StrCat(Millis(policy.acceptance_window)),
+          absl::StrCat(Millis(policy.reinvite_cooldown)),
           recipient_key,
           absl::StrCat(Millis(longest)),
-          absl::StrCat(std::max<int64_t>(1, Millis(policy_.retention))),
+          absl::StrCat(std::max<int64_t>(1, Millis(policy.retention))),
           absl::StrCat(std::max<int64_t>(1, Millis(rep_retention)))};
+}
+
+void RedisHistoryStore::Observe(const char* operation, absl::Time start,
+                                const absl::Status& status) const {
+  if (observer_ != nullptr) observer_->OnRedisCall(operation, absl::Now() - start, status);
 }
 
 absl::Status RedisHistoryStore::NoteOutcome(absl::Status status) {
@@ -735,10 +754,14 @@ absl::StatusOr<WriteResult> RedisHistoryStore::RecordInvitation(const std::strin
                                                                 absl::Time sent_at,
                                                                 absl::Time now) {
   if (absl::Status status = CheckSender(sender_id); !status.ok()) return status;
-  ScriptCall call{kRecordInvitation, sender_id, CommonArgv(now, recipient_key)};
+  ScriptCall call{kRecordInvitation, sender_id,
+                  CommonArgv(std::atomic_load(&policy_)->policy, now, recipient_key)};
   call.argv.push_back(invitation_id);
   call.argv.push_back(absl::StrCat(Millis(sent_at)));
-  return RunWrite(std::move(call));
+  const absl::Time start = absl::Now();
+  absl::StatusOr<WriteResult> result = RunWrite(std::move(call));
+  Observe("record_invitation", start, result.status());
+  return result;
 }
 
 absl::StatusOr<WriteResult> RedisHistoryStore::RecordResponse(const std::string& sender_id,
@@ -754,38 +777,62 @@ absl::StatusOr<WriteResult> RedisHistoryStore::RecordResponse(const std::string&
         absl::StrCat("response must be a known, specified InvitationResponse, got ",
                      static_cast<int>(response)));
   }
+  const std::shared_ptr<const PolicyState> state = std::atomic_load(&policy_);
   std::vector<std::string> ladder;
-  for (absl::Duration length : policy_.restriction_ladder) {
+  for (absl::Duration length : state->policy.restriction_ladder) {
     ladder.push_back(absl::StrCat(Millis(length)));
   }
-  ScriptCall call{kRecordResponse, sender_id, CommonArgv(now, recipient_key)};
+  ScriptCall call{kRecordResponse, sender_id, CommonArgv(state->policy, now, recipient_key)};
   call.argv.push_back(invitation_id);
   call.argv.push_back(absl::StrCat(static_cast<int>(response)));
   call.argv.push_back(absl::StrCat(Millis(responded_at)));
-  call.argv.push_back(absl::StrCat(policy_.restrict_reports));
+  call.argv.push_back(absl::StrCat(state->policy.restrict_reports));
   call.argv.push_back(absl::StrJoin(ladder, " "));
-  call.argv.push_back(restriction_reason_);
-  return RunWrite(std::move(call));
+  call.argv.push_back(state->restriction_reason);
+  const absl::Time start = absl::Now();
+  absl::StatusOr<WriteResult> result = RunWrite(std::move(call));
+  Observe("record_response", start, result.status());
+  if (result.ok() && result->restriction_started && observer_ != nullptr) {
+    observer_->OnRestrictionStarted();
+  }
+  return result;
 }
 
 absl::StatusOr<SenderFacts> RedisHistoryStore::GetFacts(const std::string& sender_id,
                                                         const std::string& recipient_key,
                                                         absl::Time now) {
+  if (absl::Status status = CheckSender(sender_id); !status.ok()) return status;
+  const absl::Time start = absl::Now();
   absl::StatusOr<std::vector<SenderFacts>> facts =
-      BatchGetFacts({FactsQuery{sender_id, recipient_key}}, now);
+      RunGetFacts({FactsQuery{sender_id, recipient_key}}, now);
+  Observe("get_facts", start, facts.status());
   if (!facts.ok()) return facts.status();
   return std::move((*facts)[0]);
 }
 
 absl::StatusOr<std::vector<SenderFacts>> RedisHistoryStore::BatchGetFacts(
     const std::vector<FactsQuery>& queries, absl::Time now) {
+  if (queries.empty()) return std::vector<SenderFacts>();
+  for (const FactsQuery& query : queries) {
+    if (absl::Status status = CheckSender(query.sender_id); !status.ok()) return status;
+  }
+  const absl::Time start = absl::Now();
+  absl::StatusOr<std::vector<SenderFacts>> facts = RunGetFacts(queries, now);
+  Observe("batch_get_facts", start, facts.status());
+  return facts;
+}
+
+absl::StatusOr<std::vector<SenderFacts>> RedisHistoryStore::RunGetFacts(
+    const std::vector<FactsQuery>& queries, absl::Time now) {
   std::vector<SenderFacts> result;
   if (queries.empty()) return result;
+  const StorePolicy policy = std::atomic_load(&policy_)->policy;
   std::vector<ScriptCall> calls;
   calls.reserve(queries.size());
   for (const FactsQuery& query : queries) {
     if (absl::Status status = CheckSender(query.sender_id); !status.ok()) return status;
-    calls.push_back(ScriptCall{kGetFacts, query.sender_id, CommonArgv(now, query.recipient_key)});
+    calls.push_back(
+        ScriptCall{kGetFacts, query.sender_id, CommonArgv(policy, now, query.recipient_key)});
   }
   absl::StatusOr<std::vector<Reply>> replies = Run(calls);
   if (!replies.ok()) return replies.status();
@@ -801,23 +848,41 @@ absl::StatusOr<std::vector<SenderFacts>> RedisHistoryStore::BatchGetFacts(
 absl::StatusOr<SenderFacts> RedisHistoryStore::Release(const std::string& sender_id,
                                                        const std::string& reason, absl::Time now) {
   if (absl::Status status = CheckSender(sender_id); !status.ok()) return status;
-  ScriptCall call{kRelease, sender_id, CommonArgv(now, "")};
+  ScriptCall call{kRelease, sender_id, CommonArgv(std::atomic_load(&policy_)->policy, now, "")};
   call.argv.push_back(reason);
-  absl::StatusOr<std::vector<Reply>> replies = Run({std::move(call)});
-  if (!replies.ok()) return replies.status();
-  return ParseFacts((*replies)[0].get());
+  const absl::Time start = absl::Now();
+  absl::StatusOr<SenderFacts> facts = [&]() -> absl::StatusOr<SenderFacts> {
+    absl::StatusOr<std::vector<Reply>> replies = Run({std::move(call)});
+    if (!replies.ok()) return replies.status();
+    return ParseFacts((*replies)[0].get());
+  }();
+  Observe("release", start, facts.status());
+  return facts;
 }
 
 absl::Status RedisHistoryStore::Forget(const std::string& sender_id) {
   if (absl::Status status = CheckSender(sender_id); !status.ok()) return status;
-  absl::StatusOr<std::vector<Reply>> replies =
-      Run({ScriptCall{kForget, sender_id, CommonArgv(absl::UnixEpoch(), "")}});
-  if (!replies.ok()) return replies.status();
-  if ((*replies)[0]->type != REDIS_REPLY_INTEGER) return BadReply("forget");
-  return absl::OkStatus();
+  const absl::Time start = absl::Now();
+  absl::Status status = [&]() -> absl::Status {
+    absl::StatusOr<std::vector<Reply>> replies =
+        Run({ScriptCall{kForget, sender_id,
+                        CommonArgv(std::atomic_load(&policy_)->policy, absl::UnixEpoch(), "")}});
+    if (!replies.ok()) return replies.status();
+    if ((*replies)[0]->type != REDIS_REPLY_INTEGER) return BadReply("forget");
+    return absl::OkStatus();
+  }();
+  Observe("forget", start, status);
+  return status;
 }
 
 absl::Status RedisHistoryStore::Ping() {
+  const absl::Time start = absl::Now();
+  absl::Status status = PingOnce();
+  Observe("ping", start, status);
+  return status;
+}
+
+absl::Status RedisHistoryStore::PingOnce() {
   const absl::Time deadline = absl::Now() + options_.timeout;
   absl::StatusOr<redisContext*> context = pool_->Acquire(deadline);
   if (!context.ok()) return NoteOutcome(context.status());

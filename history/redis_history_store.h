@@ -17,6 +17,39 @@ struct redisReply;  // hiredis
 
 namespace etiquette {
 
+class HistoryMetrics;
+
+// What a RedisHistoryStore reports, for metrics. Called on the calling thread, from any number
+// of threads at once; must not block.
+class RedisStoreObserver {
+ public:
+  virtual ~RedisStoreObserver() = default;
+
+  // One store operation that went to Redis: "record_invitation", "record_response",
+  // "get_facts", "batch_get_facts", "release", "forget" or "ping"; the time it took (waiting
+  // for a pooled connection, connecting, script loading and the NOSCRIPT retry included) and
+  // what it answered. Operations refused before any Redis call (a malformed sender id) are not
+  // reported.
+  virtual void OnRedisCall(const char* operation, absl::Duration elapsed,
+                           const absl::Status& status) = 0;
+  // A RecordResponse that started a restriction (WriteResult::restriction_started).
+  virtual void OnRestrictionStarted() = 0;
+};
+
+// Reports to HistoryMetrics: etiquette_history_redis_call_seconds{operation},
+// etiquette_history_redis_errors_total{operation,kind},
+// etiquette_history_restrictions_started_total. `metrics` must outlive the observer.
+class HistoryMetricsRedisObserver final : public RedisStoreObserver {
+ public:
+  explicit HistoryMetricsRedisObserver(HistoryMetrics& metrics) : metrics_(metrics) {}
+  void OnRedisCall(const char* operation, absl::Duration elapsed,
+                   const absl::Status& status) override;
+  void OnRestrictionStarted() override;
+
+ private:
+  HistoryMetrics& metrics_;
+};
+
 // HistoryStore on Redis (hiredis, synchronous, a small connection pool).
 //
 // Keys of one sender S, all under the hash tag {S} so that every script touches one slot
@@ -58,8 +91,10 @@ namespace etiquette {
 // INTERNAL for other error replies or a reply of the wrong shape. Thread-safe.
 class RedisHistoryStore final : public HistoryStore {
  public:
-  // Never blocks: connections are opened on first use.
-  RedisHistoryStore(RedisOptions options, StorePolicy policy);
+  // Never blocks: connections are opened on first use. `observer` (null: none) sees every
+  // operation's duration and outcome; it must outlive the store.
+  RedisHistoryStore(RedisOptions options, StorePolicy policy,
+                    RedisStoreObserver* observer = nullptr);
   ~RedisHistoryStore() override;
 
   RedisHistoryStore(const RedisHistoryStore&) = delete;
@@ -82,6 +117,7 @@ class RedisHistoryStore final : public HistoryStore {
                                       absl::Time now) override;
   absl::Status Forget(const std::string& sender_id) override;
   absl::Status Ping() override;
+  void SetPolicy(const StorePolicy& policy) override;
 
   // The keys of `sender_id` in KEYS order of every script (exposed for tests and operators).
   static std::vector<std::string> SenderKeys(const std::string& sender_id);
@@ -104,17 +140,31 @@ class RedisHistoryStore final : public HistoryStore {
   // Runs the calls as one pipeline on one pooled connection; one reply per call, in order.
   absl::StatusOr<std::vector<Reply>> Run(const std::vector<ScriptCall>& calls);
   // ARGV[1..9] shared by every script (see kScriptPrelude in the .cc).
-  std::vector<std::string> CommonArgv(absl::Time now, const std::string& recipient_key) const;
+  std::vector<std::string> CommonArgv(const StorePolicy& policy, absl::Time now,
+                                      const std::string& recipient_key) const;
   absl::StatusOr<WriteResult> RunWrite(ScriptCall call);
   // Logs transitions between reachable and unreachable, once each.
   absl::Status NoteOutcome(absl::Status status);
+  // BatchGetFacts without reporting to the observer.
+  absl::StatusOr<std::vector<SenderFacts>> RunGetFacts(const std::vector<FactsQuery>& queries,
+                                                       absl::Time now);
+  // Ping without reporting to the observer.
+  absl::Status PingOnce();
+  // Reports an operation that started at `start` to the observer, if any.
+  void Observe(const char* operation, absl::Time start, const absl::Status& status) const;
 
   const RedisOptions options_;
-  const StorePolicy policy_;
-  const std::string restriction_reason_;
+  // The thresholds and the reason text they make, swapped whole by SetPolicy; read with
+  // std::atomic_load only.
+  struct PolicyState {
+    StorePolicy policy;
+    std::string restriction_reason;
+  };
+  std::shared_ptr<const PolicyState> policy_;
   std::unique_ptr<Pool> pool_;
   std::array<std::atomic<bool>, kScripts> loaded_{};
   std::atomic<bool> reachable_{true};
+  RedisStoreObserver* const observer_;
 };
 
 }  // namespace etiquette

@@ -3,6 +3,7 @@
 #   redis-server        127.0.0.1:${REDIS_PORT:-6380}  data and append-only file under var/redis
 #   etiquette-history   127.0.0.1:50052                admin token and HMAC secret under var/
 #   etiquette-evaluator 127.0.0.1:50051                asks history for every invitation
+# Prometheus metrics: http://127.0.0.1:9101/metrics (evaluator), :9102 (history).
 # Extra arguments go to etiquette-evaluator (for example --log_level=debug).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,11 +41,12 @@ done
 redis-cli -p "$redis_port" ping >/dev/null || { echo "redis-server did not answer" >&2; exit 1; }
 
 "$root/build/history/etiquette-history" --listen=127.0.0.1:50052 \
-  --redis="redis://127.0.0.1:$redis_port" --config="$root/deploy/config/history.yaml" \
+  --metrics_listen=127.0.0.1:9102 --redis="redis://127.0.0.1:$redis_port" \
+  --config="$root/deploy/config/history.yaml" \
   --admin_token_file="$var/admin_token" --hmac_secret_file="$var/hmac_secret" &
 pids+=($!)
 
-"$root/build/evaluator/etiquette-evaluator" --listen=127.0.0.1:50051 \
+"$root/build/evaluator/etiquette-evaluator" --listen=127.0.0.1:50051 --metrics_listen=127.0.0.1:9101 \
   --config="$root/deploy/config/evaluator.yaml" --history=127.0.0.1:50052 "$@" &
 pids+=($!)
 

@@ -55,14 +55,14 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# start_grpc_server NAME RESULT_VAR COMMAND...: starts one of the project's servers on a free
-# port (--listen=127.0.0.1:0) and sets RESULT_VAR to the port it logs as "(port N)". Exits the
+# start_grpc_server NAME RESULT_VAR COMMAND...: starts one of the project's servers on free
+# ports (--listen and --metrics_listen on 127.0.0.1:0) and sets RESULT_VAR to the port it logs as "(port N)". Exits the
 # test if it dies or does not log it in time. (Not run in $(...): pids must reach cleanup.)
 start_grpc_server() {
   local name=$1 result=$2 log="$work_dir/$1.log" i port
   shift 2
   : >"$log"   # Exists before the poll reads it; the child opens it asynchronously.
-  "$@" --listen=127.0.0.1:0 >"$log" 2>&1 &
+  "$@" --listen=127.0.0.1:0 --metrics_listen=127.0.0.1:0 >"$log" 2>&1 &
   pids+=($!)
   for (( i = 0; i < STARTUP_POLLS; i++ )); do
     port=$(sed -n 's/.*(port \([0-9][0-9]*\)).*/\1/p' "$log" | head -n 1)

@@ -61,7 +61,8 @@ class StackTest : public ::testing::Test {
     absl::StatusOr<std::unique_ptr<ChildProcess>> history = ChildProcess::Start(
         {ETIQUETTE_HISTORY_BINARY, "--listen=127.0.0.1:0", "--redis=" + redis_->url(),
          "--admin_token_file=" + dir_ + "/admin_token",
-         "--hmac_secret_file=" + dir_ + "/hmac_secret", "--redis_timeout_ms=200"},
+         "--hmac_secret_file=" + dir_ + "/hmac_secret", "--redis_timeout_ms=200",
+         "--metrics_listen=127.0.0.1:0"},
         dir_ + "/history.log");
     ASSERT_TRUE(history.ok()) << history.status();
     history_ = std::move(*history);
@@ -75,10 +76,11 @@ class StackTest : public ::testing::Test {
   }
 
   void StartEvaluator() {
-    absl::StatusOr<std::unique_ptr<ChildProcess>> evaluator = ChildProcess::Start(
-        {ETIQUETTE_EVALUATOR_BINARY, "--listen=127.0.0.1:0",
-         absl::StrCat("--history=127.0.0.1:", history_port_), "--history_timeout_ms=500"},
-        dir_ + "/evaluator.log");
+    absl::StatusOr<std::unique_ptr<ChildProcess>> evaluator =
+        ChildProcess::Start({ETIQUETTE_EVALUATOR_BINARY, "--listen=127.0.0.1:0",
+                             absl::StrCat("--history=127.0.0.1:", history_port_),
+                             "--history_timeout_ms=500", "--metrics_listen=127.0.0.1:0"},
+                            dir_ + "/evaluator.log");
     ASSERT_TRUE(evaluator.ok()) << evaluator.status();
     evaluator_ = std::move(*evaluator);
     absl::StatusOr<int> port = LoggedPort(*evaluator_);

@@ -23,16 +23,16 @@ class EvaluatorGrpcTest : public ::testing::Test {
     evaluator_ = std::make_unique<Evaluator>(
         std::shared_ptr<const RulesEngine>(*RulesEngine::Create(DefaultEvaluatorConfig())));
     service_ = std::make_unique<EvaluatorService>(*evaluator_);
-    absl::StatusOr<StartedServer> started = StartGrpcServer(
+    absl::StatusOr<std::unique_ptr<RunningServer>> started = StartGrpcServer(
         "127.0.0.1:0", {service_.get()}, {v1::InvitationEvaluator::service_full_name()});
     ASSERT_TRUE(started.ok()) << started.status();
     server_ = std::move(*started);
-    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_.port),
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
                                    grpc::InsecureChannelCredentials());
     stub_ = v1::InvitationEvaluator::NewStub(channel_);
   }
   void TearDown() override {
-    if (server_.server) server_.server->Shutdown();
+    server_.reset();
   }
 
   grpc::Status Evaluate(const v1::Invitation& invitation, v1::EvaluateResponse* response) {
@@ -45,7 +45,7 @@ class EvaluatorGrpcTest : public ::testing::Test {
 
   std::unique_ptr<Evaluator> evaluator_;
   std::unique_ptr<EvaluatorService> service_;
-  StartedServer server_;
+  std::unique_ptr<RunningServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::InvitationEvaluator::Stub> stub_;
 };

@@ -26,18 +26,18 @@ class HistoryGrpcTest : public ::testing::Test {
                                          DefaultHistoryConfig());
     service_ = std::make_unique<SenderHistoryService>(*history_);
     admin_ = std::make_unique<SenderHistoryAdminService>(*history_, std::move(token));
-    absl::StatusOr<StartedServer> started = StartGrpcServer(
+    absl::StatusOr<std::unique_ptr<RunningServer>> started = StartGrpcServer(
         "127.0.0.1:0", {service_.get(), admin_.get()},
         {v1::SenderHistory::service_full_name(), v1::SenderHistoryAdmin::service_full_name()});
     ASSERT_TRUE(started.ok()) << started.status();
     server_ = std::move(*started);
-    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_.port),
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
                                    grpc::InsecureChannelCredentials());
     stub_ = v1::SenderHistory::NewStub(channel_);
     admin_stub_ = v1::SenderHistoryAdmin::NewStub(channel_);
   }
   void TearDown() override {
-    if (server_.server) server_.server->Shutdown();
+    server_.reset();
   }
 
   grpc::Status Release(const std::string& authorization) {
@@ -54,7 +54,7 @@ class HistoryGrpcTest : public ::testing::Test {
   std::unique_ptr<History> history_;
   std::unique_ptr<SenderHistoryService> service_;
   std::unique_ptr<SenderHistoryAdminService> admin_;
-  StartedServer server_;
+  std::unique_ptr<RunningServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::SenderHistory::Stub> stub_;
   std::unique_ptr<v1::SenderHistoryAdmin::Stub> admin_stub_;

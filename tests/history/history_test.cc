@@ -363,6 +363,7 @@ class MockHistoryStore : public HistoryStore {
               (const std::string&, const std::string&, absl::Time), (override));
   MOCK_METHOD(absl::Status, Forget, (const std::string&), (override));
   MOCK_METHOD(absl::Status, Ping, (), (override));
+  MOCK_METHOD(void, SetPolicy, (const StorePolicy&), (override));
 };
 
 TEST(HistoryStoreUseTest, StoreSeesOnlyKeyedRecipientHashes) {

@@ -1,0 +1,13 @@
+#pragma once
+
+#include <csignal>
+
+namespace etiquette {
+
+// The signals a server acts on: SIGINT and SIGTERM stop it, SIGHUP reloads its config.
+// BlockServerSignals() blocks them in the calling thread and every thread started after it, so
+// call it before starting any; then WaitForServerSignal() takes them one at a time.
+sigset_t BlockServerSignals();
+int WaitForServerSignal(const sigset_t& signals);
+
+}  // namespace etiquette
