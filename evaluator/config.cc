@@ -5,13 +5,11 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "common/config_errors.h"
+#include "common/config_version.h"
 #include "common/status.h"
 #include "common/yaml_proto.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
 namespace etiquette {
 namespace {
@@ -199,20 +197,6 @@ absl::StatusOr<v1::EvaluatorConfig> LoadEvaluatorConfigFile(const std::string& p
   return config;
 }
 
-std::string RulesVersion(const v1::EvaluatorConfig& config) {
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    config.SerializeToCodedStream(&coded);
-  }
-  uint64_t hash = 14695981039346656037ull;  // FNV-1a, 64-bit
-  for (char c : bytes) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 1099511628211ull;
-  }
-  return absl::StrFormat("%012x", hash >> 16);
-}
+std::string RulesVersion(const v1::EvaluatorConfig& config) { return ConfigVersion(config); }
 
 }  // namespace etiquette

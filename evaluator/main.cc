@@ -6,8 +6,8 @@
 #include "absl/time/clock.h"
 #include "common/command_line.h"
 #include "common/grpc_server.h"
-#include "common/logging.h"
 #include "common/metrics.h"
+#include "common/server_flags.h"
 #include "common/signals.h"
 #include "common/tls.h"
 #include "common/watchers.h"
@@ -24,28 +24,20 @@
 namespace {
 
 struct Flags {
-  std::string listen = "0.0.0.0:50051";
-  std::string health_listen;
-  std::string metrics_listen = "0.0.0.0:9101";
+  etiquette::ServerFlags server;
   std::string config;
   std::string check_config;
   std::string history;
   int history_timeout_ms = 50;
   std::string fail_mode = "open";
-  int shutdown_grace_s = 10;
-  etiquette::TlsFiles tls;
   etiquette::TlsFiles history_tls;
   std::string history_tls_server_name;
-  std::string log_format = "text";
-  std::string log_level = "info";
 };
 
 void AddFlags(etiquette::CommandLine& command_line, Flags& flags) {
-  command_line.AddString("listen", &flags.listen, "address to serve gRPC on, host:port");
-  command_line.AddString("health_listen", &flags.health_listen,
-                         "plaintext address serving only grpc.health.v1 (for probes); empty = off");
-  command_line.AddString("metrics_listen", &flags.metrics_listen,
-                         "Prometheus /metrics over HTTP, host:port; empty = off");
+  flags.server.listen = "0.0.0.0:50051";
+  flags.server.metrics_listen = "0.0.0.0:9101";
+  etiquette::AddServerFlags(command_line, flags.server);
   command_line.AddString("config", &flags.config,
                          "rules config (YAML), reloaded on change and on SIGHUP; empty = the "
                          "compiled-in defaults");
@@ -58,13 +50,6 @@ void AddFlags(etiquette::CommandLine& command_line, Flags& flags) {
   command_line.AddString("fail_mode", &flags.fail_mode,
                          "history unreachable: open (judge without it, degraded) or closed "
                          "(DEFER)");
-  command_line.AddInt("shutdown_grace_s", &flags.shutdown_grace_s,
-                      "on SIGTERM, how long calls in flight may take to finish");
-  command_line.AddString("tls_cert", &flags.tls.cert,
-                         "server certificate (PEM); empty = plaintext");
-  command_line.AddString("tls_key", &flags.tls.key, "server private key (PEM)");
-  command_line.AddString("tls_client_ca", &flags.tls.ca,
-                         "require client certificates signed by this CA (PEM)");
   command_line.AddString("history_tls_ca", &flags.history_tls.ca,
                          "CA (PEM) of the history service's certificate; empty = plaintext");
   command_line.AddString("history_tls_cert", &flags.history_tls.cert,
@@ -73,9 +58,6 @@ void AddFlags(etiquette::CommandLine& command_line, Flags& flags) {
                          "client private key (PEM) for the history service");
   command_line.AddString("history_tls_server_name", &flags.history_tls_server_name,
                          "name to check in the history service's certificate; empty = its host");
-  command_line.AddString("log_format", &flags.log_format, "text or json");
-  command_line.AddString("log_level", &flags.log_level,
-                         "trace, debug, info, warn, error, critical or off");
 }
 
 int CheckConfig(const std::string& path) {
@@ -114,25 +96,19 @@ int main(int argc, char** argv) {
   Flags flags;
   etiquette::CommandLine command_line("ETIQUETTE_");
   AddFlags(command_line, flags);
-  if (absl::Status s = command_line.Parse(argc, argv); !s.ok()) {
-    std::cerr << s.message() << "\n" << command_line.Usage(argv[0]);
-    return 2;
-  }
-  if (command_line.help_requested()) {
-    std::cout << command_line.Usage(argv[0]);
-    return 0;
+  if (std::optional<int> exit_code = etiquette::ParseCommandLineOrExit(command_line, argc, argv)) {
+    return *exit_code;
   }
   if (!flags.check_config.empty()) return CheckConfig(flags.check_config);
-  if (absl::Status s = etiquette::ConfigureLogging(flags.log_format, flags.log_level); !s.ok()) {
+  if (absl::Status s = etiquette::ApplyServerFlags(flags.server); !s.ok()) {
     std::cerr << s.message() << "\n";
     return 2;
   }
   if (flags.fail_mode != "open" && flags.fail_mode != "closed") {
     return Fail(absl::InvalidArgumentError("--fail_mode: expected open or closed"));
   }
-  if (flags.history_timeout_ms <= 0 || flags.shutdown_grace_s < 0) {
-    return Fail(absl::InvalidArgumentError(
-        "--history_timeout_ms must be greater than 0 and --shutdown_grace_s at least 0"));
+  if (flags.history_timeout_ms <= 0) {
+    return Fail(absl::InvalidArgumentError("--history_timeout_ms must be greater than 0"));
   }
 
   etiquette::v1::EvaluatorConfig config = etiquette::DefaultEvaluatorConfig();
@@ -147,9 +123,8 @@ int main(int argc, char** argv) {
   if (!engine.ok()) return Fail(engine.status());
   absl::StatusOr<std::unique_ptr<etiquette::HistoryClient>> history = MakeHistoryClient(flags);
   if (!history.ok()) return Fail(history.status());
-  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
-      etiquette::MakeServerCredentials(flags.tls);
-  if (!credentials.ok()) return Fail(credentials.status());
+  absl::StatusOr<etiquette::GrpcServerOptions> options = etiquette::ServerOptionsFrom(flags.server);
+  if (!options.ok()) return Fail(options.status());
 
   etiquette::Evaluator evaluator(std::move(*engine), absl::Now, history->get(),
                                  flags.fail_mode == "closed" ? etiquette::HistoryFailMode::kClosed
@@ -160,21 +135,17 @@ int main(int argc, char** argv) {
   config_metrics.SetActiveVersion(evaluator.engine()->rules_version());
   etiquette::EvaluatorService service(evaluator, &evaluator_metrics);
   std::unique_ptr<etiquette::MetricsEndpoint> metrics_endpoint;
-  if (!flags.metrics_listen.empty()) {
+  if (!flags.server.metrics_listen.empty()) {
     absl::StatusOr<std::unique_ptr<etiquette::MetricsEndpoint>> started =
-        etiquette::StartMetricsEndpoint(flags.metrics_listen, registry);
+        etiquette::StartMetricsEndpoint(flags.server.metrics_listen, registry);
     if (!started.ok()) return Fail(started.status());
     metrics_endpoint = std::move(*started);
   }
 
   const sigset_t signals = etiquette::BlockServerSignals();
-  etiquette::GrpcServerOptions options;
-  options.address = flags.listen;
-  options.credentials = *credentials;
-  options.health_address = flags.health_listen;
-  options.interceptors.push_back(etiquette::NewGrpcServerMetricsInterceptorFactory(registry));
+  options->interceptors.push_back(etiquette::NewGrpcServerMetricsInterceptorFactory(registry));
   absl::StatusOr<std::unique_ptr<etiquette::RunningServer>> server = etiquette::StartGrpcServer(
-      std::move(options), {&service}, {etiquette::v1::InvitationEvaluator::service_full_name()});
+      std::move(*options), {&service}, {etiquette::v1::InvitationEvaluator::service_full_name()});
   if (!server.ok()) return Fail(server.status());
 
   // Hot reload, on a change of the file and on SIGHUP, one at a time.
@@ -197,7 +168,7 @@ int main(int argc, char** argv) {
   spdlog::info(
       "etiquette-evaluator serving on {} (port {}), health port {}, metrics port {}, "
       "rules_version {}, history {}",
-      flags.listen, (*server)->port(), (*server)->health_port(),
+      flags.server.listen, (*server)->port(), (*server)->health_port(),
       metrics_endpoint ? metrics_endpoint->port() : 0, evaluator.engine()->rules_version(),
       flags.history.empty() ? "none (standalone)" : flags.history);
 
@@ -208,11 +179,11 @@ int main(int argc, char** argv) {
       continue;
     }
     spdlog::info("signal {} received: NOT_SERVING, draining for up to {} s", signal,
-                 flags.shutdown_grace_s);
+                 flags.server.shutdown_grace_s);
     break;
   }
   config_watch.reset();
-  (*server)->Shutdown(absl::Seconds(flags.shutdown_grace_s));
+  (*server)->Shutdown(absl::Seconds(flags.server.shutdown_grace_s));
   metrics_endpoint.reset();
   spdlog::info("stopped");
   return 0;

@@ -8,9 +8,9 @@
 #include "common/command_line.h"
 #include "common/config_version.h"
 #include "common/grpc_server.h"
-#include "common/logging.h"
 #include "common/metrics.h"
 #include "common/secret_file.h"
+#include "common/server_flags.h"
 #include "common/signals.h"
 #include "common/tls.h"
 #include "common/watchers.h"
@@ -24,19 +24,13 @@
 namespace {
 
 struct Flags {
-  std::string listen = "0.0.0.0:50052";
-  std::string health_listen;
-  std::string metrics_listen = "0.0.0.0:9102";
+  etiquette::ServerFlags server;
   std::string redis = "redis://127.0.0.1:6379";
   std::string redis_password_file;
-  int shutdown_grace_s = 10;
-  etiquette::TlsFiles tls;
+  int redis_timeout_ms = 100;
   std::string config;
   std::string admin_token_file;
   std::string hmac_secret_file;
-  int redis_timeout_ms = 100;
-  std::string log_format = "text";
-  std::string log_level = "info";
 };
 
 int Fail(const absl::Status& status) {
@@ -49,21 +43,12 @@ int Fail(const absl::Status& status) {
 int main(int argc, char** argv) {
   Flags flags;
   etiquette::CommandLine command_line("ETIQUETTE_");
-  command_line.AddString("listen", &flags.listen, "address to serve gRPC on, host:port");
-  command_line.AddString("health_listen", &flags.health_listen,
-                         "plaintext address serving only grpc.health.v1 (for probes); empty = off");
-  command_line.AddString("metrics_listen", &flags.metrics_listen,
-                         "Prometheus /metrics over HTTP, host:port; empty = off");
+  flags.server.listen = "0.0.0.0:50052";
+  flags.server.metrics_listen = "0.0.0.0:9102";
+  etiquette::AddServerFlags(command_line, flags.server);
   command_line.AddString("redis", &flags.redis, "redis://[:password@]host:port[/db]");
   command_line.AddString("redis_password_file", &flags.redis_password_file,
                          "file holding the Redis password (instead of one in --redis)");
-  command_line.AddInt("shutdown_grace_s", &flags.shutdown_grace_s,
-                      "on SIGTERM, how long calls in flight may take to finish");
-  command_line.AddString("tls_cert", &flags.tls.cert,
-                         "server certificate (PEM); empty = plaintext");
-  command_line.AddString("tls_key", &flags.tls.key, "server private key (PEM)");
-  command_line.AddString("tls_client_ca", &flags.tls.ca,
-                         "require client certificates signed by this CA (PEM)");
   command_line.AddString("config", &flags.config,
                          "thresholds (YAML), reloaded on change and on SIGHUP; empty = the "
                          "compiled-in defaults");
@@ -73,18 +58,10 @@ int main(int argc, char** argv) {
                          "file holding the secret that keys recipient hashes (required)");
   command_line.AddInt("redis_timeout_ms", &flags.redis_timeout_ms,
                       "bound on every Redis connect and call");
-  command_line.AddString("log_format", &flags.log_format, "text or json");
-  command_line.AddString("log_level", &flags.log_level,
-                         "trace, debug, info, warn, error, critical or off");
-  if (absl::Status s = command_line.Parse(argc, argv); !s.ok()) {
-    std::cerr << s.message() << "\n" << command_line.Usage(argv[0]);
-    return 2;
+  if (std::optional<int> exit_code = etiquette::ParseCommandLineOrExit(command_line, argc, argv)) {
+    return *exit_code;
   }
-  if (command_line.help_requested()) {
-    std::cout << command_line.Usage(argv[0]);
-    return 0;
-  }
-  if (absl::Status s = etiquette::ConfigureLogging(flags.log_format, flags.log_level); !s.ok()) {
+  if (absl::Status s = etiquette::ApplyServerFlags(flags.server); !s.ok()) {
     std::cerr << s.message() << "\n";
     return 2;
   }
@@ -123,12 +100,8 @@ int main(int argc, char** argv) {
     if (!password.ok()) return Fail(password.status());
     redis->password = std::move(*password);
   }
-  if (flags.shutdown_grace_s < 0) {
-    return Fail(absl::InvalidArgumentError("--shutdown_grace_s must be at least 0"));
-  }
-  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
-      etiquette::MakeServerCredentials(flags.tls);
-  if (!credentials.ok()) return Fail(credentials.status());
+  absl::StatusOr<etiquette::GrpcServerOptions> options = etiquette::ServerOptionsFrom(flags.server);
+  if (!options.ok()) return Fail(options.status());
 
   auto registry = std::make_shared<prometheus::Registry>();
   etiquette::HistoryMetrics history_metrics(registry);
@@ -140,9 +113,9 @@ int main(int argc, char** argv) {
   etiquette::SenderHistoryService service(history);
   etiquette::SenderHistoryAdminService admin_service(history, admin_token, &history_metrics);
   std::unique_ptr<etiquette::MetricsEndpoint> metrics_endpoint;
-  if (!flags.metrics_listen.empty()) {
+  if (!flags.server.metrics_listen.empty()) {
     absl::StatusOr<std::unique_ptr<etiquette::MetricsEndpoint>> started =
-        etiquette::StartMetricsEndpoint(flags.metrics_listen, registry);
+        etiquette::StartMetricsEndpoint(flags.server.metrics_listen, registry);
     if (!started.ok()) return Fail(started.status());
     metrics_endpoint = std::move(*started);
   }
@@ -150,13 +123,9 @@ int main(int argc, char** argv) {
   const sigset_t signals = etiquette::BlockServerSignals();
   const std::vector<std::string> names = {etiquette::v1::SenderHistory::service_full_name(),
                                           etiquette::v1::SenderHistoryAdmin::service_full_name()};
-  etiquette::GrpcServerOptions options;
-  options.address = flags.listen;
-  options.credentials = *credentials;
-  options.health_address = flags.health_listen;
-  options.interceptors.push_back(etiquette::NewGrpcServerMetricsInterceptorFactory(registry));
+  options->interceptors.push_back(etiquette::NewGrpcServerMetricsInterceptorFactory(registry));
   absl::StatusOr<std::unique_ptr<etiquette::RunningServer>> server =
-      etiquette::StartGrpcServer(std::move(options), {&service, &admin_service}, names);
+      etiquette::StartGrpcServer(std::move(*options), {&service, &admin_service}, names);
   if (!server.ok()) return Fail(server.status());
   etiquette::RunningServer& running = **server;
   auto health_watch = etiquette::WatchHealth(
@@ -186,7 +155,7 @@ int main(int argc, char** argv) {
   spdlog::info(
       "etiquette-history serving on {} (port {}), health port {}, metrics port {}, redis {}:{}, "
       "config version {}",
-      flags.listen, running.port(), running.health_port(),
+      flags.server.listen, running.port(), running.health_port(),
       metrics_endpoint ? metrics_endpoint->port() : 0, redis->host, redis->port,
       etiquette::ConfigVersion(config));
 
@@ -197,12 +166,12 @@ int main(int argc, char** argv) {
       continue;
     }
     spdlog::info("signal {} received: NOT_SERVING, draining for up to {} s", signal,
-                 flags.shutdown_grace_s);
+                 flags.server.shutdown_grace_s);
     break;
   }
   config_watch.reset();
   health_watch.reset();  // so that it cannot turn health back on
-  running.Shutdown(absl::Seconds(flags.shutdown_grace_s));
+  running.Shutdown(absl::Seconds(flags.server.shutdown_grace_s));
   metrics_endpoint.reset();
   spdlog::info("stopped");
   return 0;

@@ -1,0 +1,59 @@
+#include "common/server_flags.h"
+
+#include <iostream>
+
+#include "common/logging.h"
+
+namespace etiquette {
+
+void AddServerFlags(CommandLine& command_line, ServerFlags& flags) {
+  command_line.AddString("listen", &flags.listen, "address to serve gRPC on, host:port");
+  command_line.AddString("health_listen", &flags.health_listen,
+                         "plaintext address serving only grpc.health.v1 (for probes); empty = off");
+  command_line.AddString("metrics_listen", &flags.metrics_listen,
+                         "Prometheus /metrics over HTTP, host:port; empty = off");
+  command_line.AddInt("shutdown_grace_s", &flags.shutdown_grace_s,
+                      "on SIGTERM, how long calls in flight may take to finish");
+  command_line.AddString("tls_cert", &flags.tls.cert,
+                         "server certificate (PEM); empty = plaintext");
+  command_line.AddString("tls_key", &flags.tls.key, "server private key (PEM)");
+  command_line.AddString("tls_client_ca", &flags.tls.ca,
+                         "require client certificates signed by this CA (PEM)");
+  command_line.AddString("log_format", &flags.log_format, "text or json");
+  command_line.AddString("log_level", &flags.log_level,
+                         "trace, debug, info, warn, error, critical or off");
+}
+
+std::optional<int> ParseCommandLineOrExit(CommandLine& command_line, int argc,
+                                          const char* const* argv) {
+  if (absl::Status s = command_line.Parse(argc, argv); !s.ok()) {
+    std::cerr << s.message() << "\n" << command_line.Usage(argv[0]);
+    return 2;
+  }
+  if (command_line.help_requested()) {
+    std::cout << command_line.Usage(argv[0]);
+    return 0;
+  }
+  return std::nullopt;
+}
+
+absl::Status ApplyServerFlags(const ServerFlags& flags) {
+  if (absl::Status s = ConfigureLogging(flags.log_format, flags.log_level); !s.ok()) return s;
+  if (flags.shutdown_grace_s < 0) {
+    return absl::InvalidArgumentError("--shutdown_grace_s must be at least 0");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<GrpcServerOptions> ServerOptionsFrom(const ServerFlags& flags) {
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      MakeServerCredentials(flags.tls);
+  if (!credentials.ok()) return credentials.status();
+  GrpcServerOptions options;
+  options.address = flags.listen;
+  options.credentials = *credentials;
+  options.health_address = flags.health_listen;
+  return options;
+}
+
+}  // namespace etiquette

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/command_line.h"
+#include "common/grpc_server.h"
+#include "common/tls.h"
+
+namespace etiquette {
+
+// The flags both servers have, with the servers' shared defaults; `listen` and
+// `metrics_listen` differ per server and are set by the caller before AddServerFlags.
+struct ServerFlags {
+  std::string listen;
+  std::string health_listen;
+  std::string metrics_listen;
+  int shutdown_grace_s = 10;
+  TlsFiles tls;
+  std::string log_format = "text";
+  std::string log_level = "info";
+};
+
+void AddServerFlags(CommandLine& command_line, ServerFlags& flags);
+
+// Parses the command line; returns the exit code when the program should stop now (--help: 0,
+// a bad flag: 2, after printing usage), nullopt to go on.
+std::optional<int> ParseCommandLineOrExit(CommandLine& command_line, int argc,
+                                          const char* const* argv);
+
+// Sets up logging and checks the shared flags.
+absl::Status ApplyServerFlags(const ServerFlags& flags);
+
+// The gRPC server options the flags ask for (address, TLS, health port); no interceptors.
+absl::StatusOr<GrpcServerOptions> ServerOptionsFrom(const ServerFlags& flags);
+
+}  // namespace etiquette
