@@ -32,6 +32,15 @@ void RunningServer::SetServing(bool serving) {
   }
 }
 
+void RunningServer::SetServicesServing(bool serving) {
+  for (grpc::Server* server : {server_.get(), health_server_.get()}) {
+    if (server == nullptr) continue;
+    for (const std::string& name : health_names_) {
+      server->GetHealthCheckService()->SetServingStatus(name, serving);
+    }
+  }
+}
+
 void RunningServer::Shutdown(absl::Duration grace) {
   if (server_ == nullptr) return;
   SetServing(false);
@@ -56,11 +65,14 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartGrpcServer(
 
   int port = 0;
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.address,
-                           options.credentials ? options.credentials
-                                               : grpc::InsecureServerCredentials(),
-                           &port);
+  builder.AddListeningPort(
+      options.address,
+      options.credentials ? options.credentials : grpc::InsecureServerCredentials(), &port);
   builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
+  // Clients reconnect now and then, so that long-lived channels spread over new replicas
+  // behind a Kubernetes Service; calls in flight get the grace to finish.
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, 5 * 60 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, 30 * 1000);
   if (!options.interceptors.empty()) {
     builder.experimental().SetInterceptorCreators(std::move(options.interceptors));
   }

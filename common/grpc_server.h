@@ -44,6 +44,9 @@ class RunningServer {
 
   // Sets the overall status and every service's on both servers.
   void SetServing(bool serving);
+  // Sets only the services' statuses (readiness), leaving the overall one (liveness) as it is:
+  // a dependency outage makes the services unready without getting the process restarted.
+  void SetServicesServing(bool serving);
   // Graceful stop: health turns NOT_SERVING, new calls are refused, calls in flight get up to
   // `grace` to finish (then they are cancelled). Returns once the server has stopped.
   void Shutdown(absl::Duration grace);

@@ -130,7 +130,7 @@ int main(int argc, char** argv) {
   etiquette::RunningServer& running = **server;
   auto health_watch = etiquette::WatchHealth(
       [&history] { return history.CheckStore(); },
-      [&running](bool serving) { running.SetServing(serving); }, absl::Milliseconds(500));
+      [&running](bool serving) { running.SetServicesServing(serving); }, absl::Milliseconds(500));
   // Hot reload of the thresholds, on a change of the file and on SIGHUP, one at a time.
   std::mutex reload_mutex;
   auto reload = [&] {

@@ -154,18 +154,21 @@ class StackTest : public ::testing::Test {
     return admin_stub_->ReleaseSender(context.get(), request, response);
   }
 
-  // The history server's overall health.
-  grpc::health::v1::HealthCheckResponse::ServingStatus HistoryHealth() {
+  // The history server's health for `service` ("" = the process as a whole).
+  grpc::health::v1::HealthCheckResponse::ServingStatus HistoryHealth(
+      const std::string& service = "etiquette.v1.SenderHistory") {
     auto health = grpc::health::v1::Health::NewStub(grpc::CreateChannel(
         absl::StrCat("127.0.0.1:", history_port_), grpc::InsecureChannelCredentials()));
     grpc::health::v1::HealthCheckResponse response;
-    if (!health->Check(Context().get(), grpc::health::v1::HealthCheckRequest(), &response).ok()) {
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    if (!health->Check(Context().get(), request, &response).ok()) {
       return grpc::health::v1::HealthCheckResponse::UNKNOWN;
     }
     return response.status();
   }
 
-  // Polls history's health until it is `wanted`, for at most 10 s.
+  // Polls history's SenderHistory health until it is `wanted`, for at most 10 s.
   bool WaitForHistoryHealth(grpc::health::v1::HealthCheckResponse::ServingStatus wanted) {
     const absl::Time deadline = absl::Now() + absl::Seconds(10);
     while (absl::Now() < deadline) {
@@ -225,13 +228,15 @@ TEST_F(StackTest, PendingInvitationIsBlocked) {
   EXPECT_EQ(Evaluate("eager", "someone-else").decision(), v1::DECISION_SEND);
 }
 
-TEST_F(StackTest, RedisDownMakesHistoryUnavailableAndNotServingUntilItIsBack) {
+TEST_F(StackTest, RedisDownMakesHistoryUnavailableAndUnreadyUntilItIsBack) {
   using Health = grpc::health::v1::HealthCheckResponse;
   RecordInvitation("steady", "steady-1", "friend-1");
   ASSERT_EQ(HistoryHealth(), Health::SERVING);
 
   ASSERT_TRUE(redis_->Kill().ok());
   EXPECT_TRUE(WaitForHistoryHealth(Health::NOT_SERVING));
+  // Not ready, but alive: restarting the process would not bring Redis back.
+  EXPECT_EQ(HistoryHealth(""), Health::SERVING);
   v1::RecordInvitationRequest request;
   request.set_sender_id("steady");
   request.set_invitation_id("steady-2");
