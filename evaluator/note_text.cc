@@ -39,6 +39,7 @@ size_t CountCodePoints(absl::string_view utf8) {
 
 std::vector<std::string> NormalizedWords(absl::string_view text) {
   std::vector<std::string> words;
+  words.reserve(text.size() / 5 + 1);
   std::string current;
   auto flush = [&] {
     if (!current.empty()) words.push_back(std::move(current));
@@ -55,10 +56,11 @@ std::vector<std::string> NormalizedWords(absl::string_view text) {
       i += n;
       continue;
     }
-    if (c >= 0x80) {
+    // ASCII classes by hand: std::isalnum/std::tolower consult the locale on every byte.
+    if (c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
       current.push_back(static_cast<char>(c));
-    } else if (std::isalnum(c)) {
-      current.push_back(static_cast<char>(std::tolower(c)));
+    } else if (c >= 'A' && c <= 'Z') {
+      current.push_back(static_cast<char>(c - 'A' + 'a'));
     } else {
       flush();
     }

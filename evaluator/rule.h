@@ -26,6 +26,8 @@ bool IsStranger(const v1::Relationship& relationship);
 // Everything a rule may look at. The invitation has passed ValidateInvitation.
 struct RuleContext {
   const v1::Invitation& invitation;
+  // NormalizedWords(invitation.note()), computed once for all rules.
+  const std::vector<std::string>& note_words;
   absl::Time sent_at;
   // Familiarity UNSPECIFIED or STRANGER: the sender has no relationship with the recipient.
   bool stranger;

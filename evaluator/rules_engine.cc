@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "evaluator/config.h"
+#include "evaluator/note_text.h"
 #include "evaluator/rules/after_interview.h"
 #include "evaluator/rules/group_activity.h"
 #include "evaluator/rules/history_rules.h"
@@ -81,7 +82,9 @@ v1::Verdict RulesEngine::Evaluate(const v1::Invitation& invitation, absl::Time s
                                   bool history_fail_closed) const {
   const v1::Relationship& relationship = invitation.relationship();
   const bool stranger = IsStranger(relationship);
-  const RuleContext context{invitation, sent_at, stranger, history, standing, history_fail_closed};
+  const std::vector<std::string> note_words = NormalizedWords(invitation.note());
+  const RuleContext context{invitation, note_words,         sent_at, stranger, history,
+                            standing,   history_fail_closed};
 
   v1::Verdict verdict;
   verdict.set_invitation_id(invitation.invitation_id());

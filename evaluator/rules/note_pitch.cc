@@ -27,7 +27,7 @@ void NotePitchRule::Evaluate(const RuleContext& context, RuleResult* result) con
   }
   bool sales = false;
   if (!link && !pitch_terms_.empty()) {
-    const std::vector<std::string> words = NormalizedWords(note);
+    const std::vector<std::string>& words = context.note_words;
     for (const auto& term : pitch_terms_) {
       if (ContainsPhrase(words, term)) {
         sales = true;

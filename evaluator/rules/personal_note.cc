@@ -89,11 +89,22 @@ bool PersonalNoteRule::MentionsRecipient(const Words& words, const v1::Invitatio
 }
 
 PersonalNoteRule::NoteKind PersonalNoteRule::Classify(const v1::Invitation& invitation) const {
-  const Words words = NormalizedWords(invitation.note());
+  return Classify(invitation, NormalizedWords(invitation.note()));
+}
+
+PersonalNoteRule::NoteKind PersonalNoteRule::Classify(const v1::Invitation& invitation,
+                                                      const Words& words) const {
   const std::string first_name = FirstNameOf(invitation.recipient());
   const Words core = CoreWords(words, first_name);
   if (core.empty()) return NoteKind::kBlank;
   for (const Words& stock : stock_notes_) {
+    // The edit distance is at least the difference in length: skip the quadratic comparison
+    // when that alone keeps the similarity under the threshold.
+    const size_t longer = std::max(core.size(), stock.size());
+    const size_t shorter = std::min(core.size(), stock.size());
+    if (1.0 - static_cast<double>(longer - shorter) / longer < config_.stock_similarity()) {
+      continue;
+    }
     if (WordSimilarity(core, stock) >= config_.stock_similarity()) return NoteKind::kStock;
   }
   return MentionsRecipient(words, invitation, first_name) ? NoteKind::kPersonal
@@ -101,7 +112,7 @@ PersonalNoteRule::NoteKind PersonalNoteRule::Classify(const v1::Invitation& invi
 }
 
 void PersonalNoteRule::Evaluate(const RuleContext& context, RuleResult* result) const {
-  const NoteKind kind = Classify(context.invitation);
+  const NoteKind kind = Classify(context.invitation, context.note_words);
   if (!context.stranger) {
     if (kind == NoteKind::kBlank || kind == NoteKind::kStock) {
       result->Add(v1::SEVERITY_INFO, v1::DECISION_SEND,

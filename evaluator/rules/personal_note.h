@@ -24,6 +24,8 @@ class PersonalNoteRule final : public ConfiguredRule<v1::PersonalNoteConfig> {
   PersonalNoteRule(v1::PersonalNoteConfig config, double personal_note_weight);
 
   NoteKind Classify(const v1::Invitation& invitation) const;
+  // The same, given NormalizedWords(invitation.note()).
+  NoteKind Classify(const v1::Invitation& invitation, const std::vector<std::string>& words) const;
   void Evaluate(const RuleContext& context, RuleResult* result) const override;
 
  private:

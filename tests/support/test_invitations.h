@@ -3,6 +3,7 @@
 #include "absl/time/time.h"
 #include "common/proto_time.h"
 #include "etiquette/v1/invitation.pb.h"
+#include "evaluator/note_text.h"
 #include "evaluator/rule.h"
 
 namespace etiquette::testing {
@@ -46,8 +47,14 @@ inline RuleResult RunRule(const Rule& rule, const v1::Invitation& invitation,
   if (standing != nullptr) history = HistoryStatus::kAnswered;
   const absl::Time sent_at =
       invitation.has_sent_at() ? ToAbslTime(invitation.sent_at()) : TestNow();
-  RuleContext context{invitation, sent_at,  IsStranger(invitation.relationship()),
-                      history,    standing, /*history_fail_closed=*/false};
+  const std::vector<std::string> note_words = NormalizedWords(invitation.note());
+  RuleContext context{invitation,
+                      note_words,
+                      sent_at,
+                      IsStranger(invitation.relationship()),
+                      history,
+                      standing,
+                      /*history_fail_closed=*/false};
   RuleResult result;
   rule.Evaluate(context, &result);
   return result;

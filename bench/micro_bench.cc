@@ -1,0 +1,147 @@
+// Micro-benchmarks of the evaluator without gRPC: the rules engine alone on the typical
+// invitation (bench/typical_invitation.h) and note variants, request validation, the whole
+// Evaluator (validation + rules) and the protobuf work a server does around them. Every
+// benchmark is single-threaded (one core) and reports items/s (evaluations, validations, ...).
+//
+//   build/bench/etiquette-micro-bench [--benchmark_min_time=0.5] [--benchmark_format=json]
+#include <memory>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "bench/typical_invitation.h"
+#include "benchmark/benchmark.h"
+#include "evaluator/config.h"
+#include "evaluator/evaluator.h"
+#include "evaluator/invitation_validator.h"
+#include "evaluator/rules_engine.h"
+
+namespace etiquette::bench {
+namespace {
+
+const absl::Time kNow = absl::FromUnixSeconds(1780315200);  // 2026-06-01T12:00:00Z
+
+std::shared_ptr<const RulesEngine> Engine() {
+  static const std::shared_ptr<const RulesEngine> engine = [] {
+    absl::StatusOr<std::unique_ptr<RulesEngine>> created =
+        RulesEngine::Create(DefaultEvaluatorConfig());
+    if (!created.ok()) std::abort();
+    return std::shared_ptr<const RulesEngine>(std::move(*created));
+  }();
+  return engine;
+}
+
+v1::Invitation Typical() { return TypicalInvitation(absl::ToUnixSeconds(kNow)); }
+
+v1::Invitation WithNote(const char* note) {
+  v1::Invitation invitation = Typical();
+  invitation.set_note(note);
+  return invitation;
+}
+
+// What history answers for an ordinary sender: GOOD, some volume, no pair facts.
+v1::SenderStanding GoodStanding() {
+  v1::SenderStanding standing;
+  standing.set_sender_id("m-sender-000001");
+  standing.set_state(v1::STANDING_STATE_GOOD);
+  standing.set_invitations_last_7d(23);
+  standing.set_acceptance_rate(0.34);
+  standing.mutable_pair();
+  return standing;
+}
+
+void RunEngine(benchmark::State& state, const v1::Invitation& invitation,
+               const v1::SenderStanding* standing) {
+  const std::shared_ptr<const RulesEngine> engine = Engine();
+  const HistoryStatus history =
+      standing != nullptr ? HistoryStatus::kAnswered : HistoryStatus::kNotConfigured;
+  for (auto _ : state) {
+    v1::Verdict verdict = engine->Evaluate(invitation, kNow, history, standing);
+    benchmark::DoNotOptimize(verdict);
+  }
+  state.SetItemsProcessed(state.iterations());
+  // The verdict's size on the wire, for reference.
+  state.counters["verdict_bytes"] =
+      static_cast<double>(engine->Evaluate(invitation, kNow, history, standing).ByteSizeLong());
+}
+
+// The typical invitation, standalone (no history rules): the figure with the 1,000,000/s target.
+void BM_RulesEngine_Typical(benchmark::State& state) { RunEngine(state, Typical(), nullptr); }
+BENCHMARK(BM_RulesEngine_Typical);
+
+// The typical invitation with a GOOD standing from history (the history rules run too).
+void BM_RulesEngine_TypicalWithStanding(benchmark::State& state) {
+  const v1::SenderStanding standing = GoodStanding();
+  RunEngine(state, Typical(), &standing);
+}
+BENCHMARK(BM_RulesEngine_TypicalWithStanding);
+
+void BM_RulesEngine_NoNote(benchmark::State& state) { RunEngine(state, WithNote(""), nullptr); }
+BENCHMARK(BM_RulesEngine_NoNote);
+
+void BM_RulesEngine_StockNote(benchmark::State& state) {
+  RunEngine(state, WithNote(kStockNote), nullptr);
+}
+BENCHMARK(BM_RulesEngine_StockNote);
+
+void BM_RulesEngine_PersonalNote(benchmark::State& state) {
+  RunEngine(state, WithNote(kShortPersonalNote), nullptr);
+}
+BENCHMARK(BM_RulesEngine_PersonalNote);
+
+// Request validation of the typical invitation (what the server does before the rules).
+void BM_ValidateInvitation_Typical(benchmark::State& state) {
+  const v1::Invitation invitation = Typical();
+  for (auto _ : state) {
+    absl::Status status = ValidateInvitation(invitation, kNow, "invitation");
+    benchmark::DoNotOptimize(status);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ValidateInvitation_Typical);
+
+// Evaluator::Evaluate, standalone: validation + rules, what one Evaluate RPC costs without
+// gRPC and protobuf (de)serialization.
+void BM_Evaluator_Typical(benchmark::State& state) {
+  const Evaluator evaluator(Engine(), [] { return kNow; });
+  v1::EvaluateRequest request;
+  *request.mutable_invitation() = Typical();
+  for (auto _ : state) {
+    absl::StatusOr<v1::Verdict> verdict = evaluator.Evaluate(request);
+    benchmark::DoNotOptimize(verdict);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Evaluator_Typical);
+
+// The protobuf work of a server around the business logic: parsing the request and
+// serializing the response (gRPC does both for the sync API).
+void BM_Proto_ParseEvaluateRequest(benchmark::State& state) {
+  v1::EvaluateRequest request;
+  *request.mutable_invitation() = Typical();
+  const std::string wire = request.SerializeAsString();
+  for (auto _ : state) {
+    v1::EvaluateRequest parsed;
+    benchmark::DoNotOptimize(parsed.ParseFromString(wire));
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(wire.size()));
+}
+BENCHMARK(BM_Proto_ParseEvaluateRequest);
+
+void BM_Proto_SerializeVerdict(benchmark::State& state) {
+  v1::EvaluateResponse response;
+  *response.mutable_verdict() =
+      Engine()->Evaluate(Typical(), kNow, HistoryStatus::kNotConfigured, nullptr);
+  for (auto _ : state) {
+    std::string wire = response.SerializeAsString();
+    benchmark::DoNotOptimize(wire);
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(response.ByteSizeLong()));
+}
+BENCHMARK(BM_Proto_SerializeVerdict);
+
+}  // namespace
+}  // namespace etiquette::bench
+
+BENCHMARK_MAIN();

@@ -1,0 +1,151 @@
+// etiquette-null-service: InvitationEvaluator and SenderHistory with the real message shapes
+// that do no work (a fixed small verdict / standing). Started exactly like the real servers
+// (common/grpc_server.h StartGrpcServer: sync server, reflection, health, 16 MiB requests), so
+// its calls/s is the gRPC limit of the machine that the benchmarks divide by.
+//
+//   etiquette-null-service [--listen=127.0.0.1:0] [--metrics_interceptor]
+//
+// Logs "etiquette-null-service serving on ADDR (port N)" on stderr, then serves until SIGINT or
+// SIGTERM. --metrics_interceptor adds the real servers' Prometheus interceptor (off by default:
+// the null service measures gRPC alone; on, it shows what the interceptor costs).
+#include <iostream>
+#include <memory>
+
+#include "common/command_line.h"
+#include "common/grpc_server.h"
+#include "common/logging.h"
+#include "common/metrics.h"
+#include "common/signals.h"
+#include "etiquette/v1/evaluator.grpc.pb.h"
+#include "etiquette/v1/history.grpc.pb.h"
+#include "prometheus/registry.h"
+#include "spdlog/spdlog.h"
+
+namespace {
+
+using etiquette::v1::BatchGetStandingRequest;
+using etiquette::v1::BatchGetStandingResponse;
+using etiquette::v1::EvaluateBatchRequest;
+using etiquette::v1::EvaluateBatchResponse;
+using etiquette::v1::EvaluateRequest;
+using etiquette::v1::EvaluateResponse;
+using etiquette::v1::GetStandingRequest;
+using etiquette::v1::GetStandingResponse;
+using etiquette::v1::ListRulesRequest;
+using etiquette::v1::ListRulesResponse;
+using etiquette::v1::RecordInvitationRequest;
+using etiquette::v1::RecordInvitationResponse;
+using etiquette::v1::RecordResponseRequest;
+using etiquette::v1::RecordResponseResponse;
+
+constexpr char kNullVersion[] = "null00000000";
+
+void FixedVerdict(const std::string& invitation_id, etiquette::v1::Verdict* verdict) {
+  verdict->set_invitation_id(invitation_id);
+  verdict->set_decision(etiquette::v1::DECISION_SEND);
+  verdict->set_acceptance_likelihood(0.31);
+  verdict->set_rules_version(kNullVersion);
+}
+
+void FixedStanding(const std::string& sender_id, etiquette::v1::SenderStanding* standing) {
+  standing->set_sender_id(sender_id);
+  standing->set_state(etiquette::v1::STANDING_STATE_GOOD);
+}
+
+class NullEvaluator final : public etiquette::v1::InvitationEvaluator::Service {
+ public:
+  grpc::Status Evaluate(grpc::ServerContext*, const EvaluateRequest* request,
+                        EvaluateResponse* response) override {
+    FixedVerdict(request->invitation().invitation_id(), response->mutable_verdict());
+    return grpc::Status::OK;
+  }
+  grpc::Status EvaluateBatch(grpc::ServerContext*, const EvaluateBatchRequest* request,
+                             EvaluateBatchResponse* response) override {
+    response->mutable_verdicts()->Reserve(request->invitations_size());
+    for (const etiquette::v1::Invitation& invitation : request->invitations()) {
+      FixedVerdict(invitation.invitation_id(), response->add_verdicts());
+    }
+    return grpc::Status::OK;
+  }
+  grpc::Status ListRules(grpc::ServerContext*, const ListRulesRequest*,
+                         ListRulesResponse* response) override {
+    response->set_rules_version(kNullVersion);
+    return grpc::Status::OK;
+  }
+};
+
+class NullHistory final : public etiquette::v1::SenderHistory::Service {
+ public:
+  grpc::Status RecordInvitation(grpc::ServerContext*, const RecordInvitationRequest* request,
+                                RecordInvitationResponse* response) override {
+    FixedStanding(request->sender_id(), response->mutable_standing());
+    return grpc::Status::OK;
+  }
+  grpc::Status RecordResponse(grpc::ServerContext*, const RecordResponseRequest* request,
+                              RecordResponseResponse* response) override {
+    FixedStanding(request->sender_id(), response->mutable_standing());
+    return grpc::Status::OK;
+  }
+  grpc::Status GetStanding(grpc::ServerContext*, const GetStandingRequest* request,
+                           GetStandingResponse* response) override {
+    FixedStanding(request->sender_id(), response->mutable_standing());
+    return grpc::Status::OK;
+  }
+  grpc::Status BatchGetStanding(grpc::ServerContext*, const BatchGetStandingRequest* request,
+                                BatchGetStandingResponse* response) override {
+    response->mutable_standings()->Reserve(request->requests_size());
+    for (const GetStandingRequest& one : request->requests()) {
+      FixedStanding(one.sender_id(), response->add_standings());
+    }
+    return grpc::Status::OK;
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string listen = "127.0.0.1:0";
+  bool metrics_interceptor = false;
+  std::string log_level = "info";
+  etiquette::CommandLine command_line;
+  command_line.AddString("listen", &listen, "address to serve gRPC on, host:port (0 = free port)");
+  command_line.AddBool("metrics_interceptor", &metrics_interceptor,
+                       "add the real servers' Prometheus metrics interceptor");
+  command_line.AddString("log_level", &log_level, "trace, debug, info, warn, error, critical, off");
+  if (absl::Status s = command_line.Parse(argc, argv); !s.ok()) {
+    std::cerr << s.message() << "\n" << command_line.Usage(argv[0]);
+    return 2;
+  }
+  if (command_line.help_requested()) {
+    std::cout << command_line.Usage(argv[0]);
+    return 0;
+  }
+  if (absl::Status s = etiquette::ConfigureLogging("text", log_level); !s.ok()) {
+    std::cerr << s.message() << "\n";
+    return 2;
+  }
+
+  NullEvaluator evaluator;
+  NullHistory history;
+  const sigset_t signals = etiquette::BlockServerSignals();
+  etiquette::GrpcServerOptions options;
+  options.address = listen;
+  if (metrics_interceptor) {
+    options.interceptors.push_back(etiquette::NewGrpcServerMetricsInterceptorFactory(
+        std::make_shared<prometheus::Registry>()));
+  }
+  absl::StatusOr<std::unique_ptr<etiquette::RunningServer>> server =
+      etiquette::StartGrpcServer(std::move(options), {&evaluator, &history},
+                                 {etiquette::v1::InvitationEvaluator::service_full_name(),
+                                  etiquette::v1::SenderHistory::service_full_name()});
+  if (!server.ok()) {
+    spdlog::critical("{}", server.status().ToString());
+    return 1;
+  }
+  spdlog::info("etiquette-null-service serving on {} (port {}), metrics interceptor {}", listen,
+               (*server)->port(), metrics_interceptor ? "on" : "off");
+  const int signal = etiquette::WaitForServerSignal(signals);
+  spdlog::info("signal {} received, stopping", signal);
+  (*server)->Shutdown(absl::Seconds(1));
+  return 0;
+}
