@@ -1,5 +1,8 @@
 #include "evaluator/rules/history_rules.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "common/proto_time.h"
 
@@ -100,10 +103,14 @@ void SenderStandingRule::Evaluate(const RuleContext& context, RuleResult* result
   if (context.standing == nullptr || context.standing->state() != v1::STANDING_STATE_WARNED) {
     return;
   }
+  // The standing comes over the network: a rate outside [0, 1] (or NaN) must not reach the
+  // integer conversion below (found by fuzz/request_fuzzer.cc).
+  const double rate = context.standing->acceptance_rate();
+  const int percent =
+      std::isfinite(rate) ? static_cast<int>(std::clamp(rate, 0.0, 1.0) * 100 + 0.5) : 0;
   result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND,
               absl::StrCat("The sender is warned: ", context.standing->reports_in_window(),
-                           " recent reports, acceptance rate ",
-                           static_cast<int>(context.standing->acceptance_rate() * 100 + 0.5), "%."),
+                           " recent reports, acceptance rate ", percent, "%."),
               "Several recipients did not know you. Invite only people you know or write a "
               "personal note, or your invitations will be restricted.");
   result->logit += warned_weight_;

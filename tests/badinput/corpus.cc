@@ -556,6 +556,27 @@ std::vector<BadInputCase> Build() {
       "Evaluator_UnknownService", "/no.such.Service/Evaluate",
       [](absl::Time) { return std::string(); }, StatusCode::UNIMPLEMENTED);
 
+  // ---- Evaluator: metadata ----
+  const auto with_metadata = [&c](std::string name, std::string key, std::string value,
+                                  StatusCode code) {
+    BadInputCase one{std::move(name),
+                     Server::kEvaluator,
+                     kEvaluate,
+                     Evaluate([](v1::Invitation&, absl::Time) {}),
+                     code,
+                     ""};
+    one.metadata = {{std::move(key), std::move(value)}};
+    c.push_back(std::move(one));
+  };
+  with_metadata("Evaluate_RequestIdWithSpacesAccepted", "x-request-id", "forged id; level=error",
+                StatusCode::OK);
+  with_metadata("Evaluate_RequestId4KiBAccepted", "x-request-id", std::string(4096, 'x'),
+                StatusCode::OK);
+  // Over gRPC's metadata limit: refused before the service sees it (gRPC also closes that
+  // client's connection; the other clients' calls go on).
+  with_metadata("Evaluate_Metadata64KiB", "x-padding", std::string(64 * 1024, 'x'),
+                StatusCode::RESOURCE_EXHAUSTED);
+
   // ---- History: RecordInvitation ----
   using RI = v1::RecordInvitationRequest;
   const auto ri = [](std::function<void(RI&, absl::Time)> change) {
@@ -713,6 +734,22 @@ std::vector<BadInputCase> Build() {
   hist("ReleaseSender_NoTokenNoReason", kReleaseSender,
        History<RS>([](RS& r, absl::Time) { r.set_sender_id("badinput-sender"); }), "",
        StatusCode::UNAUTHENTICATED);
+  for (const auto& [name, authorization] : std::vector<std::pair<std::string, std::string>>{
+           {"ReleaseSender_WrongToken", "Bearer wrong-token"},
+           {"ReleaseSender_TokenWithoutBearer", kAdminToken},
+           {"ReleaseSender_Token4KiB", "Bearer " + std::string(4096, 't')}}) {
+    BadInputCase one{name,
+                     Server::kHistory,
+                     kReleaseSender,
+                     History<RS>([](RS& r, absl::Time) {
+                       r.set_sender_id("badinput-sender");
+                       r.set_reason("ticket 5: test");
+                     }),
+                     StatusCode::UNAUTHENTICATED,
+                     ""};
+    one.metadata = {{"authorization", authorization}};
+    c.push_back(std::move(one));
+  }
   admin("ForgetMember_NoReason", kForgetMember,
         History<FM>([](FM& r, absl::Time) { r.set_member_id("badinput-sender"); }),
         "reason: required");

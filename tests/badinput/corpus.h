@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -46,6 +47,8 @@ struct BadInputCase {
   // other slots must be verdicts without one). -1: not checked.
   int failed_slot = -1;
   grpc::StatusCode failed_slot_code = grpc::StatusCode::OK;
+  // Extra request metadata (name, value).
+  std::vector<std::pair<std::string, std::string>> metadata = {};
 };
 
 // Every case, evaluator cases first; at least 50.
