@@ -82,6 +82,11 @@ absl::StatusOr<std::unique_ptr<etiquette::HistoryClient>> MakeHistoryClient(cons
       etiquette::MakeChannelCredentials(flags.history_tls);
   if (!credentials.ok()) return credentials.status();
   grpc::ChannelArguments arguments;
+  // Reconnect within about a second after history comes back, rather than gRPC's default
+  // backoff growing to 120 s (tests/faults/history_kill_test.cc).
+  arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   if (!flags.history_tls_server_name.empty()) {
     arguments.SetSslTargetNameOverride(flags.history_tls_server_name);
   }
