@@ -46,7 +46,9 @@ int main(int argc, char** argv) {
   flags.server.listen = "0.0.0.0:50052";
   flags.server.metrics_listen = "0.0.0.0:9102";
   etiquette::AddServerFlags(command_line, flags.server);
-  command_line.AddString("redis", &flags.redis, "redis://[:password@]host:port[/db]");
+  command_line.AddString("redis", &flags.redis,
+                         "redis://[:password@]host:port[/db], or a cluster: "
+                         "redis-cluster://[:password@]host:port[,host:port...]");
   command_line.AddString("redis_password_file", &flags.redis_password_file,
                          "file holding the Redis password (instead of one in --redis)");
   command_line.AddString("config", &flags.config,

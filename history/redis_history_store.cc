@@ -11,7 +11,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <mutex>
+#include <numeric>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -22,6 +25,7 @@
 #include "absl/strings/string_view.h"
 #include "common/ids.h"
 #include "common/metrics.h"
+#include "history/redis_cluster.h"
 #include "spdlog/spdlog.h"
 
 namespace etiquette {
@@ -280,10 +284,12 @@ absl::string_view ReplyText(const redisReply* reply) {
 }
 
 // Error replies meaning "not now" rather than "wrong": the dataset is still loading (after a
-// restart), or a script is running long.
+// restart), a script is running long, a slot is being migrated (TRYAGAIN), or the cluster
+// cannot serve the slot right now (CLUSTERDOWN: a master is down, or it just restarted).
 bool IsTransientError(absl::string_view message) {
   return absl::StartsWith(message, "LOADING") || absl::StartsWith(message, "BUSY") ||
-         absl::StartsWith(message, "MASTERDOWN") || absl::StartsWith(message, "TRYAGAIN");
+         absl::StartsWith(message, "MASTERDOWN") || absl::StartsWith(message, "TRYAGAIN") ||
+         absl::StartsWith(message, "CLUSTERDOWN");
 }
 
 absl::Status ErrorReplyStatus(const redisReply* reply) {
@@ -386,6 +392,24 @@ absl::Status CheckSender(const std::string& sender_id) {
   CheckId(sender_id, kMaxMemberIdBytes, "sender_id", &errors);
   if (errors.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(errors.front());
+}
+
+// Cluster mode. A call follows at most this many rounds of MOVED / ASK redirections (a slot
+// map that keeps changing under it): more means something is wrong, not just a reshard.
+constexpr int kMaxRedirections = 8;
+// TRYAGAIN (a slot being migrated, the sender's keys split or missing on both nodes): pauses
+// between attempts, doubling, always within the call's timeout.
+constexpr absl::Duration kTryAgainFirstPause = absl::Milliseconds(2);
+constexpr absl::Duration kTryAgainMaxPause = absl::Milliseconds(20);
+// A stale slot map is refreshed at most this often (one caller at a time), so that a dead
+// master does not turn every call into a CLUSTER SLOTS on the others.
+constexpr absl::Duration kMapRefreshInterval = absl::Milliseconds(100);
+// A node that failed a connection is asked for the slot map after the others for this long.
+constexpr absl::Duration kSuspectFor = absl::Seconds(1);
+
+// The slot of a sender: that of its keys, whose hash tag is {sender_id}.
+int SenderSlot(const std::string& sender_id) {
+  return RedisKeySlot(absl::StrCat("etq:{", sender_id, "}:", kKeySuffixes[0]));
 }
 
 }  // namespace
@@ -541,6 +565,22 @@ class RedisHistoryStore::Lease {
     redisAppendCommandArgv(context_, static_cast<int>(argv.size()), argv.data(), lengths.data());
   }
 
+  // Writes out everything appended, within the call's deadline.
+  absl::Status Flush() {
+    int done = 0;
+    while (done == 0) {
+      const absl::Duration left = deadline_ - absl::Now();
+      if (left <= absl::ZeroDuration()) return Unavailable("timed out");
+      if (redisSetTimeout(context_, TimeoutOf(left)) != REDIS_OK) {
+        return Unavailable(absl::StrCat("cannot set a timeout: ", context_->errstr));
+      }
+      if (redisBufferWrite(context_, &done) != REDIS_OK) {
+        return Unavailable(context_->err != 0 ? context_->errstr : "write failed");
+      }
+    }
+    return absl::OkStatus();
+  }
+
   // The next reply, within the call's deadline (the first one also flushes the pipeline).
   absl::StatusOr<Reply> Next() {
     const absl::Duration left = deadline_ - absl::Now();
@@ -571,6 +611,245 @@ class RedisHistoryStore::Lease {
 };
 
 // ---------------------------------------------------------------------------------------------
+// One Redis server: its connection pool and the scripts it has loaded.
+
+class RedisHistoryStore::Node {
+ public:
+  Node(const RedisOptions& options, RedisEndpoint endpoint)
+      : endpoint_(std::move(endpoint)),
+        name_(EndpointName(endpoint_)),
+        pool_(OptionsFor(options, endpoint_)) {
+    for (auto& loaded : loaded_) loaded.store(false);
+  }
+
+  const RedisEndpoint& endpoint() const { return endpoint_; }
+  const std::string& name() const { return name_; }
+  Pool& pool() { return pool_; }
+  std::atomic<bool>& loaded(Script script) { return loaded_[script]; }
+
+  // A connection to it failed (cluster mode: it is asked for the slot map after the others).
+  void NoteFailure() { failed_at_ns_.store(absl::GetCurrentTimeNanos()); }
+  bool Suspect(absl::Time now) const {
+    const int64_t failed = failed_at_ns_.load();
+    return failed != 0 && now - absl::FromUnixNanos(failed) < kSuspectFor;
+  }
+
+ private:
+  static RedisOptions OptionsFor(RedisOptions options, const RedisEndpoint& endpoint) {
+    options.host = endpoint.host;
+    options.port = endpoint.port;
+    if (options.cluster()) options.db = 0;  // a cluster has db 0 only
+    return options;
+  }
+
+  const RedisEndpoint endpoint_;
+  const std::string name_;
+  Pool pool_;
+  std::array<std::atomic<bool>, kScripts> loaded_{};
+  std::atomic<int64_t> failed_at_ns_{0};
+};
+
+// The calls of one Run that go to one node in one round: one pipeline on one connection.
+struct RedisHistoryStore::NodeBatch {
+  std::shared_ptr<Node> node;
+  std::vector<size_t> indexes;  // into the calls
+  std::vector<bool> asking;     // per index: ASKING first (an ASK redirection)
+  std::unique_ptr<Lease> lease;
+  bool written = false;  // the pipeline went out: replies are to be read
+};
+
+// ---------------------------------------------------------------------------------------------
+// Redis Cluster: the nodes, and the slot map (history/redis_cluster.h) routing to them.
+
+class RedisHistoryStore::Cluster {
+ public:
+  explicit Cluster(const RedisOptions& options) : options_(options) {}
+
+  // The master serving `slot`, by the current map (learned first when there is none,
+  // refreshed first when it is stale). UNAVAILABLE when no node gave a map in time, or the
+  // map has no master for the slot.
+  absl::StatusOr<std::shared_ptr<Node>> NodeForSlot(int slot, absl::Time deadline) {
+    absl::StatusOr<std::shared_ptr<const Routing>> routing = Usable(deadline);
+    if (!routing.ok()) return routing.status();
+    const int index = (*routing)->map.NodeOf(slot);
+    if (index < 0) {
+      stale_.store(true);
+      return Unavailable(absl::StrCat("no master serves slot ", slot, " in the cluster's map"));
+    }
+    return (*routing)->nodes[index];
+  }
+
+  // Every master of the (usable) map.
+  absl::StatusOr<std::vector<std::shared_ptr<Node>>> Masters(absl::Time deadline) {
+    absl::StatusOr<std::shared_ptr<const Routing>> routing = Usable(deadline);
+    if (!routing.ok()) return routing.status();
+    return (*routing)->nodes;
+  }
+
+  // The node at `endpoint` (an ASK target), known or new.
+  std::shared_ptr<Node> NodeAt(const RedisEndpoint& endpoint) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return NodeAtLocked(endpoint);
+  }
+
+  // MOVED: `slot` is served by `to` from now on; the rest of the map is probably stale too
+  // (a reshard moves many slots, a failover all of a master's).
+  void Moved(int slot, const RedisEndpoint& to) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      const std::shared_ptr<const Routing> current = std::atomic_load(&routing_);
+      auto routing = std::make_shared<Routing>();
+      if (current != nullptr) routing->map = current->map;
+      routing->map.Assign(slot, to);
+      for (const RedisEndpoint& endpoint : routing->map.nodes()) {
+        routing->nodes.push_back(NodeAtLocked(endpoint));
+      }
+      std::atomic_store(&routing_, std::shared_ptr<const Routing>(std::move(routing)));
+    }
+    stale_.store(true);
+  }
+
+  // A node failed a connection or the cluster said it is down: refresh before routing again.
+  void MarkStale() { stale_.store(true); }
+
+ private:
+  struct Routing {
+    SlotMap map;
+    std::vector<std::shared_ptr<Node>> nodes;  // parallel to map.nodes()
+  };
+
+  std::shared_ptr<Node> NodeAtLocked(const RedisEndpoint& endpoint) {
+    std::shared_ptr<Node>& node = registry_[EndpointName(endpoint)];
+    if (node == nullptr) node = std::make_shared<Node>(options_, endpoint);
+    return node;
+  }
+
+  // The map to route with: learned now when there is none; refreshed now when stale, by one
+  // caller at a time and at most every kMapRefreshInterval (the others keep using the stale
+  // one: MOVED still gets them there).
+  absl::StatusOr<std::shared_ptr<const Routing>> Usable(absl::Time deadline) {
+    std::shared_ptr<const Routing> routing = std::atomic_load(&routing_);
+    if (routing == nullptr) {
+      if (absl::Status status = Refresh(deadline); !status.ok()) return status;
+      return std::atomic_load(&routing_);
+    }
+    if (stale_.load() &&
+        absl::GetCurrentTimeNanos() - last_refresh_ns_.load() >=
+            absl::ToInt64Nanoseconds(kMapRefreshInterval) &&
+        !refreshing_.exchange(true)) {
+      const absl::Status status = Refresh(deadline);
+      refreshing_.store(false);
+      if (!status.ok()) {
+        spdlog::debug("redis cluster: slot map refresh failed: {}", std::string(status.message()));
+      }
+      routing = std::atomic_load(&routing_);
+    }
+    return routing;
+  }
+
+  // CLUSTER SLOTS from the first node that answers: the masters of the current map that did
+  // not fail lately (starting with a different one each time), then the seeds, then the rest.
+  absl::Status Refresh(absl::Time deadline) {
+    last_refresh_ns_.store(absl::GetCurrentTimeNanos());
+    std::vector<std::shared_ptr<Node>> candidates;
+    std::vector<std::shared_ptr<Node>> suspects;
+    const absl::Time now = absl::Now();
+    if (const std::shared_ptr<const Routing> routing = std::atomic_load(&routing_)) {
+      for (const std::shared_ptr<Node>& node : routing->nodes) {
+        (node->Suspect(now) ? suspects : candidates).push_back(node);
+      }
+      if (!candidates.empty()) {
+        std::rotate(candidates.begin(),
+                    candidates.begin() + rotation_.fetch_add(1) % candidates.size(),
+                    candidates.end());
+      }
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (const RedisEndpoint& seed : options_.cluster_seeds) {
+        std::shared_ptr<Node> node = NodeAtLocked(seed);
+        if (std::find(candidates.begin(), candidates.end(), node) == candidates.end() &&
+            std::find(suspects.begin(), suspects.end(), node) == suspects.end()) {
+          candidates.push_back(std::move(node));
+        }
+      }
+    }
+    candidates.insert(candidates.end(), suspects.begin(), suspects.end());
+
+    absl::Status last = Unavailable("no cluster node to ask for the slot map");
+    for (const std::shared_ptr<Node>& node : candidates) {
+      if (absl::Now() >= deadline) {
+        return Unavailable(
+            absl::StrCat("timed out learning the cluster's slot map (last: ", last.message(), ")"));
+      }
+      absl::StatusOr<std::vector<SlotRange>> ranges = AskSlots(*node, deadline);
+      if (!ranges.ok()) {
+        if (absl::IsUnavailable(ranges.status())) node->NoteFailure();
+        last = ranges.status();
+        continue;
+      }
+      if (ranges->empty()) {
+        last = Unavailable(absl::StrCat(node->name(), " knows no slots yet (cluster not ready)"));
+        continue;
+      }
+      Install(*ranges);
+      return absl::OkStatus();
+    }
+    return last;
+  }
+
+  absl::StatusOr<std::vector<SlotRange>> AskSlots(Node& node, absl::Time deadline) {
+    absl::StatusOr<redisContext*> context = node.pool().Acquire(deadline);
+    if (!context.ok()) return context.status();
+    Lease lease(node.pool(), *context, deadline);
+    lease.Append({"CLUSTER", "SLOTS"});
+    absl::StatusOr<Reply> reply = lease.Next();
+    if (!reply.ok()) return reply.status();
+    lease.MarkClean();
+    if ((*reply)->type == REDIS_REPLY_ERROR) {
+      // E.g. "ERR This instance has cluster support disabled": INTERNAL, a configuration error.
+      return ErrorReplyStatus(reply->get());
+    }
+    return ParseClusterSlots(reply->get(), node.endpoint().host);
+  }
+
+  void Install(const std::vector<SlotRange>& ranges) {
+    auto routing = std::make_shared<Routing>();
+    routing->map = SlotMap::FromRanges(ranges);
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const RedisEndpoint& endpoint : routing->map.nodes()) {
+      routing->nodes.push_back(NodeAtLocked(endpoint));
+    }
+    // Forget the nodes that are neither masters nor seeds any more (calls still using one
+    // hold it until they end).
+    for (auto it = registry_.begin(); it != registry_.end();) {
+      const bool master = std::find(routing->nodes.begin(), routing->nodes.end(), it->second) !=
+                          routing->nodes.end();
+      const bool seed = std::any_of(
+          options_.cluster_seeds.begin(), options_.cluster_seeds.end(),
+          [&](const RedisEndpoint& endpoint) { return EndpointName(endpoint) == it->first; });
+      it = master || seed ? std::next(it) : registry_.erase(it);
+    }
+    if (const std::shared_ptr<const Routing> old = std::atomic_load(&routing_);
+        old == nullptr || old->map.nodes().size() != routing->map.nodes().size()) {
+      spdlog::info("redis cluster: {} slots on {} masters", routing->map.assigned_slots(),
+                   routing->nodes.size());
+    }
+    std::atomic_store(&routing_, std::shared_ptr<const Routing>(std::move(routing)));
+    stale_.store(false);
+  }
+
+  const RedisOptions options_;
+  std::mutex mutex_;  // guards registry_ and the replacement of routing_
+  std::map<std::string, std::shared_ptr<Node>> registry_;
+  std::shared_ptr<const Routing> routing_;  // std::atomic_load / std::atomic_store only
+  std::atomic<bool> stale_{false};
+  std::atomic<bool> refreshing_{false};
+  std::atomic<int64_t> last_refresh_ns_{0};
+  std::atomic<uint32_t> rotation_{0};
+};
+
+// ---------------------------------------------------------------------------------------------
 
 void HistoryMetricsRedisObserver::OnRedisCall(const char* operation, absl::Duration elapsed,
                                               const absl::Status& status) {
@@ -583,9 +862,12 @@ RedisHistoryStore::RedisHistoryStore(RedisOptions options, StorePolicy policy,
                                      RedisStoreObserver* observer)
     : options_(std::move(options)),
       policy_(std::make_shared<const PolicyState>(PolicyState{policy, RestrictionReason(policy)})),
-      pool_(std::make_unique<Pool>(options_)),
       observer_(observer) {
-  for (auto& loaded : loaded_) loaded.store(false);
+  if (options_.cluster()) {
+    cluster_ = std::make_unique<Cluster>(options_);
+  } else {
+    single_ = std::make_shared<Node>(options_, RedisEndpoint{options_.host, options_.port});
+  }
   IgnoreSigpipe();
   Scripts();  // hash the scripts now rather than inside the first call's deadline
 }
@@ -627,13 +909,15 @@ void RedisHistoryStore::Observe(const char* operation, absl::Time start,
 }
 
 absl::Status RedisHistoryStore::NoteOutcome(absl::Status status) {
+  const char* what = options_.cluster() ? "redis cluster (seed " : "redis ";
+  const char* end = options_.cluster() ? ")" : "";
   if (absl::IsUnavailable(status)) {
     if (reachable_.exchange(false)) {
-      spdlog::warn("redis {}:{} unreachable: {}", options_.host, options_.port,
+      spdlog::warn("{}{}:{}{} unreachable: {}", what, options_.host, options_.port, end,
                    std::string(status.message()));
     }
   } else if (!reachable_.exchange(true)) {
-    spdlog::info("redis {}:{} reachable again", options_.host, options_.port);
+    spdlog::info("{}{}:{}{} reachable again", what, options_.host, options_.port, end);
   }
   return status;
 }
@@ -641,85 +925,236 @@ absl::Status RedisHistoryStore::NoteOutcome(absl::Status status) {
 absl::StatusOr<std::vector<RedisHistoryStore::Reply>> RedisHistoryStore::Run(
     const std::vector<ScriptCall>& calls) {
   const absl::Time deadline = absl::Now() + options_.timeout;
-  absl::StatusOr<redisContext*> context = pool_->Acquire(deadline);
-  if (!context.ok()) return NoteOutcome(context.status());
-  Lease lease(*pool_, *context, deadline);
-  const std::vector<ScriptText>& scripts = Scripts();
-
-  // SCRIPT LOAD, pipelined, for the given scripts; checks Redis hashed them as we did.
-  auto load = [&](const std::vector<Script>& which) -> absl::Status {
-    for (Script script : which) lease.Append({"SCRIPT", "LOAD", scripts[script].source});
-    for (Script script : which) {
-      absl::StatusOr<Reply> reply = lease.Next();
-      if (!reply.ok()) return reply.status();
-      if ((*reply)->type == REDIS_REPLY_ERROR) return ErrorReplyStatus(reply->get());
-      if ((*reply)->type != REDIS_REPLY_STRING || ReplyText(reply->get()) != scripts[script].sha) {
-        return BadReply(absl::StrCat("SCRIPT LOAD of ", scripts[script].name));
-      }
-      spdlog::debug("redis script {} loaded", scripts[script].name);
-      loaded_[script].store(true);
-    }
-    return absl::OkStatus();
-  };
-  // EVALSHA of the calls at `indexes`, pipelined; replies stored at the same indexes.
   std::vector<Reply> replies(calls.size());
-  auto eval = [&](const std::vector<size_t>& indexes) -> absl::Status {
-    for (size_t i : indexes) {
-      const ScriptCall& call = calls[i];
-      std::vector<std::string> args = {"EVALSHA", scripts[call.script].sha,
-                                       absl::StrCat(std::size(kKeySuffixes))};
-      for (std::string& key : SenderKeys(call.sender_id)) args.push_back(std::move(key));
-      args.insert(args.end(), call.argv.begin(), call.argv.end());
-      lease.Append(args);
+  std::vector<size_t> pending(calls.size());
+  std::iota(pending.begin(), pending.end(), size_t{0});
+  // Cluster mode: the node an ASK sent a call to, for its next attempt only.
+  std::vector<std::optional<RedisEndpoint>> ask(calls.size());
+  int redirections = 0;
+  absl::Duration pause = kTryAgainFirstPause;
+  for (;;) {
+    // Group the pending calls by node: one pipeline each.
+    std::vector<NodeBatch> batches;
+    for (size_t i : pending) {
+      std::shared_ptr<Node> node = single_;
+      bool asking = false;
+      if (cluster_ != nullptr) {
+        if (ask[i].has_value()) {
+          node = cluster_->NodeAt(*ask[i]);
+          asking = true;
+        } else {
+          absl::StatusOr<std::shared_ptr<Node>> routed =
+              cluster_->NodeForSlot(SenderSlot(calls[i].sender_id), deadline);
+          if (!routed.ok()) return NoteOutcome(routed.status());
+          node = *std::move(routed);
+        }
+      }
+      auto batch = std::find_if(batches.begin(), batches.end(),
+                                [&](const NodeBatch& b) { return b.node == node; });
+      if (batch == batches.end()) {
+        batches.emplace_back();
+        batch = std::prev(batches.end());
+        batch->node = std::move(node);
+      }
+      batch->indexes.push_back(i);
+      batch->asking.push_back(asking);
     }
-    for (size_t i : indexes) {
-      absl::StatusOr<Reply> reply = lease.Next();
-      if (!reply.ok()) return reply.status();
-      replies[i] = *std::move(reply);
-    }
-    return absl::OkStatus();
-  };
 
-  std::vector<Script> unloaded;
-  for (const ScriptCall& call : calls) {
-    if (!loaded_[call.script].load() &&
-        std::find(unloaded.begin(), unloaded.end(), call.script) == unloaded.end()) {
-      unloaded.push_back(call.script);
+    // Connections are taken in one global order (by node name), so that concurrent calls
+    // spanning several nodes never wait on each other's pools in a cycle.
+    std::sort(batches.begin(), batches.end(), [](const NodeBatch& a, const NodeBatch& b) {
+      return a.node->name() < b.node->name();
+    });
+    // Every pipeline is written out before any reply is read, so that the round trips to
+    // different nodes overlap. Batches already written are read even when another failed,
+    // so that their connections stay in step (and pooled).
+    absl::Status failed;
+    for (NodeBatch& batch : batches) {
+      failed = StartBatch(calls, batch, deadline);
+      if (!failed.ok()) break;
     }
-  }
-  if (!unloaded.empty()) {
-    if (absl::Status status = load(unloaded); !status.ok()) return NoteOutcome(status);
-  }
-  std::vector<size_t> all(calls.size());
-  for (size_t i = 0; i < calls.size(); ++i) all[i] = i;
-  if (absl::Status status = eval(all); !status.ok()) return NoteOutcome(status);
+    for (NodeBatch& batch : batches) {
+      if (!batch.written) continue;
+      absl::Status status = FinishBatch(calls, batch, replies);
+      if (failed.ok()) failed = std::move(status);
+    }
+    if (!failed.ok()) {
+      if (cluster_ != nullptr && absl::IsUnavailable(failed)) cluster_->MarkStale();
+      return NoteOutcome(failed);
+    }
+    if (cluster_ == nullptr) break;
 
-  // NOSCRIPT (the script cache was flushed, e.g. by a restart): the script did not run, so
-  // loading it and running those calls again is safe. Once.
-  std::vector<size_t> again;
-  std::vector<Script> reload;
-  for (size_t i = 0; i < calls.size(); ++i) {
-    if (replies[i]->type == REDIS_REPLY_ERROR &&
-        absl::StartsWith(ReplyText(replies[i].get()), "NOSCRIPT")) {
-      again.push_back(i);
-      loaded_[calls[i].script].store(false);
-      if (std::find(reload.begin(), reload.end(), calls[i].script) == reload.end()) {
-        reload.push_back(calls[i].script);
+    // Redirections. A MOVED, ASK or TRYAGAIN reply means the script did not run: sending the
+    // call again cannot apply it twice.
+    std::vector<size_t> again;
+    bool redirected = false;
+    bool try_again = false;
+    for (const NodeBatch& batch : batches) {
+      for (size_t i : batch.indexes) {
+        ask[i].reset();
+        const redisReply* reply = replies[i].get();
+        if (reply->type != REDIS_REPLY_ERROR) continue;
+        const absl::string_view message = ReplyText(reply);
+        if (std::optional<ClusterRedirect> redirect =
+                ParseClusterRedirect(message, batch.node->endpoint().host)) {
+          if (redirect->kind == ClusterRedirect::Kind::kMoved) {
+            cluster_->Moved(redirect->slot, redirect->to);
+          } else {
+            ask[i] = redirect->to;
+          }
+          redirected = true;
+          again.push_back(i);
+        } else if (absl::StartsWith(message, "TRYAGAIN")) {
+          try_again = true;
+          again.push_back(i);
+        } else if (absl::StartsWith(message, "CLUSTERDOWN")) {
+          cluster_->MarkStale();
+        }
       }
     }
+    if (again.empty()) break;
+    if (redirected && ++redirections > kMaxRedirections) {
+      return NoteOutcome(Unavailable(absl::StrCat(
+          "more than ", kMaxRedirections,
+          " cluster redirections (last: ", ReplyText(replies[again.front()].get()), ")")));
+    }
+    if (try_again) {
+      absl::SleepFor(std::min(pause, deadline - absl::Now()));
+      pause = std::min(pause * 2, kTryAgainMaxPause);
+    }
+    if (absl::Now() >= deadline) {
+      return NoteOutcome(Unavailable(absl::StrCat("timed out following the cluster (last: ",
+                                                  ReplyText(replies[again.front()].get()), ")")));
+    }
+    pending = std::move(again);
   }
-  if (!again.empty()) {
-    spdlog::info("redis {}:{} lost its scripts; loading them again", options_.host, options_.port);
-    if (absl::Status status = load(reload); !status.ok()) return NoteOutcome(status);
-    if (absl::Status status = eval(again); !status.ok()) return NoteOutcome(status);
-  }
-  lease.MarkClean();  // every reply was read: the connection is in step
 
   for (const Reply& reply : replies) {
     if (reply->type == REDIS_REPLY_ERROR) return NoteOutcome(ErrorReplyStatus(reply.get()));
   }
   NoteOutcome(absl::OkStatus()).IgnoreError();
   return replies;
+}
+
+absl::Status RedisHistoryStore::LoadScripts(Node& node, Lease& lease,
+                                            const std::vector<Script>& which) {
+  const std::vector<ScriptText>& scripts = Scripts();
+  for (Script script : which) lease.Append({"SCRIPT", "LOAD", scripts[script].source});
+  for (Script script : which) {
+    absl::StatusOr<Reply> reply = lease.Next();
+    if (!reply.ok()) return reply.status();
+    if ((*reply)->type == REDIS_REPLY_ERROR) return ErrorReplyStatus(reply->get());
+    if ((*reply)->type != REDIS_REPLY_STRING || ReplyText(reply->get()) != scripts[script].sha) {
+      return BadReply(absl::StrCat("SCRIPT LOAD of ", scripts[script].name));
+    }
+    spdlog::debug("redis script {} loaded on {}", scripts[script].name, node.name());
+    node.loaded(script).store(true);
+  }
+  return absl::OkStatus();
+}
+
+void RedisHistoryStore::AppendEvals(Lease& lease, const std::vector<ScriptCall>& calls,
+                                    const std::vector<size_t>& indexes,
+                                    const std::vector<bool>& asking) {
+  const std::vector<ScriptText>& scripts = Scripts();
+  for (size_t k = 0; k < indexes.size(); ++k) {
+    const ScriptCall& call = calls[indexes[k]];
+    if (asking[k]) lease.Append({"ASKING"});
+    std::vector<std::string> args = {"EVALSHA", scripts[call.script].sha,
+                                     absl::StrCat(std::size(kKeySuffixes))};
+    for (std::string& key : SenderKeys(call.sender_id)) args.push_back(std::move(key));
+    args.insert(args.end(), call.argv.begin(), call.argv.end());
+    lease.Append(args);
+  }
+}
+
+absl::Status RedisHistoryStore::StartBatch(const std::vector<ScriptCall>& calls, NodeBatch& batch,
+                                           absl::Time deadline) {
+  Node& node = *batch.node;
+  absl::StatusOr<redisContext*> context = node.pool().Acquire(deadline);
+  if (!context.ok()) {
+    node.NoteFailure();
+    return context.status();
+  }
+  batch.lease = std::make_unique<Lease>(node.pool(), *context, deadline);
+  std::vector<Script> unloaded;
+  for (size_t i : batch.indexes) {
+    const Script script = calls[i].script;
+    if (!node.loaded(script).load() &&
+        std::find(unloaded.begin(), unloaded.end(), script) == unloaded.end()) {
+      unloaded.push_back(script);
+    }
+  }
+  if (!unloaded.empty()) {
+    if (absl::Status status = LoadScripts(node, *batch.lease, unloaded); !status.ok()) {
+      if (absl::IsUnavailable(status)) node.NoteFailure();
+      return status;
+    }
+  }
+  AppendEvals(*batch.lease, calls, batch.indexes, batch.asking);
+  if (absl::Status status = batch.lease->Flush(); !status.ok()) {
+    node.NoteFailure();
+    return status;
+  }
+  batch.written = true;
+  return absl::OkStatus();
+}
+
+absl::Status RedisHistoryStore::FinishBatch(const std::vector<ScriptCall>& calls, NodeBatch& batch,
+                                            std::vector<Reply>& replies) {
+  Node& node = *batch.node;
+  Lease& lease = *batch.lease;
+  // The replies of AppendEvals: ASKING's +OK (nothing to learn from it: the EVALSHA's own
+  // reply says whether the node served it), then the EVALSHA's.
+  auto read = [&](const std::vector<size_t>& indexes,
+                  const std::vector<bool>& asking) -> absl::Status {
+    for (size_t k = 0; k < indexes.size(); ++k) {
+      if (asking[k]) {
+        absl::StatusOr<Reply> ok = lease.Next();
+        if (!ok.ok()) return ok.status();
+      }
+      absl::StatusOr<Reply> reply = lease.Next();
+      if (!reply.ok()) return reply.status();
+      replies[indexes[k]] = *std::move(reply);
+    }
+    return absl::OkStatus();
+  };
+  if (absl::Status status = read(batch.indexes, batch.asking); !status.ok()) {
+    node.NoteFailure();
+    return status;
+  }
+
+  // NOSCRIPT (the node's script cache was flushed, e.g. by a restart): the script did not run,
+  // so loading it and running those calls again is safe. Once.
+  std::vector<size_t> again;
+  std::vector<bool> again_asking;
+  std::vector<Script> reload;
+  for (size_t k = 0; k < batch.indexes.size(); ++k) {
+    const size_t i = batch.indexes[k];
+    if (replies[i]->type == REDIS_REPLY_ERROR &&
+        absl::StartsWith(ReplyText(replies[i].get()), "NOSCRIPT")) {
+      again.push_back(i);
+      again_asking.push_back(batch.asking[k]);
+      node.loaded(calls[i].script).store(false);
+      if (std::find(reload.begin(), reload.end(), calls[i].script) == reload.end()) {
+        reload.push_back(calls[i].script);
+      }
+    }
+  }
+  if (!again.empty()) {
+    spdlog::info("redis {} lost its scripts; loading them again", node.name());
+    absl::Status status = LoadScripts(node, lease, reload);
+    if (status.ok()) {
+      AppendEvals(lease, calls, again, again_asking);
+      status = read(again, again_asking);
+    }
+    if (!status.ok()) {
+      if (absl::IsUnavailable(status)) node.NoteFailure();
+      return status;
+    }
+  }
+  lease.MarkClean();  // every reply was read: the connection is in step
+  return absl::OkStatus();
 }
 
 absl::StatusOr<WriteResult> RedisHistoryStore::RunWrite(ScriptCall call) {
@@ -884,18 +1319,56 @@ absl::Status RedisHistoryStore::Ping() {
 
 absl::Status RedisHistoryStore::PingOnce() {
   const absl::Time deadline = absl::Now() + options_.timeout;
-  absl::StatusOr<redisContext*> context = pool_->Acquire(deadline);
-  if (!context.ok()) return NoteOutcome(context.status());
-  Lease lease(*pool_, *context, deadline);
-  lease.Append({"PING"});
-  absl::StatusOr<Reply> reply = lease.Next();
-  if (!reply.ok()) return NoteOutcome(reply.status());
-  lease.MarkClean();
-  if ((*reply)->type == REDIS_REPLY_ERROR) return NoteOutcome(ErrorReplyStatus(reply->get()));
-  if ((*reply)->type != REDIS_REPLY_STATUS || ReplyText(reply->get()) != "PONG") {
-    return BadReply("PING");
+  std::vector<std::shared_ptr<Node>> nodes;
+  if (cluster_ == nullptr) {
+    nodes.push_back(single_);
+  } else {
+    absl::StatusOr<std::vector<std::shared_ptr<Node>>> masters = cluster_->Masters(deadline);
+    if (!masters.ok()) return NoteOutcome(masters.status());
+    nodes = *std::move(masters);
+    // In the same order as Run takes connections.
+    std::sort(nodes.begin(), nodes.end(),
+              [](const std::shared_ptr<Node>& a, const std::shared_ptr<Node>& b) {
+                return a->name() < b->name();
+              });
   }
-  return NoteOutcome(absl::OkStatus());
+  // One PING per node, all written out before any reply is read.
+  std::vector<std::unique_ptr<Lease>> leases;
+  absl::Status failed;
+  for (const std::shared_ptr<Node>& node : nodes) {
+    absl::StatusOr<redisContext*> context = node->pool().Acquire(deadline);
+    if (!context.ok()) {
+      failed = context.status();
+      node->NoteFailure();
+      break;
+    }
+    leases.push_back(std::make_unique<Lease>(node->pool(), *context, deadline));
+    leases.back()->Append({"PING"});
+    failed = leases.back()->Flush();
+    if (!failed.ok()) {
+      leases.pop_back();
+      node->NoteFailure();
+      break;
+    }
+  }
+  for (size_t k = 0; k < leases.size(); ++k) {
+    absl::StatusOr<Reply> reply = leases[k]->Next();
+    absl::Status status;
+    if (!reply.ok()) {
+      status = reply.status();
+      nodes[k]->NoteFailure();
+    } else {
+      leases[k]->MarkClean();
+      if ((*reply)->type == REDIS_REPLY_ERROR) {
+        status = ErrorReplyStatus(reply->get());
+      } else if ((*reply)->type != REDIS_REPLY_STATUS || ReplyText(reply->get()) != "PONG") {
+        status = BadReply("PING");
+      }
+    }
+    if (failed.ok()) failed = std::move(status);
+  }
+  if (cluster_ != nullptr && absl::IsUnavailable(failed)) cluster_->MarkStale();
+  return NoteOutcome(failed);
 }
 
 }  // namespace etiquette

@@ -53,7 +53,7 @@ class HistoryMetricsRedisObserver final : public RedisStoreObserver {
 // HistoryStore on Redis (hiredis, synchronous, a small connection pool).
 //
 // Keys of one sender S, all under the hash tag {S} so that every script touches one slot
-// (Redis Cluster works unchanged). Times are integer Unix milliseconds; `rk` is a recipient key.
+// (on Redis Cluster, one node). Times are integer Unix milliseconds; `rk` is a recipient key.
 //
 //   etq:{S}:inv    HASH  <invitation id> -> "<code><rk>": every invitation the store knows, with
 //                        the code of its recorded response (0 = none yet, else the
@@ -87,8 +87,24 @@ class HistoryMetricsRedisObserver final : public RedisStoreObserver {
 // policy travel as arguments.
 //
 // Errors: UNAVAILABLE when Redis cannot be reached within options.timeout (connect, I/O,
-// timeout, LOADING/BUSY replies); the connection is then dropped and the next call reconnects.
-// INTERNAL for other error replies or a reply of the wrong shape. Thread-safe.
+// timeout, LOADING/BUSY/TRYAGAIN/CLUSTERDOWN replies); the connection is then dropped and the
+// next call reconnects. INTERNAL for other error replies or a reply of the wrong shape.
+// Thread-safe.
+//
+// Redis Cluster (options.cluster(), redis-cluster://): the store learns the slot map with
+// CLUSTER SLOTS from any seed (on first use, not in the constructor), routes each sender's
+// script to the master of the slot of {sender} (RedisKeySlot, history/redis_cluster.h) over a
+// connection pool per node, and loads the scripts on each master it uses. MOVED: the slot is
+// reassigned in the map at once, the whole map is marked stale, and the call is sent again to
+// the new master. ASK: ASKING and the call are sent to the given node, once, the map is left
+// alone. TRYAGAIN (a slot being migrated while a sender's keys are split or missing): the call
+// is sent again after a short pause. A redirected or retried script never ran, so nothing runs
+// twice. A connection error marks the map stale and the node suspect; the next call refreshes
+// the map (CLUSTER SLOTS, healthy nodes first, then the seeds; at most every 100 ms) before
+// routing, which is how a failover is followed. All of it within the call's one timeout.
+// BatchGetFacts groups the queries by master: one pipeline per master, all of them written
+// before any reply is read (the round trips overlap), one EVALSHA per query. Ping answers OK
+// when every master of the map answers PING.
 class RedisHistoryStore final : public HistoryStore {
  public:
   // Never blocks: connections are opened on first use. `observer` (null: none) sees every
@@ -125,6 +141,9 @@ class RedisHistoryStore final : public HistoryStore {
  private:
   class Pool;
   class Lease;
+  class Node;
+  class Cluster;
+  struct NodeBatch;
   struct ReplyDeleter {
     void operator()(redisReply* reply) const;
   };
@@ -137,8 +156,20 @@ class RedisHistoryStore final : public HistoryStore {
     std::vector<std::string> argv;
   };
 
-  // Runs the calls as one pipeline on one pooled connection; one reply per call, in order.
+  // Runs the calls, one reply per call, in order: one pipeline on one pooled connection of
+  // the node (in cluster mode, of each node) serving them; follows cluster redirections.
   absl::StatusOr<std::vector<Reply>> Run(const std::vector<ScriptCall>& calls);
+  // The first half of a node's pipeline: a connection, the scripts the node lacks, the calls
+  // written out. The second half: the replies read, NOSCRIPT handled.
+  absl::Status StartBatch(const std::vector<ScriptCall>& calls, NodeBatch& batch,
+                          absl::Time deadline);
+  absl::Status FinishBatch(const std::vector<ScriptCall>& calls, NodeBatch& batch,
+                           std::vector<Reply>& replies);
+  // SCRIPT LOAD of `scripts`, pipelined; checks Redis hashed them as we did.
+  static absl::Status LoadScripts(Node& node, Lease& lease, const std::vector<Script>& scripts);
+  // EVALSHA of calls[indexes[k]], after ASKING when asking[k].
+  static void AppendEvals(Lease& lease, const std::vector<ScriptCall>& calls,
+                          const std::vector<size_t>& indexes, const std::vector<bool>& asking);
   // ARGV[1..9] shared by every script (see kScriptPrelude in the .cc).
   std::vector<std::string> CommonArgv(const StorePolicy& policy, absl::Time now,
                                       const std::string& recipient_key) const;
@@ -161,8 +192,9 @@ class RedisHistoryStore final : public HistoryStore {
     std::string restriction_reason;
   };
   std::shared_ptr<const PolicyState> policy_;
-  std::unique_ptr<Pool> pool_;
-  std::array<std::atomic<bool>, kScripts> loaded_{};
+  // One Redis: its node. Cluster mode: null, and cluster_ knows the nodes.
+  std::shared_ptr<Node> single_;
+  std::unique_ptr<Cluster> cluster_;
   std::atomic<bool> reachable_{true};
   RedisStoreObserver* const observer_;
 };

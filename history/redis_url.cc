@@ -5,18 +5,22 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 
 namespace etiquette {
 namespace {
 
 constexpr absl::string_view kScheme = "redis://";
+constexpr absl::string_view kClusterScheme = "redis-cluster://";
 // Largest db index accepted (Redis has 16 by default; `databases` can raise it).
 constexpr int kMaxDb = 1 << 20;
 
 absl::Status Invalid(absl::string_view what) {
   return absl::InvalidArgumentError(
-      absl::StrCat("invalid redis URL: ", what, " (expected redis://[:password@]host:port[/db])"));
+      absl::StrCat("invalid redis URL: ", what,
+                   " (expected redis://[:password@]host:port[/db] or "
+                   "redis-cluster://[:password@]host:port[,host:port...])"));
 }
 
 bool IsDigits(absl::string_view s) {
@@ -57,47 +61,8 @@ absl::StatusOr<std::string> PercentDecode(absl::string_view in) {
   return out;
 }
 
-}  // namespace
-
-absl::StatusOr<RedisOptions> ParseRedisUrl(const std::string& url) {
-  absl::string_view rest(url);
-  if (!absl::StartsWithIgnoreCase(rest, kScheme)) {
-    if (absl::StartsWithIgnoreCase(rest, "rediss://")) {
-      return Invalid("TLS (rediss://) is not supported");
-    }
-    return Invalid("it must start with redis://");
-  }
-  rest.remove_prefix(kScheme.size());
-  if (rest.find_first_of("?#") != absl::string_view::npos) {
-    // A password may not contain them unescaped either, so this check comes first.
-    return Invalid("query strings and fragments are not supported");
-  }
-
-  // Authority ends at the first '/' after the last '@' (a password may contain '/').
-  RedisOptions options;
-  const size_t at = rest.rfind('@');
-  if (at != absl::string_view::npos) {
-    absl::string_view userinfo = rest.substr(0, at);
-    rest.remove_prefix(at + 1);
-    if (userinfo.empty() || userinfo[0] != ':') {
-      return Invalid("credentials must be ':password@' (usernames are not supported)");
-    }
-    userinfo.remove_prefix(1);
-    if (userinfo.empty()) return Invalid("the password is empty");
-    absl::StatusOr<std::string> password = PercentDecode(userinfo);
-    if (!password.ok()) return password.status();
-    options.password = *std::move(password);
-  }
-
-  absl::string_view authority = rest;
-  absl::string_view path;
-  const size_t slash = rest.find('/');
-  if (slash != absl::string_view::npos) {
-    authority = rest.substr(0, slash);
-    path = rest.substr(slash + 1);
-  }
-
-  // host:port, host possibly a bracketed IPv6 address.
+// host:port, host possibly a bracketed IPv6 address.
+absl::StatusOr<RedisEndpoint> ParseHostPort(absl::string_view authority) {
   absl::string_view host;
   absl::string_view port;
   if (!authority.empty() && authority[0] == '[') {
@@ -135,8 +100,70 @@ absl::StatusOr<RedisOptions> ParseRedisUrl(const std::string& url) {
       port_number < 1 || port_number > 65535) {
     return Invalid(absl::StrCat("the port '", port, "' is not a number from 1 to 65535"));
   }
-  options.host = std::string(host);
-  options.port = port_number;
+  return RedisEndpoint{std::string(host), port_number};
+}
+
+}  // namespace
+
+absl::StatusOr<RedisOptions> ParseRedisUrl(const std::string& url) {
+  absl::string_view rest(url);
+  const bool cluster = absl::StartsWithIgnoreCase(rest, kClusterScheme);
+  if (!cluster && !absl::StartsWithIgnoreCase(rest, kScheme)) {
+    if (absl::StartsWithIgnoreCase(rest, "rediss://")) {
+      return Invalid("TLS (rediss://) is not supported");
+    }
+    return Invalid("it must start with redis:// or redis-cluster://");
+  }
+  rest.remove_prefix(cluster ? kClusterScheme.size() : kScheme.size());
+  if (rest.find_first_of("?#") != absl::string_view::npos) {
+    // A password may not contain them unescaped either, so this check comes first.
+    return Invalid("query strings and fragments are not supported");
+  }
+
+  // Authority ends at the first '/' after the last '@' (a password may contain '/').
+  RedisOptions options;
+  const size_t at = rest.rfind('@');
+  if (at != absl::string_view::npos) {
+    absl::string_view userinfo = rest.substr(0, at);
+    rest.remove_prefix(at + 1);
+    if (userinfo.empty() || userinfo[0] != ':') {
+      return Invalid("credentials must be ':password@' (usernames are not supported)");
+    }
+    userinfo.remove_prefix(1);
+    if (userinfo.empty()) return Invalid("the password is empty");
+    absl::StatusOr<std::string> password = PercentDecode(userinfo);
+    if (!password.ok()) return password.status();
+    options.password = *std::move(password);
+  }
+
+  absl::string_view authority = rest;
+  absl::string_view path;
+  const size_t slash = rest.find('/');
+  if (slash != absl::string_view::npos) {
+    authority = rest.substr(0, slash);
+    path = rest.substr(slash + 1);
+  }
+
+  if (cluster) {
+    if (!path.empty()) {
+      return Invalid("a cluster URL takes no database (a Redis Cluster has only db 0)");
+    }
+    if (authority.empty()) return Invalid("the list of seed nodes is empty");
+    for (absl::string_view seed : absl::StrSplit(authority, ',')) {
+      if (seed.empty()) return Invalid("the list of seed nodes has an empty entry");
+      absl::StatusOr<RedisEndpoint> endpoint = ParseHostPort(seed);
+      if (!endpoint.ok()) return endpoint.status();
+      options.cluster_seeds.push_back(*std::move(endpoint));
+    }
+    options.host = options.cluster_seeds.front().host;
+    options.port = options.cluster_seeds.front().port;
+    return options;
+  }
+
+  absl::StatusOr<RedisEndpoint> endpoint = ParseHostPort(authority);
+  if (!endpoint.ok()) return endpoint.status();
+  options.host = std::move(endpoint->host);
+  options.port = endpoint->port;
 
   if (!path.empty()) {
     int db = 0;

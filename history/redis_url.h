@@ -1,28 +1,43 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
 namespace etiquette {
 
+// One Redis server's address.
+struct RedisEndpoint {
+  std::string host;
+  int port = 0;
+};
+
 // Where and how the history service talks to Redis.
 struct RedisOptions {
   std::string host = "127.0.0.1";
   int port = 6379;
   std::string password;  // empty: no AUTH
-  int db = 0;            // SELECTed on connect when not 0
+  int db = 0;            // SELECTed on connect when not 0 (never in cluster mode)
   // Bound on connecting and on each command round trip; past it a call answers UNAVAILABLE.
   absl::Duration timeout = absl::Milliseconds(100);
-  // Connections kept open (one call uses one connection at a time).
-  int pool_size = 4;
+  // Connections kept open (one call uses one connection at a time); in cluster mode, per node.
+  int pool_size = 16;
+  // Redis Cluster mode when not empty: the seed nodes the slot map is first learned from
+  // (host and port above are then the first seed). Empty: one Redis at host:port.
+  std::vector<RedisEndpoint> cluster_seeds;
+
+  bool cluster() const { return !cluster_seeds.empty(); }
 };
 
-// Parses `redis://[:password@]host:port[/db]` into options (timeout and pool_size keep their
-// defaults). The host is a name, an IPv4 address or a bracketed IPv6 address; the port is
-// required (1-65535); db is a decimal number (default 0). The password may be percent-encoded
-// (%40 for '@', ...); usernames (Redis ACL users) are not supported.
+// Parses a Redis URL into options (timeout and pool_size keep their defaults):
+//   redis://[:password@]host:port[/db]                   one Redis;
+//   redis-cluster://[:password@]host:port[,host:port...]  a Redis Cluster, given by seed nodes
+//                                                        (no db: a cluster has only db 0).
+// A host is a name, an IPv4 address or a bracketed IPv6 address; the port is required
+// (1-65535); db is a decimal number (default 0). The password may be percent-encoded (%40 for
+// '@', ...); usernames (Redis ACL users) are not supported. Schemes are case-insensitive.
 // INVALID_ARGUMENT says what is wrong, and never contains the password.
 absl::StatusOr<RedisOptions> ParseRedisUrl(const std::string& url);
 

@@ -8,8 +8,10 @@
 // What is replaced, and only that:
 //   - hosts: a Service name (any of its DNS forms) becomes 127.0.0.1, through the Service's
 //     targetPort to the backing container's port; a Redis URL whose host is outside the
-//     overlay (production's managed Redis) points at the test's redis-server; listen
-//     addresses (0.0.0.0:P) bind 127.0.0.1;
+//     overlay (production's managed Redis) points at the test's redis-server; so does every
+//     seed of a redis-cluster:// URL (production's Redis Cluster), and that redis-server then
+//     runs in cluster mode with all 16384 slots (a one-master cluster, which the history
+//     service treats like any other); listen addresses (0.0.0.0:P) bind 127.0.0.1;
 //   - ports: every port a manifest uses is mapped, consistently for every use (containerPort,
 //     listen flags, probes, scrape annotation, Service targetPort), to a free loopback port.
 //     Fixed ports would collide with ctest -j2 and with a developer's scripts/run.sh
@@ -300,8 +302,15 @@ class Overlay {
     return value;
   }
 
-  // A value with an address rewritten to the loopback port that stands for it.
+  // A value with an address rewritten to the loopback port that stands for it. In a
+  // redis-cluster:// URL, every seed host:port is rewritten so.
   rewriteAddress(value, workload, where) {
+    const cluster = parseClusterUrl(value);
+    if (cluster) {
+      const seeds = cluster.seeds.map((seed) =>
+        this.rewriteAddress(`redis://${seed}`, workload, where).slice("redis://".length));
+      return `redis-cluster://${cluster.userinfo}${seeds.join(",")}${cluster.rest}`;
+    }
     const address = parseAddress(value);
     if (!address) return value;
     if (isBindHost(address.host)) {
@@ -359,11 +368,14 @@ class Overlay {
     // No in-cluster Redis: stand in for the external one, with history's password.
     const history = this.workloads.find((w) => binaryOf(w.pod.containers[0]) === "etiquette-history");
     let password = "";
+    let cluster = false;
     if (history) {
       const container = history.pod.containers[0];
       const mounts = this.materializeMounts(history, container);
-      const file = settingsOf(container, []).get("redis_password_file")?.value;
+      const settings = settingsOf(container, []);
+      const file = settings.get("redis_password_file")?.value;
       if (file) password = readFileSync(this.rewritePath(file, mounts), "utf8").trim();
+      cluster = parseClusterUrl(settings.get("redis")?.value) !== null;
     }
     this.externalRedisPort = await freePort();
     const dir = join(this.workDir, "external-redis");
@@ -371,11 +383,39 @@ class Overlay {
     const argv = [REDIS_SERVER, "--port", String(this.externalRedisPort), "--bind", "127.0.0.1",
                   "--save", "", "--appendonly", "no", "--dir", dir];
     if (password) argv.push("--requirepass", password);
-    const record = this.launch("redis-server (stand-in for the external Redis)", argv, {},
-                         join(this.workDir, "external-redis.log"));
-    await this.waitForRedis(record, this.externalRedisPort, { REDISCLI_AUTH: password });
-    this.ok(`redis-server stands in for the external Redis on 127.0.0.1:${this.externalRedisPort}`);
+    if (cluster) {
+      // A Redis Cluster of one master: its own bus port (the default, port + 10000, may not
+      // exist or be free).
+      let busPort;
+      do busPort = await freePort(); while (busPort === this.externalRedisPort);
+      argv.push("--cluster-enabled", "yes", "--cluster-config-file", join(dir, "nodes.conf"),
+                "--cluster-port", String(busPort));
+    }
+    const what = cluster ? "the external Redis Cluster (one master, all slots)"
+                         : "the external Redis";
+    const record = this.launch(`redis-server (stand-in for ${what})`, argv, {},
+                               join(this.workDir, "external-redis.log"));
+    const env = { REDISCLI_AUTH: password };
+    await this.waitForRedis(record, this.externalRedisPort, env);
+    if (cluster) await this.assignAllSlots(record, this.externalRedisPort, env);
+    this.ok(`redis-server stands in for ${what} on 127.0.0.1:${this.externalRedisPort}`);
     return record;
+  }
+
+  // CLUSTER ADDSLOTSRANGE 0 16383 on a fresh cluster-mode redis-server, then waits for
+  // cluster_state:ok (a new master reports it only after a couple of seconds).
+  async assignAllSlots(record, port, env) {
+    const cli = [REDIS_CLI, "-p", String(port)];
+    const { stdout, stderr } = await run([...cli, "cluster", "addslotsrange", "0", "16383"], env);
+    if (stdout.trim() !== "OK") {
+      throw new TestFailure(`${record.name}: CLUSTER ADDSLOTSRANGE 0 16383 answered ` +
+                            `${(stdout + stderr).trim()}`);
+    }
+    await waitFor(`${record.name} reporting cluster_state:ok`, STARTUP_TIMEOUT_MS, async () => {
+      const { stdout: info } = await run([...cli, "cluster", "info"], env);
+      const state = /^cluster_state:(\w+)/m.exec(info)?.[1];
+      return { ok: state === "ok", detail: state ?? info.trim() };
+    }, record);
   }
 
   // The StatefulSet's own command line, its redis.conf from the ConfigMap and its password
@@ -609,6 +649,13 @@ class Overlay {
       }
     }
   }
+}
+
+// "redis-cluster://[userinfo@]host:port,host:port...[/rest]" split up, or null.
+function parseClusterUrl(value) {
+  const match = /^redis-cluster:\/\/([^@/]*@)?([^/]*)(\/.*)?$/.exec(value ?? "");
+  if (!match) return null;
+  return { userinfo: match[1] ?? "", seeds: match[2].split(","), rest: match[3] ?? "" };
 }
 
 // Kubernetes' $(VAR) expansion in command, args and env values; $$ escapes a dollar.
