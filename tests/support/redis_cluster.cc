@@ -19,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
+#include "tests/support/redis_server.h"
 
 #ifndef REDIS_SERVER_BINARY
 #define REDIS_SERVER_BINARY "/usr/bin/redis-server"
@@ -41,33 +42,6 @@ struct ReplyDeleter {
   void operator()(redisReply* reply) const { freeReplyObject(reply); }
 };
 using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
-
-// Appends the reply as text (see Command).
-absl::Status Format(const redisReply* reply, std::string* out) {
-  switch (reply->type) {
-    case REDIS_REPLY_STRING:
-    case REDIS_REPLY_STATUS:
-      out->append(reply->str, reply->len);
-      return absl::OkStatus();
-    case REDIS_REPLY_INTEGER:
-      absl::StrAppend(out, reply->integer);
-      return absl::OkStatus();
-    case REDIS_REPLY_NIL:
-      out->append("(nil)");
-      return absl::OkStatus();
-    case REDIS_REPLY_ARRAY:
-      for (size_t i = 0; i < reply->elements; ++i) {
-        if (i > 0) out->push_back('\n');
-        if (absl::Status status = Format(reply->element[i], out); !status.ok()) return status;
-      }
-      return absl::OkStatus();
-    case REDIS_REPLY_ERROR:
-      return absl::InternalError(
-          absl::StrCat("redis error: ", std::string(reply->str, reply->len)));
-    default:
-      return absl::InternalError(absl::StrCat("unexpected reply type ", reply->type));
-  }
-}
 
 // A free loopback port that is not one a developer's Redis may use.
 int PickPort(const std::set<int>& taken) {
@@ -266,7 +240,7 @@ absl::StatusOr<std::string> RedisCluster::Command(int index, const std::vector<s
     return absl::StrJoin(entries, "\n");
   }
   std::string out;
-  if (absl::Status status = Format(reply.get(), &out); !status.ok()) return status;
+  if (absl::Status status = AppendReplyText(reply.get(), &out); !status.ok()) return status;
   return out;
 }
 

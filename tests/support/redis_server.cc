@@ -32,8 +32,9 @@ struct ReplyDeleter {
   void operator()(redisReply* reply) const { freeReplyObject(reply); }
 };
 
-// Appends the reply as text (see Command).
-absl::Status Format(const redisReply* reply, std::string* out) {
+}  // namespace
+
+absl::Status AppendReplyText(const redisReply* reply, std::string* out) {
   switch (reply->type) {
     case REDIS_REPLY_STRING:
     case REDIS_REPLY_STATUS:
@@ -48,7 +49,8 @@ absl::Status Format(const redisReply* reply, std::string* out) {
     case REDIS_REPLY_ARRAY:
       for (size_t i = 0; i < reply->elements; ++i) {
         if (i > 0) out->push_back('\n');
-        if (absl::Status status = Format(reply->element[i], out); !status.ok()) return status;
+        if (absl::Status status = AppendReplyText(reply->element[i], out); !status.ok())
+          return status;
       }
       return absl::OkStatus();
     case REDIS_REPLY_ERROR:
@@ -58,8 +60,6 @@ absl::Status Format(const redisReply* reply, std::string* out) {
       return absl::InternalError(absl::StrCat("unexpected reply type ", reply->type));
   }
 }
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start() {
   // A write to a connection the server closed (Kill) must fail with EPIPE, not kill the test.
@@ -214,7 +214,7 @@ absl::StatusOr<std::string> RedisServer::Command(const std::vector<std::string>&
     return status;
   }
   std::string out;
-  if (absl::Status status = Format(reply.get(), &out); !status.ok()) return status;
+  if (absl::Status status = AppendReplyText(reply.get(), &out); !status.ok()) return status;
   return out;
 }
 

@@ -11,7 +11,13 @@
 
 struct redisContext;  // hiredis
 
+struct redisReply;  // hiredis
+
 namespace etiquette::testing {
+
+// Appends a hiredis reply as text: strings as they are, integers in decimal, nil as "(nil)",
+// arrays one element a line. An error reply is INTERNAL with its message.
+absl::Status AppendReplyText(const redisReply* reply, std::string* out);
 
 // A private redis-server (REDIS_SERVER_BINARY) for one test binary or test: loopback, a free
 // port, a fresh temp dir, no RDB snapshots, an append-only file with appendfsync always (so
