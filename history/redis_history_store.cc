@@ -10,10 +10,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <numeric>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -198,61 +200,167 @@ void RedisHistoryStore::ReplyDeleter::operator()(redisReply* reply) const {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Connection pool: up to options.pool_size hiredis contexts, each used by one call at a time.
+// Pipelined connections. Calls from any number of threads share a few connections per node.
+// Each connection has one I/O thread that takes every request queued since its previous round,
+// writes them back to back, then reads their replies in order: concurrent calls cost one write
+// and a read or two between them (and, with appendfsync always, one fsync) rather than one
+// each, and no call ever waits for a connection of its own.
 
-class RedisHistoryStore::Pool {
+// RESP of one command, appended to `out`.
+void AppendCommand(std::string& out, const std::vector<std::string>& args) {
+  absl::StrAppend(&out, "*", args.size(), "\r\n");
+  for (const std::string& arg : args) absl::StrAppend(&out, "$", arg.size(), "\r\n", arg, "\r\n");
+}
+
+// One request: commands written back to back, their replies handed back together. Completed
+// once, by the connection's I/O thread; waited for by the caller, who may give up first.
+class RedisHistoryStore::Exchange {
  public:
-  explicit Pool(const RedisOptions& options)
-      : options_(options), size_(std::max(1, options.pool_size)) {}
-  ~Pool() {
-    for (redisContext* context : idle_) redisFree(context);
-  }
+  Exchange(std::string commands, int count, absl::Time deadline)
+      : commands_(std::move(commands)), count_(count), deadline_(deadline) {}
 
-  // A connected context, owned by the caller until Return or Discard.
-  absl::StatusOr<redisContext*> Acquire(absl::Time deadline) {
-    redisContext* context = nullptr;
+  const std::string& commands() const { return commands_; }
+  int count() const { return count_; }
+  absl::Time deadline() const { return deadline_; }
+
+  void Complete(absl::StatusOr<std::vector<Reply>> result) {
     {
-      std::unique_lock<std::mutex> lock(mutex_);
-      const auto chrono_deadline = absl::ToChronoTime(deadline);
-      while (idle_.empty() && in_use_ >= size_) {
-        if (cv_.wait_until(lock, chrono_deadline) == std::cv_status::timeout && idle_.empty() &&
-            in_use_ >= size_) {
-          return Unavailable(absl::StrCat("all ", size_, " connections busy for ",
-                                          absl::FormatDuration(options_.timeout)));
-        }
-      }
-      ++in_use_;
-      if (!idle_.empty()) {
-        context = idle_.back();
-        idle_.pop_back();
-      }
+      std::lock_guard<std::mutex> lock(mutex_);
+      result_ = std::move(result);
+      done_ = true;
     }
-    if (context != nullptr && IsStale(context)) {
-      redisFree(context);
-      context = nullptr;
-    }
-    if (context != nullptr) return context;
-    absl::StatusOr<redisContext*> connected = Connect(deadline);
-    if (!connected.ok()) Discard(nullptr);
-    return connected;
-  }
-
-  void Return(redisContext* context) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    --in_use_;
-    idle_.push_back(context);
     cv_.notify_one();
   }
 
-  // Closes a context whose protocol state is unknown (I/O error, timeout).
-  void Discard(redisContext* context) {
-    if (context != nullptr) redisFree(context);
-    std::lock_guard<std::mutex> lock(mutex_);
-    --in_use_;
+  // The replies, one per command, or why there are none; UNAVAILABLE at the deadline.
+  absl::StatusOr<std::vector<Reply>> Wait() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!cv_.wait_until(lock, absl::ToChronoTime(deadline_), [this] { return done_; })) {
+      return Unavailable("no reply in time");
+    }
+    return std::move(result_);
+  }
+
+ private:
+  const std::string commands_;  // RESP
+  const int count_;
+  const absl::Time deadline_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;                          // guarded by mutex_
+  absl::StatusOr<std::vector<Reply>> result_;  // guarded by mutex_
+};
+
+class RedisHistoryStore::Connection {
+ public:
+  // Connects on first use, to options.host:options.port.
+  explicit Connection(const RedisOptions& options)
+      : options_(options), thread_([this] { Loop(); }) {}
+  ~Connection() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+    if (context_ != nullptr) redisFree(context_);
+  }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void Submit(std::shared_ptr<Exchange> exchange) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      queue_.push_back(std::move(exchange));
+    }
     cv_.notify_one();
   }
 
  private:
+  void Loop() {
+    std::vector<std::shared_ptr<Exchange>> round;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (stopping_) {
+          for (const auto& exchange : queue_) exchange->Complete(Unavailable("store shut down"));
+          return;
+        }
+        round.swap(queue_);
+      }
+      Round(round);
+      round.clear();
+    }
+  }
+
+  // Fails `exchanges[from..]` and closes the connection (its replies may be out of step).
+  void Fail(std::vector<std::shared_ptr<Exchange>>& exchanges, size_t from,
+            const absl::Status& status) {
+    for (size_t k = from; k < exchanges.size(); ++k) exchanges[k]->Complete(status);
+    if (context_ != nullptr) redisFree(context_);
+    context_ = nullptr;
+  }
+
+  void Round(std::vector<std::shared_ptr<Exchange>>& round) {
+    const absl::Time now = absl::Now();
+    // Requests whose caller has given up are not sent.
+    round.erase(std::remove_if(round.begin(), round.end(),
+                               [&](const std::shared_ptr<Exchange>& exchange) {
+                                 if (exchange->deadline() > now) return false;
+                                 exchange->Complete(Unavailable("timed out"));
+                                 return true;
+                               }),
+                round.end());
+    if (round.empty()) return;
+    absl::Time deadline = absl::InfinitePast();
+    for (const auto& exchange : round) deadline = std::max(deadline, exchange->deadline());
+
+    if (context_ != nullptr && IsStale(context_)) {
+      redisFree(context_);
+      context_ = nullptr;
+    }
+    if (context_ == nullptr) {
+      absl::StatusOr<redisContext*> connected = Connect(deadline);
+      if (!connected.ok()) return Fail(round, 0, connected.status());
+      context_ = *connected;
+    }
+    for (const auto& exchange : round) {
+      redisAppendFormattedCommand(context_, exchange->commands().data(),
+                                  exchange->commands().size());
+    }
+    for (int written = 0; written == 0;) {
+      const absl::Duration left = deadline - absl::Now();
+      if (left <= absl::ZeroDuration()) return Fail(round, 0, Unavailable("timed out"));
+      if (redisSetTimeout(context_, TimeoutOf(left)) != REDIS_OK ||
+          redisBufferWrite(context_, &written) != REDIS_OK) {
+        return Fail(round, 0, Unavailable(context_->err != 0 ? context_->errstr : "write failed"));
+      }
+    }
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration() || redisSetTimeout(context_, TimeoutOf(left)) != REDIS_OK) {
+      return Fail(round, 0, Unavailable("timed out"));
+    }
+    for (size_t k = 0; k < round.size(); ++k) {
+      std::vector<Reply> replies;
+      replies.reserve(round[k]->count());
+      for (int j = 0; j < round[k]->count(); ++j) {
+        void* raw = nullptr;
+        if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) {
+          if (raw != nullptr) freeReplyObject(raw);
+          std::string error = context_->err != 0 ? context_->errstr : "no reply";
+          // hiredis reports a receive timeout as EAGAIN ("Resource temporarily unavailable").
+          if (absl::Now() >= deadline - absl::Milliseconds(1)) {
+            error = absl::StrCat("no reply in time (", error, ")");
+          }
+          return Fail(round, k, Unavailable(error));
+        }
+        replies.emplace_back(static_cast<redisReply*>(raw));
+      }
+      round[k]->Complete(std::move(replies));
+    }
+  }
+
   // An idle connection with something to read was closed by the server (restart, timeout
   // of idle clients) or is out of step: never reuse it.
   static bool IsStale(redisContext* context) {
@@ -277,13 +385,9 @@ class RedisHistoryStore::Pool {
     if (!options_.password.empty()) commands.push_back({"AUTH", options_.password});
     if (options_.db != 0) commands.push_back({"SELECT", absl::StrCat(options_.db)});
     for (const auto& command : commands) {
-      std::vector<const char*> argv;
-      std::vector<size_t> lengths;
-      for (const std::string& arg : command) {
-        argv.push_back(arg.data());
-        lengths.push_back(arg.size());
-      }
-      redisAppendCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lengths.data());
+      std::string formatted;
+      AppendCommand(formatted, command);
+      redisAppendFormattedCommand(context, formatted.data(), formatted.size());
     }
     for (const auto& command : commands) {
       const absl::Duration left = deadline - absl::Now();
@@ -309,84 +413,65 @@ class RedisHistoryStore::Pool {
   }
 
   const RedisOptions options_;
-  const int size_;
   std::mutex mutex_;
   std::condition_variable cv_;
-  std::vector<redisContext*> idle_;  // guarded by mutex_
-  int in_use_ = 0;                   // guarded by mutex_; includes contexts being connected
+  std::vector<std::shared_ptr<Exchange>> queue_;  // guarded by mutex_
+  bool stopping_ = false;                         // guarded by mutex_
+  redisContext* context_ = nullptr;               // the I/O thread's
+  std::thread thread_;                            // last: starts once the rest is built
 };
 
-// One pooled connection for the length of a call: returned to the pool when the call ended
-// cleanly, closed otherwise (its replies may be out of step).
+// The commands of one call on one node, sent as one Exchange per Flush; Next hands their
+// replies back in order.
 class RedisHistoryStore::Lease {
  public:
-  Lease(Pool& pool, redisContext* context, absl::Time deadline)
-      : pool_(pool), context_(context), deadline_(deadline) {}
-  ~Lease() {
-    if (clean_) {
-      pool_.Return(context_);
-    } else {
-      pool_.Discard(context_);
-    }
-  }
+  Lease(Connection& connection, absl::Time deadline)
+      : connection_(connection), deadline_(deadline) {}
   Lease(const Lease&) = delete;
   Lease& operator=(const Lease&) = delete;
 
   void Append(const std::vector<std::string>& args) {
-    std::vector<const char*> argv;
-    std::vector<size_t> lengths;
-    argv.reserve(args.size());
-    lengths.reserve(args.size());
-    for (const std::string& arg : args) {
-      argv.push_back(arg.data());
-      lengths.push_back(arg.size());
-    }
-    redisAppendCommandArgv(context_, static_cast<int>(argv.size()), argv.data(), lengths.data());
+    AppendCommand(commands_, args);
+    ++count_;
   }
 
-  // Writes out everything appended, within the call's deadline.
-  absl::Status Flush() {
-    int done = 0;
-    while (done == 0) {
-      const absl::Duration left = deadline_ - absl::Now();
-      if (left <= absl::ZeroDuration()) return Unavailable("timed out");
-      if (redisSetTimeout(context_, TimeoutOf(left)) != REDIS_OK) {
-        return Unavailable(absl::StrCat("cannot set a timeout: ", context_->errstr));
-      }
-      if (redisBufferWrite(context_, &done) != REDIS_OK) {
-        return Unavailable(context_->err != 0 ? context_->errstr : "write failed");
-      }
-    }
-    return absl::OkStatus();
+  // Sends everything appended (a failure shows in Next).
+  void Flush() {
+    if (count_ == 0) return;
+    auto exchange = std::make_shared<Exchange>(std::move(commands_), count_, deadline_);
+    commands_.clear();
+    count_ = 0;
+    connection_.Submit(exchange);
+    sent_.push_back(std::move(exchange));
   }
 
-  // The next reply, within the call's deadline (the first one also flushes the pipeline).
+  // The next reply, within the call's deadline (sends what was appended first).
   absl::StatusOr<Reply> Next() {
-    const absl::Duration left = deadline_ - absl::Now();
-    if (left <= absl::ZeroDuration()) return Unavailable("timed out");
-    if (redisSetTimeout(context_, TimeoutOf(left)) != REDIS_OK) {
-      return Unavailable(absl::StrCat("cannot set a timeout: ", context_->errstr));
-    }
-    void* raw = nullptr;
-    if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) {
-      if (raw != nullptr) freeReplyObject(raw);
-      const std::string error = context_->err != 0 ? context_->errstr : "no reply";
-      // hiredis reports a receive timeout as EAGAIN ("Resource temporarily unavailable").
-      if (absl::Now() >= deadline_ - absl::Milliseconds(1)) {
-        return Unavailable(absl::StrCat("no reply in time (", error, ")"));
+    if (!failure_.ok()) return failure_;
+    if (next_ == replies_.size()) {
+      Flush();
+      if (sent_.empty()) return absl::InternalError("no command to read a reply of");
+      absl::StatusOr<std::vector<Reply>> replies = sent_.front()->Wait();
+      sent_.pop_front();
+      if (!replies.ok()) {
+        failure_ = replies.status();
+        return failure_;
       }
-      return Unavailable(error);
+      replies_ = *std::move(replies);
+      next_ = 0;
     }
-    return Reply(static_cast<redisReply*>(raw));
+    return std::move(replies_[next_++]);
   }
-
-  void MarkClean() { clean_ = true; }
 
  private:
-  Pool& pool_;
-  redisContext* const context_;
+  Connection& connection_;
   const absl::Time deadline_;
-  bool clean_ = false;
+  std::string commands_;  // appended, not yet sent
+  int count_ = 0;
+  std::deque<std::shared_ptr<Exchange>> sent_;
+  std::vector<Reply> replies_;  // of the exchange being read
+  size_t next_ = 0;
+  absl::Status failure_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -397,13 +482,20 @@ class RedisHistoryStore::Node {
   Node(const RedisOptions& options, RedisEndpoint endpoint)
       : endpoint_(std::move(endpoint)),
         name_(EndpointName(endpoint_)),
-        pool_(OptionsFor(options, endpoint_)) {
+        connection_options_(OptionsFor(options, endpoint_)) {
     for (auto& loaded : loaded_) loaded.store(false);
+    for (int i = 0; i < std::max(1, options.connections); ++i) {
+      connections_.push_back(std::make_unique<Connection>(connection_options_));
+    }
   }
 
   const RedisEndpoint& endpoint() const { return endpoint_; }
   const std::string& name() const { return name_; }
-  Pool& pool() { return pool_; }
+  // The connection for the next call: each in turn.
+  Connection& connection() {
+    return *connections_[next_connection_.fetch_add(1, std::memory_order_relaxed) %
+                         connections_.size()];
+  }
   std::atomic<bool>& loaded(Script script) { return loaded_[script]; }
 
   // A connection to it failed (cluster mode: it is asked for the slot map after the others).
@@ -423,7 +515,9 @@ class RedisHistoryStore::Node {
 
   const RedisEndpoint endpoint_;
   const std::string name_;
-  Pool pool_;
+  const RedisOptions connection_options_;
+  std::vector<std::unique_ptr<Connection>> connections_;
+  std::atomic<uint32_t> next_connection_{0};
   std::array<std::atomic<bool>, kScripts> loaded_{};
   std::atomic<int64_t> failed_at_ns_{0};
 };
@@ -578,13 +672,10 @@ class RedisHistoryStore::Cluster {
   }
 
   absl::StatusOr<std::vector<SlotRange>> AskSlots(Node& node, absl::Time deadline) {
-    absl::StatusOr<redisContext*> context = node.pool().Acquire(deadline);
-    if (!context.ok()) return context.status();
-    Lease lease(node.pool(), *context, deadline);
+    Lease lease(node.connection(), deadline);
     lease.Append({"CLUSTER", "SLOTS"});
     absl::StatusOr<Reply> reply = lease.Next();
     if (!reply.ok()) return reply.status();
-    lease.MarkClean();
     if ((*reply)->type == REDIS_REPLY_ERROR) {
       // E.g. "ERR This instance has cluster support disabled": INTERNAL, a configuration error.
       return ErrorReplyStatus(reply->get());
@@ -735,11 +826,6 @@ absl::StatusOr<std::vector<RedisHistoryStore::Reply>> RedisHistoryStore::Run(
       batch->asking.push_back(asking);
     }
 
-    // Connections are taken in one global order (by node name), so that concurrent calls
-    // spanning several nodes never wait on each other's pools in a cycle.
-    std::sort(batches.begin(), batches.end(), [](const NodeBatch& a, const NodeBatch& b) {
-      return a.node->name() < b.node->name();
-    });
     // Every pipeline is written out before any reply is read, so that the round trips to
     // different nodes overlap. Batches already written are read even when another failed,
     // so that their connections stay in step (and pooled).
@@ -846,12 +932,7 @@ void RedisHistoryStore::AppendEvals(Lease& lease, const std::vector<ScriptCall>&
 absl::Status RedisHistoryStore::StartBatch(const std::vector<ScriptCall>& calls, NodeBatch& batch,
                                            absl::Time deadline) {
   Node& node = *batch.node;
-  absl::StatusOr<redisContext*> context = node.pool().Acquire(deadline);
-  if (!context.ok()) {
-    node.NoteFailure();
-    return context.status();
-  }
-  batch.lease = std::make_unique<Lease>(node.pool(), *context, deadline);
+  batch.lease = std::make_unique<Lease>(node.connection(), deadline);
   std::vector<Script> unloaded;
   for (size_t i : batch.indexes) {
     const Script script = calls[i].script;
@@ -867,10 +948,7 @@ absl::Status RedisHistoryStore::StartBatch(const std::vector<ScriptCall>& calls,
     }
   }
   AppendEvals(*batch.lease, calls, batch.indexes, batch.asking);
-  if (absl::Status status = batch.lease->Flush(); !status.ok()) {
-    node.NoteFailure();
-    return status;
-  }
+  batch.lease->Flush();
   batch.written = true;
   return absl::OkStatus();
 }
@@ -928,7 +1006,6 @@ absl::Status RedisHistoryStore::FinishBatch(const std::vector<ScriptCall>& calls
       return status;
     }
   }
-  lease.MarkClean();  // every reply was read: the connection is in step
   return absl::OkStatus();
 }
 
@@ -1101,31 +1178,15 @@ absl::Status RedisHistoryStore::PingOnce() {
     absl::StatusOr<std::vector<std::shared_ptr<Node>>> masters = cluster_->Masters(deadline);
     if (!masters.ok()) return NoteOutcome(masters.status());
     nodes = *std::move(masters);
-    // In the same order as Run takes connections.
-    std::sort(nodes.begin(), nodes.end(),
-              [](const std::shared_ptr<Node>& a, const std::shared_ptr<Node>& b) {
-                return a->name() < b->name();
-              });
   }
-  // One PING per node, all written out before any reply is read.
+  // One PING per node, all sent before any reply is read.
   std::vector<std::unique_ptr<Lease>> leases;
-  absl::Status failed;
   for (const std::shared_ptr<Node>& node : nodes) {
-    absl::StatusOr<redisContext*> context = node->pool().Acquire(deadline);
-    if (!context.ok()) {
-      failed = context.status();
-      node->NoteFailure();
-      break;
-    }
-    leases.push_back(std::make_unique<Lease>(node->pool(), *context, deadline));
+    leases.push_back(std::make_unique<Lease>(node->connection(), deadline));
     leases.back()->Append({"PING"});
-    failed = leases.back()->Flush();
-    if (!failed.ok()) {
-      leases.pop_back();
-      node->NoteFailure();
-      break;
-    }
+    leases.back()->Flush();
   }
+  absl::Status failed;
   for (size_t k = 0; k < leases.size(); ++k) {
     absl::StatusOr<Reply> reply = leases[k]->Next();
     absl::Status status;
@@ -1133,7 +1194,6 @@ absl::Status RedisHistoryStore::PingOnce() {
       status = reply.status();
       nodes[k]->NoteFailure();
     } else {
-      leases[k]->MarkClean();
       if ((*reply)->type == REDIS_REPLY_ERROR) {
         status = ErrorReplyStatus(reply->get());
       } else if ((*reply)->type != REDIS_REPLY_STATUS || ReplyText(reply->get()) != "PONG") {

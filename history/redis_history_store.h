@@ -50,7 +50,9 @@ class HistoryMetricsRedisObserver final : public RedisStoreObserver {
   HistoryMetrics& metrics_;
 };
 
-// HistoryStore on Redis (hiredis, synchronous, a small connection pool).
+// HistoryStore on Redis (hiredis). Calls block their thread; underneath, they share
+// options.connections pipelined connections per node: each connection's I/O thread writes
+// every request queued since its previous round back to back, then reads the replies.
 //
 // Keys of one sender S, all under the hash tag {S} so that every script touches one slot
 // (on Redis Cluster, one node). Times are integer Unix milliseconds; `rk` is a recipient key.
@@ -87,9 +89,9 @@ class HistoryMetricsRedisObserver final : public RedisStoreObserver {
 // policy travel as arguments.
 //
 // Errors: UNAVAILABLE when Redis cannot be reached within options.timeout (connect, I/O,
-// timeout, LOADING/BUSY/TRYAGAIN/CLUSTERDOWN replies); the connection is then dropped and the
-// next call reconnects. INTERNAL for other error replies or a reply of the wrong shape.
-// Thread-safe.
+// timeout, LOADING/BUSY/TRYAGAIN/CLUSTERDOWN replies); after an I/O error or timeout the
+// connection is dropped (the calls of that round fail) and the next round reconnects. INTERNAL for
+// other error replies or a reply of the wrong shape. Thread-safe.
 //
 // Redis Cluster (options.cluster(), redis-cluster://): the store learns the slot map with
 // CLUSTER SLOTS from any seed (on first use, not in the constructor), routes each sender's
@@ -139,7 +141,8 @@ class RedisHistoryStore final : public HistoryStore {
   static std::vector<std::string> SenderKeys(const std::string& sender_id);
 
  private:
-  class Pool;
+  class Exchange;
+  class Connection;
   class Lease;
   class Node;
   class Cluster;

@@ -22,8 +22,8 @@ struct RedisOptions {
   int db = 0;            // SELECTed on connect when not 0 (never in cluster mode)
   // Bound on connecting and on each command round trip; past it a call answers UNAVAILABLE.
   absl::Duration timeout = absl::Milliseconds(100);
-  // Connections kept open (one call uses one connection at a time); in cluster mode, per node.
-  int pool_size = 16;
+  // Connections kept open, each shared by every call (pipelined); in cluster mode, per node.
+  int connections = 2;
   // Redis Cluster mode when not empty: the seed nodes the slot map is first learned from
   // (host and port above are then the first seed). Empty: one Redis at host:port.
   std::vector<RedisEndpoint> cluster_seeds;
@@ -31,7 +31,7 @@ struct RedisOptions {
   bool cluster() const { return !cluster_seeds.empty(); }
 };
 
-// Parses a Redis URL into options (timeout and pool_size keep their defaults):
+// Parses a Redis URL into options (timeout and connections keep their defaults):
 //   redis://[:password@]host:port[/db]                   one Redis;
 //   redis-cluster://[:password@]host:port[,host:port...]  a Redis Cluster, given by seed nodes
 //                                                        (no db: a cluster has only db 0).

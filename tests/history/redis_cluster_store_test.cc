@@ -482,14 +482,13 @@ TEST_F(RedisClusterStoreTest, ScriptsAreLoadedOnEachMasterAndAgainAfterNoscript)
   }
 }
 
-// Concurrent batches spanning every master, each query list in another node order, on pools
-// smaller than the number of threads: connections are taken in one global order, so that no
-// two calls wait on each other's pools (each would otherwise hold one node's connection while
-// waiting for another's, until the timeout).
+// Concurrent batches spanning every master, each query list in another node order, with fewer
+// connections than threads: no call holds a connection while it waits for another node (each
+// would otherwise wait on the other until the timeout).
 TEST_F(RedisClusterStoreTest, ConcurrentBatchesAcrossMastersNeverWaitOnEachOther) {
   absl::StatusOr<RedisOptions> options = ParseRedisUrl(cluster().url());
   ASSERT_TRUE(options.ok()) << options.status();
-  options->pool_size = 2;
+  options->connections = 1;
   options->timeout = absl::Seconds(2);
   RedisHistoryStore store(*options, StorePolicy());
   std::vector<std::string> senders;

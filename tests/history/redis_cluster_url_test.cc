@@ -32,7 +32,7 @@ TEST(RedisClusterUrlTest, SeedsInOrder) {
   EXPECT_EQ(options->password, "");
   EXPECT_EQ(options->db, 0);
   EXPECT_EQ(options->timeout, absl::Milliseconds(100));
-  EXPECT_EQ(options->pool_size, 16);
+  EXPECT_EQ(options->connections, 2);
 }
 
 TEST(RedisClusterUrlTest, OneSeedPasswordAndCase) {

@@ -23,7 +23,7 @@ TEST(RedisUrlTest, HostAndPort) {
   EXPECT_EQ(options->db, 0);
   // Not part of the URL: the defaults.
   EXPECT_EQ(options->timeout, absl::Milliseconds(100));
-  EXPECT_EQ(options->pool_size, 16);
+  EXPECT_EQ(options->connections, 2);
 }
 
 TEST(RedisUrlTest, PasswordHostNamePortAndDb) {
