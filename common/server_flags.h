@@ -29,7 +29,7 @@ void AddServerFlags(CommandLine& command_line, ServerFlags& flags);
 std::optional<int> ParseCommandLineOrExit(CommandLine& command_line, int argc,
                                           const char* const* argv);
 
-// Sets up logging and checks the shared flags.
+// Sets up logging and checks the shared flags; turns off absl::Mutex deadlock detection.
 absl::Status ApplyServerFlags(const ServerFlags& flags);
 
 // The gRPC server options the flags ask for (address, TLS, health port); no interceptors.
