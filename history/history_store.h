@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <future>
 #include <string>
 #include <vector>
 
@@ -74,6 +76,20 @@ struct FactsQuery {
   std::string recipient_key;  // empty: no pair facts
 };
 
+// How an asynchronous store call ends: run exactly once, on the calling thread or on one of
+// the store's own threads; it must not block (it may run on the thread that reads Redis).
+template <typename T>
+using StoreDone = std::function<void(absl::StatusOr<T>)>;
+
+// Starts an asynchronous call (`start` is handed its StoreDone) and waits for its result.
+template <typename T, typename Start>
+absl::StatusOr<T> Await(Start start) {
+  std::promise<absl::StatusOr<T>> promise;
+  std::future<absl::StatusOr<T>> result = promise.get_future();
+  start(StoreDone<T>([&promise](absl::StatusOr<T> value) { promise.set_value(std::move(value)); }));
+  return result.get();
+}
+
 // Storage of senders' histories. Every method is one atomic step: a concurrent call never sees
 // half of a write, and concurrent writes never lose one another. Ids are already validated
 // ([A-Za-z0-9._:-]); `recipient_key` is the recipient's keyed hash, never the clear id.
@@ -125,6 +141,29 @@ class HistoryStore {
 
   // Deletes everything stored under `sender_id` as a sender.
   virtual absl::Status Forget(const std::string& sender_id) = 0;
+
+  // Asynchronous forms of the calls on the serving path, same contracts: the arguments are
+  // copied or used before returning; `done` runs once with the result. These defaults run the
+  // synchronous form inline; a store that waits on I/O answers from its own threads instead.
+  virtual void RecordInvitationAsync(const std::string& sender_id, const std::string& invitation_id,
+                                     const std::string& recipient_key, absl::Time sent_at,
+                                     absl::Time now, StoreDone<WriteResult> done) {
+    done(RecordInvitation(sender_id, invitation_id, recipient_key, sent_at, now));
+  }
+  virtual void RecordResponseAsync(const std::string& sender_id, const std::string& invitation_id,
+                                   const std::string& recipient_key,
+                                   v1::InvitationResponse response, absl::Time responded_at,
+                                   absl::Time now, StoreDone<WriteResult> done) {
+    done(RecordResponse(sender_id, invitation_id, recipient_key, response, responded_at, now));
+  }
+  virtual void GetFactsAsync(const std::string& sender_id, const std::string& recipient_key,
+                             absl::Time now, StoreDone<SenderFacts> done) {
+    done(GetFacts(sender_id, recipient_key, now));
+  }
+  virtual void BatchGetFactsAsync(const std::vector<FactsQuery>& queries, absl::Time now,
+                                  StoreDone<std::vector<SenderFacts>> done) {
+    done(BatchGetFacts(queries, now));
+  }
 
   // OK when the backend answers now; used for health.
   virtual absl::Status Ping() = 0;

@@ -188,6 +188,9 @@ constexpr absl::Duration kMapRefreshInterval = absl::Milliseconds(100);
 // A node that failed a connection is asked for the slot map after the others for this long.
 constexpr absl::Duration kSuspectFor = absl::Seconds(1);
 
+// Threads for the calls the pipelined path hands to the blocking one (see RunAsync).
+constexpr int kBlockingThreads = 8;
+
 // The slot of a sender: that of its keys, whose hash tag is {sender_id}.
 int SenderSlot(const std::string& sender_id) {
   return RedisKeySlot(redis_scripts::SenderKeys(sender_id)[0]);
@@ -216,14 +219,24 @@ void AppendCommand(std::string& out, const std::vector<std::string>& args) {
 // once, by the connection's I/O thread; waited for by the caller, who may give up first.
 class RedisHistoryStore::Exchange {
  public:
+  using Done = std::function<void(absl::StatusOr<std::vector<Reply>>)>;
+
+  // Waited for with Wait.
   Exchange(std::string commands, int count, absl::Time deadline)
       : commands_(std::move(commands)), count_(count), deadline_(deadline) {}
+  // Not waited for: `done` gets the result, on the connection's I/O thread (it must not block).
+  Exchange(std::string commands, int count, absl::Time deadline, Done done)
+      : commands_(std::move(commands)),
+        count_(count),
+        deadline_(deadline),
+        done_fn_(std::move(done)) {}
 
   const std::string& commands() const { return commands_; }
   int count() const { return count_; }
   absl::Time deadline() const { return deadline_; }
 
   void Complete(absl::StatusOr<std::vector<Reply>> result) {
+    if (done_fn_) return done_fn_(std::move(result));
     {
       std::lock_guard<std::mutex> lock(mutex_);
       result_ = std::move(result);
@@ -245,6 +258,7 @@ class RedisHistoryStore::Exchange {
   const std::string commands_;  // RESP
   const int count_;
   const absl::Time deadline_;
+  const Done done_fn_;
   std::mutex mutex_;
   std::condition_variable cv_;
   bool done_ = false;                          // guarded by mutex_
@@ -435,6 +449,14 @@ class RedisHistoryStore::Lease {
     ++count_;
   }
 
+  // Sends everything appended as one exchange whose result goes to `done` (not to Next).
+  void Send(Exchange::Done done) {
+    connection_.Submit(
+        std::make_shared<Exchange>(std::move(commands_), count_, deadline_, std::move(done)));
+    commands_.clear();
+    count_ = 0;
+  }
+
   // Sends everything appended (a failure shows in Next).
   void Flush() {
     if (count_ == 0) return;
@@ -585,6 +607,16 @@ class RedisHistoryStore::Cluster {
   // A node failed a connection or the cluster said it is down: refresh before routing again.
   void MarkStale() { stale_.store(true); }
 
+  // The master of `slot` by a map that is not stale; null when there is none (the blocking
+  // path then learns or refreshes it).
+  std::shared_ptr<Node> FreshNodeForSlot(int slot) const {
+    if (stale_.load()) return nullptr;
+    const std::shared_ptr<const Routing> routing = std::atomic_load(&routing_);
+    if (routing == nullptr) return nullptr;
+    const int index = routing->map.NodeOf(slot);
+    return index < 0 ? nullptr : routing->nodes[index];
+  }
+
  private:
   struct Routing {
     SlotMap map;
@@ -690,15 +722,21 @@ class RedisHistoryStore::Cluster {
     for (const RedisEndpoint& endpoint : routing->map.nodes()) {
       routing->nodes.push_back(NodeAtLocked(endpoint));
     }
-    // Forget the nodes that are neither masters nor seeds any more (calls still using one
-    // hold it until they end).
+    // Retire the nodes that are neither masters nor seeds any more. They live on with the
+    // cluster (calls in flight use them, and a node must never be destroyed by the last
+    // reference held on its own I/O thread), but no call is routed to them any more.
     for (auto it = registry_.begin(); it != registry_.end();) {
       const bool master = std::find(routing->nodes.begin(), routing->nodes.end(), it->second) !=
                           routing->nodes.end();
       const bool seed = std::any_of(
           options_.cluster_seeds.begin(), options_.cluster_seeds.end(),
           [&](const RedisEndpoint& endpoint) { return EndpointName(endpoint) == it->first; });
-      it = master || seed ? std::next(it) : registry_.erase(it);
+      if (master || seed) {
+        ++it;
+      } else {
+        retired_.push_back(std::move(it->second));
+        it = registry_.erase(it);
+      }
     }
     if (const std::shared_ptr<const Routing> old = std::atomic_load(&routing_);
         old == nullptr || old->map.nodes().size() != routing->map.nodes().size()) {
@@ -712,7 +750,8 @@ class RedisHistoryStore::Cluster {
   const RedisOptions options_;
   std::mutex mutex_;  // guards registry_ and the replacement of routing_
   std::map<std::string, std::shared_ptr<Node>> registry_;
-  std::shared_ptr<const Routing> routing_;  // std::atomic_load / std::atomic_store only
+  std::vector<std::shared_ptr<Node>> retired_;  // guarded by mutex_; see Install
+  std::shared_ptr<const Routing> routing_;      // std::atomic_load / std::atomic_store only
   std::atomic<bool> stale_{false};
   std::atomic<bool> refreshing_{false};
   std::atomic<int64_t> last_refresh_ns_{0};
@@ -738,6 +777,7 @@ RedisHistoryStore::RedisHistoryStore(RedisOptions options, StorePolicy policy,
   } else {
     single_ = std::make_shared<Node>(options_, RedisEndpoint{options_.host, options_.port});
   }
+  blocking_ = std::make_unique<BlockingThreads>(kBlockingThreads);
   IgnoreSigpipe();
   redis_scripts::Scripts();  // hash the scripts now rather than inside the first call's deadline
 }
@@ -789,13 +829,13 @@ absl::Status RedisHistoryStore::NoteOutcome(absl::Status status) {
 }
 
 absl::StatusOr<std::vector<RedisHistoryStore::Reply>> RedisHistoryStore::Run(
-    const std::vector<ScriptCall>& calls) {
-  const absl::Time deadline = absl::Now() + options_.timeout;
+    const std::vector<ScriptCall>& calls, absl::Time deadline,
+    std::vector<std::optional<RedisEndpoint>> ask) {
   std::vector<Reply> replies(calls.size());
   std::vector<size_t> pending(calls.size());
   std::iota(pending.begin(), pending.end(), size_t{0});
   // Cluster mode: the node an ASK sent a call to, for its next attempt only.
-  std::vector<std::optional<RedisEndpoint>> ask(calls.size());
+  ask.resize(calls.size());
   int redirections = 0;
   absl::Duration pause = kTryAgainFirstPause;
   for (;;) {
@@ -1009,10 +1049,144 @@ absl::Status RedisHistoryStore::FinishBatch(const std::vector<ScriptCall>& calls
   return absl::OkStatus();
 }
 
-absl::StatusOr<WriteResult> RedisHistoryStore::RunWrite(ScriptCall call) {
-  absl::StatusOr<std::vector<Reply>> replies = Run({std::move(call)});
-  if (!replies.ok()) return replies.status();
-  const redisReply* reply = (*replies)[0].get();
+// ---------------------------------------------------------------------------------------------
+// The calls on the serving path, asynchronous: one exchange on a pipelined connection, answered
+// on its I/O thread. What that cannot finish by itself (a script not loaded on the node yet,
+// NOSCRIPT, a cluster redirection, a slot map to learn or refresh) goes to Run, the blocking
+// path, on one of the store's blocking threads; a script that answered NOSCRIPT, MOVED, ASK or
+// TRYAGAIN did not run, so running the call again there cannot apply it twice.
+
+class RedisHistoryStore::BlockingThreads {
+ public:
+  explicit BlockingThreads(int count) {
+    for (int i = 0; i < count; ++i) threads_.emplace_back([this] { Loop(); });
+  }
+  ~BlockingThreads() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (std::thread& thread : threads_) thread.join();
+  }
+
+  void Post(std::function<void()> task) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      tasks_.push_back(std::move(task));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void Loop() {
+    for (;;) {
+      std::function<void()> task;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+        if (tasks_.empty()) return;  // stopping, nothing left
+        task = std::move(tasks_.front());
+        tasks_.pop_front();
+      }
+      task();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> tasks_;  // guarded by mutex_
+  bool stopping_ = false;                    // guarded by mutex_
+  std::vector<std::thread> threads_;
+};
+
+void RedisHistoryStore::RunAsync(std::vector<ScriptCall> calls, RepliesDone done) {
+  const absl::Time deadline = absl::Now() + options_.timeout;
+  // The fast path: every call on one node whose map is fresh, every script loaded there.
+  std::shared_ptr<Node> node = single_;
+  for (const ScriptCall& call : calls) {
+    if (cluster_ != nullptr) {
+      std::shared_ptr<Node> routed = cluster_->FreshNodeForSlot(SenderSlot(call.sender_id));
+      if (routed == nullptr || (node != nullptr && routed != node)) {
+        node = nullptr;
+        break;
+      }
+      node = std::move(routed);
+    }
+    if (!node->loaded(call.script).load()) {
+      node = nullptr;
+      break;
+    }
+  }
+  auto shared_calls = std::make_shared<std::vector<ScriptCall>>(std::move(calls));
+  if (node == nullptr) return RunBlocking(std::move(shared_calls), {}, deadline, std::move(done));
+
+  std::vector<size_t> indexes(shared_calls->size());
+  std::iota(indexes.begin(), indexes.end(), size_t{0});
+  Lease lease(node->connection(), deadline);
+  AppendEvals(lease, *shared_calls, indexes, std::vector<bool>(indexes.size(), false));
+  // The node outlives the exchange (the store keeps every node it ever made): the callback
+  // holds a plain pointer, so that the I/O thread never drops the last reference to it.
+  lease.Send([this, node = node.get(), shared_calls, deadline,
+              done = std::move(done)](absl::StatusOr<std::vector<Reply>> replies) mutable {
+    if (!replies.ok()) {
+      node->NoteFailure();
+      if (cluster_ != nullptr && absl::IsUnavailable(replies.status())) cluster_->MarkStale();
+      return done(NoteOutcome(replies.status()));
+    }
+    // What the blocking path must redo; a redirection is applied as Run would.
+    bool again = false;
+    std::vector<std::optional<RedisEndpoint>> ask(replies->size());
+    for (size_t i = 0; i < replies->size(); ++i) {
+      const redisReply* reply = (*replies)[i].get();
+      if (reply->type != REDIS_REPLY_ERROR) continue;
+      const absl::string_view message = ReplyText(reply);
+      if (absl::StartsWith(message, "NOSCRIPT")) {
+        node->loaded((*shared_calls)[i].script).store(false);
+        again = true;
+      } else if (cluster_ != nullptr && absl::StartsWith(message, "TRYAGAIN")) {
+        again = true;
+      } else if (cluster_ != nullptr) {
+        if (std::optional<ClusterRedirect> redirect =
+                ParseClusterRedirect(message, node->endpoint().host)) {
+          if (redirect->kind == ClusterRedirect::Kind::kMoved) {
+            cluster_->Moved(redirect->slot, redirect->to);
+          } else {
+            ask[i] = redirect->to;
+          }
+          again = true;
+        }
+      }
+    }
+    if (again) {
+      return RunBlocking(std::move(shared_calls), std::move(ask), deadline, std::move(done));
+    }
+    for (const Reply& reply : *replies) {
+      if (reply->type == REDIS_REPLY_ERROR) {
+        if (cluster_ != nullptr && absl::StartsWith(ReplyText(reply.get()), "CLUSTERDOWN")) {
+          cluster_->MarkStale();
+        }
+        return done(NoteOutcome(ErrorReplyStatus(reply.get())));
+      }
+    }
+    NoteOutcome(absl::OkStatus()).IgnoreError();
+    done(std::move(replies));
+  });
+}
+
+void RedisHistoryStore::RunBlocking(std::shared_ptr<std::vector<ScriptCall>> calls,
+                                    std::vector<std::optional<RedisEndpoint>> ask,
+                                    absl::Time deadline, RepliesDone done) {
+  blocking_->Post([this, calls = std::move(calls), ask = std::move(ask), deadline,
+                   done = std::move(done)]() mutable {
+    if (absl::Now() >= deadline) return done(NoteOutcome(Unavailable("timed out")));
+    done(Run(*calls, deadline, std::move(ask)));
+  });
+}
+
+namespace {
+
+absl::StatusOr<WriteResult> ParseWrite(const redisReply* reply) {
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2 ||
       reply->element[0]->type != REDIS_REPLY_INTEGER) {
     return BadReply("write result");
@@ -1035,34 +1209,49 @@ absl::StatusOr<WriteResult> RedisHistoryStore::RunWrite(ScriptCall call) {
   return result;
 }
 
-absl::StatusOr<WriteResult> RedisHistoryStore::RecordInvitation(const std::string& sender_id,
-                                                                const std::string& invitation_id,
-                                                                const std::string& recipient_key,
-                                                                absl::Time sent_at,
-                                                                absl::Time now) {
-  if (absl::Status status = CheckSender(sender_id); !status.ok()) return status;
+}  // namespace
+
+void RedisHistoryStore::RunWriteAsync(const char* operation, ScriptCall call,
+                                      StoreDone<WriteResult> done) {
+  const absl::Time start = absl::Now();
+  std::vector<ScriptCall> calls;
+  calls.push_back(std::move(call));
+  RunAsync(std::move(calls), [this, operation, start,
+                              done = std::move(done)](absl::StatusOr<std::vector<Reply>> replies) {
+    absl::StatusOr<WriteResult> result =
+        replies.ok() ? ParseWrite((*replies)[0].get()) : replies.status();
+    Observe(operation, start, result.status());
+    if (result.ok() && result->restriction_started && observer_ != nullptr) {
+      observer_->OnRestrictionStarted();
+    }
+    done(std::move(result));
+  });
+}
+
+void RedisHistoryStore::RecordInvitationAsync(const std::string& sender_id,
+                                              const std::string& invitation_id,
+                                              const std::string& recipient_key, absl::Time sent_at,
+                                              absl::Time now, StoreDone<WriteResult> done) {
+  if (absl::Status status = CheckSender(sender_id); !status.ok()) return done(status);
   ScriptCall call{kRecordInvitation, sender_id,
                   CommonArgv(std::atomic_load(&policy_)->policy, now, recipient_key)};
   call.argv.push_back(invitation_id);
   call.argv.push_back(absl::StrCat(Millis(sent_at)));
-  const absl::Time start = absl::Now();
-  absl::StatusOr<WriteResult> result = RunWrite(std::move(call));
-  Observe("record_invitation", start, result.status());
-  return result;
+  RunWriteAsync("record_invitation", std::move(call), std::move(done));
 }
 
-absl::StatusOr<WriteResult> RedisHistoryStore::RecordResponse(const std::string& sender_id,
-                                                              const std::string& invitation_id,
-                                                              const std::string& recipient_key,
-                                                              v1::InvitationResponse response,
-                                                              absl::Time responded_at,
-                                                              absl::Time now) {
-  if (absl::Status status = CheckSender(sender_id); !status.ok()) return status;
+void RedisHistoryStore::RecordResponseAsync(const std::string& sender_id,
+                                            const std::string& invitation_id,
+                                            const std::string& recipient_key,
+                                            v1::InvitationResponse response,
+                                            absl::Time responded_at, absl::Time now,
+                                            StoreDone<WriteResult> done) {
+  if (absl::Status status = CheckSender(sender_id); !status.ok()) return done(status);
   if (response == v1::INVITATION_RESPONSE_UNSPECIFIED ||
       !v1::InvitationResponse_IsValid(response)) {
-    return absl::InvalidArgumentError(
+    return done(absl::InvalidArgumentError(
         absl::StrCat("response must be a known, specified InvitationResponse, got ",
-                     static_cast<int>(response)));
+                     static_cast<int>(response))));
   }
   const std::shared_ptr<const PolicyState> state = std::atomic_load(&policy_);
   std::vector<std::string> ladder;
@@ -1076,60 +1265,91 @@ absl::StatusOr<WriteResult> RedisHistoryStore::RecordResponse(const std::string&
   call.argv.push_back(absl::StrCat(state->policy.restrict_reports));
   call.argv.push_back(absl::StrJoin(ladder, " "));
   call.argv.push_back(state->restriction_reason);
-  const absl::Time start = absl::Now();
-  absl::StatusOr<WriteResult> result = RunWrite(std::move(call));
-  Observe("record_response", start, result.status());
-  if (result.ok() && result->restriction_started && observer_ != nullptr) {
-    observer_->OnRestrictionStarted();
+  RunWriteAsync("record_response", std::move(call), std::move(done));
+}
+
+void RedisHistoryStore::GetFactsAsync(const std::string& sender_id,
+                                      const std::string& recipient_key, absl::Time now,
+                                      StoreDone<SenderFacts> done) {
+  RunGetFactsAsync("get_facts", {FactsQuery{sender_id, recipient_key}}, now,
+                   [done = std::move(done)](absl::StatusOr<std::vector<SenderFacts>> facts) {
+                     if (!facts.ok()) return done(facts.status());
+                     done(std::move((*facts)[0]));
+                   });
+}
+
+void RedisHistoryStore::BatchGetFactsAsync(const std::vector<FactsQuery>& queries, absl::Time now,
+                                           StoreDone<std::vector<SenderFacts>> done) {
+  if (queries.empty()) return done(std::vector<SenderFacts>());
+  RunGetFactsAsync("batch_get_facts", queries, now, std::move(done));
+}
+
+void RedisHistoryStore::RunGetFactsAsync(const char* operation,
+                                         const std::vector<FactsQuery>& queries, absl::Time now,
+                                         StoreDone<std::vector<SenderFacts>> done) {
+  const StorePolicy policy = std::atomic_load(&policy_)->policy;
+  std::vector<ScriptCall> calls;
+  calls.reserve(queries.size());
+  for (const FactsQuery& query : queries) {
+    if (absl::Status status = CheckSender(query.sender_id); !status.ok()) return done(status);
+    calls.push_back(
+        ScriptCall{kGetFacts, query.sender_id, CommonArgv(policy, now, query.recipient_key)});
   }
-  return result;
+  const absl::Time start = absl::Now();
+  RunAsync(std::move(calls), [this, operation, start,
+                              done = std::move(done)](absl::StatusOr<std::vector<Reply>> replies) {
+    absl::StatusOr<std::vector<SenderFacts>> result =
+        [&]() -> absl::StatusOr<std::vector<SenderFacts>> {
+      if (!replies.ok()) return replies.status();
+      std::vector<SenderFacts> facts;
+      facts.reserve(replies->size());
+      for (const Reply& reply : *replies) {
+        absl::StatusOr<SenderFacts> one = ParseFacts(reply.get());
+        if (!one.ok()) return one.status();
+        facts.push_back(*std::move(one));
+      }
+      return facts;
+    }();
+    Observe(operation, start, result.status());
+    done(std::move(result));
+  });
+}
+
+absl::StatusOr<WriteResult> RedisHistoryStore::RecordInvitation(const std::string& sender_id,
+                                                                const std::string& invitation_id,
+                                                                const std::string& recipient_key,
+                                                                absl::Time sent_at,
+                                                                absl::Time now) {
+  return Await<WriteResult>([&](StoreDone<WriteResult> done) {
+    RecordInvitationAsync(sender_id, invitation_id, recipient_key, sent_at, now, std::move(done));
+  });
+}
+
+absl::StatusOr<WriteResult> RedisHistoryStore::RecordResponse(const std::string& sender_id,
+                                                              const std::string& invitation_id,
+                                                              const std::string& recipient_key,
+                                                              v1::InvitationResponse response,
+                                                              absl::Time responded_at,
+                                                              absl::Time now) {
+  return Await<WriteResult>([&](StoreDone<WriteResult> done) {
+    RecordResponseAsync(sender_id, invitation_id, recipient_key, response, responded_at, now,
+                        std::move(done));
+  });
 }
 
 absl::StatusOr<SenderFacts> RedisHistoryStore::GetFacts(const std::string& sender_id,
                                                         const std::string& recipient_key,
                                                         absl::Time now) {
-  if (absl::Status status = CheckSender(sender_id); !status.ok()) return status;
-  const absl::Time start = absl::Now();
-  absl::StatusOr<std::vector<SenderFacts>> facts =
-      RunGetFacts({FactsQuery{sender_id, recipient_key}}, now);
-  Observe("get_facts", start, facts.status());
-  if (!facts.ok()) return facts.status();
-  return std::move((*facts)[0]);
+  return Await<SenderFacts>([&](StoreDone<SenderFacts> done) {
+    GetFactsAsync(sender_id, recipient_key, now, std::move(done));
+  });
 }
 
 absl::StatusOr<std::vector<SenderFacts>> RedisHistoryStore::BatchGetFacts(
     const std::vector<FactsQuery>& queries, absl::Time now) {
-  if (queries.empty()) return std::vector<SenderFacts>();
-  for (const FactsQuery& query : queries) {
-    if (absl::Status status = CheckSender(query.sender_id); !status.ok()) return status;
-  }
-  const absl::Time start = absl::Now();
-  absl::StatusOr<std::vector<SenderFacts>> facts = RunGetFacts(queries, now);
-  Observe("batch_get_facts", start, facts.status());
-  return facts;
-}
-
-absl::StatusOr<std::vector<SenderFacts>> RedisHistoryStore::RunGetFacts(
-    const std::vector<FactsQuery>& queries, absl::Time now) {
-  std::vector<SenderFacts> result;
-  if (queries.empty()) return result;
-  const StorePolicy policy = std::atomic_load(&policy_)->policy;
-  std::vector<ScriptCall> calls;
-  calls.reserve(queries.size());
-  for (const FactsQuery& query : queries) {
-    if (absl::Status status = CheckSender(query.sender_id); !status.ok()) return status;
-    calls.push_back(
-        ScriptCall{kGetFacts, query.sender_id, CommonArgv(policy, now, query.recipient_key)});
-  }
-  absl::StatusOr<std::vector<Reply>> replies = Run(calls);
-  if (!replies.ok()) return replies.status();
-  result.reserve(replies->size());
-  for (const Reply& reply : *replies) {
-    absl::StatusOr<SenderFacts> facts = ParseFacts(reply.get());
-    if (!facts.ok()) return facts.status();
-    result.push_back(*std::move(facts));
-  }
-  return result;
+  return Await<std::vector<SenderFacts>>([&](StoreDone<std::vector<SenderFacts>> done) {
+    BatchGetFactsAsync(queries, now, std::move(done));
+  });
 }
 
 absl::StatusOr<SenderFacts> RedisHistoryStore::Release(const std::string& sender_id,
@@ -1139,7 +1359,8 @@ absl::StatusOr<SenderFacts> RedisHistoryStore::Release(const std::string& sender
   call.argv.push_back(reason);
   const absl::Time start = absl::Now();
   absl::StatusOr<SenderFacts> facts = [&]() -> absl::StatusOr<SenderFacts> {
-    absl::StatusOr<std::vector<Reply>> replies = Run({std::move(call)});
+    absl::StatusOr<std::vector<Reply>> replies =
+        Run({std::move(call)}, absl::Now() + options_.timeout);
     if (!replies.ok()) return replies.status();
     return ParseFacts((*replies)[0].get());
   }();
@@ -1153,7 +1374,8 @@ absl::Status RedisHistoryStore::Forget(const std::string& sender_id) {
   absl::Status status = [&]() -> absl::Status {
     absl::StatusOr<std::vector<Reply>> replies =
         Run({ScriptCall{kForget, sender_id,
-                        CommonArgv(std::atomic_load(&policy_)->policy, absl::UnixEpoch(), "")}});
+                        CommonArgv(std::atomic_load(&policy_)->policy, absl::UnixEpoch(), "")}},
+            absl::Now() + options_.timeout);
     if (!replies.ok()) return replies.status();
     if ((*replies)[0]->type != REDIS_REPLY_INTEGER) return BadReply("forget");
     return absl::OkStatus();

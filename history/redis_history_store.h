@@ -2,7 +2,9 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -113,11 +115,24 @@ class RedisHistoryStore final : public HistoryStore {
   // operation's duration and outcome; it must outlive the store.
   RedisHistoryStore(RedisOptions options, StorePolicy policy,
                     RedisStoreObserver* observer = nullptr);
+  // Only once no call is in flight (asynchronous ones included).
   ~RedisHistoryStore() override;
 
   RedisHistoryStore(const RedisHistoryStore&) = delete;
   RedisHistoryStore& operator=(const RedisHistoryStore&) = delete;
 
+  void RecordInvitationAsync(const std::string& sender_id, const std::string& invitation_id,
+                             const std::string& recipient_key, absl::Time sent_at, absl::Time now,
+                             StoreDone<WriteResult> done) override;
+  void RecordResponseAsync(const std::string& sender_id, const std::string& invitation_id,
+                           const std::string& recipient_key, v1::InvitationResponse response,
+                           absl::Time responded_at, absl::Time now,
+                           StoreDone<WriteResult> done) override;
+  void GetFactsAsync(const std::string& sender_id, const std::string& recipient_key, absl::Time now,
+                     StoreDone<SenderFacts> done) override;
+  void BatchGetFactsAsync(const std::vector<FactsQuery>& queries, absl::Time now,
+                          StoreDone<std::vector<SenderFacts>> done) override;
+  // The synchronous forms wait for the asynchronous ones.
   absl::StatusOr<WriteResult> RecordInvitation(const std::string& sender_id,
                                                const std::string& invitation_id,
                                                const std::string& recipient_key, absl::Time sent_at,
@@ -144,6 +159,7 @@ class RedisHistoryStore final : public HistoryStore {
   class Exchange;
   class Connection;
   class Lease;
+  class BlockingThreads;
   class Node;
   class Cluster;
   struct NodeBatch;
@@ -161,7 +177,10 @@ class RedisHistoryStore final : public HistoryStore {
 
   // Runs the calls, one reply per call, in order: one pipeline on one pooled connection of
   // the node (in cluster mode, of each node) serving them; follows cluster redirections.
-  absl::StatusOr<std::vector<Reply>> Run(const std::vector<ScriptCall>& calls);
+  // Everything within `deadline`. `ask`: per call, a node an ASK redirection already named
+  // (the call goes there first, after ASKING).
+  absl::StatusOr<std::vector<Reply>> Run(const std::vector<ScriptCall>& calls, absl::Time deadline,
+                                         std::vector<std::optional<RedisEndpoint>> ask = {});
   // The first half of a node's pipeline: a connection, the scripts the node lacks, the calls
   // written out. The second half: the replies read, NOSCRIPT handled.
   absl::Status StartBatch(const std::vector<ScriptCall>& calls, NodeBatch& batch,
@@ -176,12 +195,19 @@ class RedisHistoryStore final : public HistoryStore {
   // ARGV[1..9] shared by every script (see kScriptPrelude in the .cc).
   std::vector<std::string> CommonArgv(const StorePolicy& policy, absl::Time now,
                                       const std::string& recipient_key) const;
-  absl::StatusOr<WriteResult> RunWrite(ScriptCall call);
+  using RepliesDone = std::function<void(absl::StatusOr<std::vector<Reply>>)>;
+  // Run without blocking: one pipelined exchange when every call goes to one node that has
+  // the scripts (and, in cluster mode, a fresh slot map); otherwise, or when a reply says the
+  // call must go elsewhere or the scripts are gone, Run on a blocking thread (RunBlocking).
+  void RunAsync(std::vector<ScriptCall> calls, RepliesDone done);
+  void RunBlocking(std::shared_ptr<std::vector<ScriptCall>> calls,
+                   std::vector<std::optional<RedisEndpoint>> ask, absl::Time deadline,
+                   RepliesDone done);
+  void RunWriteAsync(const char* operation, ScriptCall call, StoreDone<WriteResult> done);
+  void RunGetFactsAsync(const char* operation, const std::vector<FactsQuery>& queries,
+                        absl::Time now, StoreDone<std::vector<SenderFacts>> done);
   // Logs transitions between reachable and unreachable, once each.
   absl::Status NoteOutcome(absl::Status status);
-  // BatchGetFacts without reporting to the observer.
-  absl::StatusOr<std::vector<SenderFacts>> RunGetFacts(const std::vector<FactsQuery>& queries,
-                                                       absl::Time now);
   // Ping without reporting to the observer.
   absl::Status PingOnce();
   // Reports an operation that started at `start` to the observer, if any.
@@ -198,6 +224,8 @@ class RedisHistoryStore final : public HistoryStore {
   // One Redis: its node. Cluster mode: null, and cluster_ knows the nodes.
   std::shared_ptr<Node> single_;
   std::unique_ptr<Cluster> cluster_;
+  // After the nodes: destroyed first, while the nodes its tasks use still exist.
+  std::unique_ptr<BlockingThreads> blocking_;
   std::atomic<bool> reachable_{true};
   RedisStoreObserver* const observer_;
 };
