@@ -128,28 +128,30 @@ v1::SenderStanding History::Standing(const v1::HistoryConfig& config, const std:
   return standing;
 }
 
-absl::StatusOr<v1::RecordInvitationResponse> History::RecordInvitation(
-    const v1::RecordInvitationRequest& request) {
+void History::RecordInvitation(const v1::RecordInvitationRequest& request,
+                               StoreDone<v1::RecordInvitationResponse> done) {
   const absl::Time now = clock_();
   Errors errors;
   CheckId(request.invitation_id(), kMaxInvitationIdBytes, "invitation_id", &errors);
   CheckPair(request.sender_id(), request.recipient_id(), "", &errors);
   const absl::Time sent_at =
       EventTime(request.sent_at(), request.has_sent_at(), "sent_at", now, &errors);
-  if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return s;
+  if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
-  absl::StatusOr<WriteResult> result =
-      store_.RecordInvitation(request.sender_id(), request.invitation_id(),
-                              hasher_.Key(request.recipient_id()), sent_at, now);
-  if (!result.ok()) return result.status();
-  v1::RecordInvitationResponse response;
-  *response.mutable_standing() = Standing(*config(), request.sender_id(), result->facts, now, true);
-  response.set_duplicate(result->duplicate);
-  return response;
+  store_.RecordInvitationAsync(
+      request.sender_id(), request.invitation_id(), hasher_.Key(request.recipient_id()), sent_at,
+      now, [this, &request, now, done = std::move(done)](absl::StatusOr<WriteResult> result) {
+        if (!result.ok()) return done(result.status());
+        v1::RecordInvitationResponse response;
+        *response.mutable_standing() =
+            Standing(*config(), request.sender_id(), result->facts, now, true);
+        response.set_duplicate(result->duplicate);
+        done(std::move(response));
+      });
 }
 
-absl::StatusOr<v1::RecordResponseResponse> History::RecordResponse(
-    const v1::RecordResponseRequest& request) {
+void History::RecordResponse(const v1::RecordResponseRequest& request,
+                             StoreDone<v1::RecordResponseResponse> done) {
   const absl::Time now = clock_();
   Errors errors;
   CheckId(request.invitation_id(), kMaxInvitationIdBytes, "invitation_id", &errors);
@@ -161,45 +163,51 @@ absl::StatusOr<v1::RecordResponseResponse> History::RecordResponse(
   }
   const absl::Time responded_at =
       EventTime(request.responded_at(), request.has_responded_at(), "responded_at", now, &errors);
-  if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return s;
+  if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
-  absl::StatusOr<WriteResult> result = store_.RecordResponse(
+  store_.RecordResponseAsync(
       request.sender_id(), request.invitation_id(), hasher_.Key(request.recipient_id()),
-      request.response(), responded_at, now);
-  if (!result.ok()) return result.status();
-  if (result->restriction_started) {
-    spdlog::info("restriction started sender_id={} offense_count={} invitation_id={}",
-                 request.sender_id(), result->facts.offense_count, request.invitation_id());
-  }
-  v1::RecordResponseResponse response;
-  *response.mutable_standing() = Standing(*config(), request.sender_id(), result->facts, now, true);
-  response.set_duplicate(result->duplicate);
-  return response;
+      request.response(), responded_at, now,
+      [this, &request, now, done = std::move(done)](absl::StatusOr<WriteResult> result) {
+        if (!result.ok()) return done(result.status());
+        if (result->restriction_started) {
+          spdlog::info("restriction started sender_id={} offense_count={} invitation_id={}",
+                       request.sender_id(), result->facts.offense_count, request.invitation_id());
+        }
+        v1::RecordResponseResponse response;
+        *response.mutable_standing() =
+            Standing(*config(), request.sender_id(), result->facts, now, true);
+        response.set_duplicate(result->duplicate);
+        done(std::move(response));
+      });
 }
 
-absl::StatusOr<v1::GetStandingResponse> History::GetStanding(
-    const v1::GetStandingRequest& request) {
+void History::GetStanding(const v1::GetStandingRequest& request,
+                          StoreDone<v1::GetStandingResponse> done) {
   const absl::Time now = clock_();
   Errors errors;
   CheckStandingRequest(request, "", &errors);
-  if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return s;
+  if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
   const bool with_pair = !request.recipient_id().empty();
-  absl::StatusOr<SenderFacts> facts = store_.GetFacts(
-      request.sender_id(), with_pair ? hasher_.Key(request.recipient_id()) : "", now);
-  if (!facts.ok()) return facts.status();
-  v1::GetStandingResponse response;
-  *response.mutable_standing() = Standing(*config(), request.sender_id(), *facts, now, with_pair);
-  return response;
+  store_.GetFactsAsync(
+      request.sender_id(), with_pair ? hasher_.Key(request.recipient_id()) : "", now,
+      [this, &request, now, with_pair, done = std::move(done)](absl::StatusOr<SenderFacts> facts) {
+        if (!facts.ok()) return done(facts.status());
+        v1::GetStandingResponse response;
+        *response.mutable_standing() =
+            Standing(*config(), request.sender_id(), *facts, now, with_pair);
+        done(std::move(response));
+      });
 }
 
-absl::StatusOr<v1::BatchGetStandingResponse> History::BatchGetStanding(
-    const v1::BatchGetStandingRequest& request) {
+void History::BatchGetStanding(const v1::BatchGetStandingRequest& request,
+                               StoreDone<v1::BatchGetStandingResponse> done) {
   const absl::Time now = clock_();
   const int size = request.requests_size();
   if (size == 0 || size > kMaxStandingBatch) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("requests: must hold 1 to ", kMaxStandingBatch, " requests, got ", size));
+    return done(absl::InvalidArgumentError(
+        absl::StrCat("requests: must hold 1 to ", kMaxStandingBatch, " requests, got ", size)));
   }
   Errors errors;
   std::vector<FactsQuery> queries;
@@ -210,16 +218,46 @@ absl::StatusOr<v1::BatchGetStandingResponse> History::BatchGetStanding(
     queries.push_back(
         {one.sender_id(), one.recipient_id().empty() ? "" : hasher_.Key(one.recipient_id())});
   }
-  if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return s;
+  if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
-  absl::StatusOr<std::vector<SenderFacts>> facts = store_.BatchGetFacts(queries, now);
-  if (!facts.ok()) return facts.status();
-  v1::BatchGetStandingResponse response;
-  for (int i = 0; i < size; ++i) {
-    *response.add_standings() = Standing(*config(), request.requests(i).sender_id(), (*facts)[i],
-                                         now, !request.requests(i).recipient_id().empty());
-  }
-  return response;
+  store_.BatchGetFactsAsync(queries, now,
+                            [this, &request, now, done = std::move(done)](
+                                absl::StatusOr<std::vector<SenderFacts>> facts) {
+                              if (!facts.ok()) return done(facts.status());
+                              const std::shared_ptr<const v1::HistoryConfig> config =
+                                  this->config();
+                              v1::BatchGetStandingResponse response;
+                              for (int i = 0; i < request.requests_size(); ++i) {
+                                *response.add_standings() =
+                                    Standing(*config, request.requests(i).sender_id(), (*facts)[i],
+                                             now, !request.requests(i).recipient_id().empty());
+                              }
+                              done(std::move(response));
+                            });
+}
+
+absl::StatusOr<v1::RecordInvitationResponse> History::RecordInvitation(
+    const v1::RecordInvitationRequest& request) {
+  return Await<v1::RecordInvitationResponse>(
+      [&](StoreDone<v1::RecordInvitationResponse> done) { RecordInvitation(request, done); });
+}
+
+absl::StatusOr<v1::RecordResponseResponse> History::RecordResponse(
+    const v1::RecordResponseRequest& request) {
+  return Await<v1::RecordResponseResponse>(
+      [&](StoreDone<v1::RecordResponseResponse> done) { RecordResponse(request, done); });
+}
+
+absl::StatusOr<v1::GetStandingResponse> History::GetStanding(
+    const v1::GetStandingRequest& request) {
+  return Await<v1::GetStandingResponse>(
+      [&](StoreDone<v1::GetStandingResponse> done) { GetStanding(request, done); });
+}
+
+absl::StatusOr<v1::BatchGetStandingResponse> History::BatchGetStanding(
+    const v1::BatchGetStandingRequest& request) {
+  return Await<v1::BatchGetStandingResponse>(
+      [&](StoreDone<v1::BatchGetStandingResponse> done) { BatchGetStanding(request, done); });
 }
 
 absl::StatusOr<v1::ReleaseSenderResponse> History::ReleaseSender(

@@ -27,12 +27,24 @@ class History {
   History(HistoryStore& store, RecipientHasher hasher, v1::HistoryConfig config,
           Clock clock = absl::Now);
 
+  // The serving calls, asynchronous: `done` runs once, on this thread (a bad request, or a
+  // store that answers inline) or on a store thread; it must not block. `request` must stay
+  // valid until `done` has run.
+  void RecordInvitation(const v1::RecordInvitationRequest& request,
+                        StoreDone<v1::RecordInvitationResponse> done);
+  void RecordResponse(const v1::RecordResponseRequest& request,
+                      StoreDone<v1::RecordResponseResponse> done);
+  void GetStanding(const v1::GetStandingRequest& request, StoreDone<v1::GetStandingResponse> done);
+  // 1 to kMaxStandingBatch requests; one bad request fails the call (INVALID_ARGUMENT).
+  void BatchGetStanding(const v1::BatchGetStandingRequest& request,
+                        StoreDone<v1::BatchGetStandingResponse> done);
+
+  // The same, waiting for the result.
   absl::StatusOr<v1::RecordInvitationResponse> RecordInvitation(
       const v1::RecordInvitationRequest& request);
   absl::StatusOr<v1::RecordResponseResponse> RecordResponse(
       const v1::RecordResponseRequest& request);
   absl::StatusOr<v1::GetStandingResponse> GetStanding(const v1::GetStandingRequest& request);
-  // 1 to kMaxStandingBatch requests; one bad request fails the call (INVALID_ARGUMENT).
   absl::StatusOr<v1::BatchGetStandingResponse> BatchGetStanding(
       const v1::BatchGetStandingRequest& request);
 
