@@ -1,17 +1,22 @@
 // etiquette-null-service: InvitationEvaluator and SenderHistory with the real message shapes
 // that do no work (a fixed small verdict / standing). Started exactly like the real servers
-// (common/grpc_server.h StartGrpcServer: sync server, reflection, health, 16 MiB requests), so
+// (common/grpc_server.h StartGrpcServer: reflection, health, 16 MiB requests) and, by default,
+// on the same gRPC API as each real server (InvitationEvaluator on the callback API with raw
+// methods, like etiquette-evaluator; SenderHistory on the sync API, like etiquette-history), so
 // its calls/s is the gRPC limit of the machine that the benchmarks divide by.
 //
 //   etiquette-null-service [--listen=127.0.0.1:0] [--metrics_interceptor]
+//                          [--evaluator_api=callback|sync] [--history_api=sync|callback]
 //
 // Logs "etiquette-null-service serving on ADDR (port N)" on stderr, then serves until SIGINT or
 // SIGTERM. --metrics_interceptor adds the real servers' Prometheus interceptor (off by default:
-// the null service measures gRPC alone; on, it shows what the interceptor costs).
+// the null service measures gRPC alone; on, it shows what the interceptor costs). The *_api
+// flags measure what the other gRPC server API would give.
 #include <iostream>
 #include <memory>
 
 #include "common/command_line.h"
+#include "common/grpc_raw_messages.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
 #include "common/metrics.h"
@@ -52,7 +57,7 @@ void FixedStanding(const std::string& sender_id, etiquette::v1::SenderStanding* 
   standing->set_state(etiquette::v1::STANDING_STATE_GOOD);
 }
 
-class NullEvaluator final : public etiquette::v1::InvitationEvaluator::Service {
+class SyncNullEvaluator final : public etiquette::v1::InvitationEvaluator::Service {
  public:
   grpc::Status Evaluate(grpc::ServerContext*, const EvaluateRequest* request,
                         EvaluateResponse* response) override {
@@ -74,7 +79,7 @@ class NullEvaluator final : public etiquette::v1::InvitationEvaluator::Service {
   }
 };
 
-class NullHistory final : public etiquette::v1::SenderHistory::Service {
+class SyncNullHistory final : public etiquette::v1::SenderHistory::Service {
  public:
   grpc::Status RecordInvitation(grpc::ServerContext*, const RecordInvitationRequest* request,
                                 RecordInvitationResponse* response) override {
@@ -101,17 +106,128 @@ class NullHistory final : public etiquette::v1::SenderHistory::Service {
   }
 };
 
+// The callback API as etiquette-evaluator uses it: raw methods whose handlers parse the request
+// and serialize the response themselves (common/grpc_raw_messages.h), finishing inline.
+template <typename Request, typename Response, typename Fill>
+grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context,
+                                 const grpc::ByteBuffer* request_bytes,
+                                 grpc::ByteBuffer* response_bytes, const Fill& fill) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  Request request;
+  grpc::Status status = etiquette::ParseRequest(*request_bytes, &request);
+  if (status.ok()) {
+    Response response;
+    fill(request, &response);
+    status = etiquette::SerializeResponse(response, response_bytes);
+  }
+  reactor->Finish(std::move(status));
+  return reactor;
+}
+
+using EvaluatorGrpc = etiquette::v1::InvitationEvaluator;
+using HistoryGrpc = etiquette::v1::SenderHistory;
+
+class CallbackNullEvaluator final
+    : public EvaluatorGrpc::WithRawCallbackMethod_Evaluate<
+          EvaluatorGrpc::WithRawCallbackMethod_EvaluateBatch<
+              EvaluatorGrpc::WithRawCallbackMethod_ListRules<EvaluatorGrpc::Service>>> {
+ public:
+  grpc::ServerUnaryReactor* Evaluate(grpc::CallbackServerContext* context,
+                                     const grpc::ByteBuffer* request,
+                                     grpc::ByteBuffer* response) override {
+    return Answer<EvaluateRequest, EvaluateResponse>(
+        context, request, response, [](const EvaluateRequest& in, EvaluateResponse* out) {
+          FixedVerdict(in.invitation().invitation_id(), out->mutable_verdict());
+        });
+  }
+  grpc::ServerUnaryReactor* EvaluateBatch(grpc::CallbackServerContext* context,
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override {
+    return Answer<EvaluateBatchRequest, EvaluateBatchResponse>(
+        context, request, response, [](const EvaluateBatchRequest& in, EvaluateBatchResponse* out) {
+          out->mutable_verdicts()->Reserve(in.invitations_size());
+          for (const etiquette::v1::Invitation& invitation : in.invitations()) {
+            FixedVerdict(invitation.invitation_id(), out->add_verdicts());
+          }
+        });
+  }
+  grpc::ServerUnaryReactor* ListRules(grpc::CallbackServerContext* context,
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) override {
+    return Answer<ListRulesRequest, ListRulesResponse>(
+        context, request, response, [](const ListRulesRequest&, ListRulesResponse* out) {
+          out->set_rules_version(kNullVersion);
+        });
+  }
+};
+
+class CallbackNullHistory final
+    : public HistoryGrpc::WithRawCallbackMethod_RecordInvitation<
+          HistoryGrpc::WithRawCallbackMethod_RecordResponse<
+              HistoryGrpc::WithRawCallbackMethod_GetStanding<
+                  HistoryGrpc::WithRawCallbackMethod_BatchGetStanding<HistoryGrpc::Service>>>> {
+ public:
+  grpc::ServerUnaryReactor* RecordInvitation(grpc::CallbackServerContext* context,
+                                             const grpc::ByteBuffer* request,
+                                             grpc::ByteBuffer* response) override {
+    return Answer<RecordInvitationRequest, RecordInvitationResponse>(
+        context, request, response,
+        [](const RecordInvitationRequest& in, RecordInvitationResponse* out) {
+          FixedStanding(in.sender_id(), out->mutable_standing());
+        });
+  }
+  grpc::ServerUnaryReactor* RecordResponse(grpc::CallbackServerContext* context,
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override {
+    return Answer<RecordResponseRequest, RecordResponseResponse>(
+        context, request, response,
+        [](const RecordResponseRequest& in, RecordResponseResponse* out) {
+          FixedStanding(in.sender_id(), out->mutable_standing());
+        });
+  }
+  grpc::ServerUnaryReactor* GetStanding(grpc::CallbackServerContext* context,
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override {
+    return Answer<GetStandingRequest, GetStandingResponse>(
+        context, request, response, [](const GetStandingRequest& in, GetStandingResponse* out) {
+          FixedStanding(in.sender_id(), out->mutable_standing());
+        });
+  }
+  grpc::ServerUnaryReactor* BatchGetStanding(grpc::CallbackServerContext* context,
+                                             const grpc::ByteBuffer* request,
+                                             grpc::ByteBuffer* response) override {
+    return Answer<BatchGetStandingRequest, BatchGetStandingResponse>(
+        context, request, response,
+        [](const BatchGetStandingRequest& in, BatchGetStandingResponse* out) {
+          out->mutable_standings()->Reserve(in.requests_size());
+          for (const GetStandingRequest& one : in.requests()) {
+            FixedStanding(one.sender_id(), out->add_standings());
+          }
+        });
+  }
+};
+
+bool ValidApi(const std::string& api) { return api == "callback" || api == "sync"; }
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string listen = "127.0.0.1:0";
   bool metrics_interceptor = false;
   std::string log_level = "info";
+  std::string evaluator_api = "callback";
+  std::string history_api = "sync";
   etiquette::CommandLine command_line;
   command_line.AddString("listen", &listen, "address to serve gRPC on, host:port (0 = free port)");
   command_line.AddBool("metrics_interceptor", &metrics_interceptor,
                        "add the real servers' Prometheus metrics interceptor");
   command_line.AddString("log_level", &log_level, "trace, debug, info, warn, error, critical, off");
+  command_line.AddString("evaluator_api", &evaluator_api,
+                         "gRPC server API of InvitationEvaluator: callback (as "
+                         "etiquette-evaluator) or sync");
+  command_line.AddString("history_api", &history_api,
+                         "gRPC server API of SenderHistory: sync (as etiquette-history) or "
+                         "callback");
   if (absl::Status s = command_line.Parse(argc, argv); !s.ok()) {
     std::cerr << s.message() << "\n" << command_line.Usage(argv[0]);
     return 2;
@@ -120,13 +236,24 @@ int main(int argc, char** argv) {
     std::cout << command_line.Usage(argv[0]);
     return 0;
   }
+  if (!ValidApi(evaluator_api) || !ValidApi(history_api)) {
+    std::cerr << "--evaluator_api and --history_api: expected callback or sync\n";
+    return 2;
+  }
   if (absl::Status s = etiquette::ConfigureLogging("text", log_level); !s.ok()) {
     std::cerr << s.message() << "\n";
     return 2;
   }
 
-  NullEvaluator evaluator;
-  NullHistory history;
+  SyncNullEvaluator sync_evaluator;
+  CallbackNullEvaluator callback_evaluator;
+  SyncNullHistory sync_history;
+  CallbackNullHistory callback_history;
+  grpc::Service* evaluator = evaluator_api == "callback"
+                                 ? static_cast<grpc::Service*>(&callback_evaluator)
+                                 : &sync_evaluator;
+  grpc::Service* history =
+      history_api == "callback" ? static_cast<grpc::Service*>(&callback_history) : &sync_history;
   const sigset_t signals = etiquette::BlockServerSignals();
   etiquette::GrpcServerOptions options;
   options.address = listen;
@@ -135,15 +262,17 @@ int main(int argc, char** argv) {
         std::make_shared<prometheus::Registry>()));
   }
   absl::StatusOr<std::unique_ptr<etiquette::RunningServer>> server =
-      etiquette::StartGrpcServer(std::move(options), {&evaluator, &history},
+      etiquette::StartGrpcServer(std::move(options), {evaluator, history},
                                  {etiquette::v1::InvitationEvaluator::service_full_name(),
                                   etiquette::v1::SenderHistory::service_full_name()});
   if (!server.ok()) {
     spdlog::critical("{}", server.status().ToString());
     return 1;
   }
-  spdlog::info("etiquette-null-service serving on {} (port {}), metrics interceptor {}", listen,
-               (*server)->port(), metrics_interceptor ? "on" : "off");
+  spdlog::info(
+      "etiquette-null-service serving on {} (port {}), metrics interceptor {}, evaluator {} API, "
+      "history {} API",
+      listen, (*server)->port(), metrics_interceptor ? "on" : "off", evaluator_api, history_api);
   const int signal = etiquette::WaitForServerSignal(signals);
   spdlog::info("signal {} received, stopping", signal);
   (*server)->Shutdown(absl::Seconds(1));

@@ -28,7 +28,7 @@ std::string NewRequestId() {
   return id;
 }
 
-std::string RequestIdOf(const grpc::ServerContext* context) {
+std::string RequestIdOf(const grpc::ServerContextBase* context) {
   if (context != nullptr) {
     const auto& metadata = context->client_metadata();
     if (auto it = metadata.find(kRequestIdKey); it != metadata.end()) {
@@ -39,7 +39,7 @@ std::string RequestIdOf(const grpc::ServerContext* context) {
   return NewRequestId();
 }
 
-CallLog::CallLog(grpc::ServerContext* context, const char* method)
+CallLog::CallLog(grpc::ServerContextBase* context, const char* method)
     : method_(method), start_(absl::Now()), request_id_(RequestIdOf(context)) {
   if (context != nullptr) context->AddInitialMetadata(kRequestIdKey, request_id_);
 }

@@ -21,7 +21,9 @@ bool IsValidRequestId(absl::string_view id);
 std::string NewRequestId();
 
 // The client's x-request-id when it is valid, else a new one. Null context: a new one.
-std::string RequestIdOf(const grpc::ServerContext* context);
+// ServerContextBase: both the sync (grpc::ServerContext) and the callback
+// (grpc::CallbackServerContext) APIs' contexts.
+std::string RequestIdOf(const grpc::ServerContextBase* context);
 
 // The access log of one call, for the services' handlers:
 //
@@ -33,8 +35,10 @@ std::string RequestIdOf(const grpc::ServerContext* context);
 // before the handler sends anything). Only validated ids, codes and numbers are logged.
 class CallLog {
  public:
-  // `context` may be null (handlers called directly); `method` must outlive the CallLog.
-  CallLog(grpc::ServerContext* context, const char* method);
+  // `context` (sync or callback API) may be null (handlers called directly); `method` must
+  // outlive the CallLog. Keeps no reference to `context`: Finish may run after the call's
+  // handler has returned, on any thread.
+  CallLog(grpc::ServerContextBase* context, const char* method);
 
   CallLog(const CallLog&) = delete;
   CallLog& operator=(const CallLog&) = delete;

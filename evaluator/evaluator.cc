@@ -1,9 +1,12 @@
 #include "evaluator/evaluator.h"
 
 #include <atomic>
+#include <memory>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "common/proto_time.h"
 #include "evaluator/invitation_validator.h"
 #include "spdlog/spdlog.h"
@@ -28,14 +31,32 @@ void LogHistoryFailure(const absl::Status& status) {
   }
 }
 
+// Runs `start` with a `done` that keeps the result, and waits for it. The state is shared
+// because `done` may still be being destroyed on another thread when the wait ends.
+template <typename T, typename Start>
+absl::StatusOr<T> WaitFor(const Start& start) {
+  struct State {
+    absl::Notification answered;
+    absl::StatusOr<T> result;
+  };
+  auto state = std::make_shared<State>();
+  start([state](absl::StatusOr<T> result) {
+    state->result = std::move(result);
+    state->answered.Notify();
+  });
+  state->answered.WaitForNotification();
+  return std::move(state->result);
+}
+
 }  // namespace
 
 Evaluator::Evaluator(std::shared_ptr<const RulesEngine> engine, Clock clock, HistoryClient* history,
-                     HistoryFailMode fail_mode)
+                     HistoryFailMode fail_mode, absl::Duration history_timeout)
     : engine_(std::move(engine)),
       clock_(std::move(clock)),
       history_(history),
-      fail_mode_(fail_mode) {}
+      fail_mode_(fail_mode),
+      history_timeout_(history_timeout) {}
 
 v1::Verdict Evaluator::Judge(const RulesEngine& engine, const v1::Invitation& invitation,
                              absl::Time now,
@@ -51,27 +72,31 @@ v1::Verdict Evaluator::Judge(const RulesEngine& engine, const v1::Invitation& in
   return engine.Evaluate(invitation, sent_at, HistoryStatus::kAnswered, &**standing);
 }
 
-absl::StatusOr<v1::Verdict> Evaluator::Evaluate(const v1::EvaluateRequest& request) const {
-  if (!request.has_invitation()) return absl::InvalidArgumentError("invitation: required");
+void Evaluator::Evaluate(const v1::EvaluateRequest& request, VerdictDone done) const {
+  if (!request.has_invitation()) return done(absl::InvalidArgumentError("invitation: required"));
   const v1::Invitation& invitation = request.invitation();
-  const std::shared_ptr<const RulesEngine> rules = engine();
+  std::shared_ptr<const RulesEngine> rules = engine();
   const absl::Time now = clock_();
-  if (absl::Status s = ValidateInvitation(invitation, now, "invitation"); !s.ok()) return s;
-  if (history_ == nullptr) return Judge(*rules, invitation, now, nullptr);
-  const absl::StatusOr<v1::SenderStanding> standing =
-      history_->GetStanding(StandingRequestFor(invitation));
-  if (!standing.ok()) LogHistoryFailure(standing.status());
-  return Judge(*rules, invitation, now, &standing);
+  if (absl::Status s = ValidateInvitation(invitation, now, "invitation"); !s.ok()) {
+    return done(std::move(s));
+  }
+  if (history_ == nullptr) return done(Judge(*rules, invitation, now, nullptr));
+  // Judged with the rules and the time of the call's start, whenever history answers.
+  history_->GetStanding(StandingRequestFor(invitation), history_timeout_,
+                        [this, &invitation, rules = std::move(rules), now,
+                         done = std::move(done)](absl::StatusOr<v1::SenderStanding> standing) {
+                          if (!standing.ok()) LogHistoryFailure(standing.status());
+                          done(Judge(*rules, invitation, now, &standing));
+                        });
 }
 
-absl::StatusOr<v1::EvaluateBatchResponse> Evaluator::EvaluateBatch(
-    const v1::EvaluateBatchRequest& request) const {
+void Evaluator::EvaluateBatch(const v1::EvaluateBatchRequest& request, BatchDone done) const {
   const int size = request.invitations_size();
   if (size == 0 || size > kMaxBatchSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invitations: must hold 1 to ", kMaxBatchSize, " invitations, got ", size));
+    return done(absl::InvalidArgumentError(
+        absl::StrCat("invitations: must hold 1 to ", kMaxBatchSize, " invitations, got ", size)));
   }
-  const std::shared_ptr<const RulesEngine> rules = engine();
+  std::shared_ptr<const RulesEngine> rules = engine();
   const absl::Time now = clock_();
   v1::EvaluateBatchResponse response;
   response.mutable_verdicts()->Reserve(size);
@@ -93,25 +118,42 @@ absl::StatusOr<v1::EvaluateBatchResponse> Evaluator::EvaluateBatch(
     valid.push_back(i);
     *standings_request.add_requests() = StandingRequestFor(invitation);
   }
-  if (valid.empty()) return response;
+  if (valid.empty()) return done(std::move(response));
 
   if (history_ == nullptr) {
     for (int i : valid) {
       *response.mutable_verdicts(i) = Judge(*rules, request.invitations(i), now, nullptr);
     }
-    return response;
+    return done(std::move(response));
   }
-  absl::StatusOr<std::vector<v1::SenderStanding>> standings =
-      history_->BatchGetStanding(standings_request);
-  if (!standings.ok()) LogHistoryFailure(standings.status());
-  for (size_t k = 0; k < valid.size(); ++k) {
-    const absl::StatusOr<v1::SenderStanding> standing =
-        standings.ok() ? absl::StatusOr<v1::SenderStanding>(std::move((*standings)[k]))
-                       : absl::StatusOr<v1::SenderStanding>(standings.status());
-    *response.mutable_verdicts(valid[k]) =
-        Judge(*rules, request.invitations(valid[k]), now, &standing);
-  }
-  return response;
+  history_->BatchGetStanding(
+      standings_request, history_timeout_,
+      [this, &request, rules = std::move(rules), now, response = std::move(response),
+       valid = std::move(valid),
+       done = std::move(done)](absl::StatusOr<std::vector<v1::SenderStanding>> standings) mutable {
+        if (standings.ok() && standings->size() != valid.size()) {
+          standings = absl::InternalError("history: wrong number of standings");
+        }
+        if (!standings.ok()) LogHistoryFailure(standings.status());
+        for (size_t k = 0; k < valid.size(); ++k) {
+          const absl::StatusOr<v1::SenderStanding> standing =
+              standings.ok() ? absl::StatusOr<v1::SenderStanding>(std::move((*standings)[k]))
+                             : absl::StatusOr<v1::SenderStanding>(standings.status());
+          *response.mutable_verdicts(valid[k]) =
+              Judge(*rules, request.invitations(valid[k]), now, &standing);
+        }
+        done(std::move(response));
+      });
+}
+
+absl::StatusOr<v1::Verdict> Evaluator::Evaluate(const v1::EvaluateRequest& request) const {
+  return WaitFor<v1::Verdict>([&](VerdictDone done) { Evaluate(request, std::move(done)); });
+}
+
+absl::StatusOr<v1::EvaluateBatchResponse> Evaluator::EvaluateBatch(
+    const v1::EvaluateBatchRequest& request) const {
+  return WaitFor<v1::EvaluateBatchResponse>(
+      [&](BatchDone done) { EvaluateBatch(request, std::move(done)); });
 }
 
 v1::ListRulesResponse Evaluator::ListRules() const { return engine()->ListRules(); }

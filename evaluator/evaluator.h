@@ -1,11 +1,13 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/clock.h"
 #include "etiquette/v1/evaluator.pb.h"
 #include "evaluator/history_client.h"
@@ -16,6 +18,9 @@ namespace etiquette {
 // Maximum invitations in one EvaluateBatch call.
 inline constexpr int kMaxBatchSize = 1000;
 
+// How long a call waits for history's answer before judging without it.
+inline constexpr absl::Duration kDefaultHistoryTimeout = absl::Milliseconds(50);
+
 // What to do when the history service does not answer.
 enum class HistoryFailMode {
   kOpen,    // judge without it: degraded=true, INFO history-unavailable
@@ -25,19 +30,37 @@ enum class HistoryFailMode {
 // The evaluator's business logic, free of gRPC: validates requests, fills in defaults, asks the
 // history service (when there is one) and the rules engine. Never fails a call because history
 // did. Thread-safe.
+//
+// Asynchronous, so that no thread waits for history: Evaluate and EvaluateBatch return at once
+// and run `done` exactly once. `done` runs inline, before they return, when the request is
+// refused, when there is no history service or when no invitation needs it; otherwise on the
+// thread that gets history's answer, within about `history_timeout`. `done` must not block (it
+// may run on gRPC's callback threads). The request must stay valid and unchanged until `done`
+// has run, and the evaluator (and its history client) must outlive every call.
 class Evaluator {
  public:
+  using VerdictDone = std::function<void(absl::StatusOr<v1::Verdict>)>;
+  using BatchDone = std::function<void(absl::StatusOr<v1::EvaluateBatchResponse>)>;
+
   // `history` may be null (standalone); it must outlive the evaluator.
   explicit Evaluator(std::shared_ptr<const RulesEngine> engine, Clock clock = absl::Now,
                      HistoryClient* history = nullptr,
-                     HistoryFailMode fail_mode = HistoryFailMode::kOpen);
+                     HistoryFailMode fail_mode = HistoryFailMode::kOpen,
+                     absl::Duration history_timeout = kDefaultHistoryTimeout);
 
   // INVALID_ARGUMENT, naming every bad field, when the invitation breaks the contract.
-  absl::StatusOr<v1::Verdict> Evaluate(const v1::EvaluateRequest& request) const;
+  void Evaluate(const v1::EvaluateRequest& request, VerdictDone done) const;
   // INVALID_ARGUMENT for the call when the batch is empty or has more than kMaxBatchSize
-  // invitations; a bad invitation inside fails only its own slot.
+  // invitations; a bad invitation inside fails only its own slot. One BatchGetStanding covers
+  // the valid slots.
+  void EvaluateBatch(const v1::EvaluateBatchRequest& request, BatchDone done) const;
+
+  // The same, waiting for the answer: for tests and tools. Blocks the calling thread for up to
+  // the history timeout, so never call them from a gRPC callback handler.
+  absl::StatusOr<v1::Verdict> Evaluate(const v1::EvaluateRequest& request) const;
   absl::StatusOr<v1::EvaluateBatchResponse> EvaluateBatch(
       const v1::EvaluateBatchRequest& request) const;
+
   v1::ListRulesResponse ListRules() const;
 
   // Swaps in new rules (hot reload). Calls already running finish with the old ones.
@@ -55,6 +78,7 @@ class Evaluator {
   Clock clock_;
   HistoryClient* const history_;
   const HistoryFailMode fail_mode_;
+  const absl::Duration history_timeout_;
 };
 
 }  // namespace etiquette

@@ -1,48 +1,98 @@
 #include "evaluator/evaluator_service.h"
 
+#include <memory>
+#include <optional>
+#include <utility>
+
 #include "common/access_log.h"
+#include "common/grpc_raw_messages.h"
 #include "common/status.h"
 
 namespace etiquette {
+namespace {
+
+// One call's request and access log, kept until the call is finished (the evaluator reads the
+// request until its `done` has run, which may be on history's thread).
+template <typename Request>
+struct CallState {
+  Request request;
+  std::optional<CallLog> log;
+};
+
+// Finishes a call whose request did not parse, as the sync API did: its status, no access line
+// (the metrics interceptor still counts it).
+grpc::ServerUnaryReactor* Refuse(grpc::ServerUnaryReactor* reactor, grpc::Status status) {
+  reactor->Finish(std::move(status));
+  return reactor;
+}
+
+}  // namespace
 
 // Access logs carry only ids, codes and numbers: never notes, names, headlines, summaries,
 // company or group names. The invitation id is logged only when it passes the id check.
+//
+// The response buffer stays valid until the reactor's Finish, which the evaluator's `done`
+// calls (inline, or from history's answer); nothing touches the call after Finish.
 
-grpc::Status EvaluatorService::Evaluate(grpc::ServerContext* context,
-                                        const v1::EvaluateRequest* request,
-                                        v1::EvaluateResponse* response) {
-  CallLog log(context, "Evaluate");
-  log.SetInvitationId(request->invitation().invitation_id());
-  absl::StatusOr<v1::Verdict> verdict = evaluator_.Evaluate(*request);
-  grpc::Status status = ToGrpcStatus(verdict.status());
-  if (verdict.ok()) {
-    if (metrics_ != nullptr) metrics_->RecordVerdict(*verdict);
-    *response->mutable_verdict() = std::move(*verdict);
+grpc::ServerUnaryReactor* EvaluatorService::Evaluate(grpc::CallbackServerContext* context,
+                                                     const grpc::ByteBuffer* request,
+                                                     grpc::ByteBuffer* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto call = std::make_shared<CallState<v1::EvaluateRequest>>();
+  if (grpc::Status parsed = ParseRequest(*request, &call->request); !parsed.ok()) {
+    return Refuse(reactor, std::move(parsed));
   }
-  return log.Finish(std::move(status));
+  call->log.emplace(context, "Evaluate");
+  call->log->SetInvitationId(call->request.invitation().invitation_id());
+  evaluator_.Evaluate(call->request,
+                      [this, reactor, response, call](absl::StatusOr<v1::Verdict> verdict) {
+                        grpc::Status status = ToGrpcStatus(verdict.status());
+                        if (verdict.ok()) {
+                          if (metrics_ != nullptr) metrics_->RecordVerdict(*verdict);
+                          v1::EvaluateResponse answer;
+                          *answer.mutable_verdict() = std::move(*verdict);
+                          status = SerializeResponse(answer, response);
+                        }
+                        reactor->Finish(call->log->Finish(std::move(status)));
+                      });
+  return reactor;
 }
 
-grpc::Status EvaluatorService::EvaluateBatch(grpc::ServerContext* context,
-                                             const v1::EvaluateBatchRequest* request,
-                                             v1::EvaluateBatchResponse* response) {
-  CallLog log(context, "EvaluateBatch");
-  log.SetBatchSize(request->invitations_size());
-  absl::StatusOr<v1::EvaluateBatchResponse> result = evaluator_.EvaluateBatch(*request);
-  grpc::Status status = ToGrpcStatus(result.status());
-  if (result.ok()) {
-    if (metrics_ != nullptr) {
-      for (const v1::Verdict& verdict : result->verdicts()) metrics_->RecordVerdict(verdict);
+grpc::ServerUnaryReactor* EvaluatorService::EvaluateBatch(grpc::CallbackServerContext* context,
+                                                          const grpc::ByteBuffer* request,
+                                                          grpc::ByteBuffer* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto call = std::make_shared<CallState<v1::EvaluateBatchRequest>>();
+  if (grpc::Status parsed = ParseRequest(*request, &call->request); !parsed.ok()) {
+    return Refuse(reactor, std::move(parsed));
+  }
+  call->log.emplace(context, "EvaluateBatch");
+  call->log->SetBatchSize(call->request.invitations_size());
+  evaluator_.EvaluateBatch(call->request, [this, reactor, response,
+                                           call](absl::StatusOr<v1::EvaluateBatchResponse> result) {
+    grpc::Status status = ToGrpcStatus(result.status());
+    if (result.ok()) {
+      if (metrics_ != nullptr) {
+        for (const v1::Verdict& verdict : result->verdicts()) metrics_->RecordVerdict(verdict);
+      }
+      status = SerializeResponse(*result, response);
     }
-    *response = std::move(*result);
-  }
-  return log.Finish(std::move(status));
+    reactor->Finish(call->log->Finish(std::move(status)));
+  });
+  return reactor;
 }
 
-grpc::Status EvaluatorService::ListRules(grpc::ServerContext* context, const v1::ListRulesRequest*,
-                                         v1::ListRulesResponse* response) {
+grpc::ServerUnaryReactor* EvaluatorService::ListRules(grpc::CallbackServerContext* context,
+                                                      const grpc::ByteBuffer* request,
+                                                      grpc::ByteBuffer* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  v1::ListRulesRequest parsed_request;
+  if (grpc::Status parsed = ParseRequest(*request, &parsed_request); !parsed.ok()) {
+    return Refuse(reactor, std::move(parsed));
+  }
   CallLog log(context, "ListRules");
-  *response = evaluator_.ListRules();
-  return log.Finish(grpc::Status::OK);
+  reactor->Finish(log.Finish(SerializeResponse(evaluator_.ListRules(), response)));
+  return reactor;
 }
 
 }  // namespace etiquette

@@ -91,8 +91,7 @@ absl::StatusOr<std::unique_ptr<etiquette::HistoryClient>> MakeHistoryClient(cons
     arguments.SetSslTargetNameOverride(flags.history_tls_server_name);
   }
   return std::make_unique<etiquette::GrpcHistoryClient>(
-      grpc::CreateCustomChannel(flags.history, *credentials, arguments),
-      absl::Milliseconds(flags.history_timeout_ms));
+      grpc::CreateCustomChannel(flags.history, *credentials, arguments));
 }
 
 }  // namespace
@@ -133,7 +132,8 @@ int main(int argc, char** argv) {
 
   etiquette::Evaluator evaluator(std::move(*engine), absl::Now, history->get(),
                                  flags.fail_mode == "closed" ? etiquette::HistoryFailMode::kClosed
-                                                             : etiquette::HistoryFailMode::kOpen);
+                                                             : etiquette::HistoryFailMode::kOpen,
+                                 absl::Milliseconds(flags.history_timeout_ms));
   auto registry = std::make_shared<prometheus::Registry>();
   etiquette::EvaluatorMetrics evaluator_metrics(registry);
   etiquette::ConfigMetrics config_metrics(registry, "rules_version");

@@ -131,19 +131,19 @@ const Shared& Globals() {
   return *shared;
 }
 
-// A history service that answers one given standing for everyone, or fails.
+// A history service that answers one given standing for everyone, or fails; inline.
 class ScriptedHistory final : public HistoryClient {
  public:
   ScriptedHistory(v1::SenderStanding standing, bool fail)
       : standing_(std::move(standing)), fail_(fail) {}
-  absl::StatusOr<v1::SenderStanding> GetStanding(const v1::GetStandingRequest&) override {
-    if (fail_) return absl::DeadlineExceededError("scripted: history is late");
-    return standing_;
+  void GetStanding(const v1::GetStandingRequest&, absl::Duration, StandingDone done) override {
+    if (fail_) return done(absl::DeadlineExceededError("scripted: history is late"));
+    done(standing_);
   }
-  absl::StatusOr<std::vector<v1::SenderStanding>> BatchGetStanding(
-      const v1::BatchGetStandingRequest& request) override {
-    if (fail_) return absl::UnavailableError("scripted: history is down");
-    return std::vector<v1::SenderStanding>(request.requests_size(), standing_);
+  void BatchGetStanding(const v1::BatchGetStandingRequest& request, absl::Duration,
+                        StandingsDone done) override {
+    if (fail_) return done(absl::UnavailableError("scripted: history is down"));
+    done(std::vector<v1::SenderStanding>(request.requests_size(), standing_));
   }
 
  private:
@@ -151,22 +151,24 @@ class ScriptedHistory final : public HistoryClient {
   const bool fail_;
 };
 
-// The evaluator's view of a real History (in process), as GrpcHistoryClient would give it.
+// The evaluator's view of a real History (in process), as GrpcHistoryClient would give it;
+// answers inline.
 class InProcessHistory final : public HistoryClient {
  public:
   explicit InProcessHistory(History& history) : history_(history) {}
-  absl::StatusOr<v1::SenderStanding> GetStanding(const v1::GetStandingRequest& request) override {
+  void GetStanding(const v1::GetStandingRequest& request, absl::Duration,
+                   StandingDone done) override {
     absl::StatusOr<v1::GetStandingResponse> response = history_.GetStanding(request);
-    if (!response.ok()) return response.status();
-    return response->standing();
+    if (!response.ok()) return done(response.status());
+    done(response->standing());
   }
-  absl::StatusOr<std::vector<v1::SenderStanding>> BatchGetStanding(
-      const v1::BatchGetStandingRequest& request) override {
+  void BatchGetStanding(const v1::BatchGetStandingRequest& request, absl::Duration,
+                        StandingsDone done) override {
     absl::StatusOr<v1::BatchGetStandingResponse> response = history_.BatchGetStanding(request);
-    if (!response.ok()) return response.status();
+    if (!response.ok()) return done(response.status());
     if (response->standings_size() != request.requests_size()) Fail("history batch count");
-    return std::vector<v1::SenderStanding>(response->standings().begin(),
-                                           response->standings().end());
+    done(std::vector<v1::SenderStanding>(response->standings().begin(),
+                                         response->standings().end()));
   }
 
  private:

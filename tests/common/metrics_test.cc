@@ -355,16 +355,40 @@ TEST_F(EvaluatorMetricsGrpcTest, DecisionsAndFindingsAreCountedFromVerdicts) {
   EXPECT_EQ(Handled(kEvaluatorService, "EvaluateBatch", "OK"), 1);
 }
 
-// History that never answers.
+// History that is always down.
 class DownHistory final : public HistoryClient {
  public:
-  absl::StatusOr<v1::SenderStanding> GetStanding(const v1::GetStandingRequest&) override {
-    return absl::UnavailableError("down");
+  void GetStanding(const v1::GetStandingRequest&, absl::Duration, StandingDone done) override {
+    done(absl::UnavailableError("down"));
   }
-  absl::StatusOr<std::vector<v1::SenderStanding>> BatchGetStanding(
-      const v1::BatchGetStandingRequest&) override {
-    return absl::UnavailableError("down");
+  void BatchGetStanding(const v1::BatchGetStandingRequest&, absl::Duration,
+                        StandingsDone done) override {
+    done(absl::UnavailableError("down"));
   }
+};
+
+// `service` served in process: the callback API needs a real call.
+class Served {
+ public:
+  explicit Served(EvaluatorService& service) {
+    absl::StatusOr<std::unique_ptr<RunningServer>> server =
+        StartGrpcServer("127.0.0.1:0", {&service}, {v1::InvitationEvaluator::service_full_name()});
+    EXPECT_TRUE(server.ok()) << server.status();
+    if (!server.ok()) return;
+    server_ = std::move(*server);
+    stub_ = v1::InvitationEvaluator::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));
+  }
+  grpc::Status Evaluate(const v1::EvaluateRequest& request, v1::EvaluateResponse* response) {
+    if (stub_ == nullptr) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "no server");
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return stub_->Evaluate(&context, request, response);
+  }
+
+ private:
+  std::unique_ptr<RunningServer> server_;
+  std::unique_ptr<v1::InvitationEvaluator::Stub> stub_;
 };
 
 TEST(EvaluatorMetricsTest, DegradedVerdictsAreCounted) {
@@ -375,12 +399,13 @@ TEST(EvaluatorMetricsTest, DegradedVerdictsAreCounted) {
       std::shared_ptr<const RulesEngine>(*RulesEngine::Create(DefaultEvaluatorConfig())), absl::Now,
       &history);
   EvaluatorService service(evaluator, &metrics);
+  Served served(service);
   v1::EvaluateRequest request;
   *request.mutable_invitation() = GoodInvitation();
   v1::EvaluateResponse response;
-  ASSERT_TRUE(service.Evaluate(nullptr, &request, &response).ok());
+  ASSERT_TRUE(served.Evaluate(request, &response).ok());
   ASSERT_TRUE(response.verdict().degraded());
-  ASSERT_TRUE(service.Evaluate(nullptr, &request, &response).ok());
+  ASSERT_TRUE(served.Evaluate(request, &response).ok());
   EXPECT_EQ(ValueOf(*registry, "etiquette_evaluator_degraded_total", {}), 2);
   EXPECT_EQ(ValueOf(*registry, "etiquette_evaluator_findings_total",
                     {{"rule_id", "history-unavailable"}, {"severity", "INFO"}}),
@@ -391,10 +416,11 @@ TEST(EvaluatorMetricsTest, ServiceWithoutMetricsStillAnswers) {
   Evaluator evaluator(
       std::shared_ptr<const RulesEngine>(*RulesEngine::Create(DefaultEvaluatorConfig())));
   EvaluatorService service(evaluator);
+  Served served(service);
   v1::EvaluateRequest request;
   *request.mutable_invitation() = GoodInvitation();
   v1::EvaluateResponse response;
-  ASSERT_TRUE(service.Evaluate(nullptr, &request, &response).ok());
+  ASSERT_TRUE(served.Evaluate(request, &response).ok());
   EXPECT_EQ(response.verdict().decision(), v1::DECISION_SEND);
 }
 

@@ -1,11 +1,18 @@
-// The evaluator over real gRPC: an in-process server on 127.0.0.1, port 0.
+// The evaluator over real gRPC: an in-process server on 127.0.0.1, port 0; with history, an
+// in-process SenderHistory whose answers the test releases.
+#include <condition_variable>
+#include <filesystem>
+#include <iostream>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "common/grpc_server.h"
 #include "etiquette/v1/evaluator.grpc.pb.h"
 #include "evaluator/config.h"
 #include "evaluator/evaluator.h"
 #include "evaluator/evaluator_service.h"
+#include "evaluator/history_client.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -31,9 +38,7 @@ class EvaluatorGrpcTest : public ::testing::Test {
                                    grpc::InsecureChannelCredentials());
     stub_ = v1::InvitationEvaluator::NewStub(channel_);
   }
-  void TearDown() override {
-    server_.reset();
-  }
+  void TearDown() override { server_.reset(); }
 
   grpc::Status Evaluate(const v1::Invitation& invitation, v1::EvaluateResponse* response) {
     grpc::ClientContext context;
@@ -156,6 +161,241 @@ TEST_F(EvaluatorGrpcTest, HealthIsServingOverallAndForTheService) {
     grpc::Status status = health->Check(&context, request, &response);
     ASSERT_EQ(status.error_code(), grpc::StatusCode::OK) << service;
     EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING) << service;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// With a history service that answers when the test says so.
+
+// SenderHistory on the callback API (so that it holds no thread either): answers GetStanding and
+// BatchGetStanding with GOOD standings, at once, or, while holding, only at Release(). Counts
+// the calls it received.
+class HeldHistory final : public v1::SenderHistory::CallbackService {
+ public:
+  grpc::ServerUnaryReactor* GetStanding(grpc::CallbackServerContext* context,
+                                        const v1::GetStandingRequest* request,
+                                        v1::GetStandingResponse* response) override {
+    Good(request->sender_id(), response->mutable_standing());
+    return Arrived(context->DefaultReactor());
+  }
+  grpc::ServerUnaryReactor* BatchGetStanding(grpc::CallbackServerContext* context,
+                                             const v1::BatchGetStandingRequest* request,
+                                             v1::BatchGetStandingResponse* response) override {
+    for (const v1::GetStandingRequest& one : request->requests()) {
+      Good(one.sender_id(), response->add_standings());
+    }
+    return Arrived(context->DefaultReactor());
+  }
+
+  void Hold() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    holding_ = true;
+  }
+  // Answers every held call (whether or not its caller still waits), then answers at once.
+  void Release() {
+    std::vector<grpc::ServerUnaryReactor*> held;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      holding_ = false;
+      held.swap(held_);
+    }
+    for (grpc::ServerUnaryReactor* reactor : held) reactor->Finish(grpc::Status::OK);
+  }
+  // Waits up to `timeout` for `calls` calls in all to have arrived; true when they have.
+  bool WaitForCalls(int calls, absl::Duration timeout) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return arrived_.wait_for(lock, absl::ToChronoSeconds(timeout),
+                             [&] { return received_ >= calls; });
+  }
+
+ private:
+  static void Good(const std::string& sender_id, v1::SenderStanding* standing) {
+    standing->set_sender_id(sender_id);
+    standing->set_state(v1::STANDING_STATE_GOOD);
+  }
+  grpc::ServerUnaryReactor* Arrived(grpc::ServerUnaryReactor* reactor) {
+    bool answer_now = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ++received_;
+      if (holding_) {
+        held_.push_back(reactor);
+      } else {
+        answer_now = true;
+      }
+    }
+    arrived_.notify_all();
+    if (answer_now) reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+
+  std::mutex mutex_;
+  std::condition_variable arrived_;
+  bool holding_ = false;                         // guarded by mutex_
+  int received_ = 0;                             // guarded by mutex_
+  std::vector<grpc::ServerUnaryReactor*> held_;  // guarded by mutex_
+};
+
+// Threads of this process.
+int ThreadCount() {
+  int threads = 0;
+  for ([[maybe_unused]] const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    ++threads;
+  }
+  return threads;
+}
+
+bool HasFinding(const v1::Verdict& verdict, const std::string& rule_id) {
+  for (const v1::Finding& finding : verdict.findings()) {
+    if (finding.rule_id() == rule_id) return true;
+  }
+  return false;
+}
+
+class EvaluatorWithHistoryGrpcTest : public EvaluatorGrpcTest {
+ protected:
+  void SetUp() override {}  // Start() instead
+  void TearDown() override {
+    history_.Release();  // nothing may stay held past the test
+    server_.reset();
+    history_server_.reset();
+  }
+
+  // History on a port of its own, then the evaluator wired to it (GrpcHistoryClient).
+  void Start(absl::Duration history_timeout, HistoryFailMode mode = HistoryFailMode::kOpen) {
+    absl::StatusOr<std::unique_ptr<RunningServer>> history =
+        StartGrpcServer("127.0.0.1:0", {&history_}, {v1::SenderHistory::service_full_name()});
+    ASSERT_TRUE(history.ok()) << history.status();
+    history_server_ = std::move(*history);
+    history_client_ = std::make_unique<GrpcHistoryClient>(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(history_server_->port()),
+                            grpc::InsecureChannelCredentials()));
+    evaluator_ = std::make_unique<Evaluator>(
+        std::shared_ptr<const RulesEngine>(*RulesEngine::Create(DefaultEvaluatorConfig())),
+        absl::Now, history_client_.get(), mode, history_timeout);
+    service_ = std::make_unique<EvaluatorService>(*evaluator_);
+    absl::StatusOr<std::unique_ptr<RunningServer>> started = StartGrpcServer(
+        "127.0.0.1:0", {service_.get()}, {v1::InvitationEvaluator::service_full_name()});
+    ASSERT_TRUE(started.ok()) << started.status();
+    server_ = std::move(*started);
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->port()),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = v1::InvitationEvaluator::NewStub(channel_);
+  }
+
+  // TearDown stops the evaluator's server before history's.
+  HeldHistory history_;
+  std::unique_ptr<RunningServer> history_server_;
+  std::unique_ptr<GrpcHistoryClient> history_client_;
+};
+
+TEST_F(EvaluatorWithHistoryGrpcTest, AnsweredStandingIsCarried) {
+  Start(absl::Seconds(10));
+  v1::EvaluateResponse response;
+  ASSERT_TRUE(Evaluate(GoodInvitation(), &response).ok());
+  EXPECT_FALSE(response.verdict().degraded());
+  EXPECT_EQ(response.verdict().sender_standing().state(), v1::STANDING_STATE_GOOD);
+}
+
+// History answers after the evaluator's timeout: the verdict does not wait for it, it comes
+// degraded; the late answer, to a call the evaluator gave up on, changes nothing.
+TEST_F(EvaluatorWithHistoryGrpcTest, LateHistoryAnswerDegradesTheVerdictAndIsDropped) {
+  Start(absl::Milliseconds(50));
+  history_.Hold();
+  v1::EvaluateResponse response;
+  grpc::Status status = Evaluate(GoodInvitation(), &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(response.verdict().degraded());
+  EXPECT_FALSE(response.verdict().has_sender_standing());
+  EXPECT_TRUE(HasFinding(response.verdict(), "history-unavailable"));
+  EXPECT_EQ(response.verdict().decision(), v1::DECISION_SEND);
+  ASSERT_TRUE(history_.WaitForCalls(1, absl::Seconds(10)));  // asked, still unanswered
+  history_.Release();                                        // the late answer
+
+  // The evaluator goes on using history's answers.
+  response.Clear();
+  ASSERT_TRUE(Evaluate(GoodInvitation(), &response).ok());
+  EXPECT_FALSE(response.verdict().degraded());
+  EXPECT_EQ(response.verdict().sender_standing().state(), v1::STANDING_STATE_GOOD);
+}
+
+TEST_F(EvaluatorWithHistoryGrpcTest, LateHistoryAnswerDefersTheBatchWhenFailingClosed) {
+  Start(absl::Milliseconds(50), HistoryFailMode::kClosed);
+  history_.Hold();
+  v1::EvaluateBatchRequest request;
+  for (int i = 0; i < 3; ++i) {
+    *request.add_invitations() = GoodInvitation();
+    request.mutable_invitations(i)->set_invitation_id("inv-" + std::to_string(i));
+  }
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  v1::EvaluateBatchResponse response;
+  grpc::Status status = stub_->EvaluateBatch(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.verdicts_size(), 3);
+  for (const v1::Verdict& verdict : response.verdicts()) {
+    EXPECT_TRUE(verdict.degraded());
+    EXPECT_EQ(verdict.decision(), v1::DECISION_DEFER);
+  }
+  ASSERT_TRUE(history_.WaitForCalls(1, absl::Seconds(10)));
+  history_.Release();
+}
+
+// The point of the callback API: calls waiting for history hold no thread. With the sync API
+// each of them held one of the server's threads (64 calls: 64 more threads).
+TEST_F(EvaluatorWithHistoryGrpcTest, CallsWaitingForHistoryDoNotTakeAThreadEach) {
+  Start(absl::Seconds(30));
+  // One call answered first, so that the threads gRPC starts lazily exist before counting.
+  v1::EvaluateResponse warm_up;
+  ASSERT_TRUE(Evaluate(GoodInvitation(), &warm_up).ok());
+  const int before = ThreadCount();
+
+  history_.Hold();
+  constexpr int kCalls = 64;
+  struct Call {
+    grpc::ClientContext context;
+    v1::EvaluateRequest request;
+    v1::EvaluateResponse response;
+    grpc::Status status;
+  };
+  std::vector<std::unique_ptr<Call>> calls;
+  std::mutex mutex;
+  std::condition_variable finished;
+  int done = 0;  // guarded by mutex
+  for (int i = 0; i < kCalls; ++i) {
+    auto call = std::make_unique<Call>();
+    call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    *call->request.mutable_invitation() = GoodInvitation();
+    call->request.mutable_invitation()->set_invitation_id("inv-c" + std::to_string(i));
+    Call* raw = call.get();
+    calls.push_back(std::move(call));
+    stub_->async()->Evaluate(&raw->context, &raw->request, &raw->response,
+                             [&, raw](grpc::Status status) {
+                               std::lock_guard<std::mutex> lock(mutex);
+                               raw->status = std::move(status);
+                               ++done;
+                               finished.notify_all();
+                             });
+  }
+  // Every call is inside the evaluator, waiting for history. (No ASSERT until every call has
+  // finished: the callbacks use this frame.)
+  EXPECT_TRUE(history_.WaitForCalls(1 + kCalls, absl::Seconds(30)));
+  const int during = ThreadCount();
+  std::cout << "[figures] threads before " << before << ", with " << kCalls
+            << " calls waiting for history " << during << "\n";
+  EXPECT_LT(during - before, kCalls / 4);
+
+  history_.Release();
+  std::unique_lock<std::mutex> lock(mutex);
+  if (!finished.wait_for(lock, std::chrono::seconds(30), [&] { return done == kCalls; })) {
+    ADD_FAILURE() << "only " << done << " of " << kCalls << " calls finished";
+    for (const std::unique_ptr<Call>& call : calls) call->context.TryCancel();
+    finished.wait(lock, [&] { return done == kCalls; });  // cancelled calls end at once
+  }
+  for (const std::unique_ptr<Call>& call : calls) {
+    EXPECT_TRUE(call->status.ok()) << call->status.error_message();
+    EXPECT_FALSE(call->response.verdict().degraded());
+    EXPECT_EQ(call->response.verdict().invitation_id(), call->request.invitation().invitation_id());
   }
 }
 

@@ -1,5 +1,10 @@
 #include "evaluator/evaluator.h"
 
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
 #include "evaluator/config.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -107,24 +112,33 @@ TEST_F(EvaluatorTest, ListRulesReportsTheVersion) {
   EXPECT_EQ(evaluator_.ListRules().rules_version(), RulesVersion(DefaultEvaluatorConfig()));
 }
 
-// A history service that answers from a table, or fails every call.
+// A history service that answers from a table, or fails every call: inline, or, when `hold`
+// is set, only when the test calls Answer() (as a network answer would come, later and from
+// another thread).
 class FakeHistoryClient : public HistoryClient {
  public:
-  absl::StatusOr<v1::SenderStanding> GetStanding(const v1::GetStandingRequest& request) override {
+  void GetStanding(const v1::GetStandingRequest& request, absl::Duration timeout,
+                   StandingDone done) override {
     ++get_calls;
-    if (!status.ok()) return status;
-    return StandingOf(request);
+    timeouts.push_back(timeout);
+    absl::StatusOr<v1::SenderStanding> answer =
+        status.ok() ? absl::StatusOr<v1::SenderStanding>(StandingOf(request)) : status;
+    if (!hold) return done(std::move(answer));
+    held.push_back([done = std::move(done), answer = std::move(answer)] { done(answer); });
   }
-  absl::StatusOr<std::vector<v1::SenderStanding>> BatchGetStanding(
-      const v1::BatchGetStandingRequest& request) override {
+  void BatchGetStanding(const v1::BatchGetStandingRequest& request, absl::Duration timeout,
+                        StandingsDone done) override {
     ++batch_calls;
+    timeouts.push_back(timeout);
     batch_sizes.push_back(request.requests_size());
-    if (!status.ok()) return status;
     std::vector<v1::SenderStanding> standings;
-    for (const v1::GetStandingRequest& one : request.requests()) {
+    for (const v1::GetStandingRequest& one : request.requests())
       standings.push_back(StandingOf(one));
-    }
-    return standings;
+    absl::StatusOr<std::vector<v1::SenderStanding>> answer =
+        status.ok() ? absl::StatusOr<std::vector<v1::SenderStanding>>(std::move(standings))
+                    : status;
+    if (!hold) return done(std::move(answer));
+    held.push_back([done = std::move(done), answer = std::move(answer)] { done(answer); });
   }
   v1::SenderStanding StandingOf(const v1::GetStandingRequest& request) const {
     v1::SenderStanding standing;
@@ -136,19 +150,30 @@ class FakeHistoryClient : public HistoryClient {
     }
     return standing;
   }
+  // Runs the held answers on another thread, and waits for it.
+  void Answer() {
+    std::thread([answers = std::move(held)] {
+      for (const std::function<void()>& answer : answers) answer();
+    }).join();
+    held.clear();
+  }
 
   absl::Status status = absl::OkStatus();
+  bool hold = false;
   int get_calls = 0;
   int batch_calls = 0;
   std::vector<int> batch_sizes;
+  std::vector<absl::Duration> timeouts;
+  std::vector<std::function<void()>> held;
 };
 
 class EvaluatorWithHistoryTest : public ::testing::Test {
  protected:
-  Evaluator Make(HistoryFailMode mode = HistoryFailMode::kOpen) {
+  Evaluator Make(HistoryFailMode mode = HistoryFailMode::kOpen,
+                 absl::Duration timeout = kDefaultHistoryTimeout) {
     return Evaluator(
         std::shared_ptr<const RulesEngine>(*RulesEngine::Create(DefaultEvaluatorConfig())),
-        [] { return TestNow(); }, &history_, mode);
+        [] { return TestNow(); }, &history_, mode, timeout);
   }
   static v1::EvaluateRequest Request(const std::string& sender, const std::string& recipient) {
     v1::EvaluateRequest request;
@@ -233,6 +258,129 @@ TEST_F(EvaluatorWithHistoryTest, BatchDegradesAsAWholeWhenHistoryFails) {
     EXPECT_TRUE(verdict.degraded());
     EXPECT_EQ(verdict.decision(), v1::DECISION_SEND);
   }
+}
+
+TEST_F(EvaluatorWithHistoryTest, HistoryIsAskedWithTheConfiguredTimeout) {
+  ASSERT_TRUE(Make().Evaluate(Request("good", "someone")).ok());
+  v1::EvaluateBatchRequest batch;
+  *batch.add_invitations() = Request("good", "someone").invitation();
+  ASSERT_TRUE(Make(HistoryFailMode::kOpen, absl::Seconds(3)).EvaluateBatch(batch).ok());
+  EXPECT_THAT(history_.timeouts, ::testing::ElementsAre(absl::Milliseconds(50), absl::Seconds(3)));
+}
+
+// The asynchronous API: the verdict comes when history answers, on history's thread, and the
+// evaluator keeps nothing of the call on the caller's stack.
+TEST_F(EvaluatorWithHistoryTest, VerdictWaitsForHistorysLaterAnswer) {
+  history_.hold = true;
+  const Evaluator evaluator = Make();
+  std::optional<absl::StatusOr<v1::Verdict>> verdict;
+  std::thread::id answered_on;
+  {
+    const v1::EvaluateRequest request = Request("jailed", "someone");
+    evaluator.Evaluate(request, [&](absl::StatusOr<v1::Verdict> result) {
+      verdict = std::move(result);
+      answered_on = std::this_thread::get_id();
+    });
+    EXPECT_FALSE(verdict.has_value());  // history has not answered yet
+    ASSERT_EQ(history_.held.size(), 1u);
+    history_.Answer();  // the request is still alive, as the contract asks
+  }
+  ASSERT_TRUE(verdict.has_value());
+  ASSERT_TRUE(verdict->ok()) << verdict->status();
+  EXPECT_NE(answered_on, std::this_thread::get_id());
+  EXPECT_EQ((*verdict)->decision(), v1::DECISION_REQUIRE_EMAIL);
+  EXPECT_FALSE((*verdict)->degraded());
+}
+
+TEST_F(EvaluatorWithHistoryTest, LateFailureDegradesOrDefers) {
+  history_.hold = true;
+  history_.status = absl::DeadlineExceededError("history: deadline");
+  for (HistoryFailMode mode : {HistoryFailMode::kOpen, HistoryFailMode::kClosed}) {
+    std::optional<absl::StatusOr<v1::Verdict>> verdict;
+    const v1::EvaluateRequest request = Request("good", "someone");
+    Make(mode).Evaluate(request,
+                        [&](absl::StatusOr<v1::Verdict> result) { verdict = std::move(result); });
+    EXPECT_FALSE(verdict.has_value());
+    history_.Answer();
+    ASSERT_TRUE(verdict.has_value());
+    ASSERT_TRUE(verdict->ok()) << verdict->status();
+    EXPECT_TRUE((*verdict)->degraded());
+    EXPECT_EQ((*verdict)->decision(),
+              mode == HistoryFailMode::kOpen ? v1::DECISION_SEND : v1::DECISION_DEFER);
+  }
+}
+
+TEST_F(EvaluatorWithHistoryTest, BatchVerdictsWaitForHistorysLaterAnswer) {
+  history_.hold = true;
+  v1::EvaluateBatchRequest request;
+  *request.add_invitations() = Request("jailed", "someone").invitation();
+  *request.add_invitations() = Request("bad id", "someone").invitation();
+  std::optional<absl::StatusOr<v1::EvaluateBatchResponse>> response;
+  Make().EvaluateBatch(request, [&](absl::StatusOr<v1::EvaluateBatchResponse> result) {
+    response = std::move(result);
+  });
+  EXPECT_FALSE(response.has_value());
+  history_.Answer();
+  ASSERT_TRUE(response.has_value());
+  ASSERT_TRUE(response->ok()) << response->status();
+  ASSERT_EQ((*response)->verdicts_size(), 2);
+  EXPECT_EQ((*response)->verdicts(0).decision(), v1::DECISION_REQUIRE_EMAIL);
+  EXPECT_TRUE((*response)->verdicts(1).has_error());
+}
+
+// Nothing to ask history: `done` runs before Evaluate returns, and history is not called.
+TEST_F(EvaluatorWithHistoryTest, RefusedRequestsFinishInline) {
+  history_.hold = true;
+  const Evaluator evaluator = Make();
+  bool answered = false;
+  evaluator.Evaluate(Request("bad id", "someone"), [&](absl::StatusOr<v1::Verdict> verdict) {
+    EXPECT_EQ(verdict.status().code(), absl::StatusCode::kInvalidArgument);
+    answered = true;
+  });
+  EXPECT_TRUE(answered);
+  answered = false;
+  v1::EvaluateBatchRequest batch;
+  *batch.add_invitations() = Request("bad id", "someone").invitation();
+  evaluator.EvaluateBatch(batch, [&](absl::StatusOr<v1::EvaluateBatchResponse> response) {
+    ASSERT_TRUE(response.ok());
+    EXPECT_TRUE(response->verdicts(0).has_error());
+    answered = true;
+  });
+  EXPECT_TRUE(answered);
+  EXPECT_EQ(history_.get_calls + history_.batch_calls, 0);
+}
+
+TEST_F(EvaluatorTest, WithoutHistoryVerdictsFinishInline) {
+  v1::EvaluateRequest request;
+  *request.mutable_invitation() = GoodInvitation();
+  bool answered = false;
+  evaluator_.Evaluate(request, [&](absl::StatusOr<v1::Verdict> verdict) {
+    EXPECT_TRUE(verdict.ok());
+    answered = true;
+  });
+  EXPECT_TRUE(answered);
+}
+
+TEST_F(EvaluatorWithHistoryTest, BatchWithTheWrongNumberOfStandingsDegrades) {
+  class ShortHistory final : public HistoryClient {
+   public:
+    void GetStanding(const v1::GetStandingRequest&, absl::Duration, StandingDone done) override {
+      done(absl::UnavailableError("unused"));
+    }
+    void BatchGetStanding(const v1::BatchGetStandingRequest&, absl::Duration,
+                          StandingsDone done) override {
+      done(std::vector<v1::SenderStanding>(1));  // always one, whatever was asked
+    }
+  } history;
+  const Evaluator evaluator(
+      std::shared_ptr<const RulesEngine>(*RulesEngine::Create(DefaultEvaluatorConfig())),
+      [] { return TestNow(); }, &history);
+  v1::EvaluateBatchRequest request;
+  *request.add_invitations() = Request("a", "b").invitation();
+  *request.add_invitations() = Request("c", "d").invitation();
+  absl::StatusOr<v1::EvaluateBatchResponse> response = evaluator.EvaluateBatch(request);
+  ASSERT_TRUE(response.ok());
+  for (const v1::Verdict& verdict : response->verdicts()) EXPECT_TRUE(verdict.degraded());
 }
 
 }  // namespace
