@@ -1,6 +1,11 @@
 #include "history/history_service.h"
 
+#include <memory>
+#include <optional>
+#include <utility>
+
 #include "common/access_log.h"
+#include "common/grpc_raw_messages.h"
 #include "common/status.h"
 #include "history/admin_auth.h"
 #include "spdlog/spdlog.h"
@@ -25,35 +30,95 @@ grpc::Status Finish(const CallLog& log, const char* method, absl::StatusOr<Respo
 
 }  // namespace
 
-grpc::Status SenderHistoryService::RecordInvitation(grpc::ServerContext* context,
-                                                    const v1::RecordInvitationRequest* request,
-                                                    v1::RecordInvitationResponse* response) {
-  CallLog log(context, "RecordInvitation");
-  log.SetInvitationId(request->invitation_id());
-  return Finish(log, "RecordInvitation", history_.RecordInvitation(*request), response);
+namespace {
+
+// One call's request and access log, kept until the call is finished (History reads the
+// request until its `done` has run, which may be on a Redis I/O thread).
+template <typename Request>
+struct CallState {
+  Request request;
+  std::optional<CallLog> log;
+};
+
+// Serves one raw callback call: parses the request (bytes that do not parse are refused as the
+// sync API does: its INTERNAL status, no access line), runs `start(request, done)`, and
+// finishes the call from `done`: the response serialized, an access line, a warning for
+// UNAVAILABLE and INTERNAL. `describe(log, request)` adds the request's loggable ids.
+template <typename Request, typename Response, typename Start, typename Describe>
+grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context,
+                                const grpc::ByteBuffer* request_bytes,
+                                grpc::ByteBuffer* response_bytes, const char* method,
+                                Describe describe, Start start) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto call = std::make_shared<CallState<Request>>();
+  if (grpc::Status parsed = ParseRequest(*request_bytes, &call->request); !parsed.ok()) {
+    reactor->Finish(std::move(parsed));
+    return reactor;
+  }
+  call->log.emplace(context, method);
+  describe(*call->log, call->request);
+  start(call->request, [reactor, response_bytes, method, call](absl::StatusOr<Response> result) {
+    grpc::Status status = ToGrpcStatus(result.status());
+    if (result.ok()) status = SerializeResponse(*result, response_bytes);
+    if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+        status.error_code() == grpc::StatusCode::INTERNAL) {
+      spdlog::warn("rpc method={} request_id={} failed: {}", method, call->log->request_id(),
+                   status.error_message());
+    }
+    reactor->Finish(call->log->Finish(std::move(status)));
+  });
+  return reactor;
 }
 
-grpc::Status SenderHistoryService::RecordResponse(grpc::ServerContext* context,
-                                                  const v1::RecordResponseRequest* request,
-                                                  v1::RecordResponseResponse* response) {
-  CallLog log(context, "RecordResponse");
-  log.SetInvitationId(request->invitation_id());
-  return Finish(log, "RecordResponse", history_.RecordResponse(*request), response);
+}  // namespace
+
+grpc::ServerUnaryReactor* SenderHistoryService::RecordInvitation(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Serve<v1::RecordInvitationRequest, v1::RecordInvitationResponse>(
+      context, request, response, "RecordInvitation",
+      [](CallLog& log, const v1::RecordInvitationRequest& r) {
+        log.SetInvitationId(r.invitation_id());
+      },
+      [this](const v1::RecordInvitationRequest& r, StoreDone<v1::RecordInvitationResponse> done) {
+        history_.RecordInvitation(r, std::move(done));
+      });
 }
 
-grpc::Status SenderHistoryService::GetStanding(grpc::ServerContext* context,
-                                               const v1::GetStandingRequest* request,
-                                               v1::GetStandingResponse* response) {
-  CallLog log(context, "GetStanding");
-  return Finish(log, "GetStanding", history_.GetStanding(*request), response);
+grpc::ServerUnaryReactor* SenderHistoryService::RecordResponse(grpc::CallbackServerContext* context,
+                                                               const grpc::ByteBuffer* request,
+                                                               grpc::ByteBuffer* response) {
+  return Serve<v1::RecordResponseRequest, v1::RecordResponseResponse>(
+      context, request, response, "RecordResponse",
+      [](CallLog& log, const v1::RecordResponseRequest& r) {
+        log.SetInvitationId(r.invitation_id());
+      },
+      [this](const v1::RecordResponseRequest& r, StoreDone<v1::RecordResponseResponse> done) {
+        history_.RecordResponse(r, std::move(done));
+      });
 }
 
-grpc::Status SenderHistoryService::BatchGetStanding(grpc::ServerContext* context,
-                                                    const v1::BatchGetStandingRequest* request,
-                                                    v1::BatchGetStandingResponse* response) {
-  CallLog log(context, "BatchGetStanding");
-  log.SetBatchSize(request->requests_size());
-  return Finish(log, "BatchGetStanding", history_.BatchGetStanding(*request), response);
+grpc::ServerUnaryReactor* SenderHistoryService::GetStanding(grpc::CallbackServerContext* context,
+                                                            const grpc::ByteBuffer* request,
+                                                            grpc::ByteBuffer* response) {
+  return Serve<v1::GetStandingRequest, v1::GetStandingResponse>(
+      context, request, response, "GetStanding", [](CallLog&, const v1::GetStandingRequest&) {},
+      [this](const v1::GetStandingRequest& r, StoreDone<v1::GetStandingResponse> done) {
+        history_.GetStanding(r, std::move(done));
+      });
+}
+
+grpc::ServerUnaryReactor* SenderHistoryService::BatchGetStanding(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Serve<v1::BatchGetStandingRequest, v1::BatchGetStandingResponse>(
+      context, request, response, "BatchGetStanding",
+      [](CallLog& log, const v1::BatchGetStandingRequest& r) {
+        log.SetBatchSize(r.requests_size());
+      },
+      [this](const v1::BatchGetStandingRequest& r, StoreDone<v1::BatchGetStandingResponse> done) {
+        history_.BatchGetStanding(r, std::move(done));
+      });
 }
 
 absl::Status SenderHistoryAdminService::Authorize(const grpc::ServerContext& context) const {

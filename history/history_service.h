@@ -5,28 +5,41 @@
 
 #include "common/metrics.h"
 #include "etiquette/v1/history.grpc.pb.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "history/history.h"
 
 namespace etiquette {
 
+// SenderHistory on gRPC's callback API with raw methods (see common/grpc_raw_messages.h: the
+// handlers parse the requests themselves, so unparsable bytes get the same INTERNAL status as
+// with the sync API).
+using SenderHistoryRawCallbackService = v1::SenderHistory::WithRawCallbackMethod_RecordInvitation<
+    v1::SenderHistory::WithRawCallbackMethod_RecordResponse<
+        v1::SenderHistory::WithRawCallbackMethod_GetStanding<
+            v1::SenderHistory::WithRawCallbackMethod_BatchGetStanding<
+                v1::SenderHistory::Service>>>>;
+
 // The gRPC face of History's SenderHistory calls: translation, and one access log line a call
-// (method, code, duration, request id, validated invitation id; see CallLog). Never logs
-// recipient ids or anything else from the request.
-class SenderHistoryService final : public v1::SenderHistory::Service {
+// that parsed (method, code, duration, request id, validated invitation id; see CallLog). Never
+// logs recipient ids or anything else from the request. A call waiting for Redis holds no
+// thread: it is finished from the store's answer. `history` must outlive the service, and the
+// service the server. Requests and responses are the v1 messages, serialized.
+class SenderHistoryService final : public SenderHistoryRawCallbackService {
  public:
   explicit SenderHistoryService(History& history) : history_(history) {}
 
-  grpc::Status RecordInvitation(grpc::ServerContext* context,
-                                const v1::RecordInvitationRequest* request,
-                                v1::RecordInvitationResponse* response) override;
-  grpc::Status RecordResponse(grpc::ServerContext* context,
-                              const v1::RecordResponseRequest* request,
-                              v1::RecordResponseResponse* response) override;
-  grpc::Status GetStanding(grpc::ServerContext* context, const v1::GetStandingRequest* request,
-                           v1::GetStandingResponse* response) override;
-  grpc::Status BatchGetStanding(grpc::ServerContext* context,
-                                const v1::BatchGetStandingRequest* request,
-                                v1::BatchGetStandingResponse* response) override;
+  grpc::ServerUnaryReactor* RecordInvitation(grpc::CallbackServerContext* context,
+                                             const grpc::ByteBuffer* request,
+                                             grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* RecordResponse(grpc::CallbackServerContext* context,
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* GetStanding(grpc::CallbackServerContext* context,
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* BatchGetStanding(grpc::CallbackServerContext* context,
+                                             const grpc::ByteBuffer* request,
+                                             grpc::ByteBuffer* response) override;
 
  private:
   History& history_;
