@@ -2,11 +2,12 @@
 // that do no work (a fixed small verdict / standing). Started exactly like the real servers
 // (common/grpc_server.h StartGrpcServer: reflection, health, 16 MiB requests) and, by default,
 // on the same gRPC API as each real server (InvitationEvaluator on the callback API with raw
-// methods, like etiquette-evaluator; SenderHistory on the sync API, like etiquette-history), so
-// its calls/s is the gRPC limit of the machine that the benchmarks divide by.
+// methods, like etiquette-evaluator; SenderHistory on the callback API with raw methods, like
+// etiquette-history), so its calls/s is the gRPC limit of the machine that the benchmarks divide
+// by.
 //
 //   etiquette-null-service [--listen=127.0.0.1:0] [--metrics_interceptor]
-//                          [--evaluator_api=callback|sync] [--history_api=sync|callback]
+//                          [--evaluator_api=callback|sync] [--history_api=callback|sync]
 //
 // Logs "etiquette-null-service serving on ADDR (port N)" on stderr, then serves until SIGINT or
 // SIGTERM. --metrics_interceptor adds the real servers' Prometheus interceptor (off by default:
@@ -216,7 +217,7 @@ int main(int argc, char** argv) {
   bool metrics_interceptor = false;
   std::string log_level = "info";
   std::string evaluator_api = "callback";
-  std::string history_api = "sync";
+  std::string history_api = "callback";
   etiquette::CommandLine command_line;
   command_line.AddString("listen", &listen, "address to serve gRPC on, host:port (0 = free port)");
   command_line.AddBool("metrics_interceptor", &metrics_interceptor,
@@ -226,8 +227,8 @@ int main(int argc, char** argv) {
                          "gRPC server API of InvitationEvaluator: callback (as "
                          "etiquette-evaluator) or sync");
   command_line.AddString("history_api", &history_api,
-                         "gRPC server API of SenderHistory: sync (as etiquette-history) or "
-                         "callback");
+                         "gRPC server API of SenderHistory: callback (as etiquette-history) "
+                         "or sync");
   if (absl::Status s = command_line.Parse(argc, argv); !s.ok()) {
     std::cerr << s.message() << "\n" << command_line.Usage(argv[0]);
     return 2;

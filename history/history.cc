@@ -128,7 +128,7 @@ v1::SenderStanding History::Standing(const v1::HistoryConfig& config, const std:
   return standing;
 }
 
-void History::RecordInvitation(const v1::RecordInvitationRequest& request,
+void History::RecordInvitation(const v1::RecordInvitationRequest& request, absl::Time deadline,
                                StoreDone<v1::RecordInvitationResponse> done) {
   const absl::Time now = clock_();
   Errors errors;
@@ -140,7 +140,8 @@ void History::RecordInvitation(const v1::RecordInvitationRequest& request,
 
   store_.RecordInvitationAsync(
       request.sender_id(), request.invitation_id(), hasher_.Key(request.recipient_id()), sent_at,
-      now, [this, &request, now, done = std::move(done)](absl::StatusOr<WriteResult> result) {
+      now, deadline,
+      [this, &request, now, done = std::move(done)](absl::StatusOr<WriteResult> result) {
         if (!result.ok()) return done(result.status());
         v1::RecordInvitationResponse response;
         *response.mutable_standing() =
@@ -150,7 +151,7 @@ void History::RecordInvitation(const v1::RecordInvitationRequest& request,
       });
 }
 
-void History::RecordResponse(const v1::RecordResponseRequest& request,
+void History::RecordResponse(const v1::RecordResponseRequest& request, absl::Time deadline,
                              StoreDone<v1::RecordResponseResponse> done) {
   const absl::Time now = clock_();
   Errors errors;
@@ -167,7 +168,7 @@ void History::RecordResponse(const v1::RecordResponseRequest& request,
 
   store_.RecordResponseAsync(
       request.sender_id(), request.invitation_id(), hasher_.Key(request.recipient_id()),
-      request.response(), responded_at, now,
+      request.response(), responded_at, now, deadline,
       [this, &request, now, done = std::move(done)](absl::StatusOr<WriteResult> result) {
         if (!result.ok()) return done(result.status());
         if (result->restriction_started) {
@@ -182,7 +183,7 @@ void History::RecordResponse(const v1::RecordResponseRequest& request,
       });
 }
 
-void History::GetStanding(const v1::GetStandingRequest& request,
+void History::GetStanding(const v1::GetStandingRequest& request, absl::Time deadline,
                           StoreDone<v1::GetStandingResponse> done) {
   const absl::Time now = clock_();
   Errors errors;
@@ -191,7 +192,7 @@ void History::GetStanding(const v1::GetStandingRequest& request,
 
   const bool with_pair = !request.recipient_id().empty();
   store_.GetFactsAsync(
-      request.sender_id(), with_pair ? hasher_.Key(request.recipient_id()) : "", now,
+      request.sender_id(), with_pair ? hasher_.Key(request.recipient_id()) : "", now, deadline,
       [this, &request, now, with_pair, done = std::move(done)](absl::StatusOr<SenderFacts> facts) {
         if (!facts.ok()) return done(facts.status());
         v1::GetStandingResponse response;
@@ -201,7 +202,7 @@ void History::GetStanding(const v1::GetStandingRequest& request,
       });
 }
 
-void History::BatchGetStanding(const v1::BatchGetStandingRequest& request,
+void History::BatchGetStanding(const v1::BatchGetStandingRequest& request, absl::Time deadline,
                                StoreDone<v1::BatchGetStandingResponse> done) {
   const absl::Time now = clock_();
   const int size = request.requests_size();
@@ -220,7 +221,7 @@ void History::BatchGetStanding(const v1::BatchGetStandingRequest& request,
   }
   if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
-  store_.BatchGetFactsAsync(queries, now,
+  store_.BatchGetFactsAsync(queries, now, deadline,
                             [this, &request, now, done = std::move(done)](
                                 absl::StatusOr<std::vector<SenderFacts>> facts) {
                               if (!facts.ok()) return done(facts.status());
@@ -238,26 +239,30 @@ void History::BatchGetStanding(const v1::BatchGetStandingRequest& request,
 
 absl::StatusOr<v1::RecordInvitationResponse> History::RecordInvitation(
     const v1::RecordInvitationRequest& request) {
-  return Await<v1::RecordInvitationResponse>(
-      [&](StoreDone<v1::RecordInvitationResponse> done) { RecordInvitation(request, done); });
+  return Await<v1::RecordInvitationResponse>([&](StoreDone<v1::RecordInvitationResponse> done) {
+    RecordInvitation(request, absl::InfiniteFuture(), done);
+  });
 }
 
 absl::StatusOr<v1::RecordResponseResponse> History::RecordResponse(
     const v1::RecordResponseRequest& request) {
-  return Await<v1::RecordResponseResponse>(
-      [&](StoreDone<v1::RecordResponseResponse> done) { RecordResponse(request, done); });
+  return Await<v1::RecordResponseResponse>([&](StoreDone<v1::RecordResponseResponse> done) {
+    RecordResponse(request, absl::InfiniteFuture(), done);
+  });
 }
 
 absl::StatusOr<v1::GetStandingResponse> History::GetStanding(
     const v1::GetStandingRequest& request) {
-  return Await<v1::GetStandingResponse>(
-      [&](StoreDone<v1::GetStandingResponse> done) { GetStanding(request, done); });
+  return Await<v1::GetStandingResponse>([&](StoreDone<v1::GetStandingResponse> done) {
+    GetStanding(request, absl::InfiniteFuture(), done);
+  });
 }
 
 absl::StatusOr<v1::BatchGetStandingResponse> History::BatchGetStanding(
     const v1::BatchGetStandingRequest& request) {
-  return Await<v1::BatchGetStandingResponse>(
-      [&](StoreDone<v1::BatchGetStandingResponse> done) { BatchGetStanding(request, done); });
+  return Await<v1::BatchGetStandingResponse>([&](StoreDone<v1::BatchGetStandingResponse> done) {
+    BatchGetStanding(request, absl::InfiniteFuture(), done);
+  });
 }
 
 absl::StatusOr<v1::ReleaseSenderResponse> History::ReleaseSender(

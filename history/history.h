@@ -29,14 +29,16 @@ class History {
 
   // The serving calls, asynchronous: `done` runs once, on this thread (a bad request, or a
   // store that answers inline) or on a store thread; it must not block. `request` must stay
-  // valid until `done` has run.
-  void RecordInvitation(const v1::RecordInvitationRequest& request,
+  // valid until `done` has run. `deadline`: the caller's (InfiniteFuture: none); store work
+  // not started by then is dropped.
+  void RecordInvitation(const v1::RecordInvitationRequest& request, absl::Time deadline,
                         StoreDone<v1::RecordInvitationResponse> done);
-  void RecordResponse(const v1::RecordResponseRequest& request,
+  void RecordResponse(const v1::RecordResponseRequest& request, absl::Time deadline,
                       StoreDone<v1::RecordResponseResponse> done);
-  void GetStanding(const v1::GetStandingRequest& request, StoreDone<v1::GetStandingResponse> done);
+  void GetStanding(const v1::GetStandingRequest& request, absl::Time deadline,
+                   StoreDone<v1::GetStandingResponse> done);
   // 1 to kMaxStandingBatch requests; one bad request fails the call (INVALID_ARGUMENT).
-  void BatchGetStanding(const v1::BatchGetStandingRequest& request,
+  void BatchGetStanding(const v1::BatchGetStandingRequest& request, absl::Time deadline,
                         StoreDone<v1::BatchGetStandingResponse> done);
 
   // The same, waiting for the result.

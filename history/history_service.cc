@@ -32,6 +32,13 @@ grpc::Status Finish(const CallLog& log, const char* method, absl::StatusOr<Respo
 
 namespace {
 
+// The client's deadline; InfiniteFuture when it set none.
+absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
+  const std::chrono::system_clock::time_point deadline = context.deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) return absl::InfiniteFuture();
+  return absl::FromChrono(deadline);
+}
+
 // One call's request and access log, kept until the call is finished (History reads the
 // request until its `done` has run, which may be on a Redis I/O thread).
 template <typename Request>
@@ -80,8 +87,9 @@ grpc::ServerUnaryReactor* SenderHistoryService::RecordInvitation(
       [](CallLog& log, const v1::RecordInvitationRequest& r) {
         log.SetInvitationId(r.invitation_id());
       },
-      [this](const v1::RecordInvitationRequest& r, StoreDone<v1::RecordInvitationResponse> done) {
-        history_.RecordInvitation(r, std::move(done));
+      [this, context](const v1::RecordInvitationRequest& r,
+                      StoreDone<v1::RecordInvitationResponse> done) {
+        history_.RecordInvitation(r, DeadlineOf(*context), std::move(done));
       });
 }
 
@@ -93,8 +101,9 @@ grpc::ServerUnaryReactor* SenderHistoryService::RecordResponse(grpc::CallbackSer
       [](CallLog& log, const v1::RecordResponseRequest& r) {
         log.SetInvitationId(r.invitation_id());
       },
-      [this](const v1::RecordResponseRequest& r, StoreDone<v1::RecordResponseResponse> done) {
-        history_.RecordResponse(r, std::move(done));
+      [this, context](const v1::RecordResponseRequest& r,
+                      StoreDone<v1::RecordResponseResponse> done) {
+        history_.RecordResponse(r, DeadlineOf(*context), std::move(done));
       });
 }
 
@@ -103,8 +112,8 @@ grpc::ServerUnaryReactor* SenderHistoryService::GetStanding(grpc::CallbackServer
                                                             grpc::ByteBuffer* response) {
   return Serve<v1::GetStandingRequest, v1::GetStandingResponse>(
       context, request, response, "GetStanding", [](CallLog&, const v1::GetStandingRequest&) {},
-      [this](const v1::GetStandingRequest& r, StoreDone<v1::GetStandingResponse> done) {
-        history_.GetStanding(r, std::move(done));
+      [this, context](const v1::GetStandingRequest& r, StoreDone<v1::GetStandingResponse> done) {
+        history_.GetStanding(r, DeadlineOf(*context), std::move(done));
       });
 }
 
@@ -116,8 +125,9 @@ grpc::ServerUnaryReactor* SenderHistoryService::BatchGetStanding(
       [](CallLog& log, const v1::BatchGetStandingRequest& r) {
         log.SetBatchSize(r.requests_size());
       },
-      [this](const v1::BatchGetStandingRequest& r, StoreDone<v1::BatchGetStandingResponse> done) {
-        history_.BatchGetStanding(r, std::move(done));
+      [this, context](const v1::BatchGetStandingRequest& r,
+                      StoreDone<v1::BatchGetStandingResponse> done) {
+        history_.BatchGetStanding(r, DeadlineOf(*context), std::move(done));
       });
 }
 

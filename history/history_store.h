@@ -143,24 +143,29 @@ class HistoryStore {
   virtual absl::Status Forget(const std::string& sender_id) = 0;
 
   // Asynchronous forms of the calls on the serving path, same contracts: the arguments are
-  // copied or used before returning; `done` runs once with the result. These defaults run the
-  // synchronous form inline; a store that waits on I/O answers from its own threads instead.
+  // copied or used before returning; `done` runs once with the result. `deadline` is the
+  // caller's (InfiniteFuture: none): a store that queues work may drop what has not started by
+  // then (UNAVAILABLE), its own timeout still applies. These defaults run the synchronous form
+  // inline; a store that waits on I/O answers from its own threads instead.
   virtual void RecordInvitationAsync(const std::string& sender_id, const std::string& invitation_id,
                                      const std::string& recipient_key, absl::Time sent_at,
-                                     absl::Time now, StoreDone<WriteResult> done) {
+                                     absl::Time now, absl::Time /*deadline*/,
+                                     StoreDone<WriteResult> done) {
     done(RecordInvitation(sender_id, invitation_id, recipient_key, sent_at, now));
   }
   virtual void RecordResponseAsync(const std::string& sender_id, const std::string& invitation_id,
                                    const std::string& recipient_key,
                                    v1::InvitationResponse response, absl::Time responded_at,
-                                   absl::Time now, StoreDone<WriteResult> done) {
+                                   absl::Time now, absl::Time /*deadline*/,
+                                   StoreDone<WriteResult> done) {
     done(RecordResponse(sender_id, invitation_id, recipient_key, response, responded_at, now));
   }
   virtual void GetFactsAsync(const std::string& sender_id, const std::string& recipient_key,
-                             absl::Time now, StoreDone<SenderFacts> done) {
+                             absl::Time now, absl::Time /*deadline*/, StoreDone<SenderFacts> done) {
     done(GetFacts(sender_id, recipient_key, now));
   }
   virtual void BatchGetFactsAsync(const std::vector<FactsQuery>& queries, absl::Time now,
+                                  absl::Time /*deadline*/,
                                   StoreDone<std::vector<SenderFacts>> done) {
     done(BatchGetFacts(queries, now));
   }

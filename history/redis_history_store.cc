@@ -1100,8 +1100,9 @@ class RedisHistoryStore::BlockingThreads {
   std::vector<std::thread> threads_;
 };
 
-void RedisHistoryStore::RunAsync(std::vector<ScriptCall> calls, RepliesDone done) {
-  const absl::Time deadline = absl::Now() + options_.timeout;
+void RedisHistoryStore::RunAsync(std::vector<ScriptCall> calls, absl::Time caller_deadline,
+                                 RepliesDone done) {
+  const absl::Time deadline = std::min(absl::Now() + options_.timeout, caller_deadline);
   // The fast path: every call on one node whose map is fresh, every script loaded there.
   std::shared_ptr<Node> node = single_;
   for (const ScriptCall& call : calls) {
@@ -1211,33 +1212,35 @@ absl::StatusOr<WriteResult> ParseWrite(const redisReply* reply) {
 
 }  // namespace
 
-void RedisHistoryStore::RunWriteAsync(const char* operation, ScriptCall call,
+void RedisHistoryStore::RunWriteAsync(const char* operation, ScriptCall call, absl::Time deadline,
                                       StoreDone<WriteResult> done) {
   const absl::Time start = absl::Now();
   std::vector<ScriptCall> calls;
   calls.push_back(std::move(call));
-  RunAsync(std::move(calls), [this, operation, start,
-                              done = std::move(done)](absl::StatusOr<std::vector<Reply>> replies) {
-    absl::StatusOr<WriteResult> result =
-        replies.ok() ? ParseWrite((*replies)[0].get()) : replies.status();
-    Observe(operation, start, result.status());
-    if (result.ok() && result->restriction_started && observer_ != nullptr) {
-      observer_->OnRestrictionStarted();
-    }
-    done(std::move(result));
-  });
+  RunAsync(
+      std::move(calls), deadline,
+      [this, operation, start, done = std::move(done)](absl::StatusOr<std::vector<Reply>> replies) {
+        absl::StatusOr<WriteResult> result =
+            replies.ok() ? ParseWrite((*replies)[0].get()) : replies.status();
+        Observe(operation, start, result.status());
+        if (result.ok() && result->restriction_started && observer_ != nullptr) {
+          observer_->OnRestrictionStarted();
+        }
+        done(std::move(result));
+      });
 }
 
 void RedisHistoryStore::RecordInvitationAsync(const std::string& sender_id,
                                               const std::string& invitation_id,
                                               const std::string& recipient_key, absl::Time sent_at,
-                                              absl::Time now, StoreDone<WriteResult> done) {
+                                              absl::Time now, absl::Time deadline,
+                                              StoreDone<WriteResult> done) {
   if (absl::Status status = CheckSender(sender_id); !status.ok()) return done(status);
   ScriptCall call{kRecordInvitation, sender_id,
                   CommonArgv(std::atomic_load(&policy_)->policy, now, recipient_key)};
   call.argv.push_back(invitation_id);
   call.argv.push_back(absl::StrCat(Millis(sent_at)));
-  RunWriteAsync("record_invitation", std::move(call), std::move(done));
+  RunWriteAsync("record_invitation", std::move(call), deadline, std::move(done));
 }
 
 void RedisHistoryStore::RecordResponseAsync(const std::string& sender_id,
@@ -1245,7 +1248,7 @@ void RedisHistoryStore::RecordResponseAsync(const std::string& sender_id,
                                             const std::string& recipient_key,
                                             v1::InvitationResponse response,
                                             absl::Time responded_at, absl::Time now,
-                                            StoreDone<WriteResult> done) {
+                                            absl::Time deadline, StoreDone<WriteResult> done) {
   if (absl::Status status = CheckSender(sender_id); !status.ok()) return done(status);
   if (response == v1::INVITATION_RESPONSE_UNSPECIFIED ||
       !v1::InvitationResponse_IsValid(response)) {
@@ -1265,13 +1268,13 @@ void RedisHistoryStore::RecordResponseAsync(const std::string& sender_id,
   call.argv.push_back(absl::StrCat(state->policy.restrict_reports));
   call.argv.push_back(absl::StrJoin(ladder, " "));
   call.argv.push_back(state->restriction_reason);
-  RunWriteAsync("record_response", std::move(call), std::move(done));
+  RunWriteAsync("record_response", std::move(call), deadline, std::move(done));
 }
 
 void RedisHistoryStore::GetFactsAsync(const std::string& sender_id,
                                       const std::string& recipient_key, absl::Time now,
-                                      StoreDone<SenderFacts> done) {
-  RunGetFactsAsync("get_facts", {FactsQuery{sender_id, recipient_key}}, now,
+                                      absl::Time deadline, StoreDone<SenderFacts> done) {
+  RunGetFactsAsync("get_facts", {FactsQuery{sender_id, recipient_key}}, now, deadline,
                    [done = std::move(done)](absl::StatusOr<std::vector<SenderFacts>> facts) {
                      if (!facts.ok()) return done(facts.status());
                      done(std::move((*facts)[0]));
@@ -1279,13 +1282,15 @@ void RedisHistoryStore::GetFactsAsync(const std::string& sender_id,
 }
 
 void RedisHistoryStore::BatchGetFactsAsync(const std::vector<FactsQuery>& queries, absl::Time now,
+                                           absl::Time deadline,
                                            StoreDone<std::vector<SenderFacts>> done) {
   if (queries.empty()) return done(std::vector<SenderFacts>());
-  RunGetFactsAsync("batch_get_facts", queries, now, std::move(done));
+  RunGetFactsAsync("batch_get_facts", queries, now, deadline, std::move(done));
 }
 
 void RedisHistoryStore::RunGetFactsAsync(const char* operation,
                                          const std::vector<FactsQuery>& queries, absl::Time now,
+                                         absl::Time deadline,
                                          StoreDone<std::vector<SenderFacts>> done) {
   const StorePolicy policy = std::atomic_load(&policy_)->policy;
   std::vector<ScriptCall> calls;
@@ -1296,23 +1301,24 @@ void RedisHistoryStore::RunGetFactsAsync(const char* operation,
         ScriptCall{kGetFacts, query.sender_id, CommonArgv(policy, now, query.recipient_key)});
   }
   const absl::Time start = absl::Now();
-  RunAsync(std::move(calls), [this, operation, start,
-                              done = std::move(done)](absl::StatusOr<std::vector<Reply>> replies) {
-    absl::StatusOr<std::vector<SenderFacts>> result =
-        [&]() -> absl::StatusOr<std::vector<SenderFacts>> {
-      if (!replies.ok()) return replies.status();
-      std::vector<SenderFacts> facts;
-      facts.reserve(replies->size());
-      for (const Reply& reply : *replies) {
-        absl::StatusOr<SenderFacts> one = ParseFacts(reply.get());
-        if (!one.ok()) return one.status();
-        facts.push_back(*std::move(one));
-      }
-      return facts;
-    }();
-    Observe(operation, start, result.status());
-    done(std::move(result));
-  });
+  RunAsync(
+      std::move(calls), deadline,
+      [this, operation, start, done = std::move(done)](absl::StatusOr<std::vector<Reply>> replies) {
+        absl::StatusOr<std::vector<SenderFacts>> result =
+            [&]() -> absl::StatusOr<std::vector<SenderFacts>> {
+          if (!replies.ok()) return replies.status();
+          std::vector<SenderFacts> facts;
+          facts.reserve(replies->size());
+          for (const Reply& reply : *replies) {
+            absl::StatusOr<SenderFacts> one = ParseFacts(reply.get());
+            if (!one.ok()) return one.status();
+            facts.push_back(*std::move(one));
+          }
+          return facts;
+        }();
+        Observe(operation, start, result.status());
+        done(std::move(result));
+      });
 }
 
 absl::StatusOr<WriteResult> RedisHistoryStore::RecordInvitation(const std::string& sender_id,
@@ -1321,7 +1327,8 @@ absl::StatusOr<WriteResult> RedisHistoryStore::RecordInvitation(const std::strin
                                                                 absl::Time sent_at,
                                                                 absl::Time now) {
   return Await<WriteResult>([&](StoreDone<WriteResult> done) {
-    RecordInvitationAsync(sender_id, invitation_id, recipient_key, sent_at, now, std::move(done));
+    RecordInvitationAsync(sender_id, invitation_id, recipient_key, sent_at, now,
+                          absl::InfiniteFuture(), std::move(done));
   });
 }
 
@@ -1333,7 +1340,7 @@ absl::StatusOr<WriteResult> RedisHistoryStore::RecordResponse(const std::string&
                                                               absl::Time now) {
   return Await<WriteResult>([&](StoreDone<WriteResult> done) {
     RecordResponseAsync(sender_id, invitation_id, recipient_key, response, responded_at, now,
-                        std::move(done));
+                        absl::InfiniteFuture(), std::move(done));
   });
 }
 
@@ -1341,14 +1348,14 @@ absl::StatusOr<SenderFacts> RedisHistoryStore::GetFacts(const std::string& sende
                                                         const std::string& recipient_key,
                                                         absl::Time now) {
   return Await<SenderFacts>([&](StoreDone<SenderFacts> done) {
-    GetFactsAsync(sender_id, recipient_key, now, std::move(done));
+    GetFactsAsync(sender_id, recipient_key, now, absl::InfiniteFuture(), std::move(done));
   });
 }
 
 absl::StatusOr<std::vector<SenderFacts>> RedisHistoryStore::BatchGetFacts(
     const std::vector<FactsQuery>& queries, absl::Time now) {
   return Await<std::vector<SenderFacts>>([&](StoreDone<std::vector<SenderFacts>> done) {
-    BatchGetFactsAsync(queries, now, std::move(done));
+    BatchGetFactsAsync(queries, now, absl::InfiniteFuture(), std::move(done));
   });
 }
 

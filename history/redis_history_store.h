@@ -123,15 +123,15 @@ class RedisHistoryStore final : public HistoryStore {
 
   void RecordInvitationAsync(const std::string& sender_id, const std::string& invitation_id,
                              const std::string& recipient_key, absl::Time sent_at, absl::Time now,
-                             StoreDone<WriteResult> done) override;
+                             absl::Time deadline, StoreDone<WriteResult> done) override;
   void RecordResponseAsync(const std::string& sender_id, const std::string& invitation_id,
                            const std::string& recipient_key, v1::InvitationResponse response,
-                           absl::Time responded_at, absl::Time now,
+                           absl::Time responded_at, absl::Time now, absl::Time deadline,
                            StoreDone<WriteResult> done) override;
   void GetFactsAsync(const std::string& sender_id, const std::string& recipient_key, absl::Time now,
-                     StoreDone<SenderFacts> done) override;
+                     absl::Time deadline, StoreDone<SenderFacts> done) override;
   void BatchGetFactsAsync(const std::vector<FactsQuery>& queries, absl::Time now,
-                          StoreDone<std::vector<SenderFacts>> done) override;
+                          absl::Time deadline, StoreDone<std::vector<SenderFacts>> done) override;
   // The synchronous forms wait for the asynchronous ones.
   absl::StatusOr<WriteResult> RecordInvitation(const std::string& sender_id,
                                                const std::string& invitation_id,
@@ -199,13 +199,16 @@ class RedisHistoryStore final : public HistoryStore {
   // Run without blocking: one pipelined exchange when every call goes to one node that has
   // the scripts (and, in cluster mode, a fresh slot map); otherwise, or when a reply says the
   // call must go elsewhere or the scripts are gone, Run on a blocking thread (RunBlocking).
-  void RunAsync(std::vector<ScriptCall> calls, RepliesDone done);
+  // Within min(now + options.timeout, `deadline`).
+  void RunAsync(std::vector<ScriptCall> calls, absl::Time deadline, RepliesDone done);
   void RunBlocking(std::shared_ptr<std::vector<ScriptCall>> calls,
                    std::vector<std::optional<RedisEndpoint>> ask, absl::Time deadline,
                    RepliesDone done);
-  void RunWriteAsync(const char* operation, ScriptCall call, StoreDone<WriteResult> done);
+  void RunWriteAsync(const char* operation, ScriptCall call, absl::Time deadline,
+                     StoreDone<WriteResult> done);
   void RunGetFactsAsync(const char* operation, const std::vector<FactsQuery>& queries,
-                        absl::Time now, StoreDone<std::vector<SenderFacts>> done);
+                        absl::Time now, absl::Time deadline,
+                        StoreDone<std::vector<SenderFacts>> done);
   // Logs transitions between reachable and unreachable, once each.
   absl::Status NoteOutcome(absl::Status status);
   // Ping without reporting to the observer.

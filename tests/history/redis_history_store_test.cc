@@ -306,6 +306,23 @@ TEST_F(RedisHistoryStoreTest, MemoryOfAnActiveSender) {
 
 // --- One script call per RPC ------------------------------------------------------------------
 
+// A call whose caller has already given up (its deadline passed) is dropped before Redis sees
+// it: nothing is sent, nothing is recorded, and the answer is UNAVAILABLE.
+TEST_F(RedisHistoryStoreTest, CallPastTheCallersDeadlineIsNeverSent) {
+  const std::string sender = "m-deadline";
+  ASSERT_TRUE(store().RecordInvitation(sender, "inv-1", "rk-1", T0(), T0()).ok());
+  const int64_t evalsha_before = Counter("evalsha");
+  absl::StatusOr<WriteResult> late = Await<WriteResult>([&](StoreDone<WriteResult> done) {
+    store().RecordInvitationAsync(sender, "inv-2", "rk-2", T0(), T0(),
+                                  absl::Now() - absl::Milliseconds(1), std::move(done));
+  });
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kUnavailable) << late.status();
+  EXPECT_EQ(Counter("evalsha"), evalsha_before);
+  absl::StatusOr<SenderFacts> facts = store().GetFacts(sender, "", T0());
+  ASSERT_TRUE(facts.ok()) << facts.status();
+  EXPECT_EQ(facts->invitations_in_volume_window, 1u);
+}
+
 TEST_F(RedisHistoryStoreTest, EveryRpcIsExactlyOneScriptCall) {
   const std::string sender = "m-calls";
   // First use loads the scripts (SCRIPT LOAD); from then on nothing but EVALSHA.
