@@ -1,29 +1,114 @@
 #pragma once
 
+#include <algorithm>
+#include <array>
+#include <cstdint>
 #include <string>
-#include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 namespace etiquette {
 
 // Text helpers for the note rules. Notes are UTF-8 (protobuf guarantees it for string fields).
 
+// Normalised words (see NormalizedWords) as views; whoever hands one out says what owns the text.
+using WordSpan = absl::Span<const absl::string_view>;
+
 // Number of Unicode code points, the unit of the platform's note limits.
 size_t CountCodePoints(absl::string_view utf8);
 
-// The words of `text`, lowercased: ASCII letters and digits and any non-ASCII letter bytes form
-// words; apostrophes inside a word are dropped ("I'd" -> "id", "don’t" -> "dont"); ASCII
-// punctuation and spaces, the no-break space and U+2000-U+206F (dashes, quotes...) separate
-// words.
+// The normalised words of one text, as views into a single lower-cased buffer this object owns:
+// one pass over the text and no allocation per word, for the per-evaluation hot path. Neither
+// copyable nor movable, since the views point into the object itself.
+class NoteWords {
+ public:
+  // The words of `text`, lowercased: ASCII letters and digits and any non-ASCII letter bytes
+  // form words; apostrophes inside a word are dropped ("I'd" -> "id", "don’t" -> "dont"); ASCII
+  // punctuation and spaces, the no-break space and U+2000-U+206F (dashes, quotes...) separate
+  // words.
+  explicit NoteWords(absl::string_view text);
+  NoteWords(const NoteWords&) = delete;
+  NoteWords& operator=(const NoteWords&) = delete;
+
+  // Valid as long as this object lives.
+  WordSpan words() const { return words_; }
+
+ private:
+  std::string buffer_;  // the words' bytes, back to back
+  // Inline capacity for a typical note (a 300-character note has about 60 words).
+  absl::InlinedVector<absl::string_view, 64> words_;
+};
+
+// The words of `text` as NoteWords splits them, as strings.
 std::vector<std::string> NormalizedWords(absl::string_view text);
 
 // True when `phrase` (already normalised words) occurs as consecutive whole words in `words`.
+bool ContainsPhrase(WordSpan words, WordSpan phrase);
+// The same on owned words (NormalizedWords).
 bool ContainsPhrase(const std::vector<std::string>& words, const std::vector<std::string>& phrase);
+
+// True when `phrase` occurs in `words` starting at index `at`.
+bool PhraseAt(WordSpan words, size_t at, WordSpan phrase);
 
 // 1 - (word-level edit distance / longer length): 1 for identical word lists, 0 for nothing
 // in common. Two empty lists are identical.
-double WordSimilarity(const std::vector<std::string>& a, const std::vector<std::string>& b);
+double WordSimilarity(WordSpan a, WordSpan b);
+
+// A fixed list of phrases from config, each normalised once (entries without words are dropped)
+// and indexed by first word, so that matching a note costs one cheap probe per note word
+// instead of one comparison per phrase. Movable (the views stay valid), not copyable.
+class PhraseList {
+ public:
+  template <typename Texts>  // a container of strings, e.g. a repeated string field
+  explicit PhraseList(const Texts& texts) {
+    std::vector<size_t> phrase_ends;  // phrase i is word_storage_[end(i-1), end(i))
+    for (const auto& text : texts) Add(text, &phrase_ends);
+    Index(phrase_ends);
+  }
+  PhraseList(PhraseList&&) = default;
+  PhraseList& operator=(PhraseList&&) = default;
+
+  size_t size() const { return phrases_.size(); }
+  bool empty() const { return phrases_.empty(); }
+  // The i-th non-empty phrase, in config order.
+  WordSpan phrase(size_t i) const { return phrases_[i]; }
+
+  // Indices of the phrases whose first word is `word`, ascending (config order).
+  absl::Span<const uint32_t> StartingWith(absl::string_view word) const {
+    if (!MayStartPhrase(word)) return {};
+    return LookUpFirstWord(word);
+  }
+  // True when any of the phrases occurs in `words` (as ContainsPhrase).
+  bool FoundIn(WordSpan words) const;
+
+ private:
+  // Appends the words of `text`, if any, to word_storage_ and their end to `phrase_ends`.
+  void Add(absl::string_view text, std::vector<size_t>* phrase_ends);
+  // Builds phrases_ and the first-word index once word_storage_ is complete.
+  void Index(const std::vector<size_t>& phrase_ends);
+  // False when no phrase starts with `word`; true means maybe. Two table probes, no hashing.
+  bool MayStartPhrase(absl::string_view word) const {
+    if (word.empty()) return false;
+    const uint64_t length_bit = uint64_t{1} << std::min<size_t>(word.size(), 63);
+    return (first_word_lengths_by_first_byte_[static_cast<unsigned char>(word.front())] &
+            first_word_lengths_by_last_byte_[static_cast<unsigned char>(word.back())] &
+            length_bit) != 0;
+  }
+  absl::Span<const uint32_t> LookUpFirstWord(absl::string_view word) const;
+
+  // Every phrase word, owned. Its strings never move once built (a move of the vector keeps
+  // the elements where they are), so the views below stay valid.
+  std::vector<std::string> word_storage_;
+  std::vector<std::vector<absl::string_view>> phrases_;
+  absl::flat_hash_map<std::string, std::vector<uint32_t>> by_first_word_;
+  // Bit min(length, 63) of entry b is set when some phrase's first word starts (ends) with
+  // byte b and has that length: together they reject most note words without hashing them.
+  std::array<uint64_t, 256> first_word_lengths_by_first_byte_{};
+  std::array<uint64_t, 256> first_word_lengths_by_last_byte_{};
+};
 
 }  // namespace etiquette

@@ -13,7 +13,8 @@ void RuleResult::Add(v1::Severity severity, v1::Decision outcome, std::string me
   finding.set_severity(severity);
   finding.set_outcome(outcome);
   finding.set_message(std::move(message));
-  finding.set_advice(std::move(advice));
+  // Empty is the field's default: setting it would only allocate.
+  if (!advice.empty()) finding.set_advice(std::move(advice));
 }
 
 }  // namespace etiquette

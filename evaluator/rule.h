@@ -1,7 +1,6 @@
 #pragma once
 
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -9,6 +8,7 @@
 #include "etiquette/v1/evaluator.pb.h"
 #include "etiquette/v1/history.pb.h"
 #include "etiquette/v1/invitation.pb.h"
+#include "evaluator/note_text.h"
 #include "google/protobuf/message.h"
 
 namespace etiquette {
@@ -26,8 +26,9 @@ bool IsStranger(const v1::Relationship& relationship);
 // Everything a rule may look at. The invitation has passed ValidateInvitation.
 struct RuleContext {
   const v1::Invitation& invitation;
-  // NormalizedWords(invitation.note()), computed once for all rules.
-  const std::vector<std::string>& note_words;
+  // NoteWords(invitation.note()).words(), split once for all rules; the views live as long as
+  // the context.
+  WordSpan note_words;
   absl::Time sent_at;
   // Familiarity UNSPECIFIED or STRANGER: the sender has no relationship with the recipient.
   bool stranger;

@@ -82,8 +82,8 @@ v1::Verdict RulesEngine::Evaluate(const v1::Invitation& invitation, absl::Time s
                                   bool history_fail_closed) const {
   const v1::Relationship& relationship = invitation.relationship();
   const bool stranger = IsStranger(relationship);
-  const std::vector<std::string> note_words = NormalizedWords(invitation.note());
-  const RuleContext context{invitation, note_words,         sent_at, stranger, history,
+  const NoteWords note_words(invitation.note());
+  const RuleContext context{invitation, note_words.words(), sent_at, stranger, history,
                             standing,   history_fail_closed};
 
   v1::Verdict verdict;

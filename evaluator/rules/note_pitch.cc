@@ -1,40 +1,38 @@
 #include "evaluator/rules/note_pitch.h"
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "evaluator/note_text.h"
+#include "absl/strings/string_view.h"
 
 namespace etiquette {
+namespace {
+
+// True when `text` contains "http://" or "https://" in any ASCII case. Finds "://" first, so
+// the usual note is one memchr-speed pass and no copy.
+bool ContainsHttpLink(absl::string_view text) {
+  constexpr absl::string_view kSeparator = "://";
+  for (size_t at = text.find(kSeparator); at != absl::string_view::npos;
+       at = text.find(kSeparator, at + 1)) {
+    const absl::string_view before = text.substr(0, at);
+    if (absl::EndsWithIgnoreCase(before, "http") || absl::EndsWithIgnoreCase(before, "https")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
 
 NotePitchRule::NotePitchRule(v1::NotePitchConfig config, double pitch_weight)
     : ConfiguredRule("note-pitch",
                      "The note does not sell: no sales language (pitch_terms) and, with "
                      "flag_links, no http(s) links.",
                      std::move(config)),
-      pitch_weight_(pitch_weight) {
-  for (const std::string& term : config_.pitch_terms()) {
-    auto words = NormalizedWords(term);
-    if (!words.empty()) pitch_terms_.push_back(std::move(words));
-  }
-}
+      pitch_weight_(pitch_weight),
+      pitch_terms_(config_.pitch_terms()) {}
 
 void NotePitchRule::Evaluate(const RuleContext& context, RuleResult* result) const {
-  const std::string& note = context.invitation.note();
-  bool link = false;
-  if (config_.flag_links()) {
-    const std::string lower = absl::AsciiStrToLower(note);
-    link = absl::StrContains(lower, "http://") || absl::StrContains(lower, "https://");
-  }
-  bool sales = false;
-  if (!link && !pitch_terms_.empty()) {
-    const std::vector<std::string>& words = context.note_words;
-    for (const auto& term : pitch_terms_) {
-      if (ContainsPhrase(words, term)) {
-        sales = true;
-        break;
-      }
-    }
-  }
+  const bool link = config_.flag_links() && ContainsHttpLink(context.invitation.note());
+  const bool sales = !link && pitch_terms_.FoundIn(context.note_words);
   if (!link && !sales) return;
   result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND,
               link ? "The note contains a link." : "The note uses sales language.",

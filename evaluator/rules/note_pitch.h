@@ -1,9 +1,7 @@
 #pragma once
 
-#include <string>
-#include <vector>
-
 #include "etiquette/v1/evaluator_config.pb.h"
+#include "evaluator/note_text.h"
 #include "evaluator/rule.h"
 
 namespace etiquette {
@@ -18,7 +16,7 @@ class NotePitchRule final : public ConfiguredRule<v1::NotePitchConfig> {
 
  private:
   const double pitch_weight_;
-  std::vector<std::vector<std::string>> pitch_terms_;
+  const PhraseList pitch_terms_;  // config_.pitch_terms(), normalised once
 };
 
 }  // namespace etiquette

@@ -12,27 +12,6 @@ constexpr size_t kMaxWordsAfterSignoff = 4;
 // Sign-offs longer than this many words are never found.
 constexpr size_t kMaxSignoffWords = 3;
 
-template <typename List>
-std::vector<std::vector<std::string>> NormalizeAll(const List& list) {
-  std::vector<std::vector<std::string>> out;
-  for (const std::string& entry : list) {
-    auto words = NormalizedWords(entry);
-    if (!words.empty()) out.push_back(std::move(words));
-  }
-  return out;
-}
-
-bool StartsWith(const std::vector<std::string>& words, size_t at,
-                const std::vector<std::string>& phrase) {
-  return words.size() >= at + phrase.size() &&
-         std::equal(phrase.begin(), phrase.end(), words.begin() + at);
-}
-
-std::string FirstNameOf(const v1::MemberProfile& profile) {
-  std::vector<std::string> words = NormalizedWords(profile.full_name());
-  return words.empty() ? "" : words.front();
-}
-
 }  // namespace
 
 PersonalNoteRule::PersonalNoteRule(v1::PersonalNoteConfig config, double personal_note_weight)
@@ -41,19 +20,23 @@ PersonalNoteRule::PersonalNoteRule(v1::PersonalNoteConfig config, double persona
                      "met; no note, a blank one or the stock text is a violation.",
                      std::move(config)),
       personal_note_weight_(personal_note_weight),
-      stock_notes_(NormalizeAll(config_.stock_notes())),
-      greetings_(NormalizeAll(config_.greetings())),
-      signoffs_(NormalizeAll(config_.signoffs())),
-      reason_cues_(NormalizeAll(config_.reason_cues())) {}
+      stock_notes_(config_.stock_notes()),
+      greetings_(config_.greetings()),
+      signoffs_(config_.signoffs()),
+      reason_cues_(config_.reason_cues()) {}
 
-PersonalNoteRule::Words PersonalNoteRule::CoreWords(const Words& words,
-                                                    const std::string& first_name) const {
+WordSpan PersonalNoteRule::CoreWords(WordSpan words, absl::string_view first_name) const {
   size_t begin = 0;
-  for (const Words& greeting : greetings_) {  // configured longest-first where it matters
-    if (StartsWith(words, 0, greeting)) {
-      begin = greeting.size();
-      if (!first_name.empty() && begin < words.size() && words[begin] == first_name) ++begin;
-      break;
+  if (!words.empty()) {
+    // Only greetings that start with the first word can match; the first of them in config
+    // order wins (configured longest-first where it matters).
+    for (uint32_t i : greetings_.StartingWith(words.front())) {
+      const WordSpan greeting = greetings_.phrase(i);
+      if (PhraseAt(words, 0, greeting)) {
+        begin = greeting.size();
+        if (!first_name.empty() && begin < words.size() && words[begin] == first_name) ++begin;
+        break;
+      }
     }
   }
   // The sign-off is the earliest one that leaves at most kMaxWordsAfterSignoff words after
@@ -62,42 +45,45 @@ PersonalNoteRule::Words PersonalNoteRule::CoreWords(const Words& words,
   const size_t tail = kMaxWordsAfterSignoff + kMaxSignoffWords;
   for (size_t at = std::max(begin, words.size() > tail ? words.size() - tail : 0);
        at < words.size() && end == words.size(); ++at) {
-    for (const Words& signoff : signoffs_) {
-      if (StartsWith(words, at, signoff) &&
+    for (uint32_t i : signoffs_.StartingWith(words[at])) {
+      const WordSpan signoff = signoffs_.phrase(i);
+      if (PhraseAt(words, at, signoff) &&
           words.size() - at - signoff.size() <= kMaxWordsAfterSignoff) {
         end = at;
         break;
       }
     }
   }
-  return Words(words.begin() + begin, words.begin() + std::max(begin, end));
+  return words.subspan(begin, std::max(begin, end) - begin);
 }
 
-bool PersonalNoteRule::MentionsRecipient(const Words& words, const v1::Invitation& invitation,
-                                         const std::string& first_name) const {
+bool PersonalNoteRule::MentionsRecipient(WordSpan words, const v1::Invitation& invitation,
+                                         absl::string_view first_name) const {
   if (first_name.size() >= 2 && std::find(words.begin(), words.end(), first_name) != words.end()) {
     return true;
   }
-  if (ContainsPhrase(words, NormalizedWords(invitation.recipient().company_name()))) return true;
+  if (ContainsPhrase(words, NoteWords(invitation.recipient().company_name()).words())) {
+    return true;
+  }
   for (const v1::SharedGroup& group : invitation.relationship().shared_groups()) {
-    if (ContainsPhrase(words, NormalizedWords(group.name()))) return true;
+    if (ContainsPhrase(words, NoteWords(group.name()).words())) return true;
   }
-  for (const Words& cue : reason_cues_) {
-    if (ContainsPhrase(words, cue)) return true;
-  }
-  return false;
+  return reason_cues_.FoundIn(words);
 }
 
 PersonalNoteRule::NoteKind PersonalNoteRule::Classify(const v1::Invitation& invitation) const {
-  return Classify(invitation, NormalizedWords(invitation.note()));
+  return Classify(invitation, NoteWords(invitation.note()).words());
 }
 
 PersonalNoteRule::NoteKind PersonalNoteRule::Classify(const v1::Invitation& invitation,
-                                                      const Words& words) const {
-  const std::string first_name = FirstNameOf(invitation.recipient());
-  const Words core = CoreWords(words, first_name);
+                                                      WordSpan words) const {
+  const NoteWords recipient_name(invitation.recipient().full_name());
+  const absl::string_view first_name =
+      recipient_name.words().empty() ? absl::string_view() : recipient_name.words().front();
+  const WordSpan core = CoreWords(words, first_name);
   if (core.empty()) return NoteKind::kBlank;
-  for (const Words& stock : stock_notes_) {
+  for (size_t i = 0; i < stock_notes_.size(); ++i) {
+    const WordSpan stock = stock_notes_.phrase(i);
     // The edit distance is at least the difference in length: skip the quadratic comparison
     // when that alone keeps the similarity under the threshold.
     const size_t longer = std::max(core.size(), stock.size());

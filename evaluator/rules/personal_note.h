@@ -1,9 +1,8 @@
 #pragma once
 
-#include <string>
-#include <vector>
-
+#include "absl/strings/string_view.h"
 #include "etiquette/v1/evaluator_config.pb.h"
+#include "evaluator/note_text.h"
 #include "evaluator/rule.h"
 
 namespace etiquette {
@@ -24,23 +23,23 @@ class PersonalNoteRule final : public ConfiguredRule<v1::PersonalNoteConfig> {
   PersonalNoteRule(v1::PersonalNoteConfig config, double personal_note_weight);
 
   NoteKind Classify(const v1::Invitation& invitation) const;
-  // The same, given NormalizedWords(invitation.note()).
-  NoteKind Classify(const v1::Invitation& invitation, const std::vector<std::string>& words) const;
+  // The same, given the note's words (NoteWords(invitation.note()).words()).
+  NoteKind Classify(const v1::Invitation& invitation, WordSpan words) const;
   void Evaluate(const RuleContext& context, RuleResult* result) const override;
 
  private:
-  using Words = std::vector<std::string>;
   // The note's words without a leading greeting (and the recipient's first name after it)
-  // and without a trailing sign-off and what follows it.
-  Words CoreWords(const Words& words, const std::string& first_name) const;
-  bool MentionsRecipient(const Words& words, const v1::Invitation& invitation,
-                         const std::string& first_name) const;
+  // and without a trailing sign-off and what follows it: a sub-span of `words`.
+  WordSpan CoreWords(WordSpan words, absl::string_view first_name) const;
+  bool MentionsRecipient(WordSpan words, const v1::Invitation& invitation,
+                         absl::string_view first_name) const;
 
   const double personal_note_weight_;
-  std::vector<Words> stock_notes_;
-  std::vector<Words> greetings_;
-  std::vector<Words> signoffs_;
-  std::vector<Words> reason_cues_;
+  // The config's lists, normalised once when the rule is built.
+  const PhraseList stock_notes_;
+  const PhraseList greetings_;
+  const PhraseList signoffs_;
+  const PhraseList reason_cues_;
 };
 
 }  // namespace etiquette

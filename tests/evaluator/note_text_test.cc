@@ -7,6 +7,13 @@ namespace etiquette {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+std::vector<std::string> Strings(WordSpan words) {
+  std::vector<std::string> out;
+  for (absl::string_view word : words) out.emplace_back(word);
+  return out;
+}
 
 TEST(NoteTextTest, CountsCodePointsNotBytes) {
   EXPECT_EQ(CountCodePoints(""), 0u);
@@ -50,6 +57,84 @@ TEST(NoteTextTest, WordSimilarity) {
   EXPECT_DOUBLE_EQ(WordSimilarity({}, {}), 1.0);
   EXPECT_DOUBLE_EQ(WordSimilarity({"a", "b", "c", "d"}, {"a", "x", "c", "d"}), 0.75);
   EXPECT_DOUBLE_EQ(WordSimilarity({"a"}, {"b", "c"}), 0.0);
+}
+
+TEST(NoteWordsTest, EmptyAndSeparatorOnlyTextsHaveNoWords) {
+  EXPECT_THAT(NoteWords("").words(), IsEmpty());
+  EXPECT_THAT(NoteWords(" \t\n,.!?-").words(), IsEmpty());
+  // Apostrophes alone are no word, straight or curly.
+  EXPECT_THAT(NoteWords("' '' \xE2\x80\x99 -'-").words(), IsEmpty());
+  EXPECT_THAT(NoteWords("\xC2\xA0\xE2\x80\x94\xE2\x80\xA6").words(), IsEmpty());
+}
+
+TEST(NoteWordsTest, ApostrophesVanishWhereverTheyAre) {
+  EXPECT_THAT(Strings(NoteWords("'Quoted' rock 'n' roll isn't o''neill").words()),
+              ElementsAre("quoted", "rock", "n", "roll", "isnt", "oneill"));
+  EXPECT_THAT(Strings(NoteWords("\xE2\x80\x99tis don\xE2\x80\x99t\xE2\x80\x99").words()),
+              ElementsAre("tis", "dont"));
+}
+
+TEST(NoteWordsTest, AsciiPunctuationAndUnicodeMarksSeparate) {
+  EXPECT_THAT(Strings(NoteWords("a-b_c/d@e:f(g)h\xE2\x80\x93i\xE2\x80\x9Cj\xE2\x81\x8Ak").words()),
+              ElementsAre("a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"));
+}
+
+TEST(NoteWordsTest, OnlyAsciiLettersAreLowercased) {
+  // Non-ASCII bytes are kept as they are, capitals included.
+  const std::string e_acute_capital = "\xC3\x89";
+  EXPECT_THAT(Strings(NoteWords(e_acute_capital + "COLE Z\xC3\xBCRICH 42X").words()),
+              ElementsAre(e_acute_capital + "cole", "z\xC3\xBCrich", "42x"));
+}
+
+TEST(NoteWordsTest, TruncatedPunctuationAtTheEndStaysInTheWord) {
+  // U+2000-U+206F needs its three bytes; a cut-off lead sequence is word bytes, as before.
+  EXPECT_THAT(Strings(NoteWords("hi\xE2\x80").words()), ElementsAre("hi\xE2\x80"));
+  EXPECT_THAT(Strings(NoteWords("hi \xE2").words()), ElementsAre("hi", "\xE2"));
+}
+
+TEST(NoteWordsTest, AgreesWithNormalizedWords) {
+  const char* const text =
+      "Hi Jordan,\xC2\xA0I\xE2\x80\x99"
+      "d like to CONNECT \xE2\x80\x94 Jos\xC3\xA9";
+  EXPECT_EQ(Strings(NoteWords(text).words()), NormalizedWords(text));
+}
+
+TEST(PhraseListTest, NormalisesEntriesAndDropsThoseWithoutWords) {
+  const std::vector<std::string> texts = {"Book a Call!", "--", "  ", "Demo"};
+  const PhraseList list(texts);
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_THAT(Strings(list.phrase(0)), ElementsAre("book", "a", "call"));
+  EXPECT_THAT(Strings(list.phrase(1)), ElementsAre("demo"));
+}
+
+TEST(PhraseListTest, StartingWithListsPhrasesInConfigOrder) {
+  const std::vector<std::string> texts = {"best regards", "cheers", "best", "all the best"};
+  const PhraseList list(texts);
+  EXPECT_THAT(list.StartingWith("best"), ElementsAre(0u, 2u));
+  EXPECT_THAT(list.StartingWith("all"), ElementsAre(3u));
+  EXPECT_THAT(list.StartingWith("regards"), IsEmpty());  // not a first word
+  EXPECT_THAT(list.StartingWith("bust"), IsEmpty());     // same first and last byte and length
+  EXPECT_THAT(list.StartingWith(""), IsEmpty());
+}
+
+TEST(PhraseListTest, FoundInMatchesWholeConsecutiveWords) {
+  const std::vector<std::string> texts = {"free trial", "buy"};
+  const PhraseList list(texts);
+  EXPECT_TRUE(list.FoundIn(NoteWords("Try our FREE-trial.").words()));
+  EXPECT_TRUE(list.FoundIn(NoteWords("ready to buy").words()));
+  EXPECT_FALSE(list.FoundIn(NoteWords("a free and open trial").words()));
+  EXPECT_FALSE(list.FoundIn(NoteWords("buyer free").words()));
+  EXPECT_FALSE(list.FoundIn(NoteWords("").words()));
+  EXPECT_FALSE(PhraseList(std::vector<std::string>{}).FoundIn(NoteWords("buy").words()));
+}
+
+TEST(PhraseListTest, LongFirstWordsAreFound) {
+  // Lengths above 63 share one bit of the length filter.
+  const std::string long_word(70, 'x');
+  const std::vector<std::string> texts = {long_word + " y"};
+  const PhraseList list(texts);
+  EXPECT_TRUE(list.FoundIn(NoteWords(long_word + " y").words()));
+  EXPECT_FALSE(list.FoundIn(NoteWords(std::string(64, 'x') + " y").words()));
 }
 
 }  // namespace

@@ -47,9 +47,9 @@ inline RuleResult RunRule(const Rule& rule, const v1::Invitation& invitation,
   if (standing != nullptr) history = HistoryStatus::kAnswered;
   const absl::Time sent_at =
       invitation.has_sent_at() ? ToAbslTime(invitation.sent_at()) : TestNow();
-  const std::vector<std::string> note_words = NormalizedWords(invitation.note());
+  const NoteWords note_words(invitation.note());
   RuleContext context{invitation,
-                      note_words,
+                      note_words.words(),
                       sent_at,
                       IsStranger(invitation.relationship()),
                       history,

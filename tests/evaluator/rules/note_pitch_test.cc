@@ -106,6 +106,21 @@ TEST_F(NotePitchRuleTest, UpperCaseHttpLinkFires) {
   EXPECT_DOUBLE_EQ(result.logit, -0.7);
 }
 
+TEST_F(NotePitchRuleTest, LinkSchemeIsFoundInAnyCaseAndInsideWords) {
+  for (const char* note : {"see hTTpS://example.com", "(http://x)", "xhttp://y", "HTTP://"}) {
+    const RuleResult result = RunRule(rule_, WithNote(note));
+    ASSERT_EQ(result.findings.size(), 1u) << note;
+    EXPECT_EQ(result.findings[0].message(), "The note contains a link.") << note;
+  }
+}
+
+TEST_F(NotePitchRuleTest, SchemeWordsWithoutALinkAreSilent) {
+  for (const char* note : {"I like http and https", "a :// b", "http:/x", "https//x", "ftp://x"}) {
+    const RuleResult result = RunRule(rule_, WithNote(note));
+    EXPECT_TRUE(result.findings.empty()) << note;
+  }
+}
+
 TEST_F(NotePitchRuleTest, LinkAndSalesTogetherGiveOneFinding) {
   const RuleResult result =
       RunRule(rule_, WithNote("Book a call at https://example.com/demo for pricing."));
