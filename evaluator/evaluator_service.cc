@@ -7,6 +7,7 @@
 #include "common/access_log.h"
 #include "common/grpc_raw_messages.h"
 #include "common/status.h"
+#include "google/protobuf/arena.h"
 
 namespace etiquette {
 namespace {
@@ -15,7 +16,10 @@ namespace {
 // request until its `done` has run, which may be on history's thread).
 template <typename Request>
 struct CallState {
-  Request request;
+  // The request's messages are allocated on the call's arena: one block freed at the end
+  // rather than an allocation per message (parsing a batch of 100 makes thousands).
+  google::protobuf::Arena arena;
+  Request& request = *google::protobuf::Arena::CreateMessage<Request>(&arena);
   std::optional<CallLog> log;
 };
 
