@@ -51,7 +51,8 @@ end
 
 local asked = ARGV[6] ~= ''  -- pair facts wanted
 local pair = nil  -- short name of the recipient key; writes set it even when ARGV[6] is ''
--- h's "m" and "c", and when asked the pair's "p" and "w" fields, in one call.
+-- h's "m" and "c", and when asked the pair's "p" and "w" fields, in one call (big-mode writes
+-- keep the pair's up to date; a small-mode write hands facts its own view of h).
 local head = nil
 if asked then
   pair = short(ARGV[6])
@@ -75,7 +76,7 @@ local function reports_in_window(clean_slate)
 end
 
 -- h's part of the facts: {volume, sent, accepted, pending = 0/1, withdrawn = ms or nil}, the
--- pair's part only when asked (from `head`, read again after a write). Big mode counts in t;
+-- pair's part only when asked (from `head`). Big mode counts in t;
 -- small mode passes over h once.
 local function read_h()
   local volume, sent, accepted, pending = 0, 0, 0, 0
@@ -120,7 +121,6 @@ local function read_h()
   end
   local withdrawn = nil
   if asked then
-    head = head or call('HMGET', KEYS[1], 'm', 'c', 'p' .. pair, 'w' .. pair)
     if head[3] then pending = 1 end
     if head[4] then withdrawn = unpack6('>I6', head[4]) end
   end
@@ -312,7 +312,6 @@ end
 -- quiet for `retention` walk out of jail (and lose offense_count) by expiry. Release sets an
 -- end, and the next touch gives the TTL back.
 local function touch()
-  head = nil  -- h changed
   call('PEXPIRE', KEYS[1], ARGV[8])
   if big then call('PEXPIRE', KEYS[2], ARGV[8]) end
   call('PEXPIRE', KEYS[3], ARGV[9])
@@ -338,6 +337,7 @@ if big then
   call('HSET', KEYS[1], invitation, string.char(SENT) .. t6(sent_at) .. pair, 'p' .. pair,
        invitation)
   call('ZADD', KEYS[2], int(SENT_AT + sent_at), invitation)
+  if asked then head[3] = invitation end
 else
   if h.p then call('HDEL', KEYS[1], 'p' .. pair) end
   if sent_at > volume_floor then
@@ -405,7 +405,12 @@ else
 end
 -- A "p" mark held by this invitation is cleared too.
 if big then
-  if call('HGET', KEYS[1], 'p' .. pair) == invitation then call('HDEL', KEYS[1], 'p' .. pair) end
+  local held = nil
+  if asked then held = head[3] else held = call('HGET', KEYS[1], 'p' .. pair) end
+  if held == invitation then
+    call('HDEL', KEYS[1], 'p' .. pair)
+    if asked then head[3] = false end
+  end
 else
   if h.p == invitation then
     call('HDEL', KEYS[1], 'p' .. pair)
@@ -428,6 +433,7 @@ if code == 3 then
     fields[#fields + 1] = t6(at)
     if big then call('ZADD', KEYS[2], int(WITHDRAWN + at), field) end
     if h then h.withdrawn = at end
+    if asked then head[4] = t6(at) end
   end
 elseif code >= 4 then
   local latest, spam = at, 0
