@@ -56,34 +56,7 @@ class HistoryMetricsRedisObserver final : public RedisStoreObserver {
 // options.connections pipelined connections per node: each connection's I/O thread writes
 // every request queued since its previous round back to back, then reads the replies.
 //
-// Keys of one sender S, all under the hash tag {S} so that every script touches one slot
-// (on Redis Cluster, one node). Times are integer Unix milliseconds; `rk` is a recipient key.
-//
-//   etq:{S}:inv    HASH  <invitation id> -> "<code><rk>": every invitation the store knows, with
-//                        the code of its recorded response (0 = none yet, else the
-//                        v1::InvitationResponse number); "@<rk>" -> <invitation id>: the pair's
-//                        pending mark and the invitation it belongs to ('@' is not an id char).
-//   etq:{S}:sent   ZSET  <invitation id> -> sent_at, for invitations recorded as sent: the volume
-//                        and acceptance windows are ZCOUNTs.
-//   etq:{S}:acc    ZSET  <invitation id> -> sent_at, the accepted ones among them.
-//   etq:{S}:resp   ZSET  <invitation id> -> latest responded_at, for invitations known only from
-//                        a response (not counted as sent); used to prune them.
-//   etq:{S}:wd     ZSET  rk -> latest WITHDRAWN responded_at (the pair's cool-down).
-//   etq:{S}:rep    ZSET  rk -> 2 * latest report time + (1 if the recipient ever chose
-//                        REPORTED_SPAM): reporters, kept for good (no pruning); counting the
-//                        window is one ZRANGEBYSCORE.
-//   etq:{S}:state  HASH  o (offense_count), rs / re (latest restriction start / end, re "inf"
-//                        when indefinite), cs (clean slate), why (reason).
-//
-// TTLs, refreshed by every write that records something: policy.retention on all keys, except
-// rep (max(retention, reported_pair_retention): reporters stay blocked longer) and state while
-// it holds an indefinite restriction (no TTL, see touch() in the .cc). Every write first prunes
-// what no window can count any more: invitation records whose sent_at (for those known only
-// from a response: latest responded_at) is at or before now - (longest window), with their
-// index entries; accepted entries outside the acceptance window; withdrawals outside the
-// cool-down. Pending marks and reporters stay (until answered / for good, within the TTL). Keys
-// left empty disappear, so an unused kind of key costs nothing. (InMemoryHistoryStore keeps a
-// sent invitation while its responded_at is recent too; no contract test depends on it.)
+// Key layout, TTLs and pruning: see history/redis_scripts.h.
 //
 // Every method is one EVALSHA of a Lua script (BatchGetFacts: one pipelined round trip of
 // EVALSHAs). Scripts are loaded with SCRIPT LOAD on first use and again after NOSCRIPT (e.g.

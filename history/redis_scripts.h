@@ -4,6 +4,57 @@
 // redis_history_store.h for the contract of each operation). The C++ side builds each script's
 // KEYS with SenderKeys and its ARGV as documented in the .cc, and parses the facts reply
 // (kFactsSize items).
+//
+// Key layout. Keys of one sender S, all under the hash tag {S} so that every script touches one
+// slot (on Redis Cluster, one node). Times are integer Unix milliseconds. Invitation ids and
+// recipient keys are stored by their short names: the first 8 bytes of their SHA-1 (64 bits, so
+// that two ids of one sender never meet in practice). Below, I is an invitation's short name, R a
+// recipient key's, T6 a time as 6 bytes big-endian.
+//
+//   etq:{S}:h      HASH, a listpack for all but big senders (~27 bytes an invitation):
+//                  I      -> flags(1) T6 R: every invitation the store knows. flags: the code of
+//                            its recorded response (0 = none yet, else the v1::InvitationResponse
+//                            number) + 8 if recorded as sent (T6 = sent_at; else T6 = the latest
+//                            responded_at: known only from a response, not counted as sent)
+//                            + 16 if it holds its pair's pending mark (small mode).
+//                  "p" R  -> I: the pair's pending mark, held by I, where it is not a flag bit:
+//                            always in big mode; in small mode once I was pruned unanswered.
+//                  "w" R  -> T6: the pair's latest WITHDRAWN responded_at (its cool-down).
+//                  "c"    -> small mode: the window counts as of the last write, for reads, with
+//                            how long they hold (see cache() in the .cc).
+//                  "m"    -> "1": the sender is in big mode; never unset.
+//   etq:{S}:t      ZSET, big mode only: the time index of h, in four score regions of 2^45 ms:
+//                  I -> responded_at (known only from a response), I -> 2^45 + sent_at (sent),
+//                  "a" I -> 2^46 + sent_at (sent and accepted), "w" R -> 3 * 2^45 + the
+//                  withdrawal. Window counts are ZCOUNTs; pruning is by score range.
+//   etq:{S}:r      ZSET  R -> latest report time, + 2^45 if the recipient ever chose
+//                  REPORTED_SPAM: reporters, kept for good (no pruning). A window's reports and
+//                  spam reports are two ZCOUNTs.
+//   etq:{S}:state  HASH  o (offense_count), rs / re (latest restriction start / end, re "inf"
+//                  when indefinite), cs (clean slate), why (reason). Only for senders ever
+//                  restricted or released.
+//
+// Small and big mode. A sender starts small: h alone, and what needs all its invitations (the
+// window counts and a pair's flag-bit mark for facts; pruning) takes one pass over h, of at most
+// kSmallFields fields (plus the few a write adds); a read whose counts the last write left in
+// "c" skips it. The write that takes h past kSmallFields fields builds t and the "p" marks from
+// h, once, and sets "m": from then on facts are ZCOUNTs and lookups whatever the sender's size,
+// and writes keep t up to date. Both modes answer the same.
+//
+// TTLs, refreshed by every write that records something: policy.retention on h and t, except r
+// (max(retention, reported_pair_retention): reporters stay blocked longer) and state while it
+// holds an indefinite restriction (no TTL: such a restriction lasts until an operator releases
+// it, and a TTL would let a sender who keeps quiet walk out of jail). Every write first prunes
+// what no window can count any more: invitations whose sent_at (for those known only from a
+// response: latest responded_at) is at or before now - (longest window), with their index
+// entries; accepted entries outside the acceptance window; withdrawals outside the cool-down.
+// Pending marks and reporters stay (until answered / for good, within the TTL). Keys left empty
+// disappear. (InMemoryHistoryStore keeps a sent invitation while its responded_at is recent
+// too; no contract test depends on it.)
+//
+// Earlier layouts (etq:{S}:inv, :sent, :acc, :resp, :wd, :rep) are not read: the data they hold
+// is ignored and expires with their TTLs (pre-release, no migration). etq:{S}:state kept its
+// name and format.
 
 #include <string>
 #include <vector>
@@ -13,7 +64,9 @@ namespace etiquette::redis_scripts {
 // Items in the facts reply of every script.
 inline constexpr int kFactsSize = 12;
 // Keys of one sender, all under the hash tag {sender_id}: KEYS of every script.
-inline constexpr int kKeysPerSender = 7;
+inline constexpr int kKeysPerSender = 4;
+// Fields of h past which a sender goes to big mode.
+inline constexpr int kSmallFields = 48;
 
 struct ScriptText {
   const char* name;    // for logs and metrics, e.g. "record_invitation"
@@ -25,7 +78,13 @@ struct ScriptText {
 // get_facts, release, forget. Hashed on first use.
 const std::vector<ScriptText>& Scripts();
 
-// The keys of `sender_id`, in KEYS order; the first one decides the sender's cluster slot.
+// The keys of `sender_id`, in KEYS order (h, t, r, state); the first one decides the sender's
+// cluster slot.
 std::vector<std::string> SenderKeys(const std::string& sender_id);
+
+// For tests and operators: a read-only Lua script (EVAL_RO <it> 1 <the sender's h key>) that
+// answers what h holds: {invitations recorded as sent, of those accepted, invitations known only
+// from a response, "w" fields, "p" fields, 1 if big mode else 0}.
+const std::string& StoredInvitationsScript();
 
 }  // namespace etiquette::redis_scripts

@@ -1,8 +1,13 @@
 // The HistoryStore contract suite against RedisHistoryStore and a real redis-server: one
-// server for the whole binary (started on first use), flushed before every test's store.
+// server for the whole binary (started on first use), flushed before every test's store. Twice:
+// as senders start (small mode), and with every sender in big mode (history/redis_scripts.h).
 
 #include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
@@ -45,8 +50,69 @@ std::unique_ptr<HistoryStore> NewRedisStore(const StorePolicy& policy) {
   return std::make_unique<RedisHistoryStore>(options, policy);
 }
 
+// A RedisHistoryStore whose senders are all in big mode: before each call it sets the sender's
+// "m" field, as if the sender had been big once and pruned since.
+class BigModeStore final : public HistoryStore {
+ public:
+  explicit BigModeStore(std::unique_ptr<HistoryStore> store) : store_(std::move(store)) {}
+
+  absl::StatusOr<WriteResult> RecordInvitation(const std::string& sender_id,
+                                               const std::string& invitation_id,
+                                               const std::string& recipient_key, absl::Time sent_at,
+                                               absl::Time now) override {
+    Big(sender_id);
+    return store_->RecordInvitation(sender_id, invitation_id, recipient_key, sent_at, now);
+  }
+  absl::StatusOr<WriteResult> RecordResponse(const std::string& sender_id,
+                                             const std::string& invitation_id,
+                                             const std::string& recipient_key,
+                                             v1::InvitationResponse response,
+                                             absl::Time responded_at, absl::Time now) override {
+    Big(sender_id);
+    return store_->RecordResponse(sender_id, invitation_id, recipient_key, response, responded_at,
+                                  now);
+  }
+  absl::StatusOr<SenderFacts> GetFacts(const std::string& sender_id,
+                                       const std::string& recipient_key, absl::Time now) override {
+    Big(sender_id);
+    return store_->GetFacts(sender_id, recipient_key, now);
+  }
+  absl::StatusOr<std::vector<SenderFacts>> BatchGetFacts(const std::vector<FactsQuery>& queries,
+                                                         absl::Time now) override {
+    for (const FactsQuery& query : queries) Big(query.sender_id);
+    return store_->BatchGetFacts(queries, now);
+  }
+  absl::StatusOr<SenderFacts> Release(const std::string& sender_id, const std::string& reason,
+                                      absl::Time now) override {
+    Big(sender_id);
+    return store_->Release(sender_id, reason, now);
+  }
+  absl::Status Forget(const std::string& sender_id) override { return store_->Forget(sender_id); }
+  absl::Status Ping() override { return store_->Ping(); }
+  void SetPolicy(const StorePolicy& policy) override { store_->SetPolicy(policy); }
+
+ private:
+  void Big(const std::string& sender_id) {
+    RedisServer* server = SharedServer();
+    if (server == nullptr) return;
+    std::lock_guard<std::mutex> lock(mutex_);  // RedisServer::Command has one connection
+    const absl::StatusOr<std::string> set =
+        server->Command({"HSET", RedisHistoryStore::SenderKeys(sender_id)[0], "m", "1"});
+    EXPECT_TRUE(set.ok()) << set.status();
+  }
+
+  std::unique_ptr<HistoryStore> store_;
+  static inline std::mutex mutex_;
+};
+
+std::unique_ptr<HistoryStore> NewBigModeRedisStore(const StorePolicy& policy) {
+  return std::make_unique<BigModeStore>(NewRedisStore(policy));
+}
+
 INSTANTIATE_TEST_SUITE_P(Redis, HistoryStoreContractTest,
                          ::testing::Values(StoreFactory(NewRedisStore)));
+INSTANTIATE_TEST_SUITE_P(RedisBigMode, HistoryStoreContractTest,
+                         ::testing::Values(StoreFactory(NewBigModeRedisStore)));
 
 }  // namespace
 }  // namespace etiquette::testing
