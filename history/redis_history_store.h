@@ -165,7 +165,7 @@ class RedisHistoryStore final : public HistoryStore {
   // EVALSHA of calls[indexes[k]], after ASKING when asking[k].
   static void AppendEvals(Lease& lease, const std::vector<ScriptCall>& calls,
                           const std::vector<size_t>& indexes, const std::vector<bool>& asking);
-  // ARGV[1..9] shared by every script (see kScriptPrelude in the .cc).
+  // ARGV[1..9] shared by every script (see kCommon in redis_scripts.cc).
   std::vector<std::string> CommonArgv(const StorePolicy& policy, absl::Time now,
                                       const std::string& recipient_key) const;
   using RepliesDone = std::function<void(absl::StatusOr<std::vector<Reply>>)>;
