@@ -1,5 +1,6 @@
 #include "common/watchers.h"
 
+#include <malloc.h>
 #include <sys/stat.h>
 
 #include <tuple>
@@ -63,6 +64,12 @@ std::unique_ptr<PeriodicTask> WatchFile(const std::string& path, absl::Duration 
         *last = now;
         on_change();
       });
+}
+
+void ReleaseFreeMemory() { malloc_trim(0); }
+
+std::unique_ptr<PeriodicTask> ReleaseFreeMemoryEvery(absl::Duration interval) {
+  return std::make_unique<PeriodicTask>(interval, [] { ReleaseFreeMemory(); });
 }
 
 }  // namespace etiquette

@@ -43,4 +43,12 @@ std::unique_ptr<PeriodicTask> WatchHealth(std::function<absl::Status()> check,
 std::unique_ptr<PeriodicTask> WatchFile(const std::string& path, absl::Duration interval,
                                         std::function<void()> on_change);
 
+// Hands the memory glibc's allocator keeps after a burst of calls back to the kernel
+// (malloc_trim), so that resident memory follows the load down again instead of staying at the
+// burst's high-water mark.
+void ReleaseFreeMemory();
+
+// ReleaseFreeMemory every `interval`.
+std::unique_ptr<PeriodicTask> ReleaseFreeMemoryEvery(absl::Duration interval);
+
 }  // namespace etiquette

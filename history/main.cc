@@ -150,6 +150,9 @@ int main(int argc, char** argv) {
     config_metrics.RecordReload(true, version);
     spdlog::info("config reloaded, version {}", version);
   };
+  // Bursts leave freed memory with the allocator; give it back every 10 s (the soak's RSS).
+  std::unique_ptr<etiquette::PeriodicTask> memory_release =
+      etiquette::ReleaseFreeMemoryEvery(absl::Seconds(10));
   std::unique_ptr<etiquette::PeriodicTask> config_watch;
   if (!flags.config.empty()) {
     config_watch = etiquette::WatchFile(flags.config, absl::Seconds(1), reload);
