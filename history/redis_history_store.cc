@@ -282,6 +282,9 @@ class RedisHistoryStore::Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
+  // In a round: what is submitted now waits for that round's replies before it is sent.
+  bool busy() const { return busy_.load(std::memory_order_relaxed); }
+
   void Submit(std::shared_ptr<Exchange> exchange) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -302,9 +305,11 @@ class RedisHistoryStore::Connection {
           return;
         }
         round.swap(queue_);
+        busy_.store(true, std::memory_order_relaxed);
       }
       Round(round);
       round.clear();
+      busy_.store(false, std::memory_order_relaxed);
     }
   }
 
@@ -432,7 +437,8 @@ class RedisHistoryStore::Connection {
   std::vector<std::shared_ptr<Exchange>> queue_;  // guarded by mutex_
   bool stopping_ = false;                         // guarded by mutex_
   redisContext* context_ = nullptr;               // the I/O thread's
-  std::thread thread_;                            // last: starts once the rest is built
+  std::atomic<bool> busy_{false};
+  std::thread thread_;  // last: starts once the rest is built
 };
 
 // The commands of one call on one node, sent as one Exchange per Flush; Next hands their
@@ -514,9 +520,15 @@ class RedisHistoryStore::Node {
   const RedisEndpoint& endpoint() const { return endpoint_; }
   const std::string& name() const { return name_; }
   // The connection for the next call: each in turn.
+  // The connection for the next call: one between rounds if there is one (the call goes out
+  // at once), else each in turn.
   Connection& connection() {
-    return *connections_[next_connection_.fetch_add(1, std::memory_order_relaxed) %
-                         connections_.size()];
+    const uint32_t first = next_connection_.fetch_add(1, std::memory_order_relaxed);
+    for (size_t k = 0; k < connections_.size(); ++k) {
+      Connection& candidate = *connections_[(first + k) % connections_.size()];
+      if (!candidate.busy()) return candidate;
+    }
+    return *connections_[first % connections_.size()];
   }
   std::atomic<bool>& loaded(Script script) { return loaded_[script]; }
 
