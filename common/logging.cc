@@ -1,11 +1,19 @@
 #include "common/logging.h"
 
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "spdlog/pattern_formatter.h"
+#include "spdlog/sinks/base_sink.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/sinks/stdout_sinks.h"
 #include "spdlog/spdlog.h"
@@ -22,6 +30,66 @@ std::atomic<bool> json_logging{false};
 // The extra JSON fields (",\"method\":...") of the line being logged by this thread, or null.
 // spdlog's synchronous loggers format in the calling thread, inside the logging call.
 thread_local const std::string* extra_json_fields = nullptr;
+// Set while LogAccess logs: the line may wait in StderrSink's buffer.
+thread_local bool logging_access_line = false;
+
+// stderr, with access lines gathered: spdlog's stderr sinks write (and flush) every line with
+// its own write(2), one system call per served call. Access lines wait in a buffer written
+// every kAccessFlushInterval or at kAccessBufferBytes; any other line writes out the buffer
+// and itself at once, so lines stay in order and warnings are never late. A crash loses at
+// most kAccessFlushInterval of access lines.
+class StderrSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  static constexpr std::chrono::milliseconds kAccessFlushInterval{100};
+  static constexpr size_t kAccessBufferBytes = 64 * 1024;
+
+  StderrSink() : flusher_([this] { FlushPeriodically(); }) {}
+  ~StderrSink() override {
+    {
+      std::lock_guard<std::mutex> lock(stop_mutex_);
+      stopping_ = true;
+    }
+    stop_.notify_one();
+    flusher_.join();
+    std::lock_guard<std::mutex> lock(mutex_);
+    WriteOut();
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& message) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(message, formatted);
+    buffer_.append(formatted.data(), formatted.size());
+    if (!logging_access_line || buffer_.size() >= kAccessBufferBytes) WriteOut();
+  }
+  void flush_() override { WriteOut(); }
+
+ private:
+  // Under base_sink's mutex_.
+  void WriteOut() {
+    size_t done = 0;
+    while (done < buffer_.size()) {
+      const ssize_t n = ::write(STDERR_FILENO, buffer_.data() + done, buffer_.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;  // stderr gone: drop the lines rather than block the service
+      done += static_cast<size_t>(n);
+    }
+    buffer_.clear();
+  }
+
+  void FlushPeriodically() {
+    std::unique_lock<std::mutex> lock(stop_mutex_);
+    while (!stop_.wait_for(lock, kAccessFlushInterval, [this] { return stopping_; })) {
+      flush();
+    }
+  }
+
+  std::string buffer_;  // guarded by mutex_
+  std::mutex stop_mutex_;
+  std::condition_variable stop_;
+  bool stopping_ = false;  // guarded by stop_mutex_
+  std::thread flusher_;    // last: starts once the rest is built
+};
 
 template <typename Out>
 void AppendRaw(absl::string_view text, Out& dest) {
@@ -124,8 +192,7 @@ absl::Status ConfigureLogging(const std::string& format, const std::string& leve
   }
   std::shared_ptr<spdlog::logger> logger;
   if (format == "json") {
-    logger = std::make_shared<spdlog::logger>(
-        "", sink ? sink : std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    logger = std::make_shared<spdlog::logger>("", sink ? sink : std::make_shared<StderrSink>());
     auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
     formatter->add_flag<JsonEscapedMessage>('*');
     formatter->add_flag<JsonExtraFields>('&').set_pattern(
@@ -133,7 +200,10 @@ absl::Status ConfigureLogging(const std::string& format, const std::string& leve
     logger->set_formatter(std::move(formatter));
   } else if (format == "text") {
     logger = std::make_shared<spdlog::logger>(
-        "", sink ? sink : std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+        "", sink ? sink
+            : ::isatty(STDERR_FILENO)
+                ? spdlog::sink_ptr(std::make_shared<spdlog::sinks::stderr_color_sink_mt>())
+                : spdlog::sink_ptr(std::make_shared<StderrSink>()));
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   } else {
     return absl::InvalidArgumentError("--log_format: expected text or json, got \"" + format +
@@ -162,7 +232,9 @@ void LogAccess(const AccessRecord& record) {
     }
     if (record.batch_size >= 0) absl::StrAppend(&fields, ",\"batch_size\":", record.batch_size);
     extra_json_fields = &fields;
+    logging_access_line = true;
     spdlog::info("rpc");
+    logging_access_line = false;
     extra_json_fields = nullptr;
     return;
   }
@@ -173,7 +245,9 @@ void LogAccess(const AccessRecord& record) {
   if (!record.request_id.empty()) AppendTextField("request_id", record.request_id, &line);
   if (!record.invitation_id.empty()) AppendTextField("invitation_id", record.invitation_id, &line);
   if (record.batch_size >= 0) absl::StrAppend(&line, " batch_size=", record.batch_size);
+  logging_access_line = true;
   spdlog::info("{}", line);
+  logging_access_line = false;
 }
 
 }  // namespace etiquette

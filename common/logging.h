@@ -11,7 +11,8 @@ namespace etiquette {
 // Sends the default spdlog logger to stderr as "text" (human-readable) or "json" (one object a
 // line: ts, level, msg, plus the access fields of LogAccess lines). `level` is an spdlog level
 // name: trace, debug, info, warn, error, critical, off. Callers never pass invitation notes,
-// names or headlines to the logger.
+// names or headlines to the logger. Access lines (LogAccess) reach stderr within 100 ms, in
+// batches; every other line at once (a terminal gets every line at once, in color).
 absl::Status ConfigureLogging(const std::string& format, const std::string& level);
 
 // The same, writing to `sink` instead of stderr (tests capture the output this way).

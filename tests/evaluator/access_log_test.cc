@@ -4,6 +4,9 @@
 // back.
 #include "common/access_log.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -344,6 +347,64 @@ TEST(HistoryAccessLogTest, RecordInvitationLine) {
   EXPECT_FALSE(AccessLine(sink->Lines(), "ReleaseSender", /*json=*/true).empty()) << sink->Text();
   EXPECT_THAT(sink->Text(), Not(HasSubstr("m-recipient-secret")));
   EXPECT_THAT(sink->Text(), Not(HasSubstr("admin-token-value")));
+  ASSERT_TRUE(ConfigureLogging("text", "info").ok());
+}
+
+}  // namespace
+}  // namespace etiquette
+
+namespace etiquette {
+namespace {
+
+// Reads what is in `fd` now (non-blocking), appended to `out`.
+void ReadAvailable(int fd, std::string& out) {
+  char chunk[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, chunk, sizeof chunk);
+    if (n <= 0) return;
+    out.append(chunk, static_cast<size_t>(n));
+  }
+}
+
+// The default stderr sink (stderr not a terminal): access lines arrive in batches within
+// 100 ms, any other line writes out what waits before it and itself at once, in order.
+TEST(StderrLoggingTest, AccessLinesArriveSoonAndInOrderWithTheRest) {
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_NONBLOCK), 0);
+  const int saved_stderr = ::dup(STDERR_FILENO);
+  ASSERT_GE(saved_stderr, 0);
+  ASSERT_EQ(::dup2(fds[1], STDERR_FILENO), STDERR_FILENO);
+  ASSERT_TRUE(ConfigureLogging("text", "info").ok());
+
+  AccessRecord first;
+  first.method = "Evaluate";
+  first.code = "OK";
+  first.invitation_id = "inv-first";
+  LogAccess(first);
+  spdlog::warn("a warning after it");
+  std::string text;
+  ReadAvailable(fds[0], text);  // no wait: the warning wrote out both lines
+  const size_t access_at = text.find("invitation_id=inv-first");
+  const size_t warning_at = text.find("a warning after it");
+  EXPECT_NE(access_at, std::string::npos) << text;
+  EXPECT_NE(warning_at, std::string::npos) << text;
+  EXPECT_LT(access_at, warning_at) << text;
+
+  AccessRecord second = first;
+  second.invitation_id = "inv-second";
+  LogAccess(second);
+  const absl::Time give_up = absl::Now() + absl::Seconds(5);
+  while (text.find("invitation_id=inv-second") == std::string::npos && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(10));  // polling the pipe, bounded
+    ReadAvailable(fds[0], text);
+  }
+  EXPECT_THAT(text, HasSubstr("invitation_id=inv-second"));
+
+  ASSERT_TRUE(ConfigureLogging("text", "info").ok());  // drops the sink on the pipe
+  ::dup2(saved_stderr, STDERR_FILENO);
+  ::close(saved_stderr);
+  ::close(fds[0]);
+  ::close(fds[1]);
   ASSERT_TRUE(ConfigureLogging("text", "info").ok());
 }
 
