@@ -7,21 +7,9 @@
 #include "common/access_log.h"
 #include "common/grpc_raw_messages.h"
 #include "common/status.h"
-#include "google/protobuf/arena.h"
 
 namespace etiquette {
 namespace {
-
-// One call's request and access log, kept until the call is finished (the evaluator reads the
-// request until its `done` has run, which may be on history's thread).
-template <typename Request>
-struct CallState {
-  // The request's messages are allocated on the call's arena: one block freed at the end
-  // rather than an allocation per message (parsing a batch of 100 makes thousands).
-  google::protobuf::Arena arena;
-  Request& request = *google::protobuf::Arena::CreateMessage<Request>(&arena);
-  std::optional<CallLog> log;
-};
 
 // Finishes a call whose request did not parse, as the sync API did: its status, no access line
 // (the metrics interceptor still counts it).
@@ -42,7 +30,7 @@ grpc::ServerUnaryReactor* EvaluatorService::Evaluate(grpc::CallbackServerContext
                                                      const grpc::ByteBuffer* request,
                                                      grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto call = std::make_shared<CallState<v1::EvaluateRequest>>();
+  auto call = std::make_shared<RawCall<v1::EvaluateRequest>>();
   if (grpc::Status parsed = ParseRequest(*request, &call->request); !parsed.ok()) {
     return Refuse(reactor, std::move(parsed));
   }
@@ -66,7 +54,7 @@ grpc::ServerUnaryReactor* EvaluatorService::EvaluateBatch(grpc::CallbackServerCo
                                                           const grpc::ByteBuffer* request,
                                                           grpc::ByteBuffer* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto call = std::make_shared<CallState<v1::EvaluateBatchRequest>>();
+  auto call = std::make_shared<RawCall<v1::EvaluateBatchRequest>>();
   if (grpc::Status parsed = ParseRequest(*request, &call->request); !parsed.ok()) {
     return Refuse(reactor, std::move(parsed));
   }

@@ -39,14 +39,6 @@ absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
   return absl::FromChrono(deadline);
 }
 
-// One call's request and access log, kept until the call is finished (History reads the
-// request until its `done` has run, which may be on a Redis I/O thread).
-template <typename Request>
-struct CallState {
-  Request request;
-  std::optional<CallLog> log;
-};
-
 // Serves one raw callback call: parses the request (bytes that do not parse are refused as the
 // sync API does: its INTERNAL status, no access line), runs `start(request, done)`, and
 // finishes the call from `done`: the response serialized, an access line, a warning for
@@ -57,7 +49,7 @@ grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context,
                                 grpc::ByteBuffer* response_bytes, const char* method,
                                 Describe describe, Start start) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto call = std::make_shared<CallState<Request>>();
+  auto call = std::make_shared<RawCall<Request>>();
   if (grpc::Status parsed = ParseRequest(*request_bytes, &call->request); !parsed.ok()) {
     reactor->Finish(std::move(parsed));
     return reactor;
