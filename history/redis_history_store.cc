@@ -503,7 +503,7 @@ class RedisHistoryStore::Lease {
 };
 
 // ---------------------------------------------------------------------------------------------
-// One Redis server: its connection pool and the scripts it has loaded.
+// One Redis server: its pipelined connections and the scripts it has loaded.
 
 class RedisHistoryStore::Node {
  public:
