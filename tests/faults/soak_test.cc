@@ -484,8 +484,11 @@ TEST_F(SoakTest, EightyPercentOfMaxRateForAMinute) {
     return static_cast<double>(now - base) / static_cast<double>(base);
   };
   for (const absl::Time give_up = absl::Now() + absl::Seconds(12);;) {
-    last.history_kib = ProcStatusNumber(history_.process->pid(), "VmRSS").value_or(-1);
-    last.evaluator_kib = ProcStatusNumber(evaluator_.process->pid(), "VmRSS").value_or(-1);
+    absl::StatusOr<int64_t> history_kib = ProcStatusNumber(history_.process->pid(), "VmRSS");
+    absl::StatusOr<int64_t> evaluator_kib = ProcStatusNumber(evaluator_.process->pid(), "VmRSS");
+    ASSERT_TRUE(history_kib.ok() && evaluator_kib.ok()) << "a service is gone";
+    last.history_kib = *history_kib;
+    last.evaluator_kib = *evaluator_kib;
     if ((growth(last.history_kib, baseline->history_kib) < kMaxRssGrowth &&
          growth(last.evaluator_kib, baseline->evaluator_kib) < kMaxRssGrowth) ||
         absl::Now() >= give_up) {
