@@ -28,6 +28,7 @@ struct Flags {
   std::string redis = "redis://127.0.0.1:6379";
   std::string redis_password_file;
   int redis_timeout_ms = 100;
+  int redis_write_timeout_ms = 2000;
   std::string config;
   std::string admin_token_file;
   std::string hmac_secret_file;
@@ -59,7 +60,9 @@ int main(int argc, char** argv) {
   command_line.AddString("hmac_secret_file", &flags.hmac_secret_file,
                          "file holding the secret that keys recipient hashes (required)");
   command_line.AddInt("redis_timeout_ms", &flags.redis_timeout_ms,
-                      "bound on every Redis connect and call");
+                      "bound on every Redis connect and read");
+  command_line.AddInt("redis_write_timeout_ms", &flags.redis_write_timeout_ms,
+                      "bound on every Redis write (also bounded by the caller's deadline)");
   if (std::optional<int> exit_code = etiquette::ParseCommandLineOrExit(command_line, argc, argv)) {
     return *exit_code;
   }
@@ -96,7 +99,11 @@ int main(int argc, char** argv) {
   if (flags.redis_timeout_ms <= 0) {
     return Fail(absl::InvalidArgumentError("--redis_timeout_ms must be greater than 0"));
   }
+  if (flags.redis_write_timeout_ms <= 0) {
+    return Fail(absl::InvalidArgumentError("--redis_write_timeout_ms must be greater than 0"));
+  }
   redis->timeout = absl::Milliseconds(flags.redis_timeout_ms);
+  redis->write_timeout = absl::Milliseconds(flags.redis_write_timeout_ms);
   if (!flags.redis_password_file.empty()) {
     absl::StatusOr<std::string> password = etiquette::ReadSecretFile(flags.redis_password_file);
     if (!password.ok()) return Fail(password.status());

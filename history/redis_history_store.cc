@@ -340,7 +340,9 @@ class RedisHistoryStore::Connection {
       context_ = nullptr;
     }
     if (context_ == nullptr) {
-      absl::StatusOr<redisContext*> connected = Connect(deadline);
+      // Connecting is bounded by the read timeout, even for a round of writes.
+      absl::StatusOr<redisContext*> connected =
+          Connect(std::min(deadline, absl::Now() + options_.timeout));
       if (!connected.ok()) return Fail(round, 0, connected.status());
       context_ = *connected;
     }
@@ -512,23 +514,25 @@ class RedisHistoryStore::Node {
         name_(EndpointName(endpoint_)),
         connection_options_(OptionsFor(options, endpoint_)) {
     for (auto& loaded : loaded_) loaded.store(false);
-    for (int i = 0; i < std::max(1, options.connections); ++i) {
-      connections_.push_back(std::make_unique<Connection>(connection_options_));
+    for (auto& lane : lanes_) {
+      for (int i = 0; i < std::max(1, options.connections); ++i) {
+        lane.connections.push_back(std::make_unique<Connection>(connection_options_));
+      }
     }
   }
 
   const RedisEndpoint& endpoint() const { return endpoint_; }
   const std::string& name() const { return name_; }
-  // The connection for the next call: each in turn.
-  // The connection for the next call: one between rounds if there is one (the call goes out
-  // at once), else each in turn.
-  Connection& connection() {
-    const uint32_t first = next_connection_.fetch_add(1, std::memory_order_relaxed);
-    for (size_t k = 0; k < connections_.size(); ++k) {
-      Connection& candidate = *connections_[(first + k) % connections_.size()];
+  // The connection for the next call of that lane: one between rounds if there is one (the
+  // call goes out at once), else each in turn.
+  Connection& connection(Lane lane_of_call) {
+    LaneConnections& lane = lanes_[static_cast<int>(lane_of_call)];
+    const uint32_t first = lane.next.fetch_add(1, std::memory_order_relaxed);
+    for (size_t k = 0; k < lane.connections.size(); ++k) {
+      Connection& candidate = *lane.connections[(first + k) % lane.connections.size()];
       if (!candidate.busy()) return candidate;
     }
-    return *connections_[first % connections_.size()];
+    return *lane.connections[first % lane.connections.size()];
   }
   std::atomic<bool>& loaded(Script script) { return loaded_[script]; }
 
@@ -550,8 +554,11 @@ class RedisHistoryStore::Node {
   const RedisEndpoint endpoint_;
   const std::string name_;
   const RedisOptions connection_options_;
-  std::vector<std::unique_ptr<Connection>> connections_;
-  std::atomic<uint32_t> next_connection_{0};
+  struct LaneConnections {
+    std::vector<std::unique_ptr<Connection>> connections;
+    std::atomic<uint32_t> next{0};
+  };
+  std::array<LaneConnections, 2> lanes_;  // by Lane
   std::array<std::atomic<bool>, kScripts> loaded_{};
   std::atomic<int64_t> failed_at_ns_{0};
 };
@@ -699,7 +706,9 @@ class RedisHistoryStore::Cluster {
         return Unavailable(
             absl::StrCat("timed out learning the cluster's slot map (last: ", last.message(), ")"));
       }
-      absl::StatusOr<std::vector<SlotRange>> ranges = AskSlots(*node, deadline);
+      // A read: bounded by the read timeout, the next node tried within `deadline`.
+      absl::StatusOr<std::vector<SlotRange>> ranges =
+          AskSlots(*node, std::min(deadline, absl::Now() + options_.timeout));
       if (!ranges.ok()) {
         if (absl::IsUnavailable(ranges.status())) node->NoteFailure();
         last = ranges.status();
@@ -716,7 +725,7 @@ class RedisHistoryStore::Cluster {
   }
 
   absl::StatusOr<std::vector<SlotRange>> AskSlots(Node& node, absl::Time deadline) {
-    Lease lease(node.connection(), deadline);
+    Lease lease(node.connection(Lane::kReads), deadline);
     lease.Append({"CLUSTER", "SLOTS"});
     absl::StatusOr<Reply> reply = lease.Next();
     if (!reply.ok()) return reply.status();
@@ -984,7 +993,7 @@ void RedisHistoryStore::AppendEvals(Lease& lease, const std::vector<ScriptCall>&
 absl::Status RedisHistoryStore::StartBatch(const std::vector<ScriptCall>& calls, NodeBatch& batch,
                                            absl::Time deadline) {
   Node& node = *batch.node;
-  batch.lease = std::make_unique<Lease>(node.connection(), deadline);
+  batch.lease = std::make_unique<Lease>(node.connection(LaneOf(calls, batch.indexes)), deadline);
   std::vector<Script> unloaded;
   for (size_t i : batch.indexes) {
     const Script script = calls[i].script;
@@ -1114,7 +1123,10 @@ class RedisHistoryStore::BlockingThreads {
 
 void RedisHistoryStore::RunAsync(std::vector<ScriptCall> calls, absl::Time caller_deadline,
                                  RepliesDone done) {
-  const absl::Time deadline = std::min(absl::Now() + options_.timeout, caller_deadline);
+  std::vector<size_t> indexes(calls.size());
+  std::iota(indexes.begin(), indexes.end(), size_t{0});
+  const Lane lane = LaneOf(calls, indexes);
+  const absl::Time deadline = std::min(absl::Now() + BoundFor(lane), caller_deadline);
   // The fast path: every call on one node whose map is fresh, every script loaded there.
   std::shared_ptr<Node> node = single_;
   for (const ScriptCall& call : calls) {
@@ -1134,9 +1146,7 @@ void RedisHistoryStore::RunAsync(std::vector<ScriptCall> calls, absl::Time calle
   auto shared_calls = std::make_shared<std::vector<ScriptCall>>(std::move(calls));
   if (node == nullptr) return RunBlocking(std::move(shared_calls), {}, deadline, std::move(done));
 
-  std::vector<size_t> indexes(shared_calls->size());
-  std::iota(indexes.begin(), indexes.end(), size_t{0});
-  Lease lease(node->connection(), deadline);
+  Lease lease(node->connection(lane), deadline);
   AppendEvals(lease, *shared_calls, indexes, std::vector<bool>(indexes.size(), false));
   // The node outlives the exchange (the store keeps every node it ever made): the callback
   // holds a plain pointer, so that the I/O thread never drops the last reference to it.
@@ -1185,6 +1195,18 @@ void RedisHistoryStore::RunAsync(std::vector<ScriptCall> calls, absl::Time calle
     NoteOutcome(absl::OkStatus()).IgnoreError();
     done(std::move(replies));
   });
+}
+
+RedisHistoryStore::Lane RedisHistoryStore::LaneOf(const std::vector<ScriptCall>& calls,
+                                                  const std::vector<size_t>& indexes) {
+  for (size_t i : indexes) {
+    if (calls[i].script != kGetFacts) return Lane::kWrites;
+  }
+  return Lane::kReads;
+}
+
+absl::Duration RedisHistoryStore::BoundFor(Lane lane) const {
+  return lane == Lane::kWrites ? options_.write_timeout : options_.timeout;
 }
 
 void RedisHistoryStore::RunBlocking(std::shared_ptr<std::vector<ScriptCall>> calls,
@@ -1379,7 +1401,7 @@ absl::StatusOr<SenderFacts> RedisHistoryStore::Release(const std::string& sender
   const absl::Time start = absl::Now();
   absl::StatusOr<SenderFacts> facts = [&]() -> absl::StatusOr<SenderFacts> {
     absl::StatusOr<std::vector<Reply>> replies =
-        Run({std::move(call)}, absl::Now() + options_.timeout);
+        Run({std::move(call)}, absl::Now() + options_.write_timeout);
     if (!replies.ok()) return replies.status();
     return ParseFacts((*replies)[0].get());
   }();
@@ -1394,7 +1416,7 @@ absl::Status RedisHistoryStore::Forget(const std::string& sender_id) {
     absl::StatusOr<std::vector<Reply>> replies =
         Run({ScriptCall{kForget, sender_id,
                         CommonArgv(std::atomic_load(&policy_)->policy, absl::UnixEpoch(), "")}},
-            absl::Now() + options_.timeout);
+            absl::Now() + options_.write_timeout);
     if (!replies.ok()) return replies.status();
     if ((*replies)[0]->type != REDIS_REPLY_INTEGER) return BadReply("forget");
     return absl::OkStatus();
@@ -1423,7 +1445,7 @@ absl::Status RedisHistoryStore::PingOnce() {
   // One PING per node, all sent before any reply is read.
   std::vector<std::unique_ptr<Lease>> leases;
   for (const std::shared_ptr<Node>& node : nodes) {
-    leases.push_back(std::make_unique<Lease>(node->connection(), deadline));
+    leases.push_back(std::make_unique<Lease>(node->connection(Lane::kReads), deadline));
     leases.back()->Append({"PING"});
     leases.back()->Flush();
   }

@@ -52,9 +52,9 @@ class HistoryMetricsRedisObserver final : public RedisStoreObserver {
   HistoryMetrics& metrics_;
 };
 
-// HistoryStore on Redis (hiredis). Calls block their thread; underneath, they share
-// options.connections pipelined connections per node: each connection's I/O thread writes
-// every request queued since its previous round back to back, then reads the replies.
+// HistoryStore on Redis (hiredis). Calls share options.connections pipelined connections per
+// node for reads and as many for writes: each connection's I/O thread writes every request
+// queued since its previous round back to back, then reads the replies.
 //
 // Key layout, TTLs and pruning: see history/redis_scripts.h.
 //
@@ -63,7 +63,8 @@ class HistoryMetricsRedisObserver final : public RedisStoreObserver {
 // after a Redis restart), then the call is retried once. Nothing uses Redis TIME: `now` and the
 // policy travel as arguments.
 //
-// Errors: UNAVAILABLE when Redis cannot be reached within options.timeout (connect, I/O,
+// Errors: UNAVAILABLE when Redis cannot be reached within options.timeout (reads, connecting)
+// or options.write_timeout (writes), or the caller's deadline if sooner (connect, I/O,
 // timeout, LOADING/BUSY/TRYAGAIN/CLUSTERDOWN replies); after an I/O error or timeout the
 // connection is dropped (the calls of that round fail) and the next round reconnects. INTERNAL for
 // other error replies or a reply of the wrong shape. Thread-safe.
@@ -147,6 +148,13 @@ class RedisHistoryStore final : public HistoryStore {
     std::string sender_id;
     std::vector<std::string> argv;
   };
+  // Reads and writes have their own connections per node, so that a read never waits in a
+  // round bounded by a write's longer timeout (options.write_timeout).
+  enum class Lane { kReads = 0, kWrites = 1 };
+  // kWrites when any of calls[indexes] changes a sender.
+  static Lane LaneOf(const std::vector<ScriptCall>& calls, const std::vector<size_t>& indexes);
+  // options.timeout for reads, options.write_timeout for writes.
+  absl::Duration BoundFor(Lane lane) const;
 
   // Runs the calls, one reply per call, in order: one pipeline on one pooled connection of
   // the node (in cluster mode, of each node) serving them; follows cluster redirections.
@@ -172,7 +180,7 @@ class RedisHistoryStore final : public HistoryStore {
   // Run without blocking: one pipelined exchange when every call goes to one node that has
   // the scripts (and, in cluster mode, a fresh slot map); otherwise, or when a reply says the
   // call must go elsewhere or the scripts are gone, Run on a blocking thread (RunBlocking).
-  // Within min(now + options.timeout, `deadline`).
+  // Within min(now + BoundFor(lane of the calls), `deadline`).
   void RunAsync(std::vector<ScriptCall> calls, absl::Time deadline, RepliesDone done);
   void RunBlocking(std::shared_ptr<std::vector<ScriptCall>> calls,
                    std::vector<std::optional<RedisEndpoint>> ask, absl::Time deadline,

@@ -20,9 +20,18 @@ struct RedisOptions {
   int port = 6379;
   std::string password;  // empty: no AUTH
   int db = 0;            // SELECTed on connect when not 0 (never in cluster mode)
-  // Bound on connecting and on each command round trip; past it a call answers UNAVAILABLE.
+  // Bound on connecting and on each read (GetFacts, Ping, CLUSTER SLOTS); past it a call
+  // answers UNAVAILABLE.
   absl::Duration timeout = absl::Milliseconds(100);
-  // Connections kept open, each shared by every call (pipelined); in cluster mode, per node.
+  // Bound on each write (every script that changes a sender). Longer than reads: with
+  // appendfsync always Redis answers a write only after its fsync, and a disk can stall for a
+  // second or more; a write that would succeed after the stall is worth more to its caller than
+  // an UNAVAILABLE and a retry. (Redis itself waits up to 2 s for a slow everysec fsync before
+  // it delays writes.) Never longer than the caller's deadline.
+  absl::Duration write_timeout = absl::Seconds(2);
+  // Connections kept open per kind of call (reads, writes), each shared by every call of that
+  // kind (pipelined); in cluster mode, per node. Reads never wait behind a write's longer
+  // timeout.
   int connections = 2;
   // Redis Cluster mode when not empty: the seed nodes the slot map is first learned from
   // (host and port above are then the first seed). Empty: one Redis at host:port.
@@ -31,7 +40,7 @@ struct RedisOptions {
   bool cluster() const { return !cluster_seeds.empty(); }
 };
 
-// Parses a Redis URL into options (timeout and connections keep their defaults):
+// Parses a Redis URL into options (timeouts and connections keep their defaults):
 //   redis://[:password@]host:port[/db]                   one Redis;
 //   redis-cluster://[:password@]host:port[,host:port...]  a Redis Cluster, given by seed nodes
 //                                                        (no db: a cluster has only db 0).

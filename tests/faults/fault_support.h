@@ -107,20 +107,23 @@ inline absl::StatusOr<Server> StartServer(std::vector<std::string> argv,
 }
 
 // etiquette-history on 127.0.0.1:`port` (0: any free port) in front of `redis_url`, with the
-// HMAC secret at dir/hmac_secret (written here) and every Redis call bounded by
-// `redis_timeout_ms`. Its log is dir/<log_name>.
+// HMAC secret at dir/hmac_secret (written here), every Redis read bounded by `redis_timeout_ms`
+// and every write by `redis_write_timeout_ms` (defaults: as deployed). Its log is
+// dir/<log_name>.
 inline absl::StatusOr<Server> StartHistory(const std::string& dir, const std::string& redis_url,
                                            int port, const std::string& log_name,
-                                           int redis_timeout_ms = 100) {
+                                           int redis_timeout_ms = 100,
+                                           int redis_write_timeout_ms = 2000) {
   const std::string secret = dir + "/hmac_secret";
   if (!std::filesystem::exists(secret)) {
     std::ofstream(secret) << "fault-tests-hmac-secret-0123456789\n";
   }
-  return StartServer(
-      {ETIQUETTE_HISTORY_BINARY, absl::StrCat("--listen=127.0.0.1:", port),
-       "--metrics_listen=127.0.0.1:0", "--redis=" + redis_url,
-       absl::StrCat("--redis_timeout_ms=", redis_timeout_ms), "--hmac_secret_file=" + secret},
-      dir + "/" + log_name);
+  return StartServer({ETIQUETTE_HISTORY_BINARY, absl::StrCat("--listen=127.0.0.1:", port),
+                      "--metrics_listen=127.0.0.1:0", "--redis=" + redis_url,
+                      absl::StrCat("--redis_timeout_ms=", redis_timeout_ms),
+                      absl::StrCat("--redis_write_timeout_ms=", redis_write_timeout_ms),
+                      "--hmac_secret_file=" + secret},
+                     dir + "/" + log_name);
 }
 
 // etiquette-evaluator on a free port, wired to history at 127.0.0.1:`history_port` with a

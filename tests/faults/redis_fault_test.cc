@@ -1,14 +1,14 @@
 // Redis SIGKILLed under load, then restarted (issue 5, "Faults and bad input"); and Redis
 // frozen (SIGSTOP) under load, then resumed.
 //
-// The real etiquette-history (--redis_timeout_ms=100) in front of a real redis-server
-// (appendonly, appendfsync always). Several client threads record invitations and responses
-// through history's gRPC API, each item with a fresh invitation id; a failed call is retried
-// with the same ids, as a real client would, until it is acknowledged. Mid-run Redis is
-// SIGKILLed (or SIGSTOPped), stays down ~1.5 s, and is restarted on the same port and dir (it
-// reloads its append-only file; or SIGCONTinued). Checked:
+// The real etiquette-history (--redis_timeout_ms=100, --redis_write_timeout_ms=300) in front
+// of a real redis-server (appendonly, appendfsync always). Several client threads record
+// invitations and responses through history's gRPC API, each item with a fresh invitation id; a
+// failed call is retried with the same ids, as a real client would, until it is acknowledged.
+// Mid-run Redis is SIGKILLed (or SIGSTOPped), stays down ~1.5 s, and is restarted on the same port
+// and dir (it reloads its append-only file; or SIGCONTinued). Checked:
 //   - every call answers OK or UNAVAILABLE, never anything else; every failed call answers
-//     within 1 s (the Redis timeout plus gRPC), no call takes 2 s (no hangs);
+//     within 1 s (the Redis timeouts plus gRPC), no call takes 2 s (no hangs);
 //   - every call that started after the fault and ended before the repair is UNAVAILABLE;
 //   - once Redis answers again, history serves again within 1 s, by itself (a read, and a
 //     write from the load);
@@ -39,6 +39,10 @@ namespace {
 
 using testing::RedisServer;
 
+// History's bounds on Redis reads and writes. Writes get less than the deployed 2 s, so that
+// the outage below is several write timeouts long.
+constexpr int kRedisTimeoutMs = 100;
+constexpr int kRedisWriteTimeoutMs = 300;
 constexpr int kThreads = 4;
 // Each sender gets this many consecutive items of one thread, then the thread moves to a new
 // sender: reports are spread over the whole run, before, during and after the outage.
@@ -100,7 +104,8 @@ class RedisFaultTest : public ::testing::Test {
     absl::StatusOr<std::unique_ptr<RedisServer>> redis = RedisServer::Start();
     ASSERT_TRUE(redis.ok()) << redis.status();
     redis_ = *std::move(redis);
-    absl::StatusOr<Server> history = StartHistory(dir_.path(), redis_->url(), 0, "history.log");
+    absl::StatusOr<Server> history = StartHistory(dir_.path(), redis_->url(), 0, "history.log",
+                                                  kRedisTimeoutMs, kRedisWriteTimeoutMs);
     ASSERT_TRUE(history.ok()) << history.status();
     history_ = *std::move(history);
     stub_ = v1::SenderHistory::NewStub(grpc::CreateChannel(
@@ -392,8 +397,9 @@ TEST_F(RedisFaultTest, SigkilledUnderLoadFailsFastRecoversAndLosesNoAcknowledged
 
 TEST_F(RedisFaultTest, FrozenUnderLoadTimesOutRecoversAndNeverDoubleCounts) {
   // SIGSTOP: Redis accepts connections (the kernel does) but never answers, so every call
-  // must give up after --redis_timeout_ms. The commands of the abandoned attempts wait in
-  // Redis' sockets and all run after SIGCONT, next to their retries: the same ids, many times.
+  // must give up after --redis_timeout_ms (reads) or --redis_write_timeout_ms. The commands of the
+  // abandoned attempts wait in Redis' sockets and all run after SIGCONT, next to their retries: the
+  // same ids, many times.
   RunScenario(
       "redis_sigstop", [this] { return redis_->Pause(); }, [this] { return redis_->Resume(); });
 }

@@ -36,9 +36,7 @@ class HistoryGrpcTest : public ::testing::Test {
     stub_ = v1::SenderHistory::NewStub(channel_);
     admin_stub_ = v1::SenderHistoryAdmin::NewStub(channel_);
   }
-  void TearDown() override {
-    server_.reset();
-  }
+  void TearDown() override { server_.reset(); }
 
   grpc::Status Release(const std::string& authorization) {
     grpc::ClientContext context;

@@ -43,6 +43,7 @@ std::unique_ptr<HistoryStore> NewClusterStore(const StorePolicy& policy) {
   }
   // The contract is about semantics, not latency (see redis_store_contract_test.cc).
   options.timeout = absl::Seconds(5);
+  options.write_timeout = options.timeout;
   return std::make_unique<RedisHistoryStore>(options, policy);
 }
 

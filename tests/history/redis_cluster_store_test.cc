@@ -185,6 +185,7 @@ class RedisClusterStoreTest : public ::testing::Test {
     absl::StatusOr<RedisOptions> options = ParseRedisUrl(cluster_->url());
     EXPECT_TRUE(options.ok()) << options.status();
     options->timeout = timeout;
+    options->write_timeout = options->timeout;
     return std::make_unique<RedisHistoryStore>(*options, StorePolicy());
   }
 
@@ -506,6 +507,7 @@ TEST_F(RedisClusterStoreTest, ConcurrentBatchesAcrossMastersNeverWaitOnEachOther
   ASSERT_TRUE(options.ok()) << options.status();
   options->connections = 1;
   options->timeout = absl::Seconds(2);
+  options->write_timeout = options->timeout;
   RedisHistoryStore store(*options, StorePolicy());
   std::vector<std::string> senders;
   for (int node = 0; node < cluster().size(); ++node) {
@@ -764,6 +766,7 @@ TEST(RedisClusterFailoverTest, PromotedReplicaTakesOverTheCallsAndTheData) {
   absl::StatusOr<RedisOptions> options = ParseRedisUrl(cluster.url());
   ASSERT_TRUE(options.ok()) << options.status();
   options->timeout = absl::Milliseconds(300);
+  options->write_timeout = options->timeout;
   RedisHistoryStore store(*options, StorePolicy());
 
   const std::string sender = "m-failover";
@@ -824,6 +827,7 @@ TEST(RedisClusterStoreSetupTest, DeadSeedsAnswerUnavailableQuickly) {
   absl::StatusOr<RedisOptions> options = ParseRedisUrl("redis-cluster://127.0.0.1:1,127.0.0.1:2");
   ASSERT_TRUE(options.ok()) << options.status();
   options->timeout = absl::Milliseconds(100);
+  options->write_timeout = options->timeout;
   const absl::Time constructed = absl::Now();
   RedisHistoryStore store(*options, StorePolicy());
   EXPECT_LT(absl::Now() - constructed, absl::Milliseconds(50)) << "the constructor connects";

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -56,6 +57,7 @@ class RedisHistoryStoreTest : public ::testing::Test {
     absl::StatusOr<RedisOptions> options = ParseRedisUrl(server_->url());
     ASSERT_TRUE(options.ok()) << options.status();
     options->timeout = kTimeout;
+    options->write_timeout = options->timeout;
     store_ = std::make_unique<RedisHistoryStore>(*options, policy_);
   }
 
@@ -65,6 +67,7 @@ class RedisHistoryStoreTest : public ::testing::Test {
     absl::StatusOr<RedisOptions> options = ParseRedisUrl(server_->url());
     ASSERT_TRUE(options.ok()) << options.status();
     options->timeout = absl::Seconds(5);
+    options->write_timeout = options->timeout;
     store_ = std::make_unique<RedisHistoryStore>(*options, policy_);
   }
 
@@ -821,6 +824,7 @@ TEST_F(RedisHistoryStoreTest, StoreOnADeadPortConstructsAtOnceAndAnswersUnavaila
   RedisOptions options;
   options.port = port;  // nothing listens there
   options.timeout = kTimeout;
+  options.write_timeout = options.timeout;
   const absl::Time start = absl::Now();
   RedisHistoryStore store(options, policy_);
   EXPECT_LT(absl::Now() - start, absl::Milliseconds(50));
@@ -843,6 +847,77 @@ TEST_F(RedisHistoryStoreTest, StoppedRedisTimesOutAsUnavailableAndRecovers) {
   const SenderFacts facts = Facts("m-stop", "rk-1", T0());
   EXPECT_GE(facts.invitations_in_volume_window, 1u);
   EXPECT_TRUE(facts.pending);
+}
+
+// A store whose reads give up after kTimeout and whose writes wait up to `write_timeout`.
+std::unique_ptr<RedisHistoryStore> StoreWithWriteTimeout(const RedisServer& server,
+                                                         absl::Duration write_timeout) {
+  absl::StatusOr<RedisOptions> options = ParseRedisUrl(server.url());
+  EXPECT_TRUE(options.ok()) << options.status();
+  options->timeout = kTimeout;
+  options->write_timeout = write_timeout;
+  return std::make_unique<RedisHistoryStore>(*options, StorePolicy());
+}
+
+// A stall longer than the read timeout (an fsync with appendfsync always, here SIGSTOP): reads
+// answer UNAVAILABLE at the read timeout, a write issued before them waits it out and is
+// acknowledged once Redis answers.
+TEST_F(RedisHistoryStoreTest, WriteOutlastsAStallThatFailsReads) {
+  std::unique_ptr<RedisHistoryStore> store = StoreWithWriteTimeout(server(), absl::Seconds(20));
+  const std::string sender = "m-stall";
+  // Both kinds of connection open, the scripts loaded.
+  ASSERT_TRUE(store->RecordInvitation(sender, "inv-1", "rk-1", T0(), T0()).ok());
+  ASSERT_TRUE(store->GetFacts(sender, "", T0()).ok());
+
+  ASSERT_TRUE(server().Pause().ok());
+  std::promise<absl::StatusOr<WriteResult>> written;
+  std::future<absl::StatusOr<WriteResult>> write = written.get_future();
+  store->RecordInvitationAsync(
+      sender, "inv-2", "rk-2", T0(), T0(), absl::InfiniteFuture(),
+      [&written](absl::StatusOr<WriteResult> result) { written.set_value(std::move(result)); });
+  const absl::Time start = absl::Now();
+  absl::StatusOr<SenderFacts> read = store->GetFacts(sender, "", T0());
+  const absl::Duration read_took = absl::Now() - start;
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kUnavailable) << read.status();
+  EXPECT_LT(read_took, kFailBound);
+  // The write has waited longer than the read timeout and is still waiting.
+  EXPECT_EQ(write.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
+  ASSERT_TRUE(server().Resume().ok());
+
+  ASSERT_EQ(write.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  absl::StatusOr<WriteResult> result = write.get();
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_FALSE(result->duplicate);
+  EXPECT_EQ(result->facts.invitations_in_volume_window, 2u);
+  EXPECT_EQ(Facts(sender, "", T0()).invitations_in_volume_window, 2u);
+}
+
+// Writes are bounded too: by the write timeout, or by the caller's deadline when it is sooner.
+TEST_F(RedisHistoryStoreTest, WriteToAStoppedRedisAnswersUnavailableAtItsBound) {
+  constexpr absl::Duration kWriteTimeout = absl::Milliseconds(600);
+  std::unique_ptr<RedisHistoryStore> store = StoreWithWriteTimeout(server(), kWriteTimeout);
+  const std::string sender = "m-stall-bound";
+  ASSERT_TRUE(store->RecordInvitation(sender, "inv-1", "rk-1", T0(), T0()).ok());
+  ASSERT_TRUE(server().Pause().ok());
+
+  absl::Time start = absl::Now();
+  absl::StatusOr<WriteResult> bounded =
+      store->RecordInvitation(sender, "inv-2", "rk-2", T0(), T0());
+  absl::Duration took = absl::Now() - start;
+  EXPECT_EQ(bounded.status().code(), absl::StatusCode::kUnavailable) << bounded.status();
+  EXPECT_GE(took, kWriteTimeout - absl::Milliseconds(5));  // not at the read timeout
+  EXPECT_LT(took, kWriteTimeout + kFailBound);
+
+  start = absl::Now();
+  absl::StatusOr<WriteResult> hurried = Await<WriteResult>([&](StoreDone<WriteResult> done) {
+    store->RecordInvitationAsync(sender, "inv-3", "rk-3", T0(), T0(),
+                                 start + absl::Milliseconds(150), std::move(done));
+  });
+  took = absl::Now() - start;
+  EXPECT_EQ(hurried.status().code(), absl::StatusCode::kUnavailable) << hurried.status();
+  EXPECT_GE(took, absl::Milliseconds(145));
+  EXPECT_LT(took, kWriteTimeout - absl::Milliseconds(100));
+  ASSERT_TRUE(server().Resume().ok());
 }
 
 TEST_F(RedisHistoryStoreTest, AcknowledgedWritesSurviveAKillAndTheStoreRecovers) {
@@ -990,6 +1065,7 @@ TEST_F(RedisHistoryStoreTest, PasswordAndDatabaseFromTheUrl) {
       ParseRedisUrl(absl::StrCat("redis://:Wrong-Pass@127.0.0.1:", server().port(), "/3"));
   ASSERT_TRUE(wrong.ok()) << wrong.status();
   wrong->timeout = kTimeout;
+  wrong->write_timeout = wrong->timeout;
   RedisHistoryStore refused(*wrong, policy_);
   const absl::Status ping = refused.Ping();
   EXPECT_EQ(ping.code(), absl::StatusCode::kUnavailable) << ping;
@@ -999,6 +1075,7 @@ TEST_F(RedisHistoryStoreTest, PasswordAndDatabaseFromTheUrl) {
       ParseRedisUrl(absl::StrCat("redis://:Sesame-42@127.0.0.1:", server().port(), "/3"));
   ASSERT_TRUE(right.ok()) << right.status();
   right->timeout = kTimeout;
+  right->write_timeout = right->timeout;
   RedisHistoryStore store(*right, policy_);
   ASSERT_TRUE(store.Ping().ok());
   absl::StatusOr<WriteResult> invited = store.RecordInvitation("m-db", "inv-1", "rk-1", T0(), T0());

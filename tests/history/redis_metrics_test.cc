@@ -30,6 +30,7 @@ class RedisMetricsTest : public ::testing::Test {
     absl::StatusOr<RedisOptions> options = ParseRedisUrl(server_->url());
     ASSERT_TRUE(options.ok()) << options.status();
     options->timeout = absl::Milliseconds(100);
+    options->write_timeout = options->timeout;
     registry_ = std::make_shared<prometheus::Registry>();
     metrics_ = std::make_unique<HistoryMetrics>(registry_);
     observer_ = std::make_unique<HistoryMetricsRedisObserver>(*metrics_);

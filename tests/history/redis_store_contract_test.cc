@@ -47,6 +47,7 @@ std::unique_ptr<HistoryStore> NewRedisStore(const StorePolicy& policy) {
   // The contract is about semantics, not latency: a generous bound keeps a loaded machine
   // (ConcurrentWritesAreAtomic runs 8 threads on 4 connections) from failing it.
   options.timeout = absl::Seconds(5);
+  options.write_timeout = options.timeout;
   return std::make_unique<RedisHistoryStore>(options, policy);
 }
 
