@@ -322,7 +322,8 @@ machine=$(jq -n --arg nproc "$nproc_n" \
   --arg cpu "$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)" \
   --arg kernel "$(uname -sr)" --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
   --arg commit "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
-  --arg dirty "$(git -C "$root" status --porcelain 2>/dev/null | grep -qv '^??' && echo yes || echo no)" \
+  --arg dirty "$(git -C "$root" status --porcelain -- . ':!bench/results' 2>/dev/null |
+    grep -qv '^??' && echo yes || echo no)" \
   --arg redis "$(redis-server --version | grep -o 'v=[0-9.]*' | cut -c3-)" \
   --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
   '{nproc: ($nproc | tonumber), cpu_model: $cpu, kernel: $kernel, date: $date,
