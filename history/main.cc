@@ -29,6 +29,7 @@ struct Flags {
   std::string redis_password_file;
   int redis_timeout_ms = 100;
   int redis_write_timeout_ms = 2000;
+  int redis_wait_replicas = 0;
   std::string config;
   std::string admin_token_file;
   std::string hmac_secret_file;
@@ -63,6 +64,9 @@ int main(int argc, char** argv) {
                       "bound on every Redis connect and read");
   command_line.AddInt("redis_write_timeout_ms", &flags.redis_write_timeout_ms,
                       "bound on every Redis write (also bounded by the caller's deadline)");
+  command_line.AddInt("redis_wait_replicas", &flags.redis_wait_replicas,
+                      "acknowledge a write only once this many replicas of its master have it "
+                      "(Redis WAIT); 0 = the master's word is enough");
   if (std::optional<int> exit_code = etiquette::ParseCommandLineOrExit(command_line, argc, argv)) {
     return *exit_code;
   }
@@ -102,7 +106,11 @@ int main(int argc, char** argv) {
   if (flags.redis_write_timeout_ms <= 0) {
     return Fail(absl::InvalidArgumentError("--redis_write_timeout_ms must be greater than 0"));
   }
+  if (flags.redis_wait_replicas < 0) {
+    return Fail(absl::InvalidArgumentError("--redis_wait_replicas must be 0 or more"));
+  }
   redis->timeout = absl::Milliseconds(flags.redis_timeout_ms);
+  redis->wait_replicas = flags.redis_wait_replicas;
   redis->write_timeout = absl::Milliseconds(flags.redis_write_timeout_ms);
   if (!flags.redis_password_file.empty()) {
     absl::StatusOr<std::string> password = etiquette::ReadSecretFile(flags.redis_password_file);

@@ -267,9 +267,11 @@ class RedisHistoryStore::Exchange {
 
 class RedisHistoryStore::Connection {
  public:
-  // Connects on first use, to options.host:options.port.
-  explicit Connection(const RedisOptions& options)
-      : options_(options), thread_([this] { Loop(); }) {}
+  // Connects on first use, to options.host:options.port. `wait_replicas` > 0: every round ends
+  // with one WAIT for that many replicas, and no reply of the round is handed back before it
+  // (see Round).
+  Connection(const RedisOptions& options, int wait_replicas)
+      : options_(options), wait_replicas_(wait_replicas), thread_([this] { Loop(); }) {}
   ~Connection() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -321,6 +323,22 @@ class RedisHistoryStore::Connection {
     context_ = nullptr;
   }
 
+  // The round's WAIT: how many replicas acknowledged everything before it, or why not known.
+  absl::StatusOr<long long> ReadWaitReply(absl::Time deadline) {
+    void* raw = nullptr;
+    if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) {
+      if (raw != nullptr) freeReplyObject(raw);
+      return Unavailable(absl::StrCat(
+          absl::Now() >= deadline - absl::Milliseconds(1) ? "no reply in time to WAIT (" : "WAIT (",
+          context_->err != 0 ? context_->errstr : "no reply", ")"));
+    }
+    Reply reply(static_cast<redisReply*>(raw));
+    if (reply->type != REDIS_REPLY_INTEGER) {
+      return absl::InternalError(absl::StrCat("redis: WAIT answered ", ReplyText(reply.get())));
+    }
+    return reply->integer;
+  }
+
   void Round(std::vector<std::shared_ptr<Exchange>>& round) {
     const absl::Time now = absl::Now();
     // Requests whose caller has given up are not sent.
@@ -350,6 +368,18 @@ class RedisHistoryStore::Connection {
       redisAppendFormattedCommand(context_, exchange->commands().data(),
                                   exchange->commands().size());
     }
+    if (wait_replicas_ > 0) {
+      // One WAIT for the round (a group commit, like its one fsync): Redis answers it once
+      // `wait_replicas_` replicas have everything the round wrote, or at its timeout with
+      // fewer. It times out before the round, so that its answer still arrives: Redis checks
+      // timeouts on its event loop, up to 1/hz (100 ms by default) late.
+      const absl::Duration left = deadline - now;
+      const int64_t wait_ms = std::max<int64_t>(
+          1, absl::ToInt64Milliseconds(left - left / 10 - absl::Milliseconds(100)));
+      std::string wait;
+      AppendCommand(wait, {"WAIT", absl::StrCat(wait_replicas_), absl::StrCat(wait_ms)});
+      redisAppendFormattedCommand(context_, wait.data(), wait.size());
+    }
     for (int written = 0; written == 0;) {
       const absl::Duration left = deadline - absl::Now();
       if (left <= absl::ZeroDuration()) return Fail(round, 0, Unavailable("timed out"));
@@ -362,6 +392,8 @@ class RedisHistoryStore::Connection {
     if (left <= absl::ZeroDuration() || redisSetTimeout(context_, TimeoutOf(left)) != REDIS_OK) {
       return Fail(round, 0, Unavailable("timed out"));
     }
+    // With a WAIT, the replies are held until it answers.
+    std::vector<std::vector<Reply>> held(wait_replicas_ > 0 ? round.size() : 0);
     for (size_t k = 0; k < round.size(); ++k) {
       std::vector<Reply> replies;
       replies.reserve(round[k]->count());
@@ -374,12 +406,29 @@ class RedisHistoryStore::Connection {
           if (absl::Now() >= deadline - absl::Milliseconds(1)) {
             error = absl::StrCat("no reply in time (", error, ")");
           }
-          return Fail(round, k, Unavailable(error));
+          return Fail(round, held.empty() ? k : 0, Unavailable(error));
         }
         replies.emplace_back(static_cast<redisReply*>(raw));
       }
-      round[k]->Complete(std::move(replies));
+      if (held.empty()) {
+        round[k]->Complete(std::move(replies));
+      } else {
+        held[k] = std::move(replies);
+      }
     }
+    if (held.empty()) return;
+    absl::StatusOr<long long> acknowledged = ReadWaitReply(deadline);
+    if (!acknowledged.ok()) return Fail(round, 0, acknowledged.status());
+    if (*acknowledged < wait_replicas_) {
+      // Written on the master, not yet on enough replicas: not acknowledged, so the caller
+      // retries (the same invitation id counts once). The connection is still in step.
+      const absl::Status status =
+          Unavailable(absl::StrCat(*acknowledged, " of the ", wait_replicas_,
+                                   " replicas required acknowledged the write in time"));
+      for (const auto& exchange : round) exchange->Complete(status);
+      return;
+    }
+    for (size_t k = 0; k < round.size(); ++k) round[k]->Complete(std::move(held[k]));
   }
 
   // An idle connection with something to read was closed by the server (restart, timeout
@@ -434,6 +483,7 @@ class RedisHistoryStore::Connection {
   }
 
   const RedisOptions options_;
+  const int wait_replicas_;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::vector<std::shared_ptr<Exchange>> queue_;  // guarded by mutex_
@@ -514,9 +564,12 @@ class RedisHistoryStore::Node {
         name_(EndpointName(endpoint_)),
         connection_options_(OptionsFor(options, endpoint_)) {
     for (auto& loaded : loaded_) loaded.store(false);
-    for (auto& lane : lanes_) {
+    for (Lane lane : {Lane::kReads, Lane::kWrites}) {
+      // Only writes wait for replicas.
+      const int wait_replicas = lane == Lane::kWrites ? options.wait_replicas : 0;
       for (int i = 0; i < std::max(1, options.connections); ++i) {
-        lane.connections.push_back(std::make_unique<Connection>(connection_options_));
+        lanes_[static_cast<int>(lane)].connections.push_back(
+            std::make_unique<Connection>(connection_options_, wait_replicas));
       }
     }
   }

@@ -63,6 +63,10 @@ class HistoryMetricsRedisObserver final : public RedisStoreObserver {
 // after a Redis restart), then the call is retried once. Nothing uses Redis TIME: `now` and the
 // policy travel as arguments.
 //
+// options.wait_replicas > 0: each round of writes on a connection ends with one WAIT, and its
+// writes are acknowledged only when enough replicas have them (else all of them answer
+// UNAVAILABLE, and their retries count once).
+//
 // Errors: UNAVAILABLE when Redis cannot be reached within options.timeout (reads, connecting)
 // or options.write_timeout (writes), or the caller's deadline if sooner (connect, I/O,
 // timeout, LOADING/BUSY/TRYAGAIN/CLUSTERDOWN replies); after an I/O error or timeout the

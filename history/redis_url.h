@@ -33,6 +33,11 @@ struct RedisOptions {
   // kind (pipelined); in cluster mode, per node. Reads never wait behind a write's longer
   // timeout.
   int connections = 2;
+  // > 0: a write is acknowledged only once this many replicas of its master have it (Redis
+  // WAIT, one per round of pipelined writes), so that a failover to a replica loses no
+  // acknowledged write; else UNAVAILABLE within write_timeout, and the caller retries. 0: the
+  // master's acknowledgement (and its append-only file) is enough.
+  int wait_replicas = 0;
   // Redis Cluster mode when not empty: the seed nodes the slot map is first learned from
   // (host and port above are then the first seed). Empty: one Redis at host:port.
   std::vector<RedisEndpoint> cluster_seeds;

@@ -920,6 +920,97 @@ TEST_F(RedisHistoryStoreTest, WriteToAStoppedRedisAnswersUnavailableAtItsBound) 
   ASSERT_TRUE(server().Resume().ok());
 }
 
+// Makes `replica` a replica of `master` and waits (bounded) until the master's stream reaches
+// it: once the initial sync is done, a write on the master shows in the replica's offset. (A
+// master holds its stream back after a diskless sync until the replica's first
+// acknowledgement, which may take a second.)
+absl::Status MakeReplica(RedisServer& replica, RedisServer& master) {
+  // Redis 7 waits 5 s by default for more replicas before a diskless full sync.
+  absl::StatusOr<std::string> set =
+      master.Command({"CONFIG", "SET", "repl-diskless-sync-delay", "0"});
+  if (!set.ok()) return set.status();
+  absl::StatusOr<std::string> done =
+      replica.Command({"REPLICAOF", "127.0.0.1", absl::StrCat(master.port())});
+  if (!done.ok()) return done.status();
+  for (const absl::Time give_up = absl::Now() + absl::Seconds(10); absl::Now() < give_up;
+       absl::SleepFor(absl::Milliseconds(10))) {  // polling a condition, bounded above
+    absl::StatusOr<std::string> link = replica.Command({"INFO", "replication"});
+    if (!link.ok()) return link.status();
+    if (!absl::StrContains(*link, "master_link_status:up")) continue;
+    // Synced: each round, one write on the master, then is it on the replica?
+    absl::StatusOr<std::string> probe = master.Command({"INCR", "replica-probe"});
+    if (!probe.ok()) return probe.status();
+    absl::StatusOr<int64_t> written = master.InfoInteger("replication", "master_repl_offset");
+    if (!written.ok()) return written.status();
+    for (const absl::Time round_end = absl::Now() + absl::Milliseconds(200);
+         absl::Now() < round_end; absl::SleepFor(absl::Milliseconds(5))) {
+      absl::StatusOr<int64_t> received = replica.InfoInteger("replication", "slave_repl_offset");
+      if (!received.ok()) return received.status();
+      if (*received >= *written) {
+        absl::StatusOr<std::string> removed = master.Command({"DEL", "replica-probe"});
+        return removed.ok() ? absl::OkStatus() : removed.status();
+      }
+    }
+  }
+  return absl::DeadlineExceededError("the replica did not catch up within 10 s");
+}
+
+// --redis_wait_replicas=1: a write is acknowledged only once the replica has it. While the
+// replica is stopped, writes answer UNAVAILABLE (reads still work) and their retry counts
+// once; when the master dies, the promoted replica has every acknowledged write.
+TEST_F(RedisHistoryStoreTest, WaitForAReplicaAcknowledgesOnlyWritesTheReplicaHas) {
+  absl::StatusOr<std::unique_ptr<RedisServer>> replica = RedisServer::Start();
+  ASSERT_TRUE(replica.ok()) << replica.status();
+  ASSERT_TRUE(MakeReplica(**replica, server()).ok());
+  constexpr absl::Duration kWriteTimeout = absl::Milliseconds(800);
+  absl::StatusOr<RedisOptions> options = ParseRedisUrl(server().url());
+  ASSERT_TRUE(options.ok()) << options.status();
+  options->timeout = kTimeout;
+  options->write_timeout = kWriteTimeout;
+  options->wait_replicas = 1;
+  RedisHistoryStore store(*options, StorePolicy());
+  const std::string sender = "m-replicated";
+
+  absl::StatusOr<WriteResult> first = store.RecordInvitation(sender, "inv-1", "rk-1", T0(), T0());
+  ASSERT_TRUE(first.ok()) << first.status();
+  absl::StatusOr<int64_t> waits = server().CommandCalls("wait");
+  ASSERT_TRUE(waits.ok()) << waits.status();
+  EXPECT_GE(*waits, 1);
+
+  ASSERT_TRUE((*replica)->Pause().ok());
+  const absl::Time start = absl::Now();
+  absl::StatusOr<WriteResult> unreplicated =
+      store.RecordInvitation(sender, "inv-2", "rk-2", T0(), T0());
+  const absl::Duration took = absl::Now() - start;
+  EXPECT_EQ(unreplicated.status().code(), absl::StatusCode::kUnavailable) << unreplicated.status();
+  EXPECT_THAT(std::string(unreplicated.status().message()),
+              HasSubstr("0 of the 1 replicas required acknowledged the write in time"));
+  EXPECT_GE(took, kWriteTimeout / 2);
+  EXPECT_LT(took, kWriteTimeout + kFailBound);
+  // Reads do not wait for replicas.
+  absl::StatusOr<SenderFacts> read = store.GetFacts(sender, "", T0());
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->invitations_in_volume_window, 2u);  // on the master, not acknowledged
+  ASSERT_TRUE((*replica)->Resume().ok());
+
+  // The client's retry: the master had it, so it counts once.
+  absl::StatusOr<WriteResult> retried = store.RecordInvitation(sender, "inv-2", "rk-2", T0(), T0());
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_TRUE(retried->duplicate);
+  EXPECT_EQ(retried->facts.invitations_in_volume_window, 2u);
+
+  // Failover: the master dies, the replica is promoted and has both acknowledged writes.
+  ASSERT_TRUE(server().Kill().ok());
+  ASSERT_TRUE((*replica)->Command({"REPLICAOF", "NO", "ONE"}).ok());
+  absl::StatusOr<RedisOptions> promoted = ParseRedisUrl((*replica)->url());
+  ASSERT_TRUE(promoted.ok()) << promoted.status();
+  promoted->timeout = absl::Seconds(5);
+  RedisHistoryStore after(*promoted, StorePolicy());
+  absl::StatusOr<SenderFacts> facts = after.GetFacts(sender, "", T0());
+  ASSERT_TRUE(facts.ok()) << facts.status();
+  EXPECT_EQ(facts->invitations_in_volume_window, 2u);
+}
+
 TEST_F(RedisHistoryStoreTest, AcknowledgedWritesSurviveAKillAndTheStoreRecovers) {
   const std::string sender = "m-durable";
   // A writer records invitations (and accepts every other one) until Redis dies under it.
