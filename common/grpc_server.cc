@@ -76,6 +76,9 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartGrpcServer(
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 64);
   // Clients reconnect now and then, so that long-lived channels spread over new replicas
   // behind a Kubernetes Service; calls in flight get the grace to finish.
+  if (options.max_concurrent_streams > 0) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options.max_concurrent_streams);
+  }
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, 5 * 60 * 1000);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, 30 * 1000);
   if (!options.interceptors.empty()) {

@@ -21,11 +21,14 @@ struct GrpcServerOptions {
   // Null means plaintext.
   std::shared_ptr<grpc::ServerCredentials> credentials;
   // Run around every call, in this order (metrics, ...).
-  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-      interceptors;
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   // Optional plaintext address serving only grpc.health.v1.Health with the same statuses, for
   // Kubernetes' native gRPC probes, which cannot present TLS client certificates.
   std::string health_address;
+  // > 0: at most this many calls in flight per client connection (HTTP/2
+  // MAX_CONCURRENT_STREAMS); a client's further calls wait on its side until one ends, within
+  // their deadline. 0: gRPC's default (no limit).
+  int max_concurrent_streams = 0;
 };
 
 // A running server: the services' server and, optionally, the health-only one.

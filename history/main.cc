@@ -30,6 +30,7 @@ struct Flags {
   int redis_timeout_ms = 100;
   int redis_write_timeout_ms = 2000;
   int redis_wait_replicas = 0;
+  int max_concurrent_streams = 256;
   std::string config;
   std::string admin_token_file;
   std::string hmac_secret_file;
@@ -64,6 +65,9 @@ int main(int argc, char** argv) {
                       "bound on every Redis connect and read");
   command_line.AddInt("redis_write_timeout_ms", &flags.redis_write_timeout_ms,
                       "bound on every Redis write (also bounded by the caller's deadline)");
+  command_line.AddInt("max_concurrent_streams", &flags.max_concurrent_streams,
+                      "calls in flight per client connection; a client's further calls wait on "
+                      "its side (HTTP/2 MAX_CONCURRENT_STREAMS); 0 = no limit");
   command_line.AddInt("redis_wait_replicas", &flags.redis_wait_replicas,
                       "acknowledge a write only once this many replicas of its master have it "
                       "(Redis WAIT); 0 = the master's word is enough");
@@ -106,6 +110,9 @@ int main(int argc, char** argv) {
   if (flags.redis_write_timeout_ms <= 0) {
     return Fail(absl::InvalidArgumentError("--redis_write_timeout_ms must be greater than 0"));
   }
+  if (flags.max_concurrent_streams < 0) {
+    return Fail(absl::InvalidArgumentError("--max_concurrent_streams must be 0 or more"));
+  }
   if (flags.redis_wait_replicas < 0) {
     return Fail(absl::InvalidArgumentError("--redis_wait_replicas must be 0 or more"));
   }
@@ -141,6 +148,9 @@ int main(int argc, char** argv) {
   const std::vector<std::string> names = {etiquette::v1::SenderHistory::service_full_name(),
                                           etiquette::v1::SenderHistoryAdmin::service_full_name()};
   options->interceptors.push_back(etiquette::NewGrpcServerMetricsInterceptorFactory(registry));
+  // Calls waiting on a slow Redis hold gRPC's per-call memory (about 20 KB each): bounding them
+  // per connection keeps a stall from growing the process by a call per request sent.
+  options->max_concurrent_streams = flags.max_concurrent_streams;
   absl::StatusOr<std::unique_ptr<etiquette::RunningServer>> server =
       etiquette::StartGrpcServer(std::move(*options), {&service, &admin_service}, names);
   if (!server.ok()) return Fail(server.status());

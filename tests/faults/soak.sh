@@ -6,7 +6,8 @@
 #   tests/faults/soak.sh                              # build fault_tests in build/, run the soak
 #   ETIQUETTE_SOAK=1 ./scripts/test.sh                # the whole test run, then the soak
 #   ETIQUETTE_SOAK_SECONDS=600 tests/faults/soak.sh   # longer (also _LOAD=0.8,
-#                                                     # _WARMUP_SECONDS=10, _MAX_SECONDS=5)
+#                                                     # _WARMUP_SECONDS=10, _MAX_SECONDS=5,
+#                                                     # _REDIS_PAUSE_MS=600, 0: no freeze)
 #   BUILD_DIR=build-x tests/faults/soak.sh            # another build tree (ninja fault_tests)
 #   SOAK_NO_BUILD=1 tests/faults/soak.sh              # already built (scripts/test.sh does so)
 set -euo pipefail

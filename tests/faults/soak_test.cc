@@ -13,14 +13,17 @@
 //      measured window (ETIQUETTE_SOAK_MAX_SECONDS, 5).
 //   2. Soak: open loop at 80% (ETIQUETTE_SOAK_LOAD=0.8) of that rate for
 //      ETIQUETTE_SOAK_SECONDS (60): calls leave on a fixed schedule whatever the answers;
-//      latency is measured from each call's scheduled time.
+//      latency is measured from each call's scheduled time. Halfway, Redis is frozen
+//      (SIGSTOP) for ETIQUETTE_SOAK_REDIS_PAUSE_MS (600; 0: not), a stall as long as the
+//      longest fsync stalls seen on our VMs' disks, so that every run goes through one.
 // Asserted: zero failed calls (any status but OK); no degraded verdict (history did not
 // answer the evaluator within 50 ms) except while Redis itself was stalled (its LATENCY
-// HISTORY shows an event of kStallMs or more around that second: the evaluator's fail-open
-// design at work, not a fault of the services); the schedule was kept (no backlog); and the VmRSS
-// of each service once the load has ended and the calls have drained (within the services' 10 s
-// interval for giving freed memory back) is less than 10% above its VmRSS after the warm-up
-// (ETIQUETTE_SOAK_WARMUP_SECONDS, 10, counted inside the soak).
+// HISTORY shows an event of kStallMs or more around that second, or it is the freeze: the
+// evaluator's fail-open design at work, not a fault of the services); the schedule was kept
+// (no backlog); and the VmRSS of each service once the load has ended and the calls have
+// drained (within the services' 10 s interval for giving freed memory back) is less than 10%
+// above its VmRSS after the warm-up (ETIQUETTE_SOAK_WARMUP_SECONDS, 10, counted inside the
+// soak).
 // Printed ("[figures] soak ..."): rates, calls and status codes by method, latency quantiles,
 // VmRSS and thread counts every 5 s, Redis' slow events (LATENCY LATEST: an fsync of the
 // append-only file blocks every client), the CPU the test's four processes and the rest of the
@@ -60,7 +63,17 @@ constexpr absl::Duration kMaxBehind = absl::Seconds(3);
 // blocks every client, reads included. At 80% load the calls queued behind a stall drain at a
 // fifth of the rate, so a stall of half the budget can push them past it.
 constexpr int64_t kStallMs = 25;
+// Redis is frozen this long halfway through the soak (ETIQUETTE_SOAK_REDIS_PAUSE_MS; 0: not).
+constexpr double kRedisPauseMs = 600;
 constexpr double kMaxRssGrowth = 0.10;
+
+// Like EnvNumber, but 0 is a value (0 turns the thing off).
+double EnvNumberOrZero(const char* name, double fallback) {
+  const char* value = std::getenv(name);
+  double number = 0;
+  if (value == nullptr || !absl::SimpleAtod(value, &number) || number < 0) return fallback;
+  return number;
+}
 
 double EnvNumber(const char* name, double fallback) {
   const char* value = std::getenv(name);
@@ -411,6 +424,8 @@ TEST_F(SoakTest, EightyPercentOfMaxRateForAMinute) {
   const absl::Duration warmup = absl::Seconds(EnvNumber("ETIQUETTE_SOAK_WARMUP_SECONDS", 10));
   const absl::Duration max_window = absl::Seconds(EnvNumber("ETIQUETTE_SOAK_MAX_SECONDS", 5));
   const double load = EnvNumber("ETIQUETTE_SOAK_LOAD", 0.8);
+  const absl::Duration redis_pause =
+      absl::Milliseconds(EnvNumberOrZero("ETIQUETTE_SOAK_REDIS_PAUSE_MS", kRedisPauseMs));
   ASSERT_LT(warmup, duration);
 
   // 1. The maximum rate of the mix.
@@ -476,6 +491,22 @@ TEST_F(SoakTest, EightyPercentOfMaxRateForAMinute) {
       samples.push_back(sample);
     }
   });
+  // Halfway, Redis freezes (SIGSTOP) for `redis_pause`: a stall as long as the longest fsync
+  // stalls this VM's disk makes, at a known time, in every run.
+  std::vector<RedisStall> stalls;
+  std::thread pauser;
+  if (redis_pause > absl::ZeroDuration()) {
+    pauser = std::thread([&] {
+      absl::SleepFor(t0 + duration / 2 - absl::Now());  // the fault's time, not a wait for one
+      const absl::Time paused = absl::Now();
+      if (!redis_->Pause().ok()) return;
+      absl::SleepFor(redis_pause);  // the fault's length
+      const bool resumed = redis_->Resume().ok();
+      stalls.push_back(RedisStall{"injected-pause", absl::ToUnixSeconds(absl::Now()),
+                                  absl::ToInt64Milliseconds(absl::Now() - paused)});
+      EXPECT_TRUE(resumed);
+    });
+  }
   int64_t scheduled_calls = 0;
   for (int64_t i = 0;; ++i) {
     const absl::Time scheduled = t0 + i * interval;
@@ -491,6 +522,7 @@ TEST_F(SoakTest, EightyPercentOfMaxRateForAMinute) {
     mix_->Start(next++, scheduled, [&open](const Outcome& outcome) { open.Ended(outcome, true); });
   }
   const absl::Duration sent_for = absl::Now() - t0;
+  if (pauser.joinable()) pauser.join();
   // The last samples, taken while the last calls are still being answered.
   sampling = false;
   sampler.join();
@@ -559,7 +591,6 @@ TEST_F(SoakTest, EightyPercentOfMaxRateForAMinute) {
   const double achieved = static_cast<double>(open.calls()) / absl::ToDoubleSeconds(sent_for);
   // LATENCY LATEST: per event, its name, time, latest and all-time maximum (ms).
   std::string redis_latency = "none over 10 ms";
-  std::vector<RedisStall> stalls;
   if (absl::StatusOr<std::string> latest = redis_->Command({"LATENCY", "LATEST"});
       latest.ok() && !latest->empty()) {
     std::vector<std::string> fields = absl::StrSplit(*latest, '\n');

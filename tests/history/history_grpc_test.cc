@@ -1,6 +1,11 @@
 // The history service over real gRPC (in process, port 0) on the in-memory store: translation,
 // admin authorization and health.
+#include <algorithm>
+#include <condition_variable>
+#include <future>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "common/grpc_server.h"
 #include "etiquette/v1/history.grpc.pb.h"
@@ -116,6 +121,132 @@ TEST_F(HistoryGrpcTest, HealthIsServingForBothServices) {
     ASSERT_TRUE(health->Check(&context, request, &response).ok()) << service;
     EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING) << service;
   }
+}
+
+// A store whose GetFacts never answers by itself: the calls wait until the test releases
+// them, as they would on a stalled Redis. Everything else is the in-memory store's.
+class ParkingStore final : public HistoryStore {
+ public:
+  ParkingStore() : store_(StorePolicyFrom(DefaultHistoryConfig())) {}
+
+  absl::StatusOr<WriteResult> RecordInvitation(const std::string& sender,
+                                               const std::string& invitation,
+                                               const std::string& recipient, absl::Time sent_at,
+                                               absl::Time now) override {
+    return store_.RecordInvitation(sender, invitation, recipient, sent_at, now);
+  }
+  absl::StatusOr<WriteResult> RecordResponse(const std::string& sender,
+                                             const std::string& invitation,
+                                             const std::string& recipient,
+                                             v1::InvitationResponse response,
+                                             absl::Time responded_at, absl::Time now) override {
+    return store_.RecordResponse(sender, invitation, recipient, response, responded_at, now);
+  }
+  absl::StatusOr<SenderFacts> GetFacts(const std::string& sender, const std::string& recipient,
+                                       absl::Time now) override {
+    return store_.GetFacts(sender, recipient, now);
+  }
+  absl::StatusOr<std::vector<SenderFacts>> BatchGetFacts(const std::vector<FactsQuery>& queries,
+                                                         absl::Time now) override {
+    return store_.BatchGetFacts(queries, now);
+  }
+  absl::StatusOr<SenderFacts> Release(const std::string& sender, const std::string& reason,
+                                      absl::Time now) override {
+    return store_.Release(sender, reason, now);
+  }
+  absl::Status Forget(const std::string& sender) override { return store_.Forget(sender); }
+  absl::Status Ping() override { return absl::OkStatus(); }
+  void SetPolicy(const StorePolicy& policy) override { store_.SetPolicy(policy); }
+
+  void GetFactsAsync(const std::string&, const std::string&, absl::Time, absl::Time,
+                     StoreDone<SenderFacts> done) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    parked_.push_back(std::move(done));
+    most_parked_ = std::max(most_parked_, parked_.size());
+    changed_.notify_all();
+  }
+
+  // Waits (at most `timeout`) until `count` calls are parked; whether they are.
+  bool WaitForParked(size_t count, absl::Duration timeout) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return changed_.wait_for(lock, absl::ToChronoNanoseconds(timeout),
+                             [&] { return parked_.size() >= count; });
+  }
+  // Answers every parked call (an unknown sender's facts).
+  void ReleaseAll() {
+    std::vector<StoreDone<SenderFacts>> parked;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      parked.swap(parked_);
+    }
+    for (auto& done : parked) done(SenderFacts{});
+  }
+  size_t most_parked() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return most_parked_;
+  }
+
+ private:
+  InMemoryHistoryStore store_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<StoreDone<SenderFacts>> parked_;  // guarded by mutex_
+  size_t most_parked_ = 0;                      // guarded by mutex_
+};
+
+// --max_concurrent_streams: a connection has at most that many calls in the service; the
+// client's further calls wait on its side and go through once calls end.
+TEST(HistoryGrpcStreamLimitTest, CallsBeyondTheLimitWaitInTheClient) {
+  ParkingStore store;
+  History history(store, *RecipientHasher::Create("grpc-test-hmac-secret"), DefaultHistoryConfig());
+  SenderHistoryService service(history);
+  GrpcServerOptions options;
+  options.address = "127.0.0.1:0";
+  options.max_concurrent_streams = 2;
+  absl::StatusOr<std::unique_ptr<RunningServer>> server =
+      StartGrpcServer(std::move(options), {&service}, {v1::SenderHistory::service_full_name()});
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto stub = v1::SenderHistory::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string((*server)->port()), grpc::InsecureChannelCredentials()));
+
+  constexpr int kCalls = 5;
+  struct Call {
+    grpc::ClientContext context;
+    v1::GetStandingRequest request;
+    v1::GetStandingResponse response;
+    std::promise<grpc::Status> status;
+  };
+  std::vector<std::unique_ptr<Call>> calls;
+  for (int i = 0; i < kCalls; ++i) {
+    calls.push_back(std::make_unique<Call>());
+    Call& call = *calls.back();
+    call.context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    call.request.set_sender_id("s" + std::to_string(i));
+    stub->async()->GetStanding(&call.context, &call.request, &call.response,
+                               [&call](grpc::Status status) { call.status.set_value(status); });
+  }
+  ASSERT_TRUE(store.WaitForParked(2, absl::Seconds(10)));
+  // A third call would reach the service within milliseconds if nothing held it back.
+  EXPECT_FALSE(store.WaitForParked(3, absl::Milliseconds(300)));
+  EXPECT_EQ(store.most_parked(), 2u);
+
+  // Answered as they come, every call goes through (and none is left in the service).
+  std::vector<std::future<grpc::Status>> statuses;
+  for (auto& call : calls) statuses.push_back(call->status.get_future());
+  const auto ended = [&] {
+    return std::count_if(statuses.begin(), statuses.end(), [](std::future<grpc::Status>& status) {
+      return status.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+    });
+  };
+  for (const absl::Time give_up = absl::Now() + absl::Seconds(20);
+       ended() < kCalls && absl::Now() < give_up;) {
+    store.WaitForParked(1, absl::Milliseconds(100));
+    store.ReleaseAll();
+  }
+  ASSERT_EQ(ended(), kCalls);
+  for (auto& status : statuses) EXPECT_EQ(status.get().error_code(), grpc::StatusCode::OK);
+  EXPECT_EQ(store.most_parked(), 2u);
+  (*server)->Shutdown(absl::Seconds(1));
 }
 
 }  // namespace
