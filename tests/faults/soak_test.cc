@@ -67,18 +67,15 @@ constexpr int64_t kStallMs = 25;
 constexpr double kRedisPauseMs = 600;
 constexpr double kMaxRssGrowth = 0.10;
 
-// Like EnvNumber, but 0 is a value (0 turns the thing off).
-double EnvNumberOrZero(const char* name, double fallback) {
+// The number in environment variable `name`, or `fallback` when it is unset, not a number,
+// negative, or 0 where 0 is not allowed (`zero_allowed`: 0 turns the thing off).
+double EnvNumber(const char* name, double fallback, bool zero_allowed = false) {
   const char* value = std::getenv(name);
   double number = 0;
-  if (value == nullptr || !absl::SimpleAtod(value, &number) || number < 0) return fallback;
-  return number;
-}
-
-double EnvNumber(const char* name, double fallback) {
-  const char* value = std::getenv(name);
-  double number = 0;
-  if (value == nullptr || !absl::SimpleAtod(value, &number) || number <= 0) return fallback;
+  if (value == nullptr || !absl::SimpleAtod(value, &number) || number < 0 ||
+      (number == 0 && !zero_allowed)) {
+    return fallback;
+  }
   return number;
 }
 
@@ -424,8 +421,8 @@ TEST_F(SoakTest, EightyPercentOfMaxRateForAMinute) {
   const absl::Duration warmup = absl::Seconds(EnvNumber("ETIQUETTE_SOAK_WARMUP_SECONDS", 10));
   const absl::Duration max_window = absl::Seconds(EnvNumber("ETIQUETTE_SOAK_MAX_SECONDS", 5));
   const double load = EnvNumber("ETIQUETTE_SOAK_LOAD", 0.8);
-  const absl::Duration redis_pause =
-      absl::Milliseconds(EnvNumberOrZero("ETIQUETTE_SOAK_REDIS_PAUSE_MS", kRedisPauseMs));
+  const absl::Duration redis_pause = absl::Milliseconds(
+      EnvNumber("ETIQUETTE_SOAK_REDIS_PAUSE_MS", kRedisPauseMs, /*zero_allowed=*/true));
   ASSERT_LT(warmup, duration);
 
   // 1. The maximum rate of the mix.
