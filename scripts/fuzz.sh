@@ -20,7 +20,7 @@ if [[ ! -f "$build/build.ninja" ]]; then
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
     -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fsanitize=fuzzer-no-link \
 -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-    -DBUILD_TESTING=OFF -DETIQUETTE_FUZZ=ON >/dev/null
+    -DBUILD_TESTING=OFF -DETIQUETTE_BENCH=OFF -DETIQUETTE_FUZZ=ON >/dev/null
 fi
 jobs=()
 [[ -n "${FUZZ_JOBS:-}" ]] && jobs=(-j "$FUZZ_JOBS")

@@ -9,7 +9,8 @@
 #      the same Debian 12 packages that the builder stage installs (scripts/install-deps.sh);
 #   2. the build context, filtered by deploy/Dockerfile.dockerignore, holds every file the
 #      Dockerfile copies and still configures with the builder's own cmake command (so the
-#      ignore file drops nothing the build needs).
+#      ignore file drops nothing the build needs), and its install rules stage both binaries
+#      and both default configs where the runtime stage expects them.
 #
 # usage: check_runtime_packages.sh SOURCE_DIR EVALUATOR HISTORY
 set -euo pipefail
@@ -131,7 +132,8 @@ done < <(sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$dockerfile" | grep -E '^COPY ' 
 grep -q 'cmake -S /src -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF' \
   "$dockerfile" || fail "deploy/Dockerfile's cmake command changed: update this check"
 if cmake -S "$work_dir/src" -B "$work_dir/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-     -DBUILD_TESTING=OFF >"$work_dir/cmake.log" 2>&1; then
+     -DBUILD_TESTING=OFF -DETIQUETTE_BENCH=OFF -DETIQUETTE_WERROR=OFF \
+     -DCMAKE_INSTALL_PREFIX=/usr/local -DCMAKE_INSTALL_SYSCONFDIR=/etc >"$work_dir/cmake.log" 2>&1; then
   context_ok=1
   for target in etiquette-evaluator etiquette-history; do
     if ! ninja -C "$work_dir/build" -t query "$target" >/dev/null 2>&1; then
@@ -139,10 +141,31 @@ if cmake -S "$work_dir/src" -B "$work_dir/build" -G Ninja -DCMAKE_BUILD_TYPE=Rel
       context_ok=0
     fi
   done
+  # The runtime stage copies what `cmake --install` staged: both binaries, and both configs in
+  # /etc/etiquette/config (the Dockerfile's CMAKE_INSTALL_SYSCONFDIR).
+  if ! grep -q '"/etc/etiquette/config"' "$work_dir/build/cmake_install.cmake"; then
+    fail "with CMAKE_INSTALL_SYSCONFDIR=/etc the configs are not installed in /etc/etiquette/config"
+    context_ok=0
+  fi
   (( ! context_ok )) || echo "ok: the build context filtered by Dockerfile.dockerignore configures"
 else
   fail "the build context filtered by Dockerfile.dockerignore does not configure:"
   sed 's/^/  | /' "$work_dir/cmake.log"
+fi
+
+# --- 3. The install rules, for real: a staged install from the tree that built the binaries --
+build_dir=$(dirname "$(dirname "${binaries[0]}")")
+if DESTDIR="$work_dir/stage" cmake --install "$build_dir" --prefix /usr/local \
+     >"$work_dir/install.log" 2>&1; then
+  install_ok=1
+  for installed in usr/local/bin/etiquette-evaluator usr/local/bin/etiquette-history \
+      usr/local/etc/etiquette/config/evaluator.yaml usr/local/etc/etiquette/config/history.yaml; do
+    [[ -f $work_dir/stage/$installed ]] || { fail "cmake --install did not install /$installed"; install_ok=0; }
+  done
+  (( ! install_ok )) || echo "ok: cmake --install stages both binaries and both configs"
+else
+  fail "cmake --install failed:"
+  sed 's/^/  | /' "$work_dir/install.log"
 fi
 
 if (( failed )); then

@@ -8,11 +8,13 @@
 #include "evaluator/config.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "support/fake_history_client.h"
 #include "support/test_invitations.h"
 
 namespace etiquette {
 namespace {
 
+using testing::FakeHistoryClient;
 using testing::GoodInvitation;
 using ::testing::HasSubstr;
 using testing::TestNow;
@@ -112,60 +114,15 @@ TEST_F(EvaluatorTest, ListRulesReportsTheVersion) {
   EXPECT_EQ(evaluator_.ListRules().rules_version(), RulesVersion(DefaultEvaluatorConfig()));
 }
 
-// A history service that answers from a table, or fails every call: inline, or, when `hold`
-// is set, only when the test calls Answer() (as a network answer would come, later and from
-// another thread).
-class FakeHistoryClient : public HistoryClient {
- public:
-  void GetStanding(const v1::GetStandingRequest& request, absl::Duration timeout,
-                   StandingDone done) override {
-    ++get_calls;
-    timeouts.push_back(timeout);
-    absl::StatusOr<v1::SenderStanding> answer =
-        status.ok() ? absl::StatusOr<v1::SenderStanding>(StandingOf(request)) : status;
-    if (!hold) return done(std::move(answer));
-    held.push_back([done = std::move(done), answer = std::move(answer)] { done(answer); });
+// History's answers for these tests: "jailed" is restricted, "reporter" reported the sender.
+v1::SenderStanding StandingFromTable(const v1::GetStandingRequest& request) {
+  v1::SenderStanding standing = FakeHistoryClient::GoodStanding(request);
+  if (request.sender_id() == "jailed") standing.set_state(v1::STANDING_STATE_RESTRICTED);
+  if (request.recipient_id() == "reporter") {
+    standing.mutable_pair()->set_recipient_reported_sender(true);
   }
-  void BatchGetStanding(const v1::BatchGetStandingRequest& request, absl::Duration timeout,
-                        StandingsDone done) override {
-    ++batch_calls;
-    timeouts.push_back(timeout);
-    batch_sizes.push_back(request.requests_size());
-    std::vector<v1::SenderStanding> standings;
-    for (const v1::GetStandingRequest& one : request.requests())
-      standings.push_back(StandingOf(one));
-    absl::StatusOr<std::vector<v1::SenderStanding>> answer =
-        status.ok() ? absl::StatusOr<std::vector<v1::SenderStanding>>(std::move(standings))
-                    : status;
-    if (!hold) return done(std::move(answer));
-    held.push_back([done = std::move(done), answer = std::move(answer)] { done(answer); });
-  }
-  v1::SenderStanding StandingOf(const v1::GetStandingRequest& request) const {
-    v1::SenderStanding standing;
-    standing.set_sender_id(request.sender_id());
-    standing.set_state(v1::STANDING_STATE_GOOD);
-    if (request.sender_id() == "jailed") standing.set_state(v1::STANDING_STATE_RESTRICTED);
-    if (request.recipient_id() == "reporter") {
-      standing.mutable_pair()->set_recipient_reported_sender(true);
-    }
-    return standing;
-  }
-  // Runs the held answers on another thread, and waits for it.
-  void Answer() {
-    std::thread([answers = std::move(held)] {
-      for (const std::function<void()>& answer : answers) answer();
-    }).join();
-    held.clear();
-  }
-
-  absl::Status status = absl::OkStatus();
-  bool hold = false;
-  int get_calls = 0;
-  int batch_calls = 0;
-  std::vector<int> batch_sizes;
-  std::vector<absl::Duration> timeouts;
-  std::vector<std::function<void()>> held;
-};
+  return standing;
+}
 
 class EvaluatorWithHistoryTest : public ::testing::Test {
  protected:
@@ -182,7 +139,11 @@ class EvaluatorWithHistoryTest : public ::testing::Test {
     request.mutable_invitation()->mutable_recipient()->set_member_id(recipient);
     return request;
   }
-  FakeHistoryClient history_;
+  FakeHistoryClient history_ = [] {
+    FakeHistoryClient history;
+    history.standing_of = StandingFromTable;
+    return history;
+  }();
 };
 
 TEST_F(EvaluatorWithHistoryTest, StandingIsAskedAndCarried) {
@@ -362,16 +323,8 @@ TEST_F(EvaluatorTest, WithoutHistoryVerdictsFinishInline) {
 }
 
 TEST_F(EvaluatorWithHistoryTest, BatchWithTheWrongNumberOfStandingsDegrades) {
-  class ShortHistory final : public HistoryClient {
-   public:
-    void GetStanding(const v1::GetStandingRequest&, absl::Duration, StandingDone done) override {
-      done(absl::UnavailableError("unused"));
-    }
-    void BatchGetStanding(const v1::BatchGetStandingRequest&, absl::Duration,
-                          StandingsDone done) override {
-      done(std::vector<v1::SenderStanding>(1));  // always one, whatever was asked
-    }
-  } history;
+  FakeHistoryClient history;
+  history.batch_answer_size = 1;  // always one, whatever was asked
   const Evaluator evaluator(
       std::shared_ptr<const RulesEngine>(*RulesEngine::Create(DefaultEvaluatorConfig())),
       [] { return TestNow(); }, &history);
@@ -380,6 +333,7 @@ TEST_F(EvaluatorWithHistoryTest, BatchWithTheWrongNumberOfStandingsDegrades) {
   *request.add_invitations() = Request("c", "d").invitation();
   absl::StatusOr<v1::EvaluateBatchResponse> response = evaluator.EvaluateBatch(request);
   ASSERT_TRUE(response.ok());
+  ASSERT_EQ(response->verdicts_size(), 2);
   for (const v1::Verdict& verdict : response->verdicts()) EXPECT_TRUE(verdict.degraded());
 }
 
