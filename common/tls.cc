@@ -24,8 +24,9 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     return grpc::InsecureServerCredentials();
   }
   if (files.cert.empty() || files.key.empty()) {
-    return absl::InvalidArgumentError("--tls_cert and --tls_key go together (and --tls_client_ca "
-                                      "needs both)");
+    return absl::InvalidArgumentError(
+        "--tls_cert and --tls_key go together (and --tls_client_ca "
+        "needs both)");
   }
   absl::StatusOr<std::string> cert = ReadPem(files.cert);
   if (!cert.ok()) return cert.status();

@@ -90,7 +90,8 @@ TEST(CommandLineEnvTest, BadEnvironmentValueNamesTheVariable) {
   absl::Status status = command_line.Parse(1, args);
   unsetenv("ETQTEST_TIMEOUT_MS");
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(status.message(), "ETQTEST_TIMEOUT_MS: --timeout_ms: expected an integer, got \"soon\"");
+  EXPECT_EQ(status.message(),
+            "ETQTEST_TIMEOUT_MS: --timeout_ms: expected an integer, got \"soon\"");
 }
 
 TEST_F(CommandLineTest, HelpIsReported) {
