@@ -10,7 +10,7 @@
 #   2. the build context, filtered by deploy/Dockerfile.dockerignore, holds every file the
 #      Dockerfile copies and still configures with the builder's own cmake command (so the
 #      ignore file drops nothing the build needs), and its install rules stage both binaries
-#      and both default configs where the runtime stage expects them.
+#      and both default configs where the runtime stage expects them, and the protoset.
 #
 # usage: check_runtime_packages.sh SOURCE_DIR EVALUATOR HISTORY
 set -euo pipefail
@@ -159,10 +159,11 @@ if DESTDIR="$work_dir/stage" cmake --install "$build_dir" --prefix /usr/local \
      >"$work_dir/install.log" 2>&1; then
   install_ok=1
   for installed in usr/local/bin/etiquette-evaluator usr/local/bin/etiquette-history \
-      usr/local/etc/etiquette/config/evaluator.yaml usr/local/etc/etiquette/config/history.yaml; do
+      usr/local/etc/etiquette/config/evaluator.yaml usr/local/etc/etiquette/config/history.yaml \
+      usr/local/share/etiquette/etiquette.protoset; do
     [[ -f $work_dir/stage/$installed ]] || { fail "cmake --install did not install /$installed"; install_ok=0; }
   done
-  (( ! install_ok )) || echo "ok: cmake --install stages both binaries and both configs"
+  (( ! install_ok )) || echo "ok: cmake --install stages both binaries, both configs and the protoset"
 else
   fail "cmake --install failed:"
   sed 's/^/  | /' "$work_dir/install.log"

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# contract.release: the version lives in one place and everything that names it agrees.
+#   1. The tree as it is: scripts/version.sh (CMake project(VERSION)) is the newest recorded
+#      contract proto/released/etiquette-v<version>.binpb, has its CHANGELOG.md heading, is
+#      the production overlay's image tag, and is what both binaries print for --version.
+#   2. scripts/release.sh on a copy of the tree: cutting 99.0.0 bumps the version, records
+#      the contract, writes the changelog heading above the unreleased entries, and retags
+#      production; cutting it again, or an older version, is refused.
+# usage: release_test.sh SOURCE_DIR EVALUATOR HISTORY
+set -euo pipefail
+root=$(realpath "${1:?usage: release_test.sh SOURCE_DIR EVALUATOR HISTORY}")
+evaluator=${2:?} history=${3:?}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failed=0
+fail() { echo "FAIL: $*"; failed=1; }
+
+version=$("$root/scripts/version.sh")
+[[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "scripts/version.sh printed '$version'"
+newest=$(ls "$root"/proto/released/etiquette-v*.binpb 2>/dev/null | sort -V | tail -1)
+[[ $(basename "$newest") == "etiquette-v$version.binpb" ]] ||
+  fail "the newest released contract is '$(basename "$newest")', not etiquette-v$version.binpb"
+grep -q "^## $version - [0-9-]*\$" "$root/CHANGELOG.md" || fail "CHANGELOG.md has no '## $version - <date>'"
+tag=$(sed -n 's/^    newTag: "\(.*\)"$/\1/p' "$root/deploy/overlays/production/kustomization.yaml")
+[[ $tag == "$version" ]] || fail "the production overlay's image tag is '$tag', not $version"
+for binary in "$evaluator" "$history"; do
+  printed=$("$binary" --version 2>&1) || fail "$(basename "$binary") --version exited non-zero"
+  [[ $printed == "$(basename "$binary") $version" ]] ||
+    fail "$(basename "$binary") --version printed '$printed', not '$(basename "$binary") $version'"
+done
+(( failed )) || echo "ok: version $version everywhere"
+
+# 2. The release script, on a copy (the files git tracks, plus what is staged or new).
+copy="$work/tree"
+mkdir "$copy"
+(cd "$root" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$copy")
+export ETIQUETTE_TOOLS_DIR="${ETIQUETTE_TOOLS_DIR:-$root/build/tools}"
+if RELEASE_ALLOW_DIRTY=1 "$copy/scripts/release.sh" 99.0.0 >"$work/release.log" 2>&1; then
+  [[ $("$copy/scripts/version.sh") == 99.0.0 ]] || fail "release.sh did not set the version"
+  [[ -s $copy/proto/released/etiquette-v99.0.0.binpb ]] || fail "release.sh recorded no contract"
+  grep -q '^    newTag: "99.0.0"$' "$copy/deploy/overlays/production/kustomization.yaml" ||
+    fail "release.sh did not retag production"
+  headings=$(grep '^## ' "$copy/CHANGELOG.md" | head -2 | tr '\n' '|')
+  [[ $headings == "## Unreleased|## 99.0.0 - $(date -u +%F)|" ]] ||
+    fail "CHANGELOG.md headings after release.sh: $headings"
+  RELEASE_ALLOW_DIRTY=1 "$copy/scripts/release.sh" 99.0.0 >/dev/null 2>&1 &&
+    fail "release.sh cut 99.0.0 twice"
+  RELEASE_ALLOW_DIRTY=1 "$copy/scripts/release.sh" 98.0.0 >/dev/null 2>&1 &&
+    fail "release.sh cut 98.0.0 after 99.0.0"
+  (( failed )) || echo "ok: release.sh 99.0.0 on a copy: version, contract, changelog, tag"
+else
+  fail "release.sh 99.0.0 failed on a copy:"
+  sed 's/^/  | /' "$work/release.log"
+fi
+
+if (( failed )); then exit 1; fi
+echo "release: consistent"
