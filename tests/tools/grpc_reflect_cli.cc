@@ -1,33 +1,32 @@
 // grpc_reflect_cli: the subset of grpcurl that README.md uses, so that a test can run the
 // README's commands as printed (grpcurl itself is not packaged in Debian 12).
 //
-//   grpc_reflect_cli -plaintext ADDR list
-//   grpc_reflect_cli -plaintext ADDR describe SYMBOL
-//   grpc_reflect_cli -plaintext [-H "NAME: VALUE"]... [-d JSON] ADDR PKG.SERVICE/METHOD
-//                                                                 (or PKG.SERVICE.METHOD)
+//   grpc_reflect_cli [-protoset FILE]... -plaintext ADDR list
+//   grpc_reflect_cli [-protoset FILE]... -plaintext ADDR describe SYMBOL
+//   grpc_reflect_cli [-protoset FILE]... -plaintext [-H "NAME: VALUE"]... [-d JSON]
+//                    ADDR PKG.SERVICE/METHOD (or PKG.SERVICE.METHOD)
+//   grpc_reflect_cli -protoset FILE... list | describe SYMBOL     (no server needed)
 //
-// Like grpcurl, flags come before the positional arguments, every type is learnt from the
-// server over grpc.reflection.v1alpha.ServerReflection (no proto files, no compiled-in
-// service code), and exit codes are: 0 success, 1 client-side failure, 2 usage error,
-// 64 + code when the called method returns a non-OK status.
-#include <algorithm>
+// Like grpcurl, flags come before the positional arguments, and every type is learnt at run
+// time from a descriptor source (descriptor_source.h; no compiled-in service code): without
+// -protoset, from the server over grpc.reflection.v1alpha.ServerReflection; with -protoset,
+// from those FileDescriptorSet files only, with no reflection call at all (`list` then lists
+// the services in the files, and `list` and `describe` do not even connect). Exit codes are
+// grpcurl's: 0 success, 1 client-side failure, 2 usage error, 64 + code when the called method
+// returns a non-OK status.
 #include <cctype>
 #include <chrono>
 #include <future>
 #include <iostream>
-#include <iterator>
-#include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
+#include "descriptor_source.h"
 #include "google/protobuf/descriptor.h"
-#include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/util/json_util.h"
-#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
@@ -36,7 +35,8 @@
 namespace {
 
 namespace pb = google::protobuf;
-namespace reflection = grpc::reflection::v1alpha;
+using grpc_reflect_cli::DescriptorSource;
+using grpc_reflect_cli::StatusCodeName;
 
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
@@ -48,9 +48,11 @@ constexpr std::chrono::seconds kConnectTimeout(10);
 constexpr std::chrono::seconds kCallTimeout(60);
 
 constexpr char kUsage[] =
-    "usage: grpc_reflect_cli -plaintext ADDR list\n"
-    "       grpc_reflect_cli -plaintext ADDR describe SYMBOL\n"
-    "       grpc_reflect_cli -plaintext [-H 'NAME: VALUE']... [-d JSON] ADDR PKG.SERVICE/METHOD\n";
+    "usage: grpc_reflect_cli [-protoset FILE]... -plaintext ADDR list\n"
+    "       grpc_reflect_cli [-protoset FILE]... -plaintext ADDR describe SYMBOL\n"
+    "       grpc_reflect_cli [-protoset FILE]... -plaintext [-H 'NAME: VALUE']... [-d JSON]\n"
+    "                        ADDR PKG.SERVICE/METHOD\n"
+    "       grpc_reflect_cli -protoset FILE... list | describe SYMBOL\n";
 
 // ---------------------------------------------------------------------------------------------
 // Command line
@@ -60,6 +62,8 @@ struct Options {
   std::string data;  // The -d value; empty or blank means an empty request message.
   // The -H values as (lower-cased name, value): request metadata, as grpcurl sends it.
   std::vector<std::pair<std::string, std::string>> headers;
+  // The -protoset values: when there are any, types come from these files, not reflection.
+  std::vector<std::string> protosets;
   std::vector<std::string> positional;
 };
 
@@ -90,6 +94,12 @@ std::optional<Options> ParseArgs(int argc, char** argv) {
         return std::nullopt;
       }
       options.data = value ? *value : argv[++i];
+    } else if (name == "protoset") {
+      if (!value && i + 1 >= argc) {
+        std::cerr << "flag needs an argument: -protoset\n" << kUsage;
+        return std::nullopt;
+      }
+      options.protosets.push_back(value ? *value : argv[++i]);
     } else if (name == "H") {
       if (!value && i + 1 >= argc) {
         std::cerr << "flag needs an argument: -H\n" << kUsage;
@@ -109,7 +119,7 @@ std::optional<Options> ParseArgs(int argc, char** argv) {
                                    start == std::string::npos ? "" : header.substr(start));
     } else {
       std::cerr << "unsupported flag " << arg
-                << " (grpc_reflect_cli implements only -plaintext, -H and -d)\n"
+                << " (grpc_reflect_cli implements only -plaintext, -protoset, -H and -d)\n"
                 << kUsage;
       return std::nullopt;
     }
@@ -119,189 +129,20 @@ std::optional<Options> ParseArgs(int argc, char** argv) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Reflection
-
-std::string StatusCodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {
-      "OK",       "Canceled",       "Unknown",          "InvalidArgument",   "DeadlineExceeded",
-      "NotFound", "AlreadyExists",  "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
-      "Aborted",  "OutOfRange",     "Unimplemented",    "Internal",          "Unavailable",
-      "DataLoss", "Unauthenticated"};
-  const int index = static_cast<int>(code);
-  if (index >= 0 && index < static_cast<int>(std::size(kNames))) return kNames[index];
-  return "Code(" + std::to_string(index) + ")";
-}
+// Commands
 
 std::chrono::system_clock::time_point CallDeadline() {
   return std::chrono::system_clock::now() + kCallTimeout;
 }
 
-// One ServerReflectionInfo stream, used strictly as request/response pairs.
-class ReflectionClient {
- public:
-  explicit ReflectionClient(const std::shared_ptr<grpc::Channel>& channel)
-      : stub_(reflection::ServerReflection::NewStub(channel)) {
-    context_.set_deadline(CallDeadline());
-    stream_ = stub_->ServerReflectionInfo(&context_);
-  }
-
-  ~ReflectionClient() {
-    if (finished_) return;
-    stream_->WritesDone();
-    stream_->Finish();  // Every response has been read, so this only collects the status.
-  }
-
-  // Fills *names with the server's service names, sorted. False with *error on failure.
-  bool ListServices(std::vector<std::string>* names, std::string* error) {
-    reflection::ServerReflectionRequest request;
-    request.set_list_services("");
-    reflection::ServerReflectionResponse response;
-    if (!Exchange(request, &response, error)) return false;
-    names->clear();
-    for (const auto& service : response.list_services_response().service()) {
-      names->push_back(service.name());
-    }
-    std::sort(names->begin(), names->end());
-    return true;
-  }
-
-  // Adds to *files (keyed by file name) the file that defines `symbol` and every file it
-  // imports, transitively. False with *error if the server does not know the symbol.
-  bool FetchFilesForSymbol(const std::string& symbol,
-                           std::map<std::string, pb::FileDescriptorProto>* files,
-                           std::string* error) {
-    reflection::ServerReflectionRequest request;
-    request.set_file_containing_symbol(symbol);
-    if (!FetchFiles(request, files, error)) return false;
-    return FetchMissingDependencies(files, error);
-  }
-
- private:
-  // Sends one request and reads its response. An error_response counts as a failure; a
-  // broken stream stays broken (later calls fail too).
-  bool Exchange(const reflection::ServerReflectionRequest& request,
-                reflection::ServerReflectionResponse* response, std::string* error) {
-    if (finished_) {
-      *error = "server reflection stream already failed";
-      return false;
-    }
-    if (!stream_->Write(request) || !stream_->Read(response)) {
-      const grpc::Status status = stream_->Finish();
-      finished_ = true;
-      *error = "server reflection failed: " + StatusCodeName(status.error_code()) + ": " +
-               status.error_message();
-      return false;
-    }
-    if (response->has_error_response()) {
-      *error = response->error_response().error_message();
-      return false;
-    }
-    return true;
-  }
-
-  // Runs a request answered with FileDescriptorProtos and stores them in *files.
-  bool FetchFiles(const reflection::ServerReflectionRequest& request,
-                  std::map<std::string, pb::FileDescriptorProto>* files, std::string* error) {
-    reflection::ServerReflectionResponse response;
-    if (!Exchange(request, &response, error)) return false;
-    for (const std::string& bytes : response.file_descriptor_response().file_descriptor_proto()) {
-      pb::FileDescriptorProto file;
-      if (!file.ParseFromString(bytes)) {
-        *error = "server reflection sent an unparsable FileDescriptorProto";
-        return false;
-      }
-      (*files)[file.name()] = std::move(file);
-    }
-    return true;
-  }
-
-  // The server may omit files it already sent on this stream, so any import still missing
-  // from *files is asked for by name until the set is closed under imports.
-  bool FetchMissingDependencies(std::map<std::string, pb::FileDescriptorProto>* files,
-                                std::string* error) {
-    for (bool fetched = true; fetched;) {
-      fetched = false;
-      std::set<std::string> missing;
-      for (const auto& [name, file] : *files) {
-        for (const std::string& dependency : file.dependency()) {
-          if (files->count(dependency) == 0) missing.insert(dependency);
-        }
-      }
-      for (const std::string& name : missing) {
-        reflection::ServerReflectionRequest request;
-        request.set_file_by_filename(name);
-        if (!FetchFiles(request, files, error)) return false;
-        if (files->count(name) == 0) {
-          *error = "server reflection did not return " + name;
-          return false;
-        }
-        fetched = true;
-      }
-    }
-    return true;
-  }
-
-  std::unique_ptr<reflection::ServerReflection::Stub> stub_;
-  grpc::ClientContext context_;
-  bool finished_ = false;  // The stream has been Finish()ed after a failure.
-  std::unique_ptr<grpc::ClientReaderWriter<reflection::ServerReflectionRequest,
-                                           reflection::ServerReflectionResponse>>
-      stream_;
-};
-
-// Collects descriptor build errors into one message.
-class ErrorCollector : public pb::DescriptorPool::ErrorCollector {
- public:
-  void AddError(const std::string& filename, const std::string& element_name,
-                const pb::Message* /*descriptor*/, ErrorLocation /*location*/,
-                const std::string& message) override {
-    text += filename + ": " + element_name + ": " + message + "\n";
-  }
-  std::string text;
-};
-
-// Builds `name` into *pool after its imports, all taken from `files`. Idempotent.
-bool BuildFile(const std::string& name, const std::map<std::string, pb::FileDescriptorProto>& files,
-               pb::DescriptorPool* pool, std::string* error) {
-  if (pool->FindFileByName(name) != nullptr) return true;
-  const auto it = files.find(name);
-  if (it == files.end()) {
-    *error = "missing descriptor for " + name;
-    return false;
-  }
-  for (const std::string& dependency : it->second.dependency()) {
-    if (!BuildFile(dependency, files, pool, error)) return false;
-  }
-  ErrorCollector errors;
-  if (pool->BuildFileCollectingErrors(it->second, &errors) == nullptr) {
-    *error = "cannot build descriptors from reflection:\n" + errors.text;
-    return false;
-  }
-  return true;
-}
-
-// Fills *pool with the files needed to use `symbol`, learnt over server reflection.
-// False with *error if the server does not know the symbol or its files do not build.
-bool LoadSymbol(ReflectionClient* reflection_client, const std::string& symbol,
-                pb::DescriptorPool* pool, std::string* error) {
-  std::map<std::string, pb::FileDescriptorProto> files;
-  if (!reflection_client->FetchFilesForSymbol(symbol, &files, error)) return false;
-  for (const auto& [name, file] : files) {
-    if (!BuildFile(name, files, pool, error)) return false;
-  }
-  return true;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Commands
-
-int RunList(ReflectionClient* reflection_client) {
+int RunList(DescriptorSource* source) {
   std::vector<std::string> names;
   std::string error;
-  if (!reflection_client->ListServices(&names, &error)) {
+  if (!source->ListServices(&names, &error)) {
     std::cerr << "Failed to list services: " << error << "\n";
     return kExitFailure;
   }
+  if (names.empty()) std::cout << "(No services)\n";  // As grpcurl prints it.
   for (const std::string& name : names) std::cout << name << "\n";
   return kExitOk;
 }
@@ -329,12 +170,11 @@ std::string DescribeFromPool(const pb::DescriptorPool& pool, const std::string& 
   return "";
 }
 
-int RunDescribe(ReflectionClient* reflection_client, std::string symbol) {
+int RunDescribe(DescriptorSource* source, std::string symbol) {
   if (!symbol.empty() && symbol[0] == '.') symbol.erase(0, 1);
-  pb::DescriptorPool pool;
   std::string error;
   std::string text;
-  if (LoadSymbol(reflection_client, symbol, &pool, &error)) text = DescribeFromPool(pool, symbol);
+  if (source->LoadSymbol(symbol, &error)) text = DescribeFromPool(*source->pool(), symbol);
   if (text.empty()) {
     std::cerr << "Failed to resolve symbol \"" << symbol
               << "\": " << (error.empty() ? "Symbol not found: " + symbol : error) << "\n";
@@ -410,22 +250,20 @@ bool PrintJson(const pb::Message& message, std::string* error) {
   return true;
 }
 
-// Finds the unary method `full_name` over reflection; nullptr with *error otherwise.
-const pb::MethodDescriptor* ResolveUnaryMethod(ReflectionClient* reflection_client,
-                                               const std::string& full_name,
-                                               pb::DescriptorPool* pool, std::string* error) {
+// Finds the unary method `full_name` in `source`; nullptr with *error otherwise.
+const pb::MethodDescriptor* ResolveUnaryMethod(DescriptorSource* source,
+                                               const std::string& full_name, std::string* error) {
   std::string service_name, method_name;
   if (!SplitMethodName(full_name, &service_name, &method_name)) {
     *error = "expected PKG.SERVICE/METHOD, got \"" + full_name + "\"";
     return nullptr;
   }
   const pb::ServiceDescriptor* service = nullptr;
-  if (LoadSymbol(reflection_client, service_name, pool, error)) {
-    service = pool->FindServiceByName(service_name);
+  if (source->LoadSymbol(service_name, error)) {
+    service = source->pool()->FindServiceByName(service_name);
   }
   if (service == nullptr) {
-    *error = "target server does not expose service \"" + service_name + "\" over reflection" +
-             (error->empty() ? "" : ": " + *error);
+    *error = source->MissingServiceError(service_name, *error);
     return nullptr;
   }
   const pb::MethodDescriptor* method = service->FindMethodByName(method_name);
@@ -439,14 +277,12 @@ const pb::MethodDescriptor* ResolveUnaryMethod(ReflectionClient* reflection_clie
   return method;
 }
 
-int RunInvoke(const std::shared_ptr<grpc::Channel>& channel, ReflectionClient* reflection_client,
+int RunInvoke(const std::shared_ptr<grpc::Channel>& channel, DescriptorSource* source,
               const std::string& full_name, const std::string& data,
               const std::vector<std::pair<std::string, std::string>>& headers) {
-  pb::DescriptorPool pool;
-  pb::DynamicMessageFactory factory(&pool);
+  pb::DynamicMessageFactory factory(source->pool());
   std::string error;
-  const pb::MethodDescriptor* method =
-      ResolveUnaryMethod(reflection_client, full_name, &pool, &error);
+  const pb::MethodDescriptor* method = ResolveUnaryMethod(source, full_name, &error);
   std::unique_ptr<pb::Message> request;
   if (method != nullptr) request = ParseRequest(method->input_type(), data, &factory, &error);
   if (request == nullptr) {
@@ -494,26 +330,59 @@ std::shared_ptr<grpc::Channel> Dial(const std::string& address) {
   return channel;
 }
 
-// Runs the command in options.positional = {ADDR, COMMAND...}; returns the exit code.
+// Runs the command in options.positional = {[ADDR,] COMMAND...}; returns the exit code. As in
+// grpcurl, the address is the first argument unless that is "list" or "describe", and it may
+// be left out only where it is not needed: `list` and `describe` with -protoset.
 int Run(const Options& options) {
-  const std::vector<std::string>& args = options.positional;
-  const bool is_list = args.size() == 2 && args[1] == "list";
-  const bool is_describe = args.size() == 3 && args[1] == "describe";
-  const bool is_invoke = args.size() == 2 && !is_list && args[1] != "describe";
+  std::vector<std::string> args = options.positional;
+  std::string address;
+  if (!args.empty() && args[0] != "list" && args[0] != "describe") {
+    address = args[0];
+    args.erase(args.begin());
+  }
+  const bool is_list = args.size() == 1 && args[0] == "list";
+  const bool is_describe = args.size() == 2 && args[0] == "describe";
+  const bool is_invoke = args.size() == 1 && !is_list && args[0] != "describe";
   if (!is_list && !is_describe && !is_invoke) {
     std::cerr << "unsupported arguments\n" << kUsage;
     return kExitUsage;
   }
-  if (!options.plaintext) {
+  const bool from_protoset = !options.protosets.empty();
+  // Reflection needs the server for every command; the files only for invoking a method.
+  const bool needs_server = is_invoke || !from_protoset;
+  if (needs_server && address.empty()) {
+    std::cerr << "No host:port specified.\n" << kUsage;
+    return kExitUsage;
+  }
+  if (needs_server && !options.plaintext) {
     std::cerr << "only -plaintext connections are supported\n" << kUsage;
     return kExitUsage;
   }
-  std::shared_ptr<grpc::Channel> channel = Dial(args[0]);
-  if (channel == nullptr) return kExitFailure;
-  ReflectionClient reflection_client(channel);
-  if (is_list) return RunList(&reflection_client);
-  if (is_describe) return RunDescribe(&reflection_client, args[2]);
-  return RunInvoke(channel, &reflection_client, args[1], options.data, options.headers);
+
+  std::string error;
+  std::unique_ptr<DescriptorSource> source;
+  if (from_protoset) {
+    source = grpc_reflect_cli::NewProtosetSource(options.protosets, &error);
+    if (source == nullptr) {
+      std::cerr << "Failed to process proto descriptor sets.: " << error << "\n";
+      return kExitFailure;
+    }
+  }
+  std::shared_ptr<grpc::Channel> channel;
+  if (needs_server) {
+    channel = Dial(address);
+    if (channel == nullptr) return kExitFailure;
+  }
+  if (!from_protoset) {
+    source = grpc_reflect_cli::NewReflectionSource(channel, CallDeadline(), &error);
+    if (source == nullptr) {
+      std::cerr << "Failed to create a server reflection client: " << error << "\n";
+      return kExitFailure;
+    }
+  }
+  if (is_list) return RunList(source.get());
+  if (is_describe) return RunDescribe(source.get(), args[1]);
+  return RunInvoke(channel, source.get(), args[0], options.data, options.headers);
 }
 
 }  // namespace
