@@ -17,10 +17,10 @@
 #include <memory>
 
 #include "common/command_line.h"
+#include "common/grpc_metrics_interceptor.h"
 #include "common/grpc_raw_messages.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
-#include "common/metrics.h"
 #include "common/signals.h"
 #include "etiquette/v1/evaluator.grpc.pb.h"
 #include "etiquette/v1/history.grpc.pb.h"

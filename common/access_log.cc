@@ -4,9 +4,9 @@
 #include <vector>
 
 #include "absl/time/clock.h"
+#include "common/access_logger.h"
 #include "common/grpc_code_name.h"
 #include "common/ids.h"
-#include "common/logging.h"
 
 namespace etiquette {
 
@@ -60,8 +60,10 @@ grpc::Status CallLog::Finish(grpc::Status status) const {
   record.code = GrpcCodeName(status.error_code());
   record.duration_us = absl::ToInt64Microseconds(absl::Now() - start_);
   record.request_id = request_id_;
-  record.invitation_id = invitation_id_;
-  record.batch_size = batch_size_;
+  if (!invitation_id_.empty()) {
+    record.fields.push_back(AccessField::Text("invitation_id", invitation_id_));
+  }
+  if (batch_size_ >= 0) record.fields.push_back(AccessField::Number("batch_size", batch_size_));
   LogAccess(record);
   return status;
 }

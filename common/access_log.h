@@ -32,7 +32,8 @@ std::string RequestIdOf(const grpc::ServerContextBase* context);
 //   return log.Finish(status);                   // one LogAccess line
 //
 // The constructor sends the request id back as "x-request-id" initial metadata (so it must run
-// before the handler sends anything). Only validated ids, codes and numbers are logged.
+// before the handler sends anything). Only validated ids, codes and numbers are logged: method,
+// code, duration_us, request_id, then invitation_id and batch_size when set.
 class CallLog {
  public:
   // `context` (sync or callback API) may be null (handlers called directly); `method` must

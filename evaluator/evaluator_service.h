@@ -1,8 +1,8 @@
 #pragma once
 
-#include "common/metrics.h"
 #include "etiquette/v1/evaluator.grpc.pb.h"
 #include "evaluator/evaluator.h"
+#include "evaluator/evaluator_metrics.h"
 #include "grpcpp/support/byte_buffer.h"
 
 namespace etiquette {

@@ -3,10 +3,10 @@
 #include <optional>
 #include <string>
 
-#include "common/metrics.h"
 #include "etiquette/v1/history.grpc.pb.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "history/history.h"
+#include "history/history_metrics.h"
 
 namespace etiquette {
 

@@ -6,9 +6,11 @@
 #include <optional>
 
 #include "common/command_line.h"
+#include "common/config_metrics.h"
 #include "common/config_version.h"
+#include "common/grpc_metrics_interceptor.h"
 #include "common/grpc_server.h"
-#include "common/metrics.h"
+#include "common/metrics_endpoint.h"
 #include "common/secret_file.h"
 #include "common/server_flags.h"
 #include "common/signals.h"
@@ -16,6 +18,7 @@
 #include "common/watchers.h"
 #include "history/config.h"
 #include "history/history.h"
+#include "history/history_metrics.h"
 #include "history/history_service.h"
 #include "history/redis_history_store.h"
 #include "history/redis_url.h"

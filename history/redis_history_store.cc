@@ -25,7 +25,6 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "common/ids.h"
-#include "common/metrics.h"
 #include "history/redis_cluster.h"
 #include "history/redis_scripts.h"
 #include "spdlog/spdlog.h"
@@ -833,13 +832,6 @@ class RedisHistoryStore::Cluster {
 };
 
 // ---------------------------------------------------------------------------------------------
-
-void HistoryMetricsRedisObserver::OnRedisCall(const char* operation, absl::Duration elapsed,
-                                              const absl::Status& status) {
-  metrics_.RecordRedisCall(operation, elapsed, status);
-}
-
-void HistoryMetricsRedisObserver::OnRestrictionStarted() { metrics_.RecordRestrictionStarted(); }
 
 RedisHistoryStore::RedisHistoryStore(RedisOptions options, StorePolicy policy,
                                      RedisStoreObserver* observer)

@@ -19,8 +19,6 @@ struct redisReply;  // hiredis
 
 namespace etiquette {
 
-class HistoryMetrics;
-
 // What a RedisHistoryStore reports, for metrics. Called on the calling thread, from any number
 // of threads at once; must not block.
 class RedisStoreObserver {
@@ -36,20 +34,6 @@ class RedisStoreObserver {
                            const absl::Status& status) = 0;
   // A RecordResponse that started a restriction (WriteResult::restriction_started).
   virtual void OnRestrictionStarted() = 0;
-};
-
-// Reports to HistoryMetrics: etiquette_history_redis_call_seconds{operation},
-// etiquette_history_redis_errors_total{operation,kind},
-// etiquette_history_restrictions_started_total. `metrics` must outlive the observer.
-class HistoryMetricsRedisObserver final : public RedisStoreObserver {
- public:
-  explicit HistoryMetricsRedisObserver(HistoryMetrics& metrics) : metrics_(metrics) {}
-  void OnRedisCall(const char* operation, absl::Duration elapsed,
-                   const absl::Status& status) override;
-  void OnRestrictionStarted() override;
-
- private:
-  HistoryMetrics& metrics_;
 };
 
 // HistoryStore on Redis (hiredis). Calls share options.connections pipelined connections per

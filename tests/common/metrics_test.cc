@@ -1,7 +1,5 @@
 // Metrics: the /metrics endpoint, the gRPC server interceptor, and the evaluator, history and
 // config recorders, read back from the registry with exact values.
-#include "common/metrics.h"
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -17,11 +15,16 @@
 #include <string>
 #include <vector>
 
+#include "common/config_metrics.h"
+#include "common/grpc_metrics_interceptor.h"
 #include "common/grpc_server.h"
+#include "common/metric_series.h"
+#include "common/metrics_endpoint.h"
 #include "etiquette/v1/evaluator.grpc.pb.h"
 #include "etiquette/v1/history.grpc.pb.h"
 #include "evaluator/config.h"
 #include "evaluator/evaluator.h"
+#include "evaluator/evaluator_metrics.h"
 #include "evaluator/evaluator_service.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -32,6 +35,7 @@
 #include "gtest/gtest.h"
 #include "history/config.h"
 #include "history/history.h"
+#include "history/history_metrics.h"
 #include "history/history_service.h"
 #include "history/in_memory_history_store.h"
 #include "support/test_invitations.h"

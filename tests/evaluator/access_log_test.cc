@@ -1,20 +1,15 @@
-// Access logs: one line a call with method, code, duration, request id and the validated
-// invitation id, as real JSON fields with --log_format=json; never notes, names, headlines,
-// summaries, company or group names; x-request-id taken from the client (when valid) and sent
-// back.
+// The services' access logs: one line a call with method, code, duration, request id and the
+// validated invitation id, as real JSON fields with --log_format=json; never notes, names,
+// headlines, summaries, company or group names; x-request-id taken from the client (when valid)
+// and sent back. The logging pieces on their own: tests/common/logging_test.cc.
 #include "common/access_log.h"
-
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "absl/strings/str_split.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
 #include "etiquette/v1/evaluator.grpc.pb.h"
@@ -30,39 +25,19 @@
 #include "history/history.h"
 #include "history/history_service.h"
 #include "history/in_memory_history_store.h"
-#include "spdlog/sinks/base_sink.h"
 #include "spdlog/spdlog.h"
 #include "support/test_invitations.h"
+#include "tests/common/capturing_sink.h"
 
 namespace etiquette {
 namespace {
 
+using testing::CapturingSink;
 using ::testing::ContainsRegex;
 using testing::GoodInvitation;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using ::testing::Not;
-
-// Keeps every formatted line.
-class CapturingSink final : public spdlog::sinks::base_sink<std::mutex> {
- public:
-  std::string Text() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return text_;
-  }
-  std::vector<std::string> Lines() { return absl::StrSplit(Text(), '\n', absl::SkipEmpty()); }
-
- protected:
-  void sink_it_(const spdlog::details::log_msg& msg) override {
-    spdlog::memory_buf_t formatted;
-    formatter_->format(msg, formatted);
-    text_.append(formatted.data(), formatted.size());
-  }
-  void flush_() override {}
-
- private:
-  std::string text_;
-};
 
 // Everything private in the invitation below: none of it may reach a log.
 const std::vector<std::string>& PrivateTexts() {
@@ -264,38 +239,6 @@ TEST_F(AccessLogTest, WarnLevelSilencesAccessLines) {
   EXPECT_EQ(sink_->Text(), "");
 }
 
-TEST_F(AccessLogTest, OtherLinesStayPlainJsonObjects) {
-  Capture("json");
-  spdlog::info("hello \"world\"");
-  EXPECT_EQ(sink_->Lines().size(), 1u);
-  EXPECT_THAT(sink_->Lines()[0],
-              MatchesRegex(R"(\{"ts":"[^"]+","level":"info","msg":"hello \\"world\\""\})"));
-}
-
-TEST(LogAccessTest, TextValuesCannotForgeFields) {
-  auto sink = std::make_shared<CapturingSink>();
-  ASSERT_TRUE(ConfigureLogging("text", "info", sink).ok());
-  AccessRecord record;
-  record.method = "Evaluate";
-  record.code = "OK";
-  record.request_id = "a b=c\n";
-  LogAccess(record);
-  EXPECT_THAT(sink->Text(), HasSubstr(R"(request_id=a\x20b\x3dc\x0a)"));
-  ASSERT_TRUE(ConfigureLogging("text", "info").ok());
-}
-
-TEST(LogAccessTest, JsonValuesAreEscaped) {
-  auto sink = std::make_shared<CapturingSink>();
-  ASSERT_TRUE(ConfigureLogging("json", "info", sink).ok());
-  AccessRecord record;
-  record.method = "Evaluate";
-  record.code = "OK";
-  record.invitation_id = "x\",\"y\":\"z";
-  LogAccess(record);
-  EXPECT_THAT(sink->Text(), HasSubstr(R"("invitation_id":"x\",\"y\":\"z")"));
-  ASSERT_TRUE(ConfigureLogging("text", "info").ok());
-}
-
 // The history service logs the same way: invitation id and request id, never recipient ids.
 TEST(HistoryAccessLogTest, RecordInvitationLine) {
   auto sink = std::make_shared<CapturingSink>();
@@ -347,64 +290,6 @@ TEST(HistoryAccessLogTest, RecordInvitationLine) {
   EXPECT_FALSE(AccessLine(sink->Lines(), "ReleaseSender", /*json=*/true).empty()) << sink->Text();
   EXPECT_THAT(sink->Text(), Not(HasSubstr("m-recipient-secret")));
   EXPECT_THAT(sink->Text(), Not(HasSubstr("admin-token-value")));
-  ASSERT_TRUE(ConfigureLogging("text", "info").ok());
-}
-
-}  // namespace
-}  // namespace etiquette
-
-namespace etiquette {
-namespace {
-
-// Reads what is in `fd` now (non-blocking), appended to `out`.
-void ReadAvailable(int fd, std::string& out) {
-  char chunk[4096];
-  for (;;) {
-    const ssize_t n = ::read(fd, chunk, sizeof chunk);
-    if (n <= 0) return;
-    out.append(chunk, static_cast<size_t>(n));
-  }
-}
-
-// The default stderr sink (stderr not a terminal): access lines arrive in batches within
-// 100 ms, any other line writes out what waits before it and itself at once, in order.
-TEST(StderrLoggingTest, AccessLinesArriveSoonAndInOrderWithTheRest) {
-  int fds[2];
-  ASSERT_EQ(::pipe2(fds, O_NONBLOCK), 0);
-  const int saved_stderr = ::dup(STDERR_FILENO);
-  ASSERT_GE(saved_stderr, 0);
-  ASSERT_EQ(::dup2(fds[1], STDERR_FILENO), STDERR_FILENO);
-  ASSERT_TRUE(ConfigureLogging("text", "info").ok());
-
-  AccessRecord first;
-  first.method = "Evaluate";
-  first.code = "OK";
-  first.invitation_id = "inv-first";
-  LogAccess(first);
-  spdlog::warn("a warning after it");
-  std::string text;
-  ReadAvailable(fds[0], text);  // no wait: the warning wrote out both lines
-  const size_t access_at = text.find("invitation_id=inv-first");
-  const size_t warning_at = text.find("a warning after it");
-  EXPECT_NE(access_at, std::string::npos) << text;
-  EXPECT_NE(warning_at, std::string::npos) << text;
-  EXPECT_LT(access_at, warning_at) << text;
-
-  AccessRecord second = first;
-  second.invitation_id = "inv-second";
-  LogAccess(second);
-  const absl::Time give_up = absl::Now() + absl::Seconds(5);
-  while (text.find("invitation_id=inv-second") == std::string::npos && absl::Now() < give_up) {
-    absl::SleepFor(absl::Milliseconds(10));  // polling the pipe, bounded
-    ReadAvailable(fds[0], text);
-  }
-  EXPECT_THAT(text, HasSubstr("invitation_id=inv-second"));
-
-  ASSERT_TRUE(ConfigureLogging("text", "info").ok());  // drops the sink on the pipe
-  ::dup2(saved_stderr, STDERR_FILENO);
-  ::close(saved_stderr);
-  ::close(fds[0]);
-  ::close(fds[1]);
   ASSERT_TRUE(ConfigureLogging("text", "info").ok());
 }
 

@@ -5,8 +5,8 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "common/metrics.h"
 #include "gtest/gtest.h"
+#include "history/history_metrics.h"
 #include "history/redis_history_store.h"
 #include "history/redis_url.h"
 #include "tests/common/metrics_test_util.h"
