@@ -14,7 +14,7 @@
 #include "absl/status/status.h"
 #include "common/grpc_server.h"
 #include "common/server_flags.h"
-#include "grpcpp/impl/codegen/service_type.h"
+#include "grpcpp/impl/service_type.h"
 #include "prometheus/registry.h"
 
 namespace etiquette {

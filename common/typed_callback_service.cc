@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
+
 namespace etiquette {
 
 const std::string& UnaryReactor::request_id() const {
@@ -19,9 +21,9 @@ void UnaryReactor::Finish(grpc::Status status) {
 
 namespace typed_callback_internal {
 
-int MethodIndex(absl::string_view service, absl::string_view method,
-                const google::protobuf::Descriptor* request,
-                const google::protobuf::Descriptor* response) {
+std::string MethodPath(absl::string_view service, absl::string_view method,
+                       const google::protobuf::Descriptor* request,
+                       const google::protobuf::Descriptor* response) {
   const google::protobuf::ServiceDescriptor* descriptor =
       request->file()->pool()->FindServiceByName(std::string(service));
   const google::protobuf::MethodDescriptor* found =
@@ -33,7 +35,7 @@ int MethodIndex(absl::string_view service, absl::string_view method,
                  request->full_name().c_str(), response->full_name().c_str());
     std::abort();
   }
-  return found->index();
+  return absl::StrCat("/", service, "/", method);
 }
 
 }  // namespace typed_callback_internal

@@ -43,6 +43,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <optional>
 #include <string>
 #include <utility>
@@ -52,6 +53,9 @@
 #include "google/protobuf/arena.h"
 #include "google/protobuf/descriptor.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
+#include "grpcpp/impl/codegen/server_callback_handlers.h"
+#include "grpcpp/impl/rpc_service_method.h"
+#include "grpcpp/impl/service_type.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
@@ -133,20 +137,22 @@ class UnaryCall final : public UnaryReactor {
   Response response_;
 };
 
-// The index of `method` in the gRPC service `service` (the generated code numbers methods in
-// the .proto's order); aborts when the method does not exist or its types are not
-// Request/Response, a programming error found at start-up.
-int MethodIndex(absl::string_view service, absl::string_view method,
-                const google::protobuf::Descriptor* request,
-                const google::protobuf::Descriptor* response);
+// The path of `method` in the gRPC service `service` ("/etiquette.v1.X/Method"); aborts when
+// the .proto has no such unary method from Request to Response, a programming error found at
+// start-up.
+std::string MethodPath(absl::string_view service, absl::string_view method,
+                       const google::protobuf::Descriptor* request,
+                       const google::protobuf::Descriptor* response);
 
 }  // namespace typed_callback_internal
 
-// A generated service (`Grpc` is the outer class protoc generates, e.g. v1::InvitationEvaluator)
-// whose methods the derived class serves with typed handlers, each registered with AddUnary on
-// the method's raw callback slot. A method not registered answers UNIMPLEMENTED.
+// A gRPC service (`Grpc` is the outer class protoc generates for it, e.g. v1::InvitationEvaluator)
+// whose methods the derived class serves with typed handlers, each registered with AddUnary as
+// a raw callback method, the way the generated WithRawCallbackMethod_* classes register theirs.
+// A method not registered answers UNIMPLEMENTED. (Not derived from the generated Grpc::Service,
+// whose sync virtual methods the typed handlers would hide.)
 template <typename Grpc>
-class TypedCallbackService : public Grpc::Service {
+class TypedCallbackService : public grpc::Service {
  protected:
   // Serves `method` (its name in the .proto) with `handler`, a member of the derived class
   // `Service`, which must outlive the server. For each call: parses the request onto the call's
@@ -160,25 +166,32 @@ class TypedCallbackService : public Grpc::Service {
                 AccessLogging logging = AccessLogging::kLogged) {
     using Call = typed_callback_internal::UnaryCall<Request, Response>;
     Service* const service = static_cast<Service*>(this);
-    const int index = typed_callback_internal::MethodIndex(
-        Grpc::service_full_name(), method, Request::descriptor(), Response::descriptor());
-    this->MarkMethodRawCallback(
-        index, new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
-                   [service, handler, method, logging](grpc::CallbackServerContext* context,
-                                                       const grpc::ByteBuffer* request_bytes,
-                                                       grpc::ByteBuffer* response_bytes) {
-                     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-                     auto* call = new Call(reactor, response_bytes);
-                     if (grpc::Status parsed = call->Parse(*request_bytes); !parsed.ok()) {
-                       delete call;
-                       reactor->Finish(std::move(parsed));
-                       return reactor;
-                     }
-                     if (logging == AccessLogging::kLogged) call->StartLog(context, method);
-                     (service->*handler)(context, call->request(), call->response(), call);
-                     return reactor;
-                   }));
+    // gRPC keeps the path's pointer: it lives in paths_, whose elements never move.
+    const std::string& path = paths_.emplace_back(typed_callback_internal::MethodPath(
+        Grpc::service_full_name(), method, Request::descriptor(), Response::descriptor()));
+    auto* registered = new grpc::internal::RpcServiceMethod(
+        path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC,
+        new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
+            [service, handler, method, logging](grpc::CallbackServerContext* context,
+                                                const grpc::ByteBuffer* request_bytes,
+                                                grpc::ByteBuffer* response_bytes) {
+              grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+              auto* call = new Call(reactor, response_bytes);
+              if (grpc::Status parsed = call->Parse(*request_bytes); !parsed.ok()) {
+                delete call;
+                reactor->Finish(std::move(parsed));
+                return reactor;
+              }
+              if (logging == AccessLogging::kLogged) call->StartLog(context, method);
+              (service->*handler)(context, call->request(), call->response(), call);
+              return reactor;
+            }));
+    registered->SetServerApiType(grpc::internal::RpcServiceMethod::ApiType::RAW_CALL_BACK);
+    this->AddMethod(registered);
   }
+
+ private:
+  std::deque<std::string> paths_;
 };
 
 }  // namespace etiquette
