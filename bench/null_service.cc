@@ -1,10 +1,9 @@
 // etiquette-null-service: InvitationEvaluator and SenderHistory with the real message shapes
 // that do no work (a fixed small verdict / standing). Started exactly like the real servers
 // (common/grpc_server.h StartGrpcServer: reflection, health, 16 MiB requests) and, by default,
-// on the same gRPC API as each real server (InvitationEvaluator on the callback API with raw
-// methods, like etiquette-evaluator; SenderHistory on the callback API with raw methods, like
-// etiquette-history), so its calls/s is the gRPC limit of the machine that the benchmarks divide
-// by.
+// on the same gRPC API as each real server (the callback API through the same typed-handler
+// adapter, common/typed_callback_service.h, without the access log), so its calls/s is the gRPC
+// limit of the machine that the benchmarks divide by.
 //
 //   etiquette-null-service [--listen=127.0.0.1:0] [--metrics_interceptor]
 //                          [--evaluator_api=callback|sync] [--history_api=callback|sync]
@@ -18,10 +17,10 @@
 
 #include "common/command_line.h"
 #include "common/grpc_metrics_interceptor.h"
-#include "common/grpc_raw_messages.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
 #include "common/signals.h"
+#include "common/typed_callback_service.h"
 #include "etiquette/v1/evaluator.grpc.pb.h"
 #include "etiquette/v1/history.grpc.pb.h"
 #include "prometheus/registry.h"
@@ -107,104 +106,89 @@ class SyncNullHistory final : public etiquette::v1::SenderHistory::Service {
   }
 };
 
-// The callback API as etiquette-evaluator uses it: raw methods whose handlers parse the request
-// and serialize the response themselves (common/grpc_raw_messages.h), finishing inline.
+// The callback API as the real servers use it: typed handlers through the same adapter
+// (common/typed_callback_service.h: request parsed onto an arena, response serialized by the
+// adapter), finishing inline, without the access log.
 template <typename Request, typename Response, typename Fill>
-grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context,
-                                 const grpc::ByteBuffer* request_bytes,
-                                 grpc::ByteBuffer* response_bytes, const Fill& fill) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  Request request;
-  grpc::Status status = etiquette::ParseRequest(*request_bytes, &request);
-  if (status.ok()) {
-    Response response;
-    fill(request, &response);
-    status = etiquette::SerializeResponse(response, response_bytes);
-  }
-  reactor->Finish(std::move(status));
-  return reactor;
+void Answer(const Request* request, Response* response, etiquette::UnaryReactor* reactor,
+            const Fill& fill) {
+  fill(*request, response);
+  reactor->Finish(grpc::Status::OK);
 }
 
-using EvaluatorGrpc = etiquette::v1::InvitationEvaluator;
-using HistoryGrpc = etiquette::v1::SenderHistory;
+using etiquette::AccessLogging;
+using etiquette::UnaryReactor;
 
 class CallbackNullEvaluator final
-    : public EvaluatorGrpc::WithRawCallbackMethod_Evaluate<
-          EvaluatorGrpc::WithRawCallbackMethod_EvaluateBatch<
-              EvaluatorGrpc::WithRawCallbackMethod_ListRules<EvaluatorGrpc::Service>>> {
+    : public etiquette::TypedCallbackService<etiquette::v1::InvitationEvaluator> {
  public:
-  grpc::ServerUnaryReactor* Evaluate(grpc::CallbackServerContext* context,
-                                     const grpc::ByteBuffer* request,
-                                     grpc::ByteBuffer* response) override {
-    return Answer<EvaluateRequest, EvaluateResponse>(
-        context, request, response, [](const EvaluateRequest& in, EvaluateResponse* out) {
-          FixedVerdict(in.invitation().invitation_id(), out->mutable_verdict());
-        });
+  CallbackNullEvaluator() {
+    AddUnary("Evaluate", &CallbackNullEvaluator::Evaluate, AccessLogging::kUnlogged);
+    AddUnary("EvaluateBatch", &CallbackNullEvaluator::EvaluateBatch, AccessLogging::kUnlogged);
+    AddUnary("ListRules", &CallbackNullEvaluator::ListRules, AccessLogging::kUnlogged);
   }
-  grpc::ServerUnaryReactor* EvaluateBatch(grpc::CallbackServerContext* context,
-                                          const grpc::ByteBuffer* request,
-                                          grpc::ByteBuffer* response) override {
-    return Answer<EvaluateBatchRequest, EvaluateBatchResponse>(
-        context, request, response, [](const EvaluateBatchRequest& in, EvaluateBatchResponse* out) {
-          out->mutable_verdicts()->Reserve(in.invitations_size());
-          for (const etiquette::v1::Invitation& invitation : in.invitations()) {
-            FixedVerdict(invitation.invitation_id(), out->add_verdicts());
-          }
-        });
+  void Evaluate(grpc::CallbackServerContext*, const EvaluateRequest* request,
+                EvaluateResponse* response, UnaryReactor* reactor) {
+    Answer(request, response, reactor, [](const EvaluateRequest& in, EvaluateResponse* out) {
+      FixedVerdict(in.invitation().invitation_id(), out->mutable_verdict());
+    });
   }
-  grpc::ServerUnaryReactor* ListRules(grpc::CallbackServerContext* context,
-                                      const grpc::ByteBuffer* request,
-                                      grpc::ByteBuffer* response) override {
-    return Answer<ListRulesRequest, ListRulesResponse>(
-        context, request, response, [](const ListRulesRequest&, ListRulesResponse* out) {
-          out->set_rules_version(kNullVersion);
-        });
+  void EvaluateBatch(grpc::CallbackServerContext*, const EvaluateBatchRequest* request,
+                     EvaluateBatchResponse* response, UnaryReactor* reactor) {
+    Answer(request, response, reactor,
+           [](const EvaluateBatchRequest& in, EvaluateBatchResponse* out) {
+             out->mutable_verdicts()->Reserve(in.invitations_size());
+             for (const etiquette::v1::Invitation& invitation : in.invitations()) {
+               FixedVerdict(invitation.invitation_id(), out->add_verdicts());
+             }
+           });
+  }
+  void ListRules(grpc::CallbackServerContext*, const ListRulesRequest* request,
+                 ListRulesResponse* response, UnaryReactor* reactor) {
+    Answer(request, response, reactor, [](const ListRulesRequest&, ListRulesResponse* out) {
+      out->set_rules_version(kNullVersion);
+    });
   }
 };
 
 class CallbackNullHistory final
-    : public HistoryGrpc::WithRawCallbackMethod_RecordInvitation<
-          HistoryGrpc::WithRawCallbackMethod_RecordResponse<
-              HistoryGrpc::WithRawCallbackMethod_GetStanding<
-                  HistoryGrpc::WithRawCallbackMethod_BatchGetStanding<HistoryGrpc::Service>>>> {
+    : public etiquette::TypedCallbackService<etiquette::v1::SenderHistory> {
  public:
-  grpc::ServerUnaryReactor* RecordInvitation(grpc::CallbackServerContext* context,
-                                             const grpc::ByteBuffer* request,
-                                             grpc::ByteBuffer* response) override {
-    return Answer<RecordInvitationRequest, RecordInvitationResponse>(
-        context, request, response,
-        [](const RecordInvitationRequest& in, RecordInvitationResponse* out) {
-          FixedStanding(in.sender_id(), out->mutable_standing());
-        });
+  CallbackNullHistory() {
+    AddUnary("RecordInvitation", &CallbackNullHistory::RecordInvitation, AccessLogging::kUnlogged);
+    AddUnary("RecordResponse", &CallbackNullHistory::RecordResponse, AccessLogging::kUnlogged);
+    AddUnary("GetStanding", &CallbackNullHistory::GetStanding, AccessLogging::kUnlogged);
+    AddUnary("BatchGetStanding", &CallbackNullHistory::BatchGetStanding, AccessLogging::kUnlogged);
   }
-  grpc::ServerUnaryReactor* RecordResponse(grpc::CallbackServerContext* context,
-                                           const grpc::ByteBuffer* request,
-                                           grpc::ByteBuffer* response) override {
-    return Answer<RecordResponseRequest, RecordResponseResponse>(
-        context, request, response,
-        [](const RecordResponseRequest& in, RecordResponseResponse* out) {
-          FixedStanding(in.sender_id(), out->mutable_standing());
-        });
+  void RecordInvitation(grpc::CallbackServerContext*, const RecordInvitationRequest* request,
+                        RecordInvitationResponse* response, UnaryReactor* reactor) {
+    Answer(request, response, reactor,
+           [](const RecordInvitationRequest& in, RecordInvitationResponse* out) {
+             FixedStanding(in.sender_id(), out->mutable_standing());
+           });
   }
-  grpc::ServerUnaryReactor* GetStanding(grpc::CallbackServerContext* context,
-                                        const grpc::ByteBuffer* request,
-                                        grpc::ByteBuffer* response) override {
-    return Answer<GetStandingRequest, GetStandingResponse>(
-        context, request, response, [](const GetStandingRequest& in, GetStandingResponse* out) {
-          FixedStanding(in.sender_id(), out->mutable_standing());
-        });
+  void RecordResponse(grpc::CallbackServerContext*, const RecordResponseRequest* request,
+                      RecordResponseResponse* response, UnaryReactor* reactor) {
+    Answer(request, response, reactor,
+           [](const RecordResponseRequest& in, RecordResponseResponse* out) {
+             FixedStanding(in.sender_id(), out->mutable_standing());
+           });
   }
-  grpc::ServerUnaryReactor* BatchGetStanding(grpc::CallbackServerContext* context,
-                                             const grpc::ByteBuffer* request,
-                                             grpc::ByteBuffer* response) override {
-    return Answer<BatchGetStandingRequest, BatchGetStandingResponse>(
-        context, request, response,
-        [](const BatchGetStandingRequest& in, BatchGetStandingResponse* out) {
-          out->mutable_standings()->Reserve(in.requests_size());
-          for (const GetStandingRequest& one : in.requests()) {
-            FixedStanding(one.sender_id(), out->add_standings());
-          }
-        });
+  void GetStanding(grpc::CallbackServerContext*, const GetStandingRequest* request,
+                   GetStandingResponse* response, UnaryReactor* reactor) {
+    Answer(request, response, reactor, [](const GetStandingRequest& in, GetStandingResponse* out) {
+      FixedStanding(in.sender_id(), out->mutable_standing());
+    });
+  }
+  void BatchGetStanding(grpc::CallbackServerContext*, const BatchGetStandingRequest* request,
+                        BatchGetStandingResponse* response, UnaryReactor* reactor) {
+    Answer(request, response, reactor,
+           [](const BatchGetStandingRequest& in, BatchGetStandingResponse* out) {
+             out->mutable_standings()->Reserve(in.requests_size());
+             for (const GetStandingRequest& one : in.requests()) {
+               FixedStanding(one.sender_id(), out->add_standings());
+             }
+           });
   }
 };
 

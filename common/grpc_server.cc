@@ -69,10 +69,10 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartGrpcServer(
       options.address,
       options.credentials ? options.credentials : grpc::InsecureServerCredentials(), &port);
   builder.SetMaxReceiveMessageSize(kMaxRequestBytes);
-  // Services on the sync API (reflection, health, history's admin calls): the sync server keeps
-  // at most MAX_POLLERS threads waiting for calls and ends the others; gRPC's default of 2
-  // makes it create and destroy a thread around most calls under load. The serving calls of
-  // both services are on the callback API and run on gRPC's own small pool of threads.
+  // Services on the sync API (reflection, health): the sync server keeps at most MAX_POLLERS
+  // threads waiting for calls and ends the others; gRPC's default of 2 makes it create and
+  // destroy a thread around most calls under load. The services' own calls are on the callback
+  // API and run on gRPC's own small pool of threads.
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, 64);
   // Clients reconnect now and then, so that long-lived channels spread over new replicas
   // behind a Kubernetes Service; calls in flight get the grace to finish.

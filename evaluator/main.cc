@@ -1,18 +1,14 @@
 // etiquette-evaluator: the stateless invitation evaluator. Wiring only; see evaluator.h.
 #include <iostream>
 #include <memory>
-#include <mutex>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/command_line.h"
 #include "common/config_metrics.h"
-#include "common/grpc_metrics_interceptor.h"
-#include "common/grpc_server.h"
-#include "common/metrics_endpoint.h"
 #include "common/server_flags.h"
-#include "common/signals.h"
+#include "common/server_main.h"
 #include "common/tls.h"
-#include "common/watchers.h"
 #include "evaluator/config.h"
 #include "evaluator/evaluator.h"
 #include "evaluator/evaluator_metrics.h"
@@ -73,11 +69,6 @@ int CheckConfig(const std::string& path) {
   return 0;
 }
 
-int Fail(const absl::Status& status) {
-  spdlog::critical("{}", status.ToString());
-  return 1;
-}
-
 // The channel to history: one for the process, TLS when a CA is given.
 absl::StatusOr<std::unique_ptr<etiquette::HistoryClient>> MakeHistoryClient(const Flags& flags) {
   if (flags.history.empty()) return nullptr;
@@ -112,26 +103,28 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (flags.fail_mode != "open" && flags.fail_mode != "closed") {
-    return Fail(absl::InvalidArgumentError("--fail_mode: expected open or closed"));
+    return etiquette::StartupFailed(
+        absl::InvalidArgumentError("--fail_mode: expected open or closed"));
   }
   if (flags.history_timeout_ms <= 0) {
-    return Fail(absl::InvalidArgumentError("--history_timeout_ms must be greater than 0"));
+    return etiquette::StartupFailed(
+        absl::InvalidArgumentError("--history_timeout_ms must be greater than 0"));
   }
 
   etiquette::v1::EvaluatorConfig config = etiquette::DefaultEvaluatorConfig();
   if (!flags.config.empty()) {
     absl::StatusOr<etiquette::v1::EvaluatorConfig> loaded =
         etiquette::LoadEvaluatorConfigFile(flags.config);
-    if (!loaded.ok()) return Fail(loaded.status());
+    if (!loaded.ok()) return etiquette::StartupFailed(loaded.status());
     config = std::move(*loaded);
   }
   absl::StatusOr<std::unique_ptr<etiquette::RulesEngine>> engine =
       etiquette::RulesEngine::Create(std::move(config));
-  if (!engine.ok()) return Fail(engine.status());
+  if (!engine.ok()) return etiquette::StartupFailed(engine.status());
   absl::StatusOr<std::unique_ptr<etiquette::HistoryClient>> history = MakeHistoryClient(flags);
-  if (!history.ok()) return Fail(history.status());
+  if (!history.ok()) return etiquette::StartupFailed(history.status());
   absl::StatusOr<etiquette::GrpcServerOptions> options = etiquette::ServerOptionsFrom(flags.server);
-  if (!options.ok()) return Fail(options.status());
+  if (!options.ok()) return etiquette::StartupFailed(options.status());
 
   etiquette::Evaluator evaluator(std::move(*engine), absl::Now, history->get(),
                                  flags.fail_mode == "closed" ? etiquette::HistoryFailMode::kClosed
@@ -142,24 +135,17 @@ int main(int argc, char** argv) {
   etiquette::ConfigMetrics config_metrics(registry, "rules_version");
   config_metrics.SetActiveVersion(evaluator.engine()->rules_version());
   etiquette::EvaluatorService service(evaluator, &evaluator_metrics);
-  std::unique_ptr<etiquette::MetricsEndpoint> metrics_endpoint;
-  if (!flags.server.metrics_listen.empty()) {
-    absl::StatusOr<std::unique_ptr<etiquette::MetricsEndpoint>> started =
-        etiquette::StartMetricsEndpoint(flags.server.metrics_listen, registry);
-    if (!started.ok()) return Fail(started.status());
-    metrics_endpoint = std::move(*started);
-  }
 
-  const sigset_t signals = etiquette::BlockServerSignals();
-  options->interceptors.push_back(etiquette::NewGrpcServerMetricsInterceptorFactory(registry));
-  absl::StatusOr<std::unique_ptr<etiquette::RunningServer>> server = etiquette::StartGrpcServer(
-      std::move(*options), {&service}, {etiquette::v1::InvitationEvaluator::service_full_name()});
-  if (!server.ok()) return Fail(server.status());
-
-  // Hot reload, on a change of the file and on SIGHUP, one at a time.
-  std::mutex reload_mutex;
-  auto reload = [&] {
-    std::lock_guard<std::mutex> lock(reload_mutex);
+  etiquette::ServerRun run;
+  run.program = "etiquette-evaluator";
+  run.details = absl::StrCat("rules_version ", evaluator.engine()->rules_version(), ", history ",
+                             flags.history.empty() ? "none (standalone)" : flags.history);
+  run.options = std::move(*options);
+  run.registry = registry;
+  run.services = {&service};
+  run.health_names = {etiquette::v1::InvitationEvaluator::service_full_name()};
+  run.config_path = flags.config;
+  run.reload = [&] {
     absl::StatusOr<std::string> version = etiquette::ReloadRules(flags.config, evaluator);
     config_metrics.RecordReload(version.ok(), version.ok() ? *version : "");
     if (version.ok()) {
@@ -169,33 +155,5 @@ int main(int argc, char** argv) {
                     evaluator.engine()->rules_version(), version.status().ToString());
     }
   };
-  // Bursts leave freed memory with the allocator; give it back every 10 s (the soak's RSS).
-  std::unique_ptr<etiquette::PeriodicTask> memory_release =
-      etiquette::ReleaseFreeMemoryEvery(absl::Seconds(10));
-  std::unique_ptr<etiquette::PeriodicTask> config_watch;
-  if (!flags.config.empty()) {
-    config_watch = etiquette::WatchFile(flags.config, absl::Seconds(1), reload);
-  }
-  spdlog::info(
-      "etiquette-evaluator serving on {} (port {}), health port {}, metrics port {}, "
-      "rules_version {}, history {}",
-      flags.server.listen, (*server)->port(), (*server)->health_port(),
-      metrics_endpoint ? metrics_endpoint->port() : 0, evaluator.engine()->rules_version(),
-      flags.history.empty() ? "none (standalone)" : flags.history);
-
-  for (;;) {
-    const int signal = etiquette::WaitForServerSignal(signals);
-    if (signal == SIGHUP) {
-      if (!flags.config.empty()) reload();
-      continue;
-    }
-    spdlog::info("signal {} received: NOT_SERVING, draining for up to {} s", signal,
-                 flags.server.shutdown_grace_s);
-    break;
-  }
-  config_watch.reset();
-  (*server)->Shutdown(absl::Seconds(flags.server.shutdown_grace_s));
-  metrics_endpoint.reset();
-  spdlog::info("stopped");
-  return 0;
+  return etiquette::RunServer(flags.server, std::move(run));
 }

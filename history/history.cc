@@ -293,4 +293,18 @@ absl::Status History::ForgetMember(const v1::ForgetMemberRequest& request) {
   return absl::OkStatus();
 }
 
+// temporary: replaced by jail's branch
+void History::ReleaseSender(const v1::ReleaseSenderRequest& request, absl::Time,
+                            StoreDone<v1::ReleaseSenderResponse> done) {
+  done(ReleaseSender(request));
+}
+
+// temporary: replaced by jail's branch
+void History::ForgetMember(const v1::ForgetMemberRequest& request, absl::Time,
+                           StoreDone<v1::ForgetMemberResponse> done) {
+  absl::Status forgotten = ForgetMember(request);
+  if (!forgotten.ok()) return done(forgotten);
+  done(v1::ForgetMemberResponse());
+}
+
 }  // namespace etiquette

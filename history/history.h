@@ -53,6 +53,13 @@ class History {
   // Operator actions; the caller has checked the admin token. Each is logged with its reason.
   absl::StatusOr<v1::ReleaseSenderResponse> ReleaseSender(const v1::ReleaseSenderRequest& request);
   absl::Status ForgetMember(const v1::ForgetMemberRequest& request);
+  // The same, asynchronous as the serving calls.
+  // temporary: replaced by jail's branch
+  void ReleaseSender(const v1::ReleaseSenderRequest& request, absl::Time deadline,
+                     StoreDone<v1::ReleaseSenderResponse> done);
+  // temporary: replaced by jail's branch
+  void ForgetMember(const v1::ForgetMemberRequest& request, absl::Time deadline,
+                    StoreDone<v1::ForgetMemberResponse> done);
 
   // OK while the store answers.
   absl::Status CheckStore() { return store_.Ping(); }

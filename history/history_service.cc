@@ -1,35 +1,14 @@
 #include "history/history_service.h"
 
-#include <memory>
+#include <chrono>
 #include <optional>
 #include <utility>
 
-#include "common/access_log.h"
-#include "common/grpc_raw_messages.h"
 #include "common/status.h"
 #include "history/admin_auth.h"
 #include "spdlog/spdlog.h"
 
 namespace etiquette {
-namespace {
-
-// Copies a successful result into the response; returns the call's status, after its access
-// log line (ids and codes only).
-template <typename Response>
-grpc::Status Finish(const CallLog& log, const char* method, absl::StatusOr<Response> result,
-                    Response* response) {
-  if (result.ok()) *response = std::move(*result);
-  const grpc::Status status = ToGrpcStatus(result.status());
-  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
-      status.error_code() == grpc::StatusCode::INTERNAL) {
-    spdlog::warn("rpc method={} request_id={} failed: {}", method, log.request_id(),
-                 status.error_message());
-  }
-  return log.Finish(status);
-}
-
-}  // namespace
-
 namespace {
 
 // The client's deadline; InfiniteFuture when it set none.
@@ -39,91 +18,85 @@ absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
   return absl::FromChrono(deadline);
 }
 
-// Serves one raw callback call: parses the request (bytes that do not parse are refused as the
-// sync API does: its INTERNAL status, no access line), runs `start(request, done)`, and
-// finishes the call from `done`: the response serialized, an access line, a warning for
-// UNAVAILABLE and INTERNAL. `describe(log, request)` adds the request's loggable ids.
-template <typename Request, typename Response, typename Start, typename Describe>
-grpc::ServerUnaryReactor* Serve(grpc::CallbackServerContext* context,
-                                const grpc::ByteBuffer* request_bytes,
-                                grpc::ByteBuffer* response_bytes, const char* method,
-                                Describe describe, Start start) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto call = std::make_shared<RawCall<Request>>();
-  if (grpc::Status parsed = ParseRequest(*request_bytes, &call->request); !parsed.ok()) {
-    reactor->Finish(std::move(parsed));
-    return reactor;
+// Moves a successful result into the response; returns the call's status, after a warning for
+// UNAVAILABLE and INTERNAL (ids and codes only).
+template <typename Response>
+grpc::Status Translate(const char* method, absl::StatusOr<Response> result, Response* response,
+                       const UnaryReactor& reactor) {
+  if (result.ok()) *response = std::move(*result);
+  grpc::Status status = ToGrpcStatus(result.status());
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+      status.error_code() == grpc::StatusCode::INTERNAL) {
+    spdlog::warn("rpc method={} request_id={} failed: {}", method, reactor.request_id(),
+                 status.error_message());
   }
-  call->log.emplace(context, method);
-  describe(*call->log, call->request);
-  start(call->request, [reactor, response_bytes, method, call](absl::StatusOr<Response> result) {
-    grpc::Status status = ToGrpcStatus(result.status());
-    if (result.ok()) status = SerializeResponse(*result, response_bytes);
-    if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
-        status.error_code() == grpc::StatusCode::INTERNAL) {
-      spdlog::warn("rpc method={} request_id={} failed: {}", method, call->log->request_id(),
-                   status.error_message());
-    }
-    reactor->Finish(call->log->Finish(std::move(status)));
-  });
-  return reactor;
+  return status;
+}
+
+// The `done` of a History call: finishes the call with its result.
+template <typename Response>
+StoreDone<Response> FinishWith(const char* method, Response* response, UnaryReactor* reactor) {
+  return [method, response, reactor](absl::StatusOr<Response> result) {
+    reactor->Finish(Translate(method, std::move(result), response, *reactor));
+  };
 }
 
 }  // namespace
 
-grpc::ServerUnaryReactor* SenderHistoryService::RecordInvitation(
-    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
-    grpc::ByteBuffer* response) {
-  return Serve<v1::RecordInvitationRequest, v1::RecordInvitationResponse>(
-      context, request, response, "RecordInvitation",
-      [](CallLog& log, const v1::RecordInvitationRequest& r) {
-        log.SetInvitationId(r.invitation_id());
-      },
-      [this, context](const v1::RecordInvitationRequest& r,
-                      StoreDone<v1::RecordInvitationResponse> done) {
-        history_.RecordInvitation(r, DeadlineOf(*context), std::move(done));
-      });
+// The request and response stay valid until reactor->Finish, which History's `done` calls last
+// (inline, or from the store's answer); nothing touches the call after Finish.
+
+SenderHistoryService::SenderHistoryService(History& history) : history_(history) {
+  AddUnary("RecordInvitation", &SenderHistoryService::RecordInvitation);
+  AddUnary("RecordResponse", &SenderHistoryService::RecordResponse);
+  AddUnary("GetStanding", &SenderHistoryService::GetStanding);
+  AddUnary("BatchGetStanding", &SenderHistoryService::BatchGetStanding);
 }
 
-grpc::ServerUnaryReactor* SenderHistoryService::RecordResponse(grpc::CallbackServerContext* context,
-                                                               const grpc::ByteBuffer* request,
-                                                               grpc::ByteBuffer* response) {
-  return Serve<v1::RecordResponseRequest, v1::RecordResponseResponse>(
-      context, request, response, "RecordResponse",
-      [](CallLog& log, const v1::RecordResponseRequest& r) {
-        log.SetInvitationId(r.invitation_id());
-      },
-      [this, context](const v1::RecordResponseRequest& r,
-                      StoreDone<v1::RecordResponseResponse> done) {
-        history_.RecordResponse(r, DeadlineOf(*context), std::move(done));
-      });
+void SenderHistoryService::RecordInvitation(grpc::CallbackServerContext* context,
+                                            const v1::RecordInvitationRequest* request,
+                                            v1::RecordInvitationResponse* response,
+                                            UnaryReactor* reactor) {
+  reactor->SetInvitationId(request->invitation_id());
+  history_.RecordInvitation(*request, DeadlineOf(*context),
+                            FinishWith("RecordInvitation", response, reactor));
 }
 
-grpc::ServerUnaryReactor* SenderHistoryService::GetStanding(grpc::CallbackServerContext* context,
-                                                            const grpc::ByteBuffer* request,
-                                                            grpc::ByteBuffer* response) {
-  return Serve<v1::GetStandingRequest, v1::GetStandingResponse>(
-      context, request, response, "GetStanding", [](CallLog&, const v1::GetStandingRequest&) {},
-      [this, context](const v1::GetStandingRequest& r, StoreDone<v1::GetStandingResponse> done) {
-        history_.GetStanding(r, DeadlineOf(*context), std::move(done));
-      });
+void SenderHistoryService::RecordResponse(grpc::CallbackServerContext* context,
+                                          const v1::RecordResponseRequest* request,
+                                          v1::RecordResponseResponse* response,
+                                          UnaryReactor* reactor) {
+  reactor->SetInvitationId(request->invitation_id());
+  history_.RecordResponse(*request, DeadlineOf(*context),
+                          FinishWith("RecordResponse", response, reactor));
 }
 
-grpc::ServerUnaryReactor* SenderHistoryService::BatchGetStanding(
-    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
-    grpc::ByteBuffer* response) {
-  return Serve<v1::BatchGetStandingRequest, v1::BatchGetStandingResponse>(
-      context, request, response, "BatchGetStanding",
-      [](CallLog& log, const v1::BatchGetStandingRequest& r) {
-        log.SetBatchSize(r.requests_size());
-      },
-      [this, context](const v1::BatchGetStandingRequest& r,
-                      StoreDone<v1::BatchGetStandingResponse> done) {
-        history_.BatchGetStanding(r, DeadlineOf(*context), std::move(done));
-      });
+void SenderHistoryService::GetStanding(grpc::CallbackServerContext* context,
+                                       const v1::GetStandingRequest* request,
+                                       v1::GetStandingResponse* response, UnaryReactor* reactor) {
+  history_.GetStanding(*request, DeadlineOf(*context),
+                       FinishWith("GetStanding", response, reactor));
 }
 
-absl::Status SenderHistoryAdminService::Authorize(const grpc::ServerContext& context) const {
+void SenderHistoryService::BatchGetStanding(grpc::CallbackServerContext* context,
+                                            const v1::BatchGetStandingRequest* request,
+                                            v1::BatchGetStandingResponse* response,
+                                            UnaryReactor* reactor) {
+  reactor->SetBatchSize(request->requests_size());
+  history_.BatchGetStanding(*request, DeadlineOf(*context),
+                            FinishWith("BatchGetStanding", response, reactor));
+}
+
+SenderHistoryAdminService::SenderHistoryAdminService(History& history,
+                                                     std::optional<std::string> admin_token,
+                                                     HistoryMetrics* metrics)
+    : history_(history), admin_token_(std::move(admin_token)), metrics_(metrics) {
+  AddUnary("ReleaseSender", &SenderHistoryAdminService::ReleaseSender);
+  AddUnary("ForgetMember", &SenderHistoryAdminService::ForgetMember);
+}
+
+absl::Status SenderHistoryAdminService::Authorize(
+    const grpc::CallbackServerContext& context) const {
   std::optional<absl::string_view> authorization;
   const auto& metadata = context.client_metadata();
   if (auto it = metadata.find("authorization"); it != metadata.end()) {
@@ -132,38 +105,44 @@ absl::Status SenderHistoryAdminService::Authorize(const grpc::ServerContext& con
   return CheckAdminAuthorization(admin_token_, authorization);
 }
 
-grpc::Status SenderHistoryAdminService::Count(const char* action, grpc::Status status) const {
+void SenderHistoryAdminService::CountAndFinish(const char* action, grpc::Status status,
+                                               UnaryReactor* reactor) const {
   if (metrics_ != nullptr) metrics_->RecordAdminAction(action, status.error_code());
-  return status;
+  reactor->Finish(std::move(status));
 }
 
-grpc::Status SenderHistoryAdminService::ReleaseSender(grpc::ServerContext* context,
-                                                      const v1::ReleaseSenderRequest* request,
-                                                      v1::ReleaseSenderResponse* response) {
-  CallLog log(context, "ReleaseSender");
+void SenderHistoryAdminService::ReleaseSender(grpc::CallbackServerContext* context,
+                                              const v1::ReleaseSenderRequest* request,
+                                              v1::ReleaseSenderResponse* response,
+                                              UnaryReactor* reactor) {
   if (absl::Status s = Authorize(*context); !s.ok()) {
     spdlog::warn("admin ReleaseSender refused: {} request_id={}", std::string(s.message()),
-                 log.request_id());
-    return Count("release_sender", log.Finish(ToGrpcStatus(s)));
+                 reactor->request_id());
+    return CountAndFinish("release_sender", ToGrpcStatus(s), reactor);
   }
-  return Count("release_sender",
-               Finish(log, "ReleaseSender", history_.ReleaseSender(*request), response));
+  history_.ReleaseSender(
+      *request, DeadlineOf(*context),
+      [this, response, reactor](absl::StatusOr<v1::ReleaseSenderResponse> result) {
+        CountAndFinish("release_sender",
+                       Translate("ReleaseSender", std::move(result), response, *reactor), reactor);
+      });
 }
 
-grpc::Status SenderHistoryAdminService::ForgetMember(grpc::ServerContext* context,
-                                                     const v1::ForgetMemberRequest* request,
-                                                     v1::ForgetMemberResponse* response) {
-  CallLog log(context, "ForgetMember");
+void SenderHistoryAdminService::ForgetMember(grpc::CallbackServerContext* context,
+                                             const v1::ForgetMemberRequest* request,
+                                             v1::ForgetMemberResponse* response,
+                                             UnaryReactor* reactor) {
   if (absl::Status s = Authorize(*context); !s.ok()) {
     spdlog::warn("admin ForgetMember refused: {} request_id={}", std::string(s.message()),
-                 log.request_id());
-    return Count("forget_member", log.Finish(ToGrpcStatus(s)));
+                 reactor->request_id());
+    return CountAndFinish("forget_member", ToGrpcStatus(s), reactor);
   }
-  absl::Status forgotten = history_.ForgetMember(*request);
-  absl::StatusOr<v1::ForgetMemberResponse> result =
-      forgotten.ok() ? absl::StatusOr<v1::ForgetMemberResponse>(v1::ForgetMemberResponse())
-                     : absl::StatusOr<v1::ForgetMemberResponse>(forgotten);
-  return Count("forget_member", Finish(log, "ForgetMember", std::move(result), response));
+  history_.ForgetMember(
+      *request, DeadlineOf(*context),
+      [this, response, reactor](absl::StatusOr<v1::ForgetMemberResponse> result) {
+        CountAndFinish("forget_member",
+                       Translate("ForgetMember", std::move(result), response, *reactor), reactor);
+      });
 }
 
 }  // namespace etiquette

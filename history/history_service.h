@@ -3,43 +3,35 @@
 #include <optional>
 #include <string>
 
+#include "common/typed_callback_service.h"
+#include "history/history_metrics.h"
 #include "etiquette/v1/history.grpc.pb.h"
-#include "grpcpp/support/byte_buffer.h"
 #include "history/history.h"
 #include "history/history_metrics.h"
 
 namespace etiquette {
 
-// SenderHistory on gRPC's callback API with raw methods (see common/grpc_raw_messages.h: the
-// handlers parse the requests themselves, so unparsable bytes get the same INTERNAL status as
-// with the sync API).
-using SenderHistoryRawCallbackService = v1::SenderHistory::WithRawCallbackMethod_RecordInvitation<
-    v1::SenderHistory::WithRawCallbackMethod_RecordResponse<
-        v1::SenderHistory::WithRawCallbackMethod_GetStanding<
-            v1::SenderHistory::WithRawCallbackMethod_BatchGetStanding<
-                v1::SenderHistory::Service>>>>;
-
 // The gRPC face of History's SenderHistory calls: translation, and one access log line a call
 // that parsed (method, code, duration, request id, validated invitation id; see CallLog). Never
 // logs recipient ids or anything else from the request. A call waiting for Redis holds no
 // thread: it is finished from the store's answer. `history` must outlive the service, and the
-// service the server. Requests and responses are the v1 messages, serialized.
-class SenderHistoryService final : public SenderHistoryRawCallbackService {
+// service the server. The handlers are typed callback handlers
+// (common/typed_callback_service.h: bytes that do not parse are answered before them).
+class SenderHistoryService final : public TypedCallbackService<v1::SenderHistory> {
  public:
-  explicit SenderHistoryService(History& history) : history_(history) {}
+  explicit SenderHistoryService(History& history);
 
-  grpc::ServerUnaryReactor* RecordInvitation(grpc::CallbackServerContext* context,
-                                             const grpc::ByteBuffer* request,
-                                             grpc::ByteBuffer* response) override;
-  grpc::ServerUnaryReactor* RecordResponse(grpc::CallbackServerContext* context,
-                                           const grpc::ByteBuffer* request,
-                                           grpc::ByteBuffer* response) override;
-  grpc::ServerUnaryReactor* GetStanding(grpc::CallbackServerContext* context,
-                                        const grpc::ByteBuffer* request,
-                                        grpc::ByteBuffer* response) override;
-  grpc::ServerUnaryReactor* BatchGetStanding(grpc::CallbackServerContext* context,
-                                             const grpc::ByteBuffer* request,
-                                             grpc::ByteBuffer* response) override;
+  void RecordInvitation(grpc::CallbackServerContext* context,
+                        const v1::RecordInvitationRequest* request,
+                        v1::RecordInvitationResponse* response, UnaryReactor* reactor);
+  void RecordResponse(grpc::CallbackServerContext* context,
+                      const v1::RecordResponseRequest* request,
+                      v1::RecordResponseResponse* response, UnaryReactor* reactor);
+  void GetStanding(grpc::CallbackServerContext* context, const v1::GetStandingRequest* request,
+                   v1::GetStandingResponse* response, UnaryReactor* reactor);
+  void BatchGetStanding(grpc::CallbackServerContext* context,
+                        const v1::BatchGetStandingRequest* request,
+                        v1::BatchGetStandingResponse* response, UnaryReactor* reactor);
 
  private:
   History& history_;
@@ -47,22 +39,23 @@ class SenderHistoryService final : public SenderHistoryRawCallbackService {
 
 // The gRPC face of the operator calls: checks "authorization: Bearer <token>" (see
 // CheckAdminAuthorization), then translates. Without a token every call is PERMISSION_DENIED.
-// Every call, refused ones included, is counted in `metrics` (null: no metrics; it must outlive
-// the service) as etiquette_history_admin_actions_total{action,result} and access-logged.
-class SenderHistoryAdminService final : public v1::SenderHistoryAdmin::Service {
+// Every call that parsed, refused ones included, is counted in `metrics` (null: no metrics; it
+// must outlive the service) as etiquette_history_admin_actions_total{action,result} and
+// access-logged. Typed callback handlers, like SenderHistoryService's.
+class SenderHistoryAdminService final : public TypedCallbackService<v1::SenderHistoryAdmin> {
  public:
   SenderHistoryAdminService(History& history, std::optional<std::string> admin_token,
-                            HistoryMetrics* metrics = nullptr)
-      : history_(history), admin_token_(std::move(admin_token)), metrics_(metrics) {}
+                            HistoryMetrics* metrics = nullptr);
 
-  grpc::Status ReleaseSender(grpc::ServerContext* context, const v1::ReleaseSenderRequest* request,
-                             v1::ReleaseSenderResponse* response) override;
-  grpc::Status ForgetMember(grpc::ServerContext* context, const v1::ForgetMemberRequest* request,
-                            v1::ForgetMemberResponse* response) override;
+  void ReleaseSender(grpc::CallbackServerContext* context, const v1::ReleaseSenderRequest* request,
+                     v1::ReleaseSenderResponse* response, UnaryReactor* reactor);
+  void ForgetMember(grpc::CallbackServerContext* context, const v1::ForgetMemberRequest* request,
+                    v1::ForgetMemberResponse* response, UnaryReactor* reactor);
 
  private:
-  absl::Status Authorize(const grpc::ServerContext& context) const;
-  grpc::Status Count(const char* action, grpc::Status status) const;
+  absl::Status Authorize(const grpc::CallbackServerContext& context) const;
+  // Counts the call as `action` in the metrics, then finishes it.
+  void CountAndFinish(const char* action, grpc::Status status, UnaryReactor* reactor) const;
 
   History& history_;
   const std::optional<std::string> admin_token_;

@@ -2,20 +2,15 @@
 // see history.h.
 #include <iostream>
 #include <memory>
-#include <mutex>
 #include <optional>
 
+#include "absl/strings/str_cat.h"
 #include "common/command_line.h"
 #include "common/config_metrics.h"
 #include "common/config_version.h"
-#include "common/grpc_metrics_interceptor.h"
-#include "common/grpc_server.h"
-#include "common/metrics_endpoint.h"
 #include "common/secret_file.h"
 #include "common/server_flags.h"
-#include "common/signals.h"
-#include "common/tls.h"
-#include "common/watchers.h"
+#include "common/server_main.h"
 #include "history/config.h"
 #include "history/history.h"
 #include "history/history_metrics.h"
@@ -38,11 +33,6 @@ struct Flags {
   std::string admin_token_file;
   std::string hmac_secret_file;
 };
-
-int Fail(const absl::Status& status) {
-  spdlog::critical("{}", status.ToString());
-  return 1;
-}
 
 }  // namespace
 
@@ -86,49 +76,53 @@ int main(int argc, char** argv) {
   if (!flags.config.empty()) {
     absl::StatusOr<etiquette::v1::HistoryConfig> loaded =
         etiquette::LoadHistoryConfigFile(flags.config);
-    if (!loaded.ok()) return Fail(loaded.status());
+    if (!loaded.ok()) return etiquette::StartupFailed(loaded.status());
     config = std::move(*loaded);
   }
   if (flags.hmac_secret_file.empty()) {
-    return Fail(absl::InvalidArgumentError("--hmac_secret_file is required"));
+    return etiquette::StartupFailed(absl::InvalidArgumentError("--hmac_secret_file is required"));
   }
   absl::StatusOr<std::string> secret = etiquette::ReadSecretFile(flags.hmac_secret_file);
-  if (!secret.ok()) return Fail(secret.status());
+  if (!secret.ok()) return etiquette::StartupFailed(secret.status());
   absl::StatusOr<etiquette::RecipientHasher> hasher =
       etiquette::RecipientHasher::Create(std::move(*secret));
-  if (!hasher.ok()) return Fail(hasher.status());
+  if (!hasher.ok()) return etiquette::StartupFailed(hasher.status());
   std::optional<std::string> admin_token;
   if (!flags.admin_token_file.empty()) {
     absl::StatusOr<std::string> token = etiquette::ReadSecretFile(flags.admin_token_file);
-    if (!token.ok()) return Fail(token.status());
+    if (!token.ok()) return etiquette::StartupFailed(token.status());
     admin_token = std::move(*token);
   } else {
     spdlog::warn("no --admin_token_file: admin calls answer PERMISSION_DENIED");
   }
   absl::StatusOr<etiquette::RedisOptions> redis = etiquette::ParseRedisUrl(flags.redis);
-  if (!redis.ok()) return Fail(redis.status());
+  if (!redis.ok()) return etiquette::StartupFailed(redis.status());
   if (flags.redis_timeout_ms <= 0) {
-    return Fail(absl::InvalidArgumentError("--redis_timeout_ms must be greater than 0"));
+    return etiquette::StartupFailed(
+        absl::InvalidArgumentError("--redis_timeout_ms must be greater than 0"));
   }
   if (flags.redis_write_timeout_ms <= 0) {
-    return Fail(absl::InvalidArgumentError("--redis_write_timeout_ms must be greater than 0"));
+    return etiquette::StartupFailed(
+        absl::InvalidArgumentError("--redis_write_timeout_ms must be greater than 0"));
   }
   if (flags.max_concurrent_streams < 0) {
-    return Fail(absl::InvalidArgumentError("--max_concurrent_streams must be 0 or more"));
+    return etiquette::StartupFailed(
+        absl::InvalidArgumentError("--max_concurrent_streams must be 0 or more"));
   }
   if (flags.redis_wait_replicas < 0) {
-    return Fail(absl::InvalidArgumentError("--redis_wait_replicas must be 0 or more"));
+    return etiquette::StartupFailed(
+        absl::InvalidArgumentError("--redis_wait_replicas must be 0 or more"));
   }
   redis->timeout = absl::Milliseconds(flags.redis_timeout_ms);
   redis->wait_replicas = flags.redis_wait_replicas;
   redis->write_timeout = absl::Milliseconds(flags.redis_write_timeout_ms);
   if (!flags.redis_password_file.empty()) {
     absl::StatusOr<std::string> password = etiquette::ReadSecretFile(flags.redis_password_file);
-    if (!password.ok()) return Fail(password.status());
+    if (!password.ok()) return etiquette::StartupFailed(password.status());
     redis->password = std::move(*password);
   }
   absl::StatusOr<etiquette::GrpcServerOptions> options = etiquette::ServerOptionsFrom(flags.server);
-  if (!options.ok()) return Fail(options.status());
+  if (!options.ok()) return etiquette::StartupFailed(options.status());
 
   auto registry = std::make_shared<prometheus::Registry>();
   etiquette::HistoryMetrics history_metrics(registry);
@@ -139,32 +133,23 @@ int main(int argc, char** argv) {
   etiquette::History history(store, std::move(*hasher), config);
   etiquette::SenderHistoryService service(history);
   etiquette::SenderHistoryAdminService admin_service(history, admin_token, &history_metrics);
-  std::unique_ptr<etiquette::MetricsEndpoint> metrics_endpoint;
-  if (!flags.server.metrics_listen.empty()) {
-    absl::StatusOr<std::unique_ptr<etiquette::MetricsEndpoint>> started =
-        etiquette::StartMetricsEndpoint(flags.server.metrics_listen, registry);
-    if (!started.ok()) return Fail(started.status());
-    metrics_endpoint = std::move(*started);
-  }
 
-  const sigset_t signals = etiquette::BlockServerSignals();
-  const std::vector<std::string> names = {etiquette::v1::SenderHistory::service_full_name(),
-                                          etiquette::v1::SenderHistoryAdmin::service_full_name()};
-  options->interceptors.push_back(etiquette::NewGrpcServerMetricsInterceptorFactory(registry));
+  etiquette::ServerRun run;
+  run.program = "etiquette-history";
+  run.details = absl::StrCat("redis ", redis->host, ":", redis->port, ", config version ",
+                             etiquette::ConfigVersion(config));
+  run.options = std::move(*options);
   // Calls waiting on a slow Redis hold gRPC's per-call memory (about 20 KB each): bounding them
   // per connection keeps a stall from growing the process by a call per request sent.
-  options->max_concurrent_streams = flags.max_concurrent_streams;
-  absl::StatusOr<std::unique_ptr<etiquette::RunningServer>> server =
-      etiquette::StartGrpcServer(std::move(*options), {&service, &admin_service}, names);
-  if (!server.ok()) return Fail(server.status());
-  etiquette::RunningServer& running = **server;
-  auto health_watch = etiquette::WatchHealth(
-      [&history] { return history.CheckStore(); },
-      [&running](bool serving) { running.SetServicesServing(serving); }, absl::Milliseconds(500));
-  // Hot reload of the thresholds, on a change of the file and on SIGHUP, one at a time.
-  std::mutex reload_mutex;
-  auto reload = [&] {
-    std::lock_guard<std::mutex> lock(reload_mutex);
+  run.options.max_concurrent_streams = flags.max_concurrent_streams;
+  run.registry = registry;
+  run.services = {&service, &admin_service};
+  run.health_names = {etiquette::v1::SenderHistory::service_full_name(),
+                      etiquette::v1::SenderHistoryAdmin::service_full_name()};
+  run.check_dependency = [&history] { return history.CheckStore(); };
+  // Hot reload of the thresholds.
+  run.config_path = flags.config;
+  run.reload = [&] {
     absl::StatusOr<etiquette::v1::HistoryConfig> loaded =
         etiquette::LoadHistoryConfigFile(flags.config);
     if (!loaded.ok()) {
@@ -178,34 +163,5 @@ int main(int argc, char** argv) {
     config_metrics.RecordReload(true, version);
     spdlog::info("config reloaded, version {}", version);
   };
-  // Bursts leave freed memory with the allocator; give it back every 10 s (the soak's RSS).
-  std::unique_ptr<etiquette::PeriodicTask> memory_release =
-      etiquette::ReleaseFreeMemoryEvery(absl::Seconds(10));
-  std::unique_ptr<etiquette::PeriodicTask> config_watch;
-  if (!flags.config.empty()) {
-    config_watch = etiquette::WatchFile(flags.config, absl::Seconds(1), reload);
-  }
-  spdlog::info(
-      "etiquette-history serving on {} (port {}), health port {}, metrics port {}, redis {}:{}, "
-      "config version {}",
-      flags.server.listen, running.port(), running.health_port(),
-      metrics_endpoint ? metrics_endpoint->port() : 0, redis->host, redis->port,
-      etiquette::ConfigVersion(config));
-
-  for (;;) {
-    const int signal = etiquette::WaitForServerSignal(signals);
-    if (signal == SIGHUP) {
-      if (!flags.config.empty()) reload();
-      continue;
-    }
-    spdlog::info("signal {} received: NOT_SERVING, draining for up to {} s", signal,
-                 flags.server.shutdown_grace_s);
-    break;
-  }
-  config_watch.reset();
-  health_watch.reset();  // so that it cannot turn health back on
-  running.Shutdown(absl::Seconds(flags.server.shutdown_grace_s));
-  metrics_endpoint.reset();
-  spdlog::info("stopped");
-  return 0;
+  return etiquette::RunServer(flags.server, std::move(run));
 }

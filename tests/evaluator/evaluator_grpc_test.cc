@@ -2,6 +2,7 @@
 // in-process SenderHistory whose answers the test releases.
 #include <condition_variable>
 #include <filesystem>
+#include <future>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -15,6 +16,7 @@
 #include "evaluator/history_client.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "support/test_invitations.h"
@@ -95,6 +97,36 @@ TEST_F(EvaluatorGrpcTest, MissingInvitationIsInvalidArgument) {
   grpc::Status status = stub_->Evaluate(&context, v1::EvaluateRequest(), &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(status.error_message(), "invitation: required");
+}
+
+// The typed-handler adapter (common/typed_callback_service.h): bytes that are not the request
+// are answered INTERNAL, as the sync API did, before the handler and its access log (so no
+// x-request-id comes back); a request that parses gets its x-request-id.
+TEST_F(EvaluatorGrpcTest, BytesThatAreNotTheRequestAreInternalBeforeTheHandler) {
+  grpc::GenericStub stub(channel_);
+  for (const char* method : {"/etiquette.v1.InvitationEvaluator/Evaluate",
+                             "/etiquette.v1.InvitationEvaluator/EvaluateBatch",
+                             "/etiquette.v1.InvitationEvaluator/ListRules"}) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    grpc::Slice slice(std::string("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 11));
+    grpc::ByteBuffer request(&slice, 1);
+    grpc::ByteBuffer reply;
+    std::promise<grpc::Status> done;
+    stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &reply,
+                   [&done](grpc::Status status) { done.set_value(std::move(status)); });
+    EXPECT_EQ(done.get_future().get().error_code(), grpc::StatusCode::INTERNAL) << method;
+    EXPECT_EQ(context.GetServerInitialMetadata().count("x-request-id"), 0u) << method;
+  }
+
+  grpc::ClientContext context;
+  context.AddMetadata("x-request-id", "adapter-test-1");
+  v1::ListRulesResponse response;
+  ASSERT_TRUE(stub_->ListRules(&context, v1::ListRulesRequest(), &response).ok());
+  EXPECT_FALSE(response.rules_version().empty());
+  auto echoed = context.GetServerInitialMetadata().find("x-request-id");
+  ASSERT_NE(echoed, context.GetServerInitialMetadata().end());
+  EXPECT_EQ(std::string(echoed->second.data(), echoed->second.size()), "adapter-test-1");
 }
 
 TEST_F(EvaluatorGrpcTest, EvaluateBatchMixesValidAndInvalidSlots) {

@@ -103,6 +103,30 @@ TEST_F(HistoryGrpcTest, AdminNeedsTheBearerToken) {
   EXPECT_EQ(Release(std::string("Bearer ") + kToken).error_code(), grpc::StatusCode::OK);
 }
 
+// The admin service is on the callback API like the others: its answers carry the response.
+TEST_F(HistoryGrpcTest, AdminAnswersCarryTheResponse) {
+  Start(kToken);
+  grpc::ClientContext release_context;
+  release_context.AddMetadata("authorization", std::string("Bearer ") + kToken);
+  v1::ReleaseSenderRequest release;
+  release.set_sender_id("s1");
+  release.set_reason("ticket 1: test");
+  v1::ReleaseSenderResponse released;
+  grpc::Status status = admin_stub_->ReleaseSender(&release_context, release, &released);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(released.standing().sender_id(), "s1");
+  EXPECT_EQ(released.standing().state(), v1::STANDING_STATE_GOOD);
+
+  grpc::ClientContext forget_context;
+  forget_context.AddMetadata("authorization", std::string("Bearer ") + kToken);
+  v1::ForgetMemberRequest forget;
+  forget.set_member_id("s1");
+  v1::ForgetMemberResponse forgotten;
+  status = admin_stub_->ForgetMember(&forget_context, forget, &forgotten);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "reason: required");
+}
+
 TEST_F(HistoryGrpcTest, AdminWithoutTokenFileIsPermissionDenied) {
   Start(std::nullopt);
   EXPECT_EQ(Release(std::string("Bearer ") + kToken).error_code(),

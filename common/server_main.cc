@@ -1,0 +1,76 @@
+#include "common/server_main.h"
+
+#include <csignal>
+#include <mutex>
+#include <utility>
+
+#include "absl/time/time.h"
+#include "common/grpc_metrics_interceptor.h"
+#include "common/metrics_endpoint.h"
+#include "common/signals.h"
+#include "common/watchers.h"
+#include "spdlog/spdlog.h"
+
+namespace etiquette {
+
+int StartupFailed(const absl::Status& status) {
+  spdlog::critical("{}", status.ToString());
+  return 1;
+}
+
+int RunServer(const ServerFlags& flags, ServerRun run) {
+  std::unique_ptr<MetricsEndpoint> metrics_endpoint;
+  if (!flags.metrics_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<MetricsEndpoint>> started =
+        StartMetricsEndpoint(flags.metrics_listen, run.registry);
+    if (!started.ok()) return StartupFailed(started.status());
+    metrics_endpoint = std::move(*started);
+  }
+
+  const sigset_t signals = BlockServerSignals();
+  run.options.interceptors.push_back(NewGrpcServerMetricsInterceptorFactory(run.registry));
+  absl::StatusOr<std::unique_ptr<RunningServer>> server =
+      StartGrpcServer(std::move(run.options), run.services, run.health_names);
+  if (!server.ok()) return StartupFailed(server.status());
+  RunningServer& running = **server;
+  std::unique_ptr<PeriodicTask> health_watch;
+  if (run.check_dependency) {
+    health_watch = WatchHealth(
+        run.check_dependency, [&running](bool serving) { running.SetServicesServing(serving); },
+        absl::Milliseconds(500));
+  }
+  // Hot reload, on a change of the file and on SIGHUP, one at a time.
+  std::mutex reload_mutex;
+  auto reload = [&run, &reload_mutex] {
+    std::lock_guard<std::mutex> lock(reload_mutex);
+    run.reload();
+  };
+  // Bursts leave freed memory with the allocator; give it back every 10 s (the soak's RSS).
+  std::unique_ptr<PeriodicTask> memory_release = ReleaseFreeMemoryEvery(absl::Seconds(10));
+  std::unique_ptr<PeriodicTask> config_watch;
+  if (!run.config_path.empty()) {
+    config_watch = WatchFile(run.config_path, absl::Seconds(1), reload);
+  }
+  spdlog::info("{} serving on {} (port {}), health port {}, metrics port {}, {}", run.program,
+               flags.listen, running.port(), running.health_port(),
+               metrics_endpoint ? metrics_endpoint->port() : 0, run.details);
+
+  for (;;) {
+    const int signal = WaitForServerSignal(signals);
+    if (signal == SIGHUP) {
+      if (!run.config_path.empty()) reload();
+      continue;
+    }
+    spdlog::info("signal {} received: NOT_SERVING, draining for up to {} s", signal,
+                 flags.shutdown_grace_s);
+    break;
+  }
+  config_watch.reset();
+  health_watch.reset();  // so that it cannot turn health back on
+  running.Shutdown(absl::Seconds(flags.shutdown_grace_s));
+  metrics_endpoint.reset();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace etiquette
