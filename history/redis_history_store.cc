@@ -236,7 +236,6 @@ RedisHistoryStore::RedisHistoryStore(RedisOptions options, StorePolicy policy,
   executor_ = std::make_unique<redis::ScriptExecutor>(options_, std::move(scripts));
 }
 
-// Destroys the executor first: its threads may still report to the observer.
 RedisHistoryStore::~RedisHistoryStore() = default;
 
 std::vector<std::string> RedisHistoryStore::SenderKeys(const std::string& sender_id) {

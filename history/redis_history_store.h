@@ -1,10 +1,8 @@
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,9 +37,11 @@ class RedisStoreObserver {
   virtual void OnRestrictionStarted() = 0;
 };
 
-// HistoryStore on Redis (hiredis). Calls share options.connections pipelined connections per
-// node for reads and as many for writes: each connection's I/O thread writes every request
-// queued since its previous round back to back, then reads the replies.
+// HistoryStore on Redis (hiredis). This class builds each operation's script call (KEYS and
+// ARGV) and parses its reply; the client it runs them with is in history/redis/ (reply,
+// pipelined_connection, node, cluster_router, script_executor). Calls share options.connections
+// pipelined connections per node for reads and as many for writes: each connection's I/O thread
+// writes every request queued since its previous round back to back, then reads the replies.
 //
 // Key layout, TTLs and pruning: see history/redis_scripts.h.
 //
