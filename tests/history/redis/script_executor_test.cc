@@ -9,6 +9,7 @@
 
 #include <future>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "history/redis_url.h"
+#include "spdlog/sinks/ostream_sink.h"
+#include "spdlog/spdlog.h"
 #include "tests/support/redis_server.h"
 
 namespace etiquette::redis {
@@ -198,6 +201,32 @@ TEST_P(RedisScriptExecutorTest, RedisAwayIsUnavailable) {
             absl::StatusCode::kUnavailable);
   EXPECT_EQ(executor->Ping().code(), absl::StatusCode::kUnavailable);
   EXPECT_TRUE(this->executor().Ping().ok());
+}
+
+TEST_P(RedisScriptExecutorTest, LogsUnreachableAndReachableAgainOnceEach) {
+  std::ostringstream log;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  sink->set_pattern("%v");
+  spdlog::default_logger()->sinks().push_back(sink);
+  ASSERT_TRUE(Execute({ScriptCall{kEcho, {"k"}, {"up"}}}).ok());
+  ASSERT_TRUE(server().Kill().ok());
+  EXPECT_EQ(Execute({ScriptCall{kEcho, {"k"}, {"down"}}}).status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(executor().Ping().code(), absl::StatusCode::kUnavailable);
+  ASSERT_TRUE(server().Restart().ok());
+  ASSERT_TRUE(Execute({ScriptCall{kEcho, {"k"}, {"up again"}}}).ok());
+  ASSERT_TRUE(executor().Ping().ok());
+  spdlog::default_logger()->sinks().pop_back();
+
+  const std::string name = absl::StrCat("redis 127.0.0.1:", server().port());
+  const std::string text = log.str();
+  const auto count = [&text](const std::string& what) {
+    size_t n = 0;
+    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count(absl::StrCat(name, " unreachable: redis unavailable: ")), 1u) << text;
+  EXPECT_EQ(count(absl::StrCat(name, " reachable again")), 1u) << text;
 }
 
 }  // namespace
