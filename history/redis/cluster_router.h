@@ -4,7 +4,9 @@
 // that says which master serves each slot. The map is learned with CLUSTER SLOTS from any seed
 // on first use, amended by MOVED at once, and refreshed when stale (after MOVED, a connection
 // error or CLUSTERDOWN): healthy masters first, then the seeds, then the suspect nodes; one
-// caller at a time, at most every kMapRefreshInterval. Thread-safe.
+// caller at a time, at most every kMapRefreshInterval. Every node the router ever made lives as
+// long as the router (calls in flight hold plain pointers to them; a node is never destroyed on
+// its own I/O thread). Thread-safe.
 
 #include <atomic>
 #include <cstdint>
@@ -52,9 +54,6 @@ class ClusterRouter {
   void Moved(int slot, const RedisEndpoint& to);
   // A node failed a connection or the cluster said it is down: refresh before routing again.
   void MarkStale() { stale_.store(true); }
-
-  // Every node the router ever made lives as long as the router (calls in flight hold plain
-  // pointers to them; a node is never destroyed on its own I/O thread).
 
  private:
   struct Routing {
