@@ -1,10 +1,8 @@
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,11 +11,14 @@
 #include "absl/time/time.h"
 #include "etiquette/v1/history.pb.h"
 #include "history/history_store.h"
-#include "history/redis_url.h"
-
-struct redisReply;  // hiredis
+#include "history/redis/redis_options.h"
 
 namespace etiquette {
+
+namespace redis {
+class ScriptExecutor;
+struct ScriptCall;
+}  // namespace redis
 
 // What a RedisHistoryStore reports, for metrics. Called on the calling thread, from any number
 // of threads at once; must not block.
@@ -36,9 +37,11 @@ class RedisStoreObserver {
   virtual void OnRestrictionStarted() = 0;
 };
 
-// HistoryStore on Redis (hiredis). Calls share options.connections pipelined connections per
-// node for reads and as many for writes: each connection's I/O thread writes every request
-// queued since its previous round back to back, then reads the replies.
+// HistoryStore on Redis (hiredis). This class builds each operation's script call (KEYS and
+// ARGV) and parses its reply; the client it runs them with is in history/redis/ (reply,
+// pipelined_connection, node, cluster_router, script_executor). Calls share options.connections
+// pipelined connections per node for reads and as many for writes: each connection's I/O thread
+// writes every request queued since its previous round back to back, then reads the replies.
 //
 // Key layout, TTLs and pruning: see history/redis_scripts.h.
 //
@@ -59,7 +62,7 @@ class RedisStoreObserver {
 //
 // Redis Cluster (options.cluster(), redis-cluster://): the store learns the slot map with
 // CLUSTER SLOTS from any seed (on first use, not in the constructor), routes each sender's
-// script to the master of the slot of {sender} (RedisKeySlot, history/redis_cluster.h) over a
+// script to the master of the slot of {sender} (RedisKeySlot, history/redis/key_slot.h) over a
 // connection pool per node, and loads the scripts on each master it uses. MOVED: the slot is
 // reassigned in the map at once, the whole map is marked stale, and the call is sent again to
 // the new master. ASK: ASKING and the call are sent to the given node, once, the map is left
@@ -118,70 +121,19 @@ class RedisHistoryStore final : public HistoryStore {
   static std::vector<std::string> SenderKeys(const std::string& sender_id);
 
  private:
-  class Exchange;
-  class Connection;
-  class Lease;
-  class BlockingThreads;
-  class Node;
-  class Cluster;
-  struct NodeBatch;
-  struct ReplyDeleter {
-    void operator()(redisReply* reply) const;
-  };
-  using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
-
+  // The scripts, in the order of redis_scripts::Scripts().
   enum Script { kRecordInvitation = 0, kRecordResponse, kGetFacts, kRelease, kForget, kScripts };
-  struct ScriptCall {
-    Script script;
-    std::string sender_id;
-    std::vector<std::string> argv;
-  };
-  // Reads and writes have their own connections per node, so that a read never waits in a
-  // round bounded by a write's longer timeout (options.write_timeout).
-  enum class Lane { kReads = 0, kWrites = 1 };
-  // kWrites when any of calls[indexes] changes a sender.
-  static Lane LaneOf(const std::vector<ScriptCall>& calls, const std::vector<size_t>& indexes);
-  // options.timeout for reads, options.write_timeout for writes.
-  absl::Duration BoundFor(Lane lane) const;
-
-  // Runs the calls, one reply per call, in order: one pipeline on one pooled connection of
-  // the node (in cluster mode, of each node) serving them; follows cluster redirections.
-  // Everything within `deadline`. `ask`: per call, a node an ASK redirection already named
-  // (the call goes there first, after ASKING).
-  absl::StatusOr<std::vector<Reply>> Run(const std::vector<ScriptCall>& calls, absl::Time deadline,
-                                         std::vector<std::optional<RedisEndpoint>> ask = {});
-  // The first half of a node's pipeline: a connection, the scripts the node lacks, the calls
-  // written out. The second half: the replies read, NOSCRIPT handled.
-  absl::Status StartBatch(const std::vector<ScriptCall>& calls, NodeBatch& batch,
-                          absl::Time deadline);
-  absl::Status FinishBatch(const std::vector<ScriptCall>& calls, NodeBatch& batch,
-                           std::vector<Reply>& replies);
-  // SCRIPT LOAD of `scripts`, pipelined; checks Redis hashed them as we did.
-  static absl::Status LoadScripts(Node& node, Lease& lease, const std::vector<Script>& scripts);
-  // EVALSHA of calls[indexes[k]], after ASKING when asking[k].
-  static void AppendEvals(Lease& lease, const std::vector<ScriptCall>& calls,
-                          const std::vector<size_t>& indexes, const std::vector<bool>& asking);
+  // The EVALSHA of `script` on the keys of `sender_id`, with `argv`.
+  static redis::ScriptCall CallOf(Script script, const std::string& sender_id,
+                                  std::vector<std::string> argv);
   // ARGV[1..9] shared by every script (see kCommon in redis_scripts.cc).
   std::vector<std::string> CommonArgv(const StorePolicy& policy, absl::Time now,
                                       const std::string& recipient_key) const;
-  using RepliesDone = std::function<void(absl::StatusOr<std::vector<Reply>>)>;
-  // Run without blocking: one pipelined exchange when every call goes to one node that has
-  // the scripts (and, in cluster mode, a fresh slot map); otherwise, or when a reply says the
-  // call must go elsewhere or the scripts are gone, Run on a blocking thread (RunBlocking).
-  // Within min(now + BoundFor(lane of the calls), `deadline`).
-  void RunAsync(std::vector<ScriptCall> calls, absl::Time deadline, RepliesDone done);
-  void RunBlocking(std::shared_ptr<std::vector<ScriptCall>> calls,
-                   std::vector<std::optional<RedisEndpoint>> ask, absl::Time deadline,
-                   RepliesDone done);
-  void RunWriteAsync(const char* operation, ScriptCall call, absl::Time deadline,
+  void RunWriteAsync(const char* operation, redis::ScriptCall call, absl::Time deadline,
                      StoreDone<WriteResult> done);
   void RunGetFactsAsync(const char* operation, const std::vector<FactsQuery>& queries,
                         absl::Time now, absl::Time deadline,
                         StoreDone<std::vector<SenderFacts>> done);
-  // Logs transitions between reachable and unreachable, once each.
-  absl::Status NoteOutcome(absl::Status status);
-  // Ping without reporting to the observer.
-  absl::Status PingOnce();
   // Reports an operation that started at `start` to the observer, if any.
   void Observe(const char* operation, absl::Time start, const absl::Status& status) const;
 
@@ -193,12 +145,7 @@ class RedisHistoryStore final : public HistoryStore {
     std::string restriction_reason;
   };
   std::shared_ptr<const PolicyState> policy_;
-  // One Redis: its node. Cluster mode: null, and cluster_ knows the nodes.
-  std::shared_ptr<Node> single_;
-  std::unique_ptr<Cluster> cluster_;
-  // After the nodes: destroyed first, while the nodes its tasks use still exist.
-  std::unique_ptr<BlockingThreads> blocking_;
-  std::atomic<bool> reachable_{true};
+  std::unique_ptr<redis::ScriptExecutor> executor_;
   RedisStoreObserver* const observer_;
 };
 

@@ -1,4 +1,4 @@
-// The Redis Cluster slot routing of history/redis_cluster.h: key hash slots (known vectors
+// The Redis Cluster slot routing of history/redis/{key_slot,cluster_slots,reply}.h: key hash slots (known vectors
 // from the Redis Cluster specification and CLUSTER KEYSLOT), CLUSTER SLOTS replies, MOVED / ASK
 // messages and the slot map. No sockets: replies are parsed from RESP text by hiredis's reader.
 
@@ -12,11 +12,24 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "history/redis_cluster.h"
+#include "history/redis/cluster_slots.h"
+#include "history/redis/key_slot.h"
+#include "history/redis/node.h"
+#include "history/redis/reply.h"
 #include "history/redis_history_store.h"
 
 namespace etiquette {
 namespace {
+
+using redis::ClusterRedirect;
+using redis::EndpointName;
+using redis::kRedisClusterSlots;
+using redis::ParseClusterRedirect;
+using redis::ParseClusterSlots;
+using redis::RedisCrc16;
+using redis::RedisKeySlot;
+using redis::SlotMap;
+using redis::SlotRange;
 
 struct ReplyDeleter {
   void operator()(redisReply* reply) const { freeReplyObject(reply); }

@@ -24,7 +24,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "history/redis_cluster.h"
+#include "history/redis/key_slot.h"
 #include "history/redis_history_store.h"
 #include "history/redis_scripts.h"
 #include "history/redis_url.h"
@@ -33,6 +33,9 @@
 
 namespace etiquette::testing {
 namespace {
+
+using redis::kRedisClusterSlots;
+using redis::RedisKeySlot;
 
 using ::testing::HasSubstr;
 using ::testing::Not;

@@ -1,35 +1,21 @@
 #pragma once
 
-// Redis Cluster slot routing, the project's own (hiredis only carries the bytes): the key hash
-// slot, the slot map learned from CLUSTER SLOTS, and the MOVED / ASK redirections. Pure
-// functions and values, no I/O; RedisHistoryStore does the talking.
+// Redis Cluster's slot map: which master serves each hash slot, as CLUSTER SLOTS tells it
+// (ParseClusterSlots) and as MOVED redirections amend it (SlotMap::Assign). Pure values, no
+// I/O: ClusterRouter (history/redis/cluster_router.h) asks and publishes them.
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "history/redis_url.h"
+#include "history/redis/key_slot.h"
+#include "history/redis/redis_options.h"
 
 struct redisReply;  // hiredis
 
-namespace etiquette {
-
-inline constexpr int kRedisClusterSlots = 16384;
-
-// CRC16/XMODEM (polynomial 0x1021, initial value 0, no reflection, no final xor): the hash of
-// Redis Cluster. "123456789" -> 0x31C3.
-uint16_t RedisCrc16(absl::string_view data);
-
-// The hash slot of `key`, exactly as Redis's keyHashSlot(): when the key has a '{' and, after
-// it, a '}' with at least one character in between, only the characters between the first '{'
-// and the first '}' after it are hashed; otherwise the whole key. CRC16 mod 16384.
-int RedisKeySlot(absl::string_view key);
-
-// "host:port", with an IPv6 host in brackets: a node's name in maps and messages.
-std::string EndpointName(const RedisEndpoint& endpoint);
+namespace etiquette::redis {
 
 // One entry of CLUSTER SLOTS: slots first..last (inclusive) served by `master`.
 struct SlotRange {
@@ -44,21 +30,7 @@ struct SlotRange {
 absl::StatusOr<std::vector<SlotRange>> ParseClusterSlots(const redisReply* reply,
                                                          const std::string& queried_host);
 
-// A redirection error reply.
-struct ClusterRedirect {
-  enum class Kind { kMoved, kAsk };
-  Kind kind = Kind::kMoved;
-  int slot = 0;
-  RedisEndpoint to;
-};
-
-// Parses "MOVED <slot> <host>:<port>" or "ASK <slot> <host>:<port>" (the text of an error
-// reply); nullopt for any other message. An empty host (Redis 7: unknown endpoint) means the
-// host of the node that answered, `current_host`.
-std::optional<ClusterRedirect> ParseClusterRedirect(absl::string_view message,
-                                                    const std::string& current_host);
-
-// Which master serves each slot. A value: RedisHistoryStore publishes immutable copies.
+// Which master serves each slot. A value: ClusterRouter publishes immutable copies.
 class SlotMap {
  public:
   SlotMap();  // no slot assigned
@@ -86,4 +58,4 @@ class SlotMap {
   int assigned_ = 0;
 };
 
-}  // namespace etiquette
+}  // namespace etiquette::redis
