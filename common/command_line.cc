@@ -81,6 +81,10 @@ absl::Status CommandLine::Parse(int argc, const char* const* argv) {
       help_requested_ = true;
       return absl::OkStatus();
     }
+    if (arg == "version") {
+      version_requested_ = true;
+      return absl::OkStatus();
+    }
     std::string name = arg;
     std::string value;
     bool has_value = false;
@@ -108,7 +112,8 @@ absl::Status CommandLine::Parse(int argc, const char* const* argv) {
 }
 
 std::string CommandLine::Usage(const std::string& program) const {
-  std::string out = absl::StrCat("Usage: ", program, " [flags]\n");
+  std::string out = absl::StrCat("Usage: ", program, " [flags]\n",
+                                 "  --help  this text; --version  the release version\n");
   for (const Flag& flag : flags_) {
     absl::StrAppend(&out, "  --", flag.name, "  ", flag.help, " (default ", flag.default_text,
                     env_prefix_.empty() ? "" : ", env " + EnvName(flag.name), ")\n");

@@ -23,11 +23,12 @@ class CommandLine {
   void AddBool(std::string name, bool* target, std::string help);
 
   // Fills the registered targets from the environment, then the arguments. "--help" sets
-  // help_requested() and stops.
+  // help_requested() and stops; "--version" sets version_requested() and stops.
   absl::Status Parse(int argc, const char* const* argv);
   // The environment variable that sets `flag_name`.
   std::string EnvName(const std::string& flag_name) const;
   bool help_requested() const { return help_requested_; }
+  bool version_requested() const { return version_requested_; }
   // One line per flag with its help text and default.
   std::string Usage(const std::string& program) const;
 
@@ -44,6 +45,7 @@ class CommandLine {
   const std::string env_prefix_;
   std::vector<Flag> flags_;
   bool help_requested_ = false;
+  bool version_requested_ = false;
 };
 
 }  // namespace etiquette

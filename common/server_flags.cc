@@ -4,6 +4,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "common/logging.h"
+#include "common/version.h"
 
 namespace etiquette {
 
@@ -33,6 +34,11 @@ std::optional<int> ParseCommandLineOrExit(CommandLine& command_line, int argc,
   }
   if (command_line.help_requested()) {
     std::cout << command_line.Usage(argv[0]);
+    return 0;
+  }
+  if (command_line.version_requested()) {
+    const std::string program = argv[0];
+    std::cout << program.substr(program.find_last_of('/') + 1) << " " << EtiquetteVersion() << "\n";
     return 0;
   }
   return std::nullopt;

@@ -24,8 +24,9 @@ struct ServerFlags {
 
 void AddServerFlags(CommandLine& command_line, ServerFlags& flags);
 
-// Parses the command line; returns the exit code when the program should stop now (--help: 0,
-// a bad flag: 2, after printing usage), nullopt to go on.
+// Parses the command line; returns the exit code when the program should stop now (--help, and
+// --version, which prints "<program> X.Y.Z": 0; a bad flag: 2, after printing usage), nullopt
+// to go on.
 std::optional<int> ParseCommandLineOrExit(CommandLine& command_line, int argc,
                                           const char* const* argv);
 

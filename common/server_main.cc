@@ -8,10 +8,26 @@
 #include "common/grpc_metrics_interceptor.h"
 #include "common/metrics_endpoint.h"
 #include "common/signals.h"
+#include "common/version.h"
 #include "common/watchers.h"
+#include "prometheus/gauge.h"
 #include "spdlog/spdlog.h"
 
 namespace etiquette {
+namespace {
+
+// etiquette_build_info{version="X.Y.Z"} 1: which release is running, as Prometheus' own
+// *_build_info gauges say it.
+void RecordBuildInfo(prometheus::Registry& registry) {
+  prometheus::BuildGauge()
+      .Name("etiquette_build_info")
+      .Help("The running release: 1, with its version as a label")
+      .Register(registry)
+      .Add({{"version", std::string(EtiquetteVersion())}})
+      .Set(1);
+}
+
+}  // namespace
 
 int StartupFailed(const absl::Status& status) {
   spdlog::critical("{}", status.ToString());
@@ -19,6 +35,7 @@ int StartupFailed(const absl::Status& status) {
 }
 
 int RunServer(const ServerFlags& flags, ServerRun run) {
+  RecordBuildInfo(*run.registry);
   std::unique_ptr<MetricsEndpoint> metrics_endpoint;
   if (!flags.metrics_listen.empty()) {
     absl::StatusOr<std::unique_ptr<MetricsEndpoint>> started =
@@ -51,8 +68,8 @@ int RunServer(const ServerFlags& flags, ServerRun run) {
   if (!run.config_path.empty()) {
     config_watch = WatchFile(run.config_path, absl::Seconds(1), reload);
   }
-  spdlog::info("{} serving on {} (port {}), health port {}, metrics port {}, {}", run.program,
-               flags.listen, running.port(), running.health_port(),
+  spdlog::info("{} {} serving on {} (port {}), health port {}, metrics port {}, {}", run.program,
+               EtiquetteVersion(), flags.listen, running.port(), running.health_port(),
                metrics_endpoint ? metrics_endpoint->port() : 0, run.details);
 
   for (;;) {

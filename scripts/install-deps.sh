@@ -8,7 +8,7 @@ packages=(
   libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev grpc-proto
   libabsl-dev libhiredis-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   libssl-dev redis-server redis-tools
-  libgtest-dev libgmock-dev prometheus-cpp-dev clang-14 clang-format-14 libclang-rt-14-dev libbenchmark-dev jq
+  libgtest-dev libgmock-dev prometheus-cpp-dev clang-14 clang-format-14 libclang-rt-14-dev libbenchmark-dev jq curl
 )
 
 missing=()

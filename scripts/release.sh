@@ -31,6 +31,7 @@ if [[ -n $(ls proto/released/*.binpb 2>/dev/null) ]]; then
 fi
 
 sed -i "s/^project(etiquette VERSION $current /project(etiquette VERSION $version /" CMakeLists.txt
+mkdir -p proto/released
 ./scripts/buf.sh build -o "released/etiquette-v$version.binpb"
 today=$(date -u +%F)
 sed -i "s/^## Unreleased$/## Unreleased\n\n## $version - $today/" CHANGELOG.md

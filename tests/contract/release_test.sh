@@ -2,7 +2,8 @@
 # contract.release: the version lives in one place and everything that names it agrees.
 #   1. The tree as it is: scripts/version.sh (CMake project(VERSION)) is the newest recorded
 #      contract proto/released/etiquette-v<version>.binpb, has its CHANGELOG.md heading, is
-#      the production overlay's image tag, and is what both binaries print for --version.
+#      the production overlay's image tag, what both binaries print for --version, and what
+#      they log at start-up and export as etiquette_build_info{version}.
 #   2. scripts/release.sh on a copy of the tree: cutting 99.0.0 bumps the version, records
 #      the contract, writes the changelog heading above the unreleased entries, and retags
 #      production; cutting it again, or an older version, is refused.
@@ -17,7 +18,7 @@ fail() { echo "FAIL: $*"; failed=1; }
 
 version=$("$root/scripts/version.sh")
 [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "scripts/version.sh printed '$version'"
-newest=$(ls "$root"/proto/released/etiquette-v*.binpb 2>/dev/null | sort -V | tail -1)
+newest=$(ls "$root"/proto/released/etiquette-v*.binpb 2>/dev/null | sort -V | tail -1 || true)
 [[ $(basename "$newest") == "etiquette-v$version.binpb" ]] ||
   fail "the newest released contract is '$(basename "$newest")', not etiquette-v$version.binpb"
 grep -q "^## $version - [0-9-]*\$" "$root/CHANGELOG.md" || fail "CHANGELOG.md has no '## $version - <date>'"
@@ -28,7 +29,36 @@ for binary in "$evaluator" "$history"; do
   [[ $printed == "$(basename "$binary") $version" ]] ||
     fail "$(basename "$binary") --version printed '$printed', not '$(basename "$binary") $version'"
 done
-(( failed )) || echo "ok: version $version everywhere"
+
+# Each binary, started: its start-up line and its etiquette_build_info metric carry the version.
+head -c 32 /dev/urandom | base64 >"$work/hmac_secret"
+for binary in "$evaluator" "$history"; do
+  name=$(basename "$binary")
+  args=(--listen=127.0.0.1:0 --metrics_listen=127.0.0.1:0)
+  [[ $name == etiquette-history ]] && args+=(--redis=redis://127.0.0.1:1 --hmac_secret_file="$work/hmac_secret")
+  "$binary" "${args[@]}" 2>"$work/$name.log" &
+  pid=$!
+  port=""
+  for (( i = 0; i < 100; i++ )); do  # up to 10 s for the start-up line
+    port=$(sed -n 's/.* serving on .* metrics port \([0-9]*\),.*/\1/p' "$work/$name.log")
+    [[ -n $port ]] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [[ -z $port ]]; then
+    fail "$name logged no start-up line:"
+    sed 's/^/  | /' "$work/$name.log"
+  else
+    grep -q "$name $version serving on " "$work/$name.log" ||
+      fail "$name's start-up line lacks '$name $version serving on': $(grep 'serving on' "$work/$name.log")"
+    metrics=$(curl -sf "http://127.0.0.1:$port/metrics") || fail "$name: no /metrics on port $port"
+    grep -q "^etiquette_build_info{version=\"$version\"} 1\$" <<<"$metrics" ||
+      fail "$name: /metrics has no etiquette_build_info{version=\"$version\"} 1"
+  fi
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+done
+(( failed )) || echo "ok: version $version everywhere (CMake, contract, changelog, tag, --version, log, metric)"
 
 # 2. The release script, on a copy (the files git tracks, plus what is staged or new).
 copy="$work/tree"
