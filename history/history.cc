@@ -5,11 +5,11 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "common/ids.h"
 #include "common/proto_time.h"
 #include "common/status.h"
 #include "history/config.h"
+#include "history/standing.h"
 #include "spdlog/spdlog.h"
 
 namespace etiquette {
@@ -87,32 +87,13 @@ v1::SenderStanding History::Standing(const v1::HistoryConfig& config, const std:
   standing.set_reports_in_window(facts.reports_in_window);
   standing.set_spam_reports_in_window(facts.spam_reports_in_window);
   standing.set_invitations_last_7d(facts.invitations_in_volume_window);
-  const uint32_t sent = facts.sent_in_acceptance_window;
-  const double acceptance =
-      sent == 0 ? 0.0 : static_cast<double>(facts.accepted_in_acceptance_window) / sent;
-  standing.set_acceptance_rate(acceptance);
+  standing.set_acceptance_rate(standing::AcceptanceRate(facts));
   standing.set_offense_count(facts.offense_count);
-  standing.set_reason(facts.reason);
-
-  const bool restricted = facts.restriction_start <= now && now < facts.restriction_end;
-  const bool low_acceptance =
-      sent >= config.low_acceptance_min_invitations() && acceptance < config.low_acceptance_rate();
-  if (restricted) {
-    standing.set_state(v1::STANDING_STATE_RESTRICTED);
-    if (facts.restriction_end != absl::InfiniteFuture()) {
-      *standing.mutable_restricted_until() = ToTimestamp(facts.restriction_end);
-    }
-  } else if (facts.reports_in_window >= config.warn_reports()) {
-    standing.set_state(v1::STANDING_STATE_WARNED);
-    standing.set_reason(absl::StrCat(facts.reports_in_window,
-                                     " recipients reported invitations in ",
-                                     config.report_window_days(), " days"));
-  } else if (low_acceptance) {
-    standing.set_state(v1::STANDING_STATE_WARNED);
-    standing.set_reason(absl::StrFormat("low acceptance: %.0f%% of %d invitations in %d days",
-                                        acceptance * 100, sent, config.acceptance_window_days()));
-  } else {
-    standing.set_state(v1::STANDING_STATE_GOOD);
+  const standing::SenderState state = standing::StateOf(config, facts, now);
+  standing.set_state(state.state);
+  standing.set_reason(state.reason);
+  if (state.restricted_until != absl::InfiniteFuture()) {
+    *standing.mutable_restricted_until() = ToTimestamp(state.restricted_until);
   }
 
   if (with_pair) {

@@ -10,29 +10,12 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "etiquette/v1/history.pb.h"
+#include "history/standing.h"
 
 namespace etiquette {
 
-// The numbers a store needs to apply the "LinkedIn Jail" model atomically, from HistoryConfig.
-struct StorePolicy {
-  absl::Duration report_window = absl::Hours(24 * 90);
-  absl::Duration volume_window = absl::Hours(24 * 7);
-  absl::Duration acceptance_window = absl::Hours(24 * 14);
-  absl::Duration reinvite_cooldown = absl::Hours(24 * 21);
-  // Reports (after the clean slate, inside report_window) from which a restriction starts.
-  uint32_t restrict_reports = 5;
-  // Length of the 1st, 2nd, ... restriction; later offenses are indefinite.
-  std::vector<absl::Duration> restriction_ladder = {absl::Hours(24 * 7), absl::Hours(24 * 30)};
-  // TTL of a sender's keys after their last write: report_window + the longest timed
-  // restriction, so that a quiet sender disappears by itself.
-  absl::Duration retention = absl::Hours(24 * (90 + 30));
-  // TTL of the set of recipients who reported the sender (they stay blocked for good, within
-  // reason), refreshed on every write.
-  absl::Duration reported_pair_retention = absl::Hours(24 * 730);
-};
-
 // What the store knows of one sender at `now`. Raw facts; History turns them into a
-// SenderStanding (state, rates).
+// SenderStanding (state, rates; see StateOf in history/standing.h).
 struct SenderFacts {
   // Distinct recipients whose latest report came after the clean slate and inside
   // report_window (responded_at > max(now - report_window, clean_slate)).
@@ -46,7 +29,8 @@ struct SenderFacts {
   uint32_t accepted_in_acceptance_window = 0;
   // Restrictions started so far; never reset by a release.
   uint32_t offense_count = 0;
-  // The latest restriction: active while restriction_start <= now < restriction_end.
+  // The latest restriction: active while restriction_start <= now < restriction_end
+  // (RestrictionActive in history/standing.h).
   // restriction_end is absl::InfiniteFuture() for an indefinite one. Both are
   // absl::InfinitePast() when the sender was never restricted. A release sets the end to the
   // release time.

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "history/standing.h"
 
 namespace etiquette {
 namespace {
@@ -42,21 +43,6 @@ bool IsReport(InvitationResponse response) {
 
 // Event times later than `now` are stored as `now`.
 absl::Time NotAfter(absl::Time event_time, absl::Time now) { return std::min(event_time, now); }
-
-// The reason recorded when a restriction starts, e.g. "5 reports in 90 days".
-std::string RestrictionReason(const StorePolicy& policy) {
-  const int64_t days = policy.report_window / absl::Hours(24);  // whole days, rounded down
-  return absl::StrCat(policy.restrict_reports, " reports in ", days, " days");
-}
-
-// The end of a restriction starting at `start` that is the sender's `offense`-th (1-based):
-// the ladder's entry, or indefinite beyond the ladder.
-absl::Time RestrictionEnd(const StorePolicy& policy, uint32_t offense, absl::Time start) {
-  if (offense >= 1 && offense <= policy.restriction_ladder.size()) {
-    return start + policy.restriction_ladder[offense - 1];
-  }
-  return absl::InfiniteFuture();
-}
 
 }  // namespace
 
@@ -142,9 +128,7 @@ absl::StatusOr<SenderFacts> InMemoryHistoryStore::Release(const std::string& sen
   std::lock_guard<std::mutex> lock(mutex_);
   Sender& sender = senders_[sender_id];
   Prune(sender, now);
-  if (RestrictionActive(sender, now)) sender.restriction_end = now;
-  sender.clean_slate = now;
-  sender.reason = reason;
+  sender.jail.Release(reason, now);
   return FactsOf(sender, "", now);
 }
 
@@ -179,10 +163,10 @@ SenderFacts InMemoryHistoryStore::FactsOf(const Sender& sender, const std::strin
       }
     }
   }
-  facts.offense_count = sender.offense_count;
-  facts.restriction_start = sender.restriction_start;
-  facts.restriction_end = sender.restriction_end;
-  facts.reason = sender.reason;
+  facts.offense_count = sender.jail.offense_count;
+  facts.restriction_start = sender.jail.restriction_start;
+  facts.restriction_end = sender.jail.restriction_end;
+  facts.reason = sender.jail.reason;
   if (recipient_key.empty()) return facts;
   const auto pair = sender.pairs.find(recipient_key);
   if (pair == sender.pairs.end()) return facts;
@@ -194,10 +178,10 @@ SenderFacts InMemoryHistoryStore::FactsOf(const Sender& sender, const std::strin
   return facts;
 }
 
-// Distinct recipients whose latest report is after max(now - report_window, clean slate).
+// Distinct recipients whose latest report is after the jail record's ReportFloor.
 uint32_t InMemoryHistoryStore::ReportsInWindow(const Sender& sender, absl::Time now,
                                                bool spam_only) const {
-  const absl::Time after = std::max(now - policy_.report_window, sender.clean_slate);
+  const absl::Time after = sender.jail.ReportFloor(policy_, now);
   uint32_t count = 0;
   for (const auto& [key, pair] : sender.pairs) {
     if (pair.reported && pair.latest_report > after && (!spam_only || pair.reported_spam)) {
@@ -205,10 +189,6 @@ uint32_t InMemoryHistoryStore::ReportsInWindow(const Sender& sender, absl::Time 
     }
   }
   return count;
-}
-
-bool InMemoryHistoryStore::RestrictionActive(const Sender& sender, absl::Time now) {
-  return sender.restriction_start <= now && now < sender.restriction_end;
 }
 
 bool InMemoryHistoryStore::ApplyResponse(Sender& sender, const std::string& invitation_id,
@@ -225,18 +205,8 @@ bool InMemoryHistoryStore::ApplyResponse(Sender& sender, const std::string& invi
   pair.reported = true;
   pair.latest_report = std::max(pair.latest_report, responded_at);
   if (response == v1::INVITATION_RESPONSE_REPORTED_SPAM) pair.reported_spam = true;
-  return MaybeStartRestriction(sender, now);
-}
-
-bool InMemoryHistoryStore::MaybeStartRestriction(Sender& sender, absl::Time now) {
-  if (RestrictionActive(sender, now)) return false;
-  if (ReportsInWindow(sender, now, /*spam_only=*/false) < policy_.restrict_reports) return false;
-  ++sender.offense_count;
-  sender.restriction_start = now;
-  sender.restriction_end = RestrictionEnd(policy_, sender.offense_count, now);
-  sender.clean_slate = now;
-  sender.reason = RestrictionReason(policy_);
-  return true;
+  return sender.jail.MaybeStartRestriction(policy_,
+                                           ReportsInWindow(sender, now, /*spam_only=*/false), now);
 }
 
 void InMemoryHistoryStore::Prune(Sender& sender, absl::Time now) const {

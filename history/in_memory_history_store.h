@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "etiquette/v1/history.pb.h"
 #include "history/history_store.h"
+#include "history/standing.h"
 
 namespace etiquette {
 
@@ -79,12 +80,8 @@ class InMemoryHistoryStore final : public HistoryStore {
   struct Sender {
     std::map<std::string, Invitation> invitations;  // by invitation id
     std::map<std::string, Pair> pairs;              // by recipient key
-    uint32_t offense_count = 0;
-    absl::Time restriction_start = absl::InfinitePast();
-    absl::Time restriction_end = absl::InfinitePast();
-    // Reports at or before this time do not count.
-    absl::Time clean_slate = absl::InfinitePast();
-    std::string reason;
+    // Restrictions, clean slate, reason: the model's part (history/standing.h).
+    standing::JailRecord jail;
   };
 
   // The facts of `sender` at `now`; pair facts when `recipient_key` is not empty.
@@ -92,16 +89,12 @@ class InMemoryHistoryStore final : public HistoryStore {
   SenderFacts FactsLocked(const std::string& sender_id, const std::string& recipient_key,
                           absl::Time now) const;
   uint32_t ReportsInWindow(const Sender& sender, absl::Time now, bool spam_only) const;
-  static bool RestrictionActive(const Sender& sender, absl::Time now);
 
-  // Applies a recorded response to the pair and the sender; returns whether it started a
-  // restriction.
+  // Applies a recorded response to the pair and the sender, then the escalation
+  // (JailRecord::MaybeStartRestriction); returns whether it started a restriction.
   bool ApplyResponse(Sender& sender, const std::string& invitation_id,
                      const std::string& recipient_key, v1::InvitationResponse response,
                      absl::Time responded_at, absl::Time now);
-  // Starts a restriction at `now` when reports_in_window >= restrict_reports and none is
-  // active; returns whether it did.
-  bool MaybeStartRestriction(Sender& sender, absl::Time now);
   // Drops what no window can count any more (see the class comment).
   void Prune(Sender& sender, absl::Time now) const;
 
