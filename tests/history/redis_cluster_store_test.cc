@@ -30,6 +30,7 @@
 #include "history/redis_url.h"
 #include "tests/support/redis_cluster.h"
 #include "tests/support/redis_server.h"
+#include "tests/support/stored_invitations.h"
 
 namespace etiquette::testing {
 namespace {
@@ -50,7 +51,7 @@ std::string Key(const std::string& sender, const char* suffix = "h") {
 // script (history/redis_scripts.h; EVAL_RO so that a READONLY replica answers too); -1 on error.
 int64_t SentInvitationsOn(RedisCluster& cluster, int node, const std::string& sender) {
   absl::StatusOr<std::string> reply = cluster.Command(
-      node, {"EVAL_RO", redis_scripts::StoredInvitationsScript(), "1", Key(sender)});
+      node, {"EVAL_RO", StoredInvitationsScript(), "1", Key(sender)});
   EXPECT_TRUE(reply.ok()) << reply.status();
   int64_t sent = -1;
   if (reply.ok() && !absl::SimpleAtoi(reply->substr(0, reply->find('\n')), &sent)) sent = -1;

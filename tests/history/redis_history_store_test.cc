@@ -33,6 +33,7 @@
 #include "history/redis_scripts.h"
 #include "history/redis_url.h"
 #include "tests/support/redis_server.h"
+#include "tests/support/stored_invitations.h"
 
 namespace etiquette::testing {
 namespace {
@@ -121,7 +122,7 @@ class RedisHistoryStoreTest : public ::testing::Test {
   };
   Stored StoredOf(const std::string& sender) {
     const std::vector<std::string> lines =
-        absl::StrSplit(Command({"EVAL_RO", redis_scripts::StoredInvitationsScript(), "1",
+        absl::StrSplit(Command({"EVAL_RO", StoredInvitationsScript(), "1",
                                 RedisHistoryStore::SenderKeys(sender)[0]}),
                        '\n');
     Stored stored;
