@@ -119,7 +119,7 @@ void History::RecordInvitation(const v1::RecordInvitationRequest& request, absl:
       EventTime(request.sent_at(), request.has_sent_at(), "sent_at", now, &errors);
   if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
-  store_.RecordInvitationAsync(
+  store_.RecordInvitation(
       request.sender_id(), request.invitation_id(), hasher_.Key(request.recipient_id()), sent_at,
       now, deadline,
       [this, &request, now, done = std::move(done)](absl::StatusOr<WriteResult> result) {
@@ -147,7 +147,7 @@ void History::RecordResponse(const v1::RecordResponseRequest& request, absl::Tim
       EventTime(request.responded_at(), request.has_responded_at(), "responded_at", now, &errors);
   if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
-  store_.RecordResponseAsync(
+  store_.RecordResponse(
       request.sender_id(), request.invitation_id(), hasher_.Key(request.recipient_id()),
       request.response(), responded_at, now, deadline,
       [this, &request, now, done = std::move(done)](absl::StatusOr<WriteResult> result) {
@@ -172,7 +172,7 @@ void History::GetStanding(const v1::GetStandingRequest& request, absl::Time dead
   if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
   const bool with_pair = !request.recipient_id().empty();
-  store_.GetFactsAsync(
+  store_.GetFacts(
       request.sender_id(), with_pair ? hasher_.Key(request.recipient_id()) : "", now, deadline,
       [this, &request, now, with_pair, done = std::move(done)](absl::StatusOr<SenderFacts> facts) {
         if (!facts.ok()) return done(facts.status());
@@ -202,76 +202,55 @@ void History::BatchGetStanding(const v1::BatchGetStandingRequest& request, absl:
   }
   if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
-  store_.BatchGetFactsAsync(queries, now, deadline,
-                            [this, &request, now, done = std::move(done)](
-                                absl::StatusOr<std::vector<SenderFacts>> facts) {
-                              if (!facts.ok()) return done(facts.status());
-                              const std::shared_ptr<const v1::HistoryConfig> config =
-                                  this->config();
-                              v1::BatchGetStandingResponse response;
-                              for (int i = 0; i < request.requests_size(); ++i) {
-                                *response.add_standings() =
-                                    Standing(*config, request.requests(i).sender_id(), (*facts)[i],
-                                             now, !request.requests(i).recipient_id().empty());
-                              }
-                              done(std::move(response));
-                            });
+  store_.BatchGetFacts(queries, now, deadline,
+                       [this, &request, now,
+                        done = std::move(done)](absl::StatusOr<std::vector<SenderFacts>> facts) {
+                         if (!facts.ok()) return done(facts.status());
+                         const std::shared_ptr<const v1::HistoryConfig> config = this->config();
+                         v1::BatchGetStandingResponse response;
+                         for (int i = 0; i < request.requests_size(); ++i) {
+                           *response.add_standings() =
+                               Standing(*config, request.requests(i).sender_id(), (*facts)[i], now,
+                                        !request.requests(i).recipient_id().empty());
+                         }
+                         done(std::move(response));
+                       });
 }
 
-absl::StatusOr<v1::RecordInvitationResponse> History::RecordInvitation(
-    const v1::RecordInvitationRequest& request) {
-  return Await<v1::RecordInvitationResponse>([&](StoreDone<v1::RecordInvitationResponse> done) {
-    RecordInvitation(request, absl::InfiniteFuture(), done);
-  });
-}
-
-absl::StatusOr<v1::RecordResponseResponse> History::RecordResponse(
-    const v1::RecordResponseRequest& request) {
-  return Await<v1::RecordResponseResponse>([&](StoreDone<v1::RecordResponseResponse> done) {
-    RecordResponse(request, absl::InfiniteFuture(), done);
-  });
-}
-
-absl::StatusOr<v1::GetStandingResponse> History::GetStanding(
-    const v1::GetStandingRequest& request) {
-  return Await<v1::GetStandingResponse>([&](StoreDone<v1::GetStandingResponse> done) {
-    GetStanding(request, absl::InfiniteFuture(), done);
-  });
-}
-
-absl::StatusOr<v1::BatchGetStandingResponse> History::BatchGetStanding(
-    const v1::BatchGetStandingRequest& request) {
-  return Await<v1::BatchGetStandingResponse>([&](StoreDone<v1::BatchGetStandingResponse> done) {
-    BatchGetStanding(request, absl::InfiniteFuture(), done);
-  });
-}
-
-absl::StatusOr<v1::ReleaseSenderResponse> History::ReleaseSender(
-    const v1::ReleaseSenderRequest& request) {
+void History::ReleaseSender(const v1::ReleaseSenderRequest& request, absl::Time deadline,
+                            StoreDone<v1::ReleaseSenderResponse> done) {
   const absl::Time now = clock_();
   Errors errors;
   CheckId(request.sender_id(), kMaxMemberIdBytes, "sender_id", &errors);
   CheckReason(request.reason(), &errors);
-  if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return s;
+  if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
-  absl::StatusOr<SenderFacts> facts = store_.Release(request.sender_id(), request.reason(), now);
-  if (!facts.ok()) return facts.status();
-  spdlog::info("admin ReleaseSender sender_id={} reason=\"{}\"", request.sender_id(),
-               LoggableReason(request.reason()));
-  v1::ReleaseSenderResponse response;
-  *response.mutable_standing() = Standing(*config(), request.sender_id(), *facts, now, false);
-  return response;
+  store_.Release(request.sender_id(), request.reason(), now, deadline,
+                 [this, &request, now, done = std::move(done)](absl::StatusOr<SenderFacts> facts) {
+                   if (!facts.ok()) return done(facts.status());
+                   spdlog::info("admin ReleaseSender sender_id={} reason=\"{}\"",
+                                request.sender_id(), LoggableReason(request.reason()));
+                   v1::ReleaseSenderResponse response;
+                   *response.mutable_standing() =
+                       Standing(*config(), request.sender_id(), *facts, now, false);
+                   done(std::move(response));
+                 });
 }
 
-absl::Status History::ForgetMember(const v1::ForgetMemberRequest& request) {
+void History::ForgetMember(const v1::ForgetMemberRequest& request, absl::Time deadline,
+                           StoreDone<v1::ForgetMemberResponse> done) {
   Errors errors;
   CheckId(request.member_id(), kMaxMemberIdBytes, "member_id", &errors);
   CheckReason(request.reason(), &errors);
-  if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return s;
-  if (absl::Status s = store_.Forget(request.member_id()); !s.ok()) return s;
-  spdlog::info("admin ForgetMember member_id={} reason=\"{}\"", request.member_id(),
-               LoggableReason(request.reason()));
-  return absl::OkStatus();
+  if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
+
+  store_.Forget(request.member_id(), deadline,
+                [&request, done = std::move(done)](absl::Status status) {
+                  if (!status.ok()) return done(status);
+                  spdlog::info("admin ForgetMember member_id={} reason=\"{}\"", request.member_id(),
+                               LoggableReason(request.reason()));
+                  done(v1::ForgetMemberResponse());
+                });
 }
 
 }  // namespace etiquette

@@ -1,5 +1,6 @@
 #include "history/history_service.h"
 
+#include <future>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -26,6 +27,15 @@ grpc::Status Finish(const CallLog& log, const char* method, absl::StatusOr<Respo
                  status.error_message());
   }
   return log.Finish(status);
+}
+
+// Waits for an asynchronous History call: the admin service is on the synchronous API.
+template <typename T, typename Start>
+absl::StatusOr<T> Wait(Start start) {
+  std::promise<absl::StatusOr<T>> promise;
+  std::future<absl::StatusOr<T>> result = promise.get_future();
+  start(StoreDone<T>([&promise](absl::StatusOr<T> value) { promise.set_value(std::move(value)); }));
+  return result.get();
 }
 
 }  // namespace
@@ -146,8 +156,11 @@ grpc::Status SenderHistoryAdminService::ReleaseSender(grpc::ServerContext* conte
                  log.request_id());
     return Count("release_sender", log.Finish(ToGrpcStatus(s)));
   }
-  return Count("release_sender",
-               Finish(log, "ReleaseSender", history_.ReleaseSender(*request), response));
+  absl::StatusOr<v1::ReleaseSenderResponse> result =
+      Wait<v1::ReleaseSenderResponse>([&](StoreDone<v1::ReleaseSenderResponse> done) {
+        history_.ReleaseSender(*request, absl::InfiniteFuture(), std::move(done));
+      });
+  return Count("release_sender", Finish(log, "ReleaseSender", std::move(result), response));
 }
 
 grpc::Status SenderHistoryAdminService::ForgetMember(grpc::ServerContext* context,
@@ -159,10 +172,10 @@ grpc::Status SenderHistoryAdminService::ForgetMember(grpc::ServerContext* contex
                  log.request_id());
     return Count("forget_member", log.Finish(ToGrpcStatus(s)));
   }
-  absl::Status forgotten = history_.ForgetMember(*request);
   absl::StatusOr<v1::ForgetMemberResponse> result =
-      forgotten.ok() ? absl::StatusOr<v1::ForgetMemberResponse>(v1::ForgetMemberResponse())
-                     : absl::StatusOr<v1::ForgetMemberResponse>(forgotten);
+      Wait<v1::ForgetMemberResponse>([&](StoreDone<v1::ForgetMemberResponse> done) {
+        history_.ForgetMember(*request, absl::InfiniteFuture(), std::move(done));
+      });
   return Count("forget_member", Finish(log, "ForgetMember", std::move(result), response));
 }
 

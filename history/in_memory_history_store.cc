@@ -48,11 +48,58 @@ absl::Time NotAfter(absl::Time event_time, absl::Time now) { return std::min(eve
 
 InMemoryHistoryStore::InMemoryHistoryStore(StorePolicy policy) : policy_(std::move(policy)) {}
 
-absl::StatusOr<WriteResult> InMemoryHistoryStore::RecordInvitation(const std::string& sender_id,
-                                                                   const std::string& invitation_id,
-                                                                   const std::string& recipient_key,
-                                                                   absl::Time sent_at,
-                                                                   absl::Time now) {
+void InMemoryHistoryStore::RecordInvitation(const std::string& sender_id,
+                                            const std::string& invitation_id,
+                                            const std::string& recipient_key, absl::Time sent_at,
+                                            absl::Time now, absl::Time /*deadline*/,
+                                            StoreDone<WriteResult> done) {
+  done(RecordInvitationNow(sender_id, invitation_id, recipient_key, sent_at, now));
+}
+
+void InMemoryHistoryStore::RecordResponse(const std::string& sender_id,
+                                          const std::string& invitation_id,
+                                          const std::string& recipient_key,
+                                          InvitationResponse response, absl::Time responded_at,
+                                          absl::Time now, absl::Time /*deadline*/,
+                                          StoreDone<WriteResult> done) {
+  done(RecordResponseNow(sender_id, invitation_id, recipient_key, response, responded_at, now));
+}
+
+void InMemoryHistoryStore::GetFacts(const std::string& sender_id, const std::string& recipient_key,
+                                    absl::Time now, absl::Time /*deadline*/,
+                                    StoreDone<SenderFacts> done) {
+  SenderFacts facts;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    facts = FactsLocked(sender_id, recipient_key, now);
+  }
+  done(std::move(facts));
+}
+
+void InMemoryHistoryStore::BatchGetFacts(const std::vector<FactsQuery>& queries, absl::Time now,
+                                         absl::Time /*deadline*/,
+                                         StoreDone<std::vector<SenderFacts>> done) {
+  done(BatchGetFactsNow(queries, now));
+}
+
+void InMemoryHistoryStore::Release(const std::string& sender_id, const std::string& reason,
+                                   absl::Time now, absl::Time /*deadline*/,
+                                   StoreDone<SenderFacts> done) {
+  done(ReleaseNow(sender_id, reason, now));
+}
+
+void InMemoryHistoryStore::Forget(const std::string& sender_id, absl::Time /*deadline*/,
+                                  std::function<void(absl::Status)> done) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    senders_.erase(sender_id);
+  }
+  done(absl::OkStatus());
+}
+
+absl::StatusOr<WriteResult> InMemoryHistoryStore::RecordInvitationNow(
+    const std::string& sender_id, const std::string& invitation_id,
+    const std::string& recipient_key, absl::Time sent_at, absl::Time now) {
   std::lock_guard<std::mutex> lock(mutex_);
   Sender& sender = senders_[sender_id];
   Prune(sender, now);
@@ -70,12 +117,10 @@ absl::StatusOr<WriteResult> InMemoryHistoryStore::RecordInvitation(const std::st
   return result;
 }
 
-absl::StatusOr<WriteResult> InMemoryHistoryStore::RecordResponse(const std::string& sender_id,
-                                                                 const std::string& invitation_id,
-                                                                 const std::string& recipient_key,
-                                                                 InvitationResponse response,
-                                                                 absl::Time responded_at,
-                                                                 absl::Time now) {
+absl::StatusOr<WriteResult> InMemoryHistoryStore::RecordResponseNow(
+    const std::string& sender_id, const std::string& invitation_id,
+    const std::string& recipient_key, InvitationResponse response, absl::Time responded_at,
+    absl::Time now) {
   if (response == v1::INVITATION_RESPONSE_UNSPECIFIED) {
     return absl::InvalidArgumentError("response must not be INVITATION_RESPONSE_UNSPECIFIED");
   }
@@ -104,14 +149,7 @@ absl::StatusOr<WriteResult> InMemoryHistoryStore::RecordResponse(const std::stri
   return result;
 }
 
-absl::StatusOr<SenderFacts> InMemoryHistoryStore::GetFacts(const std::string& sender_id,
-                                                           const std::string& recipient_key,
-                                                           absl::Time now) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return FactsLocked(sender_id, recipient_key, now);
-}
-
-absl::StatusOr<std::vector<SenderFacts>> InMemoryHistoryStore::BatchGetFacts(
+std::vector<SenderFacts> InMemoryHistoryStore::BatchGetFactsNow(
     const std::vector<FactsQuery>& queries, absl::Time now) {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<SenderFacts> all;
@@ -122,20 +160,13 @@ absl::StatusOr<std::vector<SenderFacts>> InMemoryHistoryStore::BatchGetFacts(
   return all;
 }
 
-absl::StatusOr<SenderFacts> InMemoryHistoryStore::Release(const std::string& sender_id,
-                                                          const std::string& reason,
-                                                          absl::Time now) {
+SenderFacts InMemoryHistoryStore::ReleaseNow(const std::string& sender_id,
+                                             const std::string& reason, absl::Time now) {
   std::lock_guard<std::mutex> lock(mutex_);
   Sender& sender = senders_[sender_id];
   Prune(sender, now);
   sender.jail.Release(reason, now);
   return FactsOf(sender, "", now);
-}
-
-absl::Status InMemoryHistoryStore::Forget(const std::string& sender_id) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  senders_.erase(sender_id);
-  return absl::OkStatus();
 }
 
 absl::Status InMemoryHistoryStore::Ping() { return absl::OkStatus(); }

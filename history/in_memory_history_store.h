@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -32,22 +33,23 @@ class InMemoryHistoryStore final : public HistoryStore {
  public:
   explicit InMemoryHistoryStore(StorePolicy policy);
 
-  absl::StatusOr<WriteResult> RecordInvitation(const std::string& sender_id,
-                                               const std::string& invitation_id,
-                                               const std::string& recipient_key, absl::Time sent_at,
-                                               absl::Time now) override;
-  absl::StatusOr<WriteResult> RecordResponse(const std::string& sender_id,
-                                             const std::string& invitation_id,
-                                             const std::string& recipient_key,
-                                             v1::InvitationResponse response,
-                                             absl::Time responded_at, absl::Time now) override;
-  absl::StatusOr<SenderFacts> GetFacts(const std::string& sender_id,
-                                       const std::string& recipient_key, absl::Time now) override;
-  absl::StatusOr<std::vector<SenderFacts>> BatchGetFacts(const std::vector<FactsQuery>& queries,
-                                                         absl::Time now) override;
-  absl::StatusOr<SenderFacts> Release(const std::string& sender_id, const std::string& reason,
-                                      absl::Time now) override;
-  absl::Status Forget(const std::string& sender_id) override;
+  // Every call answers inline, on the calling thread, before it returns; `deadline` is not
+  // used (nothing waits).
+  void RecordInvitation(const std::string& sender_id, const std::string& invitation_id,
+                        const std::string& recipient_key, absl::Time sent_at, absl::Time now,
+                        absl::Time deadline, StoreDone<WriteResult> done) override;
+  void RecordResponse(const std::string& sender_id, const std::string& invitation_id,
+                      const std::string& recipient_key, v1::InvitationResponse response,
+                      absl::Time responded_at, absl::Time now, absl::Time deadline,
+                      StoreDone<WriteResult> done) override;
+  void GetFacts(const std::string& sender_id, const std::string& recipient_key, absl::Time now,
+                absl::Time deadline, StoreDone<SenderFacts> done) override;
+  void BatchGetFacts(const std::vector<FactsQuery>& queries, absl::Time now, absl::Time deadline,
+                     StoreDone<std::vector<SenderFacts>> done) override;
+  void Release(const std::string& sender_id, const std::string& reason, absl::Time now,
+               absl::Time deadline, StoreDone<SenderFacts> done) override;
+  void Forget(const std::string& sender_id, absl::Time deadline,
+              std::function<void(absl::Status)> done) override;
   absl::Status Ping() override;
   void SetPolicy(const StorePolicy& policy) override;
 
@@ -83,6 +85,20 @@ class InMemoryHistoryStore final : public HistoryStore {
     // Restrictions, clean slate, reason: the model's part (history/standing.h).
     standing::JailRecord jail;
   };
+
+  // The calls' work, under the mutex; the public calls hand the result to `done` after
+  // releasing it.
+  absl::StatusOr<WriteResult> RecordInvitationNow(const std::string& sender_id,
+                                                  const std::string& invitation_id,
+                                                  const std::string& recipient_key,
+                                                  absl::Time sent_at, absl::Time now);
+  absl::StatusOr<WriteResult> RecordResponseNow(const std::string& sender_id,
+                                                const std::string& invitation_id,
+                                                const std::string& recipient_key,
+                                                v1::InvitationResponse response,
+                                                absl::Time responded_at, absl::Time now);
+  std::vector<SenderFacts> BatchGetFactsNow(const std::vector<FactsQuery>& queries, absl::Time now);
+  SenderFacts ReleaseNow(const std::string& sender_id, const std::string& reason, absl::Time now);
 
   // The facts of `sender` at `now`; pair facts when `recipient_key` is not empty.
   SenderFacts FactsOf(const Sender& sender, const std::string& recipient_key, absl::Time now) const;

@@ -99,34 +99,21 @@ class RedisHistoryStore final : public HistoryStore {
   RedisHistoryStore(const RedisHistoryStore&) = delete;
   RedisHistoryStore& operator=(const RedisHistoryStore&) = delete;
 
-  void RecordInvitationAsync(const std::string& sender_id, const std::string& invitation_id,
-                             const std::string& recipient_key, absl::Time sent_at, absl::Time now,
-                             absl::Time deadline, StoreDone<WriteResult> done) override;
-  void RecordResponseAsync(const std::string& sender_id, const std::string& invitation_id,
-                           const std::string& recipient_key, v1::InvitationResponse response,
-                           absl::Time responded_at, absl::Time now, absl::Time deadline,
-                           StoreDone<WriteResult> done) override;
-  void GetFactsAsync(const std::string& sender_id, const std::string& recipient_key, absl::Time now,
-                     absl::Time deadline, StoreDone<SenderFacts> done) override;
-  void BatchGetFactsAsync(const std::vector<FactsQuery>& queries, absl::Time now,
-                          absl::Time deadline, StoreDone<std::vector<SenderFacts>> done) override;
-  // The synchronous forms wait for the asynchronous ones.
-  absl::StatusOr<WriteResult> RecordInvitation(const std::string& sender_id,
-                                               const std::string& invitation_id,
-                                               const std::string& recipient_key, absl::Time sent_at,
-                                               absl::Time now) override;
-  absl::StatusOr<WriteResult> RecordResponse(const std::string& sender_id,
-                                             const std::string& invitation_id,
-                                             const std::string& recipient_key,
-                                             v1::InvitationResponse response,
-                                             absl::Time responded_at, absl::Time now) override;
-  absl::StatusOr<SenderFacts> GetFacts(const std::string& sender_id,
-                                       const std::string& recipient_key, absl::Time now) override;
-  absl::StatusOr<std::vector<SenderFacts>> BatchGetFacts(const std::vector<FactsQuery>& queries,
-                                                         absl::Time now) override;
-  absl::StatusOr<SenderFacts> Release(const std::string& sender_id, const std::string& reason,
-                                      absl::Time now) override;
-  absl::Status Forget(const std::string& sender_id) override;
+  void RecordInvitation(const std::string& sender_id, const std::string& invitation_id,
+                        const std::string& recipient_key, absl::Time sent_at, absl::Time now,
+                        absl::Time deadline, StoreDone<WriteResult> done) override;
+  void RecordResponse(const std::string& sender_id, const std::string& invitation_id,
+                      const std::string& recipient_key, v1::InvitationResponse response,
+                      absl::Time responded_at, absl::Time now, absl::Time deadline,
+                      StoreDone<WriteResult> done) override;
+  void GetFacts(const std::string& sender_id, const std::string& recipient_key, absl::Time now,
+                absl::Time deadline, StoreDone<SenderFacts> done) override;
+  void BatchGetFacts(const std::vector<FactsQuery>& queries, absl::Time now, absl::Time deadline,
+                     StoreDone<std::vector<SenderFacts>> done) override;
+  void Release(const std::string& sender_id, const std::string& reason, absl::Time now,
+               absl::Time deadline, StoreDone<SenderFacts> done) override;
+  void Forget(const std::string& sender_id, absl::Time deadline,
+              std::function<void(absl::Status)> done) override;
   absl::Status Ping() override;
   void SetPolicy(const StorePolicy& policy) override;
 

@@ -1,10 +1,11 @@
 #pragma once
 
-// Blocking forms of the asynchronous HistoryStore calls, for tests only: production code never
-// waits on a store call (it may run on the thread that reads Redis).
+// Blocking forms of the asynchronous HistoryStore and History calls, for tests only: production
+// code never waits on a store call (it may run on the thread that reads Redis).
 
 #include <functional>
 #include <future>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "etiquette/v1/history.pb.h"
+#include "history/history.h"
 #include "history/history_store.h"
 
 namespace etiquette::testing {
@@ -48,8 +50,8 @@ class BlockingStore {
                                                absl::Time now,
                                                absl::Time deadline = absl::InfiniteFuture()) {
     return Await<WriteResult>([&](StoreDone<WriteResult> done) {
-      store_.RecordInvitationAsync(sender_id, invitation_id, recipient_key, sent_at, now, deadline,
-                                   std::move(done));
+      store_.RecordInvitation(sender_id, invitation_id, recipient_key, sent_at, now, deadline,
+                              std::move(done));
     });
   }
 
@@ -60,8 +62,8 @@ class BlockingStore {
                                              absl::Time responded_at, absl::Time now,
                                              absl::Time deadline = absl::InfiniteFuture()) {
     return Await<WriteResult>([&](StoreDone<WriteResult> done) {
-      store_.RecordResponseAsync(sender_id, invitation_id, recipient_key, response, responded_at,
-                                 now, deadline, std::move(done));
+      store_.RecordResponse(sender_id, invitation_id, recipient_key, response, responded_at, now,
+                            deadline, std::move(done));
     });
   }
 
@@ -69,7 +71,7 @@ class BlockingStore {
                                        const std::string& recipient_key, absl::Time now,
                                        absl::Time deadline = absl::InfiniteFuture()) {
     return Await<SenderFacts>([&](StoreDone<SenderFacts> done) {
-      store_.GetFactsAsync(sender_id, recipient_key, now, deadline, std::move(done));
+      store_.GetFacts(sender_id, recipient_key, now, deadline, std::move(done));
     });
   }
 
@@ -77,22 +79,84 @@ class BlockingStore {
       const std::vector<FactsQuery>& queries, absl::Time now,
       absl::Time deadline = absl::InfiniteFuture()) {
     return Await<std::vector<SenderFacts>>([&](StoreDone<std::vector<SenderFacts>> done) {
-      store_.BatchGetFactsAsync(queries, now, deadline, std::move(done));
+      store_.BatchGetFacts(queries, now, deadline, std::move(done));
     });
   }
 
   absl::StatusOr<SenderFacts> Release(const std::string& sender_id, const std::string& reason,
-                                      absl::Time now) {
-    return store_.Release(sender_id, reason, now);
+                                      absl::Time now,
+                                      absl::Time deadline = absl::InfiniteFuture()) {
+    return Await<SenderFacts>([&](StoreDone<SenderFacts> done) {
+      store_.Release(sender_id, reason, now, deadline, std::move(done));
+    });
   }
 
-  absl::Status Forget(const std::string& sender_id) { return store_.Forget(sender_id); }
+  absl::Status Forget(const std::string& sender_id, absl::Time deadline = absl::InfiniteFuture()) {
+    return AwaitStatus([&](std::function<void(absl::Status)> done) {
+      store_.Forget(sender_id, deadline, std::move(done));
+    });
+  }
 
   absl::Status Ping() { return store_.Ping(); }
   void SetPolicy(const StorePolicy& policy) { store_.SetPolicy(policy); }
 
  private:
   HistoryStore& store_;
+};
+
+// Blocking(store).GetFacts(...): the store's calls, waiting (a store, a pointer to one, or a
+// std::unique_ptr holding one).
+inline BlockingStore Blocking(HistoryStore& store) { return BlockingStore(store); }
+inline BlockingStore Blocking(HistoryStore* store) { return BlockingStore(*store); }
+template <typename Store>
+BlockingStore Blocking(const std::unique_ptr<Store>& store) {
+  return BlockingStore(*store);
+}
+
+// History's calls, each waiting for its result, with no deadline of the caller's. `history`
+// must outlive it.
+class BlockingHistory {
+ public:
+  explicit BlockingHistory(History& history) : history_(history) {}
+
+  absl::StatusOr<v1::RecordInvitationResponse> RecordInvitation(
+      const v1::RecordInvitationRequest& request) {
+    return Await<v1::RecordInvitationResponse>([&](StoreDone<v1::RecordInvitationResponse> done) {
+      history_.RecordInvitation(request, absl::InfiniteFuture(), std::move(done));
+    });
+  }
+  absl::StatusOr<v1::RecordResponseResponse> RecordResponse(
+      const v1::RecordResponseRequest& request) {
+    return Await<v1::RecordResponseResponse>([&](StoreDone<v1::RecordResponseResponse> done) {
+      history_.RecordResponse(request, absl::InfiniteFuture(), std::move(done));
+    });
+  }
+  absl::StatusOr<v1::GetStandingResponse> GetStanding(const v1::GetStandingRequest& request) {
+    return Await<v1::GetStandingResponse>([&](StoreDone<v1::GetStandingResponse> done) {
+      history_.GetStanding(request, absl::InfiniteFuture(), std::move(done));
+    });
+  }
+  absl::StatusOr<v1::BatchGetStandingResponse> BatchGetStanding(
+      const v1::BatchGetStandingRequest& request) {
+    return Await<v1::BatchGetStandingResponse>([&](StoreDone<v1::BatchGetStandingResponse> done) {
+      history_.BatchGetStanding(request, absl::InfiniteFuture(), std::move(done));
+    });
+  }
+  absl::StatusOr<v1::ReleaseSenderResponse> ReleaseSender(const v1::ReleaseSenderRequest& request) {
+    return Await<v1::ReleaseSenderResponse>([&](StoreDone<v1::ReleaseSenderResponse> done) {
+      history_.ReleaseSender(request, absl::InfiniteFuture(), std::move(done));
+    });
+  }
+  // The response is empty: only the status says anything.
+  absl::Status ForgetMember(const v1::ForgetMemberRequest& request) {
+    return Await<v1::ForgetMemberResponse>([&](StoreDone<v1::ForgetMemberResponse> done) {
+             history_.ForgetMember(request, absl::InfiniteFuture(), std::move(done));
+           })
+        .status();
+  }
+
+ private:
+  History& history_;
 };
 
 }  // namespace etiquette::testing
