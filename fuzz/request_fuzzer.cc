@@ -40,6 +40,7 @@
 #include "history/in_memory_history_store.h"
 #include "history/recipient_hasher.h"
 #include "spdlog/spdlog.h"
+#include "tests/support/await.h"
 
 namespace etiquette::fuzz {
 namespace {
@@ -172,7 +173,7 @@ class InProcessHistory final : public HistoryClient {
   }
 
  private:
-  History& history_;
+  etiquette::testing::BlockingHistory history_;
 };
 
 void RunEvaluate(const Evaluator& evaluator, const std::string& bytes) {
@@ -240,11 +241,13 @@ void RunEvaluateAskingHistory(Input& in, bool batch) {
 
 // One history request against `history`; checks its answer.
 void RunHistoryRequest(History& history, Target target, const std::string& bytes) {
+  // The in-memory store answers inline: the waits return at once.
+  etiquette::testing::BlockingHistory blocking(history);
   switch (target) {
     case Target::kRecordInvitation: {
       v1::RecordInvitationRequest request;
       if (!Parse(bytes, &request)) return;
-      absl::StatusOr<v1::RecordInvitationResponse> r = history.RecordInvitation(request);
+      absl::StatusOr<v1::RecordInvitationResponse> r = blocking.RecordInvitation(request);
       if (!r.ok()) return RequireInvalidArgument(r.status(), "RecordInvitation");
       CheckStanding(r->standing(), "RecordInvitation");
       return;
@@ -252,7 +255,7 @@ void RunHistoryRequest(History& history, Target target, const std::string& bytes
     case Target::kRecordResponse: {
       v1::RecordResponseRequest request;
       if (!Parse(bytes, &request)) return;
-      absl::StatusOr<v1::RecordResponseResponse> r = history.RecordResponse(request);
+      absl::StatusOr<v1::RecordResponseResponse> r = blocking.RecordResponse(request);
       if (!r.ok()) return RequireInvalidArgument(r.status(), "RecordResponse");
       CheckStanding(r->standing(), "RecordResponse");
       return;
@@ -260,7 +263,7 @@ void RunHistoryRequest(History& history, Target target, const std::string& bytes
     case Target::kGetStanding: {
       v1::GetStandingRequest request;
       if (!Parse(bytes, &request)) return;
-      absl::StatusOr<v1::GetStandingResponse> r = history.GetStanding(request);
+      absl::StatusOr<v1::GetStandingResponse> r = blocking.GetStanding(request);
       if (!r.ok()) return RequireInvalidArgument(r.status(), "GetStanding");
       CheckStanding(r->standing(), "GetStanding");
       return;
@@ -268,7 +271,7 @@ void RunHistoryRequest(History& history, Target target, const std::string& bytes
     case Target::kBatchGetStanding: {
       v1::BatchGetStandingRequest request;
       if (!Parse(bytes, &request)) return;
-      absl::StatusOr<v1::BatchGetStandingResponse> r = history.BatchGetStanding(request);
+      absl::StatusOr<v1::BatchGetStandingResponse> r = blocking.BatchGetStanding(request);
       if (!r.ok()) return RequireInvalidArgument(r.status(), "BatchGetStanding");
       Require(r->standings_size() == request.requests_size(), "BatchGetStanding: count");
       for (const v1::SenderStanding& s : r->standings()) CheckStanding(s, "BatchGetStanding");
@@ -277,7 +280,7 @@ void RunHistoryRequest(History& history, Target target, const std::string& bytes
     case Target::kReleaseSender: {
       v1::ReleaseSenderRequest request;
       if (!Parse(bytes, &request)) return;
-      absl::StatusOr<v1::ReleaseSenderResponse> r = history.ReleaseSender(request);
+      absl::StatusOr<v1::ReleaseSenderResponse> r = blocking.ReleaseSender(request);
       if (!r.ok()) return RequireInvalidArgument(r.status(), "ReleaseSender");
       CheckStanding(r->standing(), "ReleaseSender");
       Require(r->standing().state() != v1::STANDING_STATE_RESTRICTED,
@@ -287,7 +290,7 @@ void RunHistoryRequest(History& history, Target target, const std::string& bytes
     case Target::kForgetMember: {
       v1::ForgetMemberRequest request;
       if (!Parse(bytes, &request)) return;
-      absl::Status s = history.ForgetMember(request);
+      absl::Status s = blocking.ForgetMember(request);
       if (!s.ok()) RequireInvalidArgument(s, "ForgetMember");
       return;
     }

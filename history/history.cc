@@ -5,11 +5,11 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "common/ids.h"
 #include "common/proto_time.h"
 #include "common/status.h"
 #include "history/config.h"
+#include "history/standing.h"
 #include "spdlog/spdlog.h"
 
 namespace etiquette {
@@ -87,32 +87,13 @@ v1::SenderStanding History::Standing(const v1::HistoryConfig& config, const std:
   standing.set_reports_in_window(facts.reports_in_window);
   standing.set_spam_reports_in_window(facts.spam_reports_in_window);
   standing.set_invitations_last_7d(facts.invitations_in_volume_window);
-  const uint32_t sent = facts.sent_in_acceptance_window;
-  const double acceptance =
-      sent == 0 ? 0.0 : static_cast<double>(facts.accepted_in_acceptance_window) / sent;
-  standing.set_acceptance_rate(acceptance);
+  standing.set_acceptance_rate(standing::AcceptanceRate(facts));
   standing.set_offense_count(facts.offense_count);
-  standing.set_reason(facts.reason);
-
-  const bool restricted = facts.restriction_start <= now && now < facts.restriction_end;
-  const bool low_acceptance =
-      sent >= config.low_acceptance_min_invitations() && acceptance < config.low_acceptance_rate();
-  if (restricted) {
-    standing.set_state(v1::STANDING_STATE_RESTRICTED);
-    if (facts.restriction_end != absl::InfiniteFuture()) {
-      *standing.mutable_restricted_until() = ToTimestamp(facts.restriction_end);
-    }
-  } else if (facts.reports_in_window >= config.warn_reports()) {
-    standing.set_state(v1::STANDING_STATE_WARNED);
-    standing.set_reason(absl::StrCat(facts.reports_in_window,
-                                     " recipients reported invitations in ",
-                                     config.report_window_days(), " days"));
-  } else if (low_acceptance) {
-    standing.set_state(v1::STANDING_STATE_WARNED);
-    standing.set_reason(absl::StrFormat("low acceptance: %.0f%% of %d invitations in %d days",
-                                        acceptance * 100, sent, config.acceptance_window_days()));
-  } else {
-    standing.set_state(v1::STANDING_STATE_GOOD);
+  const standing::SenderState state = standing::StateOf(config, facts, now);
+  standing.set_state(state.state);
+  standing.set_reason(state.reason);
+  if (state.restricted_until != absl::InfiniteFuture()) {
+    *standing.mutable_restricted_until() = ToTimestamp(state.restricted_until);
   }
 
   if (with_pair) {
@@ -138,7 +119,7 @@ void History::RecordInvitation(const v1::RecordInvitationRequest& request, absl:
       EventTime(request.sent_at(), request.has_sent_at(), "sent_at", now, &errors);
   if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
-  store_.RecordInvitationAsync(
+  store_.RecordInvitation(
       request.sender_id(), request.invitation_id(), hasher_.Key(request.recipient_id()), sent_at,
       now, deadline,
       [this, &request, now, done = std::move(done)](absl::StatusOr<WriteResult> result) {
@@ -166,7 +147,7 @@ void History::RecordResponse(const v1::RecordResponseRequest& request, absl::Tim
       EventTime(request.responded_at(), request.has_responded_at(), "responded_at", now, &errors);
   if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
-  store_.RecordResponseAsync(
+  store_.RecordResponse(
       request.sender_id(), request.invitation_id(), hasher_.Key(request.recipient_id()),
       request.response(), responded_at, now, deadline,
       [this, &request, now, done = std::move(done)](absl::StatusOr<WriteResult> result) {
@@ -191,7 +172,7 @@ void History::GetStanding(const v1::GetStandingRequest& request, absl::Time dead
   if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
   const bool with_pair = !request.recipient_id().empty();
-  store_.GetFactsAsync(
+  store_.GetFacts(
       request.sender_id(), with_pair ? hasher_.Key(request.recipient_id()) : "", now, deadline,
       [this, &request, now, with_pair, done = std::move(done)](absl::StatusOr<SenderFacts> facts) {
         if (!facts.ok()) return done(facts.status());
@@ -221,90 +202,55 @@ void History::BatchGetStanding(const v1::BatchGetStandingRequest& request, absl:
   }
   if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
-  store_.BatchGetFactsAsync(queries, now, deadline,
-                            [this, &request, now, done = std::move(done)](
-                                absl::StatusOr<std::vector<SenderFacts>> facts) {
-                              if (!facts.ok()) return done(facts.status());
-                              const std::shared_ptr<const v1::HistoryConfig> config =
-                                  this->config();
-                              v1::BatchGetStandingResponse response;
-                              for (int i = 0; i < request.requests_size(); ++i) {
-                                *response.add_standings() =
-                                    Standing(*config, request.requests(i).sender_id(), (*facts)[i],
-                                             now, !request.requests(i).recipient_id().empty());
-                              }
-                              done(std::move(response));
-                            });
+  store_.BatchGetFacts(queries, now, deadline,
+                       [this, &request, now,
+                        done = std::move(done)](absl::StatusOr<std::vector<SenderFacts>> facts) {
+                         if (!facts.ok()) return done(facts.status());
+                         const std::shared_ptr<const v1::HistoryConfig> config = this->config();
+                         v1::BatchGetStandingResponse response;
+                         for (int i = 0; i < request.requests_size(); ++i) {
+                           *response.add_standings() =
+                               Standing(*config, request.requests(i).sender_id(), (*facts)[i], now,
+                                        !request.requests(i).recipient_id().empty());
+                         }
+                         done(std::move(response));
+                       });
 }
 
-absl::StatusOr<v1::RecordInvitationResponse> History::RecordInvitation(
-    const v1::RecordInvitationRequest& request) {
-  return Await<v1::RecordInvitationResponse>([&](StoreDone<v1::RecordInvitationResponse> done) {
-    RecordInvitation(request, absl::InfiniteFuture(), done);
-  });
-}
-
-absl::StatusOr<v1::RecordResponseResponse> History::RecordResponse(
-    const v1::RecordResponseRequest& request) {
-  return Await<v1::RecordResponseResponse>([&](StoreDone<v1::RecordResponseResponse> done) {
-    RecordResponse(request, absl::InfiniteFuture(), done);
-  });
-}
-
-absl::StatusOr<v1::GetStandingResponse> History::GetStanding(
-    const v1::GetStandingRequest& request) {
-  return Await<v1::GetStandingResponse>([&](StoreDone<v1::GetStandingResponse> done) {
-    GetStanding(request, absl::InfiniteFuture(), done);
-  });
-}
-
-absl::StatusOr<v1::BatchGetStandingResponse> History::BatchGetStanding(
-    const v1::BatchGetStandingRequest& request) {
-  return Await<v1::BatchGetStandingResponse>([&](StoreDone<v1::BatchGetStandingResponse> done) {
-    BatchGetStanding(request, absl::InfiniteFuture(), done);
-  });
-}
-
-absl::StatusOr<v1::ReleaseSenderResponse> History::ReleaseSender(
-    const v1::ReleaseSenderRequest& request) {
+void History::ReleaseSender(const v1::ReleaseSenderRequest& request, absl::Time deadline,
+                            StoreDone<v1::ReleaseSenderResponse> done) {
   const absl::Time now = clock_();
   Errors errors;
   CheckId(request.sender_id(), kMaxMemberIdBytes, "sender_id", &errors);
   CheckReason(request.reason(), &errors);
-  if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return s;
+  if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
-  absl::StatusOr<SenderFacts> facts = store_.Release(request.sender_id(), request.reason(), now);
-  if (!facts.ok()) return facts.status();
-  spdlog::info("admin ReleaseSender sender_id={} reason=\"{}\"", request.sender_id(),
-               LoggableReason(request.reason()));
-  v1::ReleaseSenderResponse response;
-  *response.mutable_standing() = Standing(*config(), request.sender_id(), *facts, now, false);
-  return response;
+  store_.Release(request.sender_id(), request.reason(), now, deadline,
+                 [this, &request, now, done = std::move(done)](absl::StatusOr<SenderFacts> facts) {
+                   if (!facts.ok()) return done(facts.status());
+                   spdlog::info("admin ReleaseSender sender_id={} reason=\"{}\"",
+                                request.sender_id(), LoggableReason(request.reason()));
+                   v1::ReleaseSenderResponse response;
+                   *response.mutable_standing() =
+                       Standing(*config(), request.sender_id(), *facts, now, false);
+                   done(std::move(response));
+                 });
 }
 
-absl::Status History::ForgetMember(const v1::ForgetMemberRequest& request) {
+void History::ForgetMember(const v1::ForgetMemberRequest& request, absl::Time deadline,
+                           StoreDone<v1::ForgetMemberResponse> done) {
   Errors errors;
   CheckId(request.member_id(), kMaxMemberIdBytes, "member_id", &errors);
   CheckReason(request.reason(), &errors);
-  if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return s;
-  if (absl::Status s = store_.Forget(request.member_id()); !s.ok()) return s;
-  spdlog::info("admin ForgetMember member_id={} reason=\"{}\"", request.member_id(),
-               LoggableReason(request.reason()));
-  return absl::OkStatus();
-}
+  if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
-// temporary: replaced by jail's branch
-void History::ReleaseSender(const v1::ReleaseSenderRequest& request, absl::Time,
-                            StoreDone<v1::ReleaseSenderResponse> done) {
-  done(ReleaseSender(request));
-}
-
-// temporary: replaced by jail's branch
-void History::ForgetMember(const v1::ForgetMemberRequest& request, absl::Time,
-                           StoreDone<v1::ForgetMemberResponse> done) {
-  absl::Status forgotten = ForgetMember(request);
-  if (!forgotten.ok()) return done(forgotten);
-  done(v1::ForgetMemberResponse());
+  store_.Forget(request.member_id(), deadline,
+                [&request, done = std::move(done)](absl::Status status) {
+                  if (!status.ok()) return done(status);
+                  spdlog::info("admin ForgetMember member_id={} reason=\"{}\"", request.member_id(),
+                               LoggableReason(request.reason()));
+                  done(v1::ForgetMemberResponse());
+                });
 }
 
 }  // namespace etiquette

@@ -41,23 +41,10 @@ class History {
   void BatchGetStanding(const v1::BatchGetStandingRequest& request, absl::Time deadline,
                         StoreDone<v1::BatchGetStandingResponse> done);
 
-  // The same, waiting for the result.
-  absl::StatusOr<v1::RecordInvitationResponse> RecordInvitation(
-      const v1::RecordInvitationRequest& request);
-  absl::StatusOr<v1::RecordResponseResponse> RecordResponse(
-      const v1::RecordResponseRequest& request);
-  absl::StatusOr<v1::GetStandingResponse> GetStanding(const v1::GetStandingRequest& request);
-  absl::StatusOr<v1::BatchGetStandingResponse> BatchGetStanding(
-      const v1::BatchGetStandingRequest& request);
-
-  // Operator actions; the caller has checked the admin token. Each is logged with its reason.
-  absl::StatusOr<v1::ReleaseSenderResponse> ReleaseSender(const v1::ReleaseSenderRequest& request);
-  absl::Status ForgetMember(const v1::ForgetMemberRequest& request);
-  // The same, asynchronous as the serving calls.
-  // temporary: replaced by jail's branch
+  // Operator actions, asynchronous like the serving calls; the caller has checked the admin
+  // token. Each is logged with its reason once the store has done it.
   void ReleaseSender(const v1::ReleaseSenderRequest& request, absl::Time deadline,
                      StoreDone<v1::ReleaseSenderResponse> done);
-  // temporary: replaced by jail's branch
   void ForgetMember(const v1::ForgetMemberRequest& request, absl::Time deadline,
                     StoreDone<v1::ForgetMemberResponse> done);
 

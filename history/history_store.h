@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <future>
 #include <string>
 #include <vector>
 
@@ -10,29 +9,12 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "etiquette/v1/history.pb.h"
+#include "history/standing.h"
 
 namespace etiquette {
 
-// The numbers a store needs to apply the "LinkedIn Jail" model atomically, from HistoryConfig.
-struct StorePolicy {
-  absl::Duration report_window = absl::Hours(24 * 90);
-  absl::Duration volume_window = absl::Hours(24 * 7);
-  absl::Duration acceptance_window = absl::Hours(24 * 14);
-  absl::Duration reinvite_cooldown = absl::Hours(24 * 21);
-  // Reports (after the clean slate, inside report_window) from which a restriction starts.
-  uint32_t restrict_reports = 5;
-  // Length of the 1st, 2nd, ... restriction; later offenses are indefinite.
-  std::vector<absl::Duration> restriction_ladder = {absl::Hours(24 * 7), absl::Hours(24 * 30)};
-  // TTL of a sender's keys after their last write: report_window + the longest timed
-  // restriction, so that a quiet sender disappears by itself.
-  absl::Duration retention = absl::Hours(24 * (90 + 30));
-  // TTL of the set of recipients who reported the sender (they stay blocked for good, within
-  // reason), refreshed on every write.
-  absl::Duration reported_pair_retention = absl::Hours(24 * 730);
-};
-
 // What the store knows of one sender at `now`. Raw facts; History turns them into a
-// SenderStanding (state, rates).
+// SenderStanding (state, rates; see StateOf in history/standing.h).
 struct SenderFacts {
   // Distinct recipients whose latest report came after the clean slate and inside
   // report_window (responded_at > max(now - report_window, clean_slate)).
@@ -46,7 +28,8 @@ struct SenderFacts {
   uint32_t accepted_in_acceptance_window = 0;
   // Restrictions started so far; never reset by a release.
   uint32_t offense_count = 0;
-  // The latest restriction: active while restriction_start <= now < restriction_end.
+  // The latest restriction: active while restriction_start <= now < restriction_end
+  // (RestrictionActive in history/standing.h).
   // restriction_end is absl::InfiniteFuture() for an indefinite one. Both are
   // absl::InfinitePast() when the sender was never restricted. A release sets the end to the
   // release time.
@@ -81,15 +64,6 @@ struct FactsQuery {
 template <typename T>
 using StoreDone = std::function<void(absl::StatusOr<T>)>;
 
-// Starts an asynchronous call (`start` is handed its StoreDone) and waits for its result.
-template <typename T, typename Start>
-absl::StatusOr<T> Await(Start start) {
-  std::promise<absl::StatusOr<T>> promise;
-  std::future<absl::StatusOr<T>> result = promise.get_future();
-  start(StoreDone<T>([&promise](absl::StatusOr<T> value) { promise.set_value(std::move(value)); }));
-  return result.get();
-}
-
 // Storage of senders' histories. Every method is one atomic step: a concurrent call never sees
 // half of a write, and concurrent writes never lose one another. Ids are already validated
 // ([A-Za-z0-9._:-]); `recipient_key` is the recipient's keyed hash, never the clear id.
@@ -99,78 +73,57 @@ class HistoryStore {
  public:
   virtual ~HistoryStore() = default;
 
+  // Every call but Ping and SetPolicy is asynchronous: the arguments are copied or used before
+  // it returns; `done` runs once with the result (see StoreDone). `deadline` is the caller's
+  // (InfiniteFuture: none): a store that queues work may drop what has not started by then
+  // (UNAVAILABLE); its own timeout still applies. A store with nothing to wait for answers
+  // inline.
+
   // Records that `invitation_id` went from `sender_id` to `recipient_key` at `sent_at`: counts
   // it in the volume and acceptance windows and marks the pair pending. A known invitation id
   // changes nothing (duplicate).
-  virtual absl::StatusOr<WriteResult> RecordInvitation(const std::string& sender_id,
-                                                       const std::string& invitation_id,
-                                                       const std::string& recipient_key,
-                                                       absl::Time sent_at, absl::Time now) = 0;
+  virtual void RecordInvitation(const std::string& sender_id, const std::string& invitation_id,
+                                const std::string& recipient_key, absl::Time sent_at,
+                                absl::Time now, absl::Time deadline,
+                                StoreDone<WriteResult> done) = 0;
 
   // Records the recipient's response. The first response to an invitation is recorded; a later
   // one only when it escalates IGNORED -> REPORTED_UNKNOWN -> REPORTED_SPAM, anything else is
   // a duplicate. Effects of a recorded response: any response clears the pair's pending mark
   // if it belongs to this invitation; ACCEPTED counts the invitation as accepted; WITHDRAWN
   // starts the pair's cool-down at responded_at; a report adds the recipient to the reporters
-  // (latest report time wins), marks the pair reported for good, and when that makes
-  // reports_in_window reach restrict_reports while no restriction is active, starts one at
-  // `now`: offense_count + 1, length from the ladder, and a clean slate at `now`. An invitation
-  // id the store does not know is recorded with its response (it was sent before history
-  // knew it; it is not counted as sent). INVALID_ARGUMENT when the invitation is known with
-  // another recipient, or `response` is UNSPECIFIED.
-  virtual absl::StatusOr<WriteResult> RecordResponse(const std::string& sender_id,
-                                                     const std::string& invitation_id,
-                                                     const std::string& recipient_key,
-                                                     v1::InvitationResponse response,
-                                                     absl::Time responded_at, absl::Time now) = 0;
+  // (latest report time wins), marks the pair reported for good, and then applies the
+  // escalation of history/standing.h (JailRecord::MaybeStartRestriction): when reports_in_window
+  // reaches restrict_reports while no restriction is active, a restriction starts at `now`
+  // (offense_count + 1, length from the ladder, a clean slate at `now`). An invitation id the
+  // store does not know is recorded with its response (it was sent before history knew it; it
+  // is not counted as sent). INVALID_ARGUMENT when the invitation is known with another
+  // recipient, or `response` is UNSPECIFIED.
+  virtual void RecordResponse(const std::string& sender_id, const std::string& invitation_id,
+                              const std::string& recipient_key, v1::InvitationResponse response,
+                              absl::Time responded_at, absl::Time now, absl::Time deadline,
+                              StoreDone<WriteResult> done) = 0;
 
   // The facts of one sender (an unknown sender has all zeros), with pair facts when
   // `recipient_key` is not empty. Reads only.
-  virtual absl::StatusOr<SenderFacts> GetFacts(const std::string& sender_id,
-                                               const std::string& recipient_key,
-                                               absl::Time now) = 0;
+  virtual void GetFacts(const std::string& sender_id, const std::string& recipient_key,
+                        absl::Time now, absl::Time deadline, StoreDone<SenderFacts> done) = 0;
 
   // GetFacts for many senders at once, in query order; fails as a whole.
-  virtual absl::StatusOr<std::vector<SenderFacts>> BatchGetFacts(
-      const std::vector<FactsQuery>& queries, absl::Time now) = 0;
+  virtual void BatchGetFacts(const std::vector<FactsQuery>& queries, absl::Time now,
+                             absl::Time deadline, StoreDone<std::vector<SenderFacts>> done) = 0;
 
-  // Operator release: ends an active restriction at `now` (offense_count stays), starts a
-  // clean slate of reports at `now`, and records `reason`.
-  virtual absl::StatusOr<SenderFacts> Release(const std::string& sender_id,
-                                              const std::string& reason, absl::Time now) = 0;
+  // Operator release (JailRecord::Release in history/standing.h): ends an active restriction at
+  // `now` (offense_count stays), starts a clean slate of reports at `now`, and records `reason`.
+  virtual void Release(const std::string& sender_id, const std::string& reason, absl::Time now,
+                       absl::Time deadline, StoreDone<SenderFacts> done) = 0;
 
   // Deletes everything stored under `sender_id` as a sender.
-  virtual absl::Status Forget(const std::string& sender_id) = 0;
+  virtual void Forget(const std::string& sender_id, absl::Time deadline,
+                      std::function<void(absl::Status)> done) = 0;
 
-  // Asynchronous forms of the calls on the serving path, same contracts: the arguments are
-  // copied or used before returning; `done` runs once with the result. `deadline` is the
-  // caller's (InfiniteFuture: none): a store that queues work may drop what has not started by
-  // then (UNAVAILABLE), its own timeout still applies. These defaults run the synchronous form
-  // inline; a store that waits on I/O answers from its own threads instead.
-  virtual void RecordInvitationAsync(const std::string& sender_id, const std::string& invitation_id,
-                                     const std::string& recipient_key, absl::Time sent_at,
-                                     absl::Time now, absl::Time /*deadline*/,
-                                     StoreDone<WriteResult> done) {
-    done(RecordInvitation(sender_id, invitation_id, recipient_key, sent_at, now));
-  }
-  virtual void RecordResponseAsync(const std::string& sender_id, const std::string& invitation_id,
-                                   const std::string& recipient_key,
-                                   v1::InvitationResponse response, absl::Time responded_at,
-                                   absl::Time now, absl::Time /*deadline*/,
-                                   StoreDone<WriteResult> done) {
-    done(RecordResponse(sender_id, invitation_id, recipient_key, response, responded_at, now));
-  }
-  virtual void GetFactsAsync(const std::string& sender_id, const std::string& recipient_key,
-                             absl::Time now, absl::Time /*deadline*/, StoreDone<SenderFacts> done) {
-    done(GetFacts(sender_id, recipient_key, now));
-  }
-  virtual void BatchGetFactsAsync(const std::vector<FactsQuery>& queries, absl::Time now,
-                                  absl::Time /*deadline*/,
-                                  StoreDone<std::vector<SenderFacts>> done) {
-    done(BatchGetFacts(queries, now));
-  }
-
-  // OK when the backend answers now; used for health.
+  // OK when the backend answers now; used for health. Synchronous: called from the health
+  // watcher's own thread.
   virtual absl::Status Ping() = 0;
 
   // Applies new thresholds (hot reload) to the calls that start after it.

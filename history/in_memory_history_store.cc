@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "history/standing.h"
 
 namespace etiquette {
 namespace {
@@ -43,30 +44,62 @@ bool IsReport(InvitationResponse response) {
 // Event times later than `now` are stored as `now`.
 absl::Time NotAfter(absl::Time event_time, absl::Time now) { return std::min(event_time, now); }
 
-// The reason recorded when a restriction starts, e.g. "5 reports in 90 days".
-std::string RestrictionReason(const StorePolicy& policy) {
-  const int64_t days = policy.report_window / absl::Hours(24);  // whole days, rounded down
-  return absl::StrCat(policy.restrict_reports, " reports in ", days, " days");
-}
-
-// The end of a restriction starting at `start` that is the sender's `offense`-th (1-based):
-// the ladder's entry, or indefinite beyond the ladder.
-absl::Time RestrictionEnd(const StorePolicy& policy, uint32_t offense, absl::Time start) {
-  if (offense >= 1 && offense <= policy.restriction_ladder.size()) {
-    return start + policy.restriction_ladder[offense - 1];
-  }
-  return absl::InfiniteFuture();
-}
-
 }  // namespace
 
 InMemoryHistoryStore::InMemoryHistoryStore(StorePolicy policy) : policy_(std::move(policy)) {}
 
-absl::StatusOr<WriteResult> InMemoryHistoryStore::RecordInvitation(const std::string& sender_id,
-                                                                   const std::string& invitation_id,
-                                                                   const std::string& recipient_key,
-                                                                   absl::Time sent_at,
-                                                                   absl::Time now) {
+void InMemoryHistoryStore::RecordInvitation(const std::string& sender_id,
+                                            const std::string& invitation_id,
+                                            const std::string& recipient_key, absl::Time sent_at,
+                                            absl::Time now, absl::Time /*deadline*/,
+                                            StoreDone<WriteResult> done) {
+  done(RecordInvitationNow(sender_id, invitation_id, recipient_key, sent_at, now));
+}
+
+void InMemoryHistoryStore::RecordResponse(const std::string& sender_id,
+                                          const std::string& invitation_id,
+                                          const std::string& recipient_key,
+                                          InvitationResponse response, absl::Time responded_at,
+                                          absl::Time now, absl::Time /*deadline*/,
+                                          StoreDone<WriteResult> done) {
+  done(RecordResponseNow(sender_id, invitation_id, recipient_key, response, responded_at, now));
+}
+
+void InMemoryHistoryStore::GetFacts(const std::string& sender_id, const std::string& recipient_key,
+                                    absl::Time now, absl::Time /*deadline*/,
+                                    StoreDone<SenderFacts> done) {
+  SenderFacts facts;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    facts = FactsLocked(sender_id, recipient_key, now);
+  }
+  done(std::move(facts));
+}
+
+void InMemoryHistoryStore::BatchGetFacts(const std::vector<FactsQuery>& queries, absl::Time now,
+                                         absl::Time /*deadline*/,
+                                         StoreDone<std::vector<SenderFacts>> done) {
+  done(BatchGetFactsNow(queries, now));
+}
+
+void InMemoryHistoryStore::Release(const std::string& sender_id, const std::string& reason,
+                                   absl::Time now, absl::Time /*deadline*/,
+                                   StoreDone<SenderFacts> done) {
+  done(ReleaseNow(sender_id, reason, now));
+}
+
+void InMemoryHistoryStore::Forget(const std::string& sender_id, absl::Time /*deadline*/,
+                                  std::function<void(absl::Status)> done) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    senders_.erase(sender_id);
+  }
+  done(absl::OkStatus());
+}
+
+absl::StatusOr<WriteResult> InMemoryHistoryStore::RecordInvitationNow(
+    const std::string& sender_id, const std::string& invitation_id,
+    const std::string& recipient_key, absl::Time sent_at, absl::Time now) {
   std::lock_guard<std::mutex> lock(mutex_);
   Sender& sender = senders_[sender_id];
   Prune(sender, now);
@@ -84,12 +117,10 @@ absl::StatusOr<WriteResult> InMemoryHistoryStore::RecordInvitation(const std::st
   return result;
 }
 
-absl::StatusOr<WriteResult> InMemoryHistoryStore::RecordResponse(const std::string& sender_id,
-                                                                 const std::string& invitation_id,
-                                                                 const std::string& recipient_key,
-                                                                 InvitationResponse response,
-                                                                 absl::Time responded_at,
-                                                                 absl::Time now) {
+absl::StatusOr<WriteResult> InMemoryHistoryStore::RecordResponseNow(
+    const std::string& sender_id, const std::string& invitation_id,
+    const std::string& recipient_key, InvitationResponse response, absl::Time responded_at,
+    absl::Time now) {
   if (response == v1::INVITATION_RESPONSE_UNSPECIFIED) {
     return absl::InvalidArgumentError("response must not be INVITATION_RESPONSE_UNSPECIFIED");
   }
@@ -118,14 +149,7 @@ absl::StatusOr<WriteResult> InMemoryHistoryStore::RecordResponse(const std::stri
   return result;
 }
 
-absl::StatusOr<SenderFacts> InMemoryHistoryStore::GetFacts(const std::string& sender_id,
-                                                           const std::string& recipient_key,
-                                                           absl::Time now) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return FactsLocked(sender_id, recipient_key, now);
-}
-
-absl::StatusOr<std::vector<SenderFacts>> InMemoryHistoryStore::BatchGetFacts(
+std::vector<SenderFacts> InMemoryHistoryStore::BatchGetFactsNow(
     const std::vector<FactsQuery>& queries, absl::Time now) {
   std::lock_guard<std::mutex> lock(mutex_);
   std::vector<SenderFacts> all;
@@ -136,22 +160,13 @@ absl::StatusOr<std::vector<SenderFacts>> InMemoryHistoryStore::BatchGetFacts(
   return all;
 }
 
-absl::StatusOr<SenderFacts> InMemoryHistoryStore::Release(const std::string& sender_id,
-                                                          const std::string& reason,
-                                                          absl::Time now) {
+SenderFacts InMemoryHistoryStore::ReleaseNow(const std::string& sender_id,
+                                             const std::string& reason, absl::Time now) {
   std::lock_guard<std::mutex> lock(mutex_);
   Sender& sender = senders_[sender_id];
   Prune(sender, now);
-  if (RestrictionActive(sender, now)) sender.restriction_end = now;
-  sender.clean_slate = now;
-  sender.reason = reason;
+  sender.jail.Release(reason, now);
   return FactsOf(sender, "", now);
-}
-
-absl::Status InMemoryHistoryStore::Forget(const std::string& sender_id) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  senders_.erase(sender_id);
-  return absl::OkStatus();
 }
 
 absl::Status InMemoryHistoryStore::Ping() { return absl::OkStatus(); }
@@ -179,10 +194,10 @@ SenderFacts InMemoryHistoryStore::FactsOf(const Sender& sender, const std::strin
       }
     }
   }
-  facts.offense_count = sender.offense_count;
-  facts.restriction_start = sender.restriction_start;
-  facts.restriction_end = sender.restriction_end;
-  facts.reason = sender.reason;
+  facts.offense_count = sender.jail.offense_count;
+  facts.restriction_start = sender.jail.restriction_start;
+  facts.restriction_end = sender.jail.restriction_end;
+  facts.reason = sender.jail.reason;
   if (recipient_key.empty()) return facts;
   const auto pair = sender.pairs.find(recipient_key);
   if (pair == sender.pairs.end()) return facts;
@@ -194,10 +209,10 @@ SenderFacts InMemoryHistoryStore::FactsOf(const Sender& sender, const std::strin
   return facts;
 }
 
-// Distinct recipients whose latest report is after max(now - report_window, clean slate).
+// Distinct recipients whose latest report is after the jail record's ReportFloor.
 uint32_t InMemoryHistoryStore::ReportsInWindow(const Sender& sender, absl::Time now,
                                                bool spam_only) const {
-  const absl::Time after = std::max(now - policy_.report_window, sender.clean_slate);
+  const absl::Time after = sender.jail.ReportFloor(policy_, now);
   uint32_t count = 0;
   for (const auto& [key, pair] : sender.pairs) {
     if (pair.reported && pair.latest_report > after && (!spam_only || pair.reported_spam)) {
@@ -205,10 +220,6 @@ uint32_t InMemoryHistoryStore::ReportsInWindow(const Sender& sender, absl::Time 
     }
   }
   return count;
-}
-
-bool InMemoryHistoryStore::RestrictionActive(const Sender& sender, absl::Time now) {
-  return sender.restriction_start <= now && now < sender.restriction_end;
 }
 
 bool InMemoryHistoryStore::ApplyResponse(Sender& sender, const std::string& invitation_id,
@@ -225,18 +236,8 @@ bool InMemoryHistoryStore::ApplyResponse(Sender& sender, const std::string& invi
   pair.reported = true;
   pair.latest_report = std::max(pair.latest_report, responded_at);
   if (response == v1::INVITATION_RESPONSE_REPORTED_SPAM) pair.reported_spam = true;
-  return MaybeStartRestriction(sender, now);
-}
-
-bool InMemoryHistoryStore::MaybeStartRestriction(Sender& sender, absl::Time now) {
-  if (RestrictionActive(sender, now)) return false;
-  if (ReportsInWindow(sender, now, /*spam_only=*/false) < policy_.restrict_reports) return false;
-  ++sender.offense_count;
-  sender.restriction_start = now;
-  sender.restriction_end = RestrictionEnd(policy_, sender.offense_count, now);
-  sender.clean_slate = now;
-  sender.reason = RestrictionReason(policy_);
-  return true;
+  return sender.jail.MaybeStartRestriction(policy_,
+                                           ReportsInWindow(sender, now, /*spam_only=*/false), now);
 }
 
 void InMemoryHistoryStore::Prune(Sender& sender, absl::Time now) const {

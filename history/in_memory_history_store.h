@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -10,6 +11,7 @@
 #include "absl/time/time.h"
 #include "etiquette/v1/history.pb.h"
 #include "history/history_store.h"
+#include "history/standing.h"
 
 namespace etiquette {
 
@@ -31,22 +33,23 @@ class InMemoryHistoryStore final : public HistoryStore {
  public:
   explicit InMemoryHistoryStore(StorePolicy policy);
 
-  absl::StatusOr<WriteResult> RecordInvitation(const std::string& sender_id,
-                                               const std::string& invitation_id,
-                                               const std::string& recipient_key, absl::Time sent_at,
-                                               absl::Time now) override;
-  absl::StatusOr<WriteResult> RecordResponse(const std::string& sender_id,
-                                             const std::string& invitation_id,
-                                             const std::string& recipient_key,
-                                             v1::InvitationResponse response,
-                                             absl::Time responded_at, absl::Time now) override;
-  absl::StatusOr<SenderFacts> GetFacts(const std::string& sender_id,
-                                       const std::string& recipient_key, absl::Time now) override;
-  absl::StatusOr<std::vector<SenderFacts>> BatchGetFacts(const std::vector<FactsQuery>& queries,
-                                                         absl::Time now) override;
-  absl::StatusOr<SenderFacts> Release(const std::string& sender_id, const std::string& reason,
-                                      absl::Time now) override;
-  absl::Status Forget(const std::string& sender_id) override;
+  // Every call answers inline, on the calling thread, before it returns; `deadline` is not
+  // used (nothing waits).
+  void RecordInvitation(const std::string& sender_id, const std::string& invitation_id,
+                        const std::string& recipient_key, absl::Time sent_at, absl::Time now,
+                        absl::Time deadline, StoreDone<WriteResult> done) override;
+  void RecordResponse(const std::string& sender_id, const std::string& invitation_id,
+                      const std::string& recipient_key, v1::InvitationResponse response,
+                      absl::Time responded_at, absl::Time now, absl::Time deadline,
+                      StoreDone<WriteResult> done) override;
+  void GetFacts(const std::string& sender_id, const std::string& recipient_key, absl::Time now,
+                absl::Time deadline, StoreDone<SenderFacts> done) override;
+  void BatchGetFacts(const std::vector<FactsQuery>& queries, absl::Time now, absl::Time deadline,
+                     StoreDone<std::vector<SenderFacts>> done) override;
+  void Release(const std::string& sender_id, const std::string& reason, absl::Time now,
+               absl::Time deadline, StoreDone<SenderFacts> done) override;
+  void Forget(const std::string& sender_id, absl::Time deadline,
+              std::function<void(absl::Status)> done) override;
   absl::Status Ping() override;
   void SetPolicy(const StorePolicy& policy) override;
 
@@ -79,29 +82,35 @@ class InMemoryHistoryStore final : public HistoryStore {
   struct Sender {
     std::map<std::string, Invitation> invitations;  // by invitation id
     std::map<std::string, Pair> pairs;              // by recipient key
-    uint32_t offense_count = 0;
-    absl::Time restriction_start = absl::InfinitePast();
-    absl::Time restriction_end = absl::InfinitePast();
-    // Reports at or before this time do not count.
-    absl::Time clean_slate = absl::InfinitePast();
-    std::string reason;
+    // Restrictions, clean slate, reason: the model's part (history/standing.h).
+    standing::JailRecord jail;
   };
+
+  // The calls' work, under the mutex; the public calls hand the result to `done` after
+  // releasing it.
+  absl::StatusOr<WriteResult> RecordInvitationNow(const std::string& sender_id,
+                                                  const std::string& invitation_id,
+                                                  const std::string& recipient_key,
+                                                  absl::Time sent_at, absl::Time now);
+  absl::StatusOr<WriteResult> RecordResponseNow(const std::string& sender_id,
+                                                const std::string& invitation_id,
+                                                const std::string& recipient_key,
+                                                v1::InvitationResponse response,
+                                                absl::Time responded_at, absl::Time now);
+  std::vector<SenderFacts> BatchGetFactsNow(const std::vector<FactsQuery>& queries, absl::Time now);
+  SenderFacts ReleaseNow(const std::string& sender_id, const std::string& reason, absl::Time now);
 
   // The facts of `sender` at `now`; pair facts when `recipient_key` is not empty.
   SenderFacts FactsOf(const Sender& sender, const std::string& recipient_key, absl::Time now) const;
   SenderFacts FactsLocked(const std::string& sender_id, const std::string& recipient_key,
                           absl::Time now) const;
   uint32_t ReportsInWindow(const Sender& sender, absl::Time now, bool spam_only) const;
-  static bool RestrictionActive(const Sender& sender, absl::Time now);
 
-  // Applies a recorded response to the pair and the sender; returns whether it started a
-  // restriction.
+  // Applies a recorded response to the pair and the sender, then the escalation
+  // (JailRecord::MaybeStartRestriction); returns whether it started a restriction.
   bool ApplyResponse(Sender& sender, const std::string& invitation_id,
                      const std::string& recipient_key, v1::InvitationResponse response,
                      absl::Time responded_at, absl::Time now);
-  // Starts a restriction at `now` when reports_in_window >= restrict_reports and none is
-  // active; returns whether it did.
-  bool MaybeStartRestriction(Sender& sender, absl::Time now);
   // Drops what no window can count any more (see the class comment).
   void Prune(Sender& sender, absl::Time now) const;
 

@@ -13,6 +13,7 @@
 #include "history/redis/reply.h"
 #include "history/redis/script_executor.h"
 #include "history/redis_scripts.h"
+#include "history/standing.h"
 
 namespace etiquette {
 
@@ -31,15 +32,8 @@ int64_t ClampMillis(int64_t ms) { return std::clamp(ms, -kMaxMillis, kMaxMillis)
 int64_t Millis(absl::Time t) { return ClampMillis(absl::ToUnixMillis(t)); }
 int64_t Millis(absl::Duration d) { return ClampMillis(absl::ToInt64Milliseconds(d)); }
 
-// The reason of a restriction the store starts, e.g. "5 reports in 90 days" (whole days,
-// rounded down, as InMemoryHistoryStore says it).
-std::string RestrictionReason(const StorePolicy& policy) {
-  return absl::StrCat(policy.restrict_reports, " reports in ",
-                      policy.report_window / absl::Hours(24), " days");
-}
-
 // ---------------------------------------------------------------------------------------------
-// Results: the replies of the scripts (see redis_scripts.cc) as the store's types.
+// Results: the replies of the scripts (see history/lua/) as the store's types.
 
 // "" -> `absent`, "inf" -> InfiniteFuture, digits -> milliseconds.
 absl::StatusOr<absl::Time> TimeFrom(const std::string& text, absl::Time absent) {
@@ -228,7 +222,7 @@ void RedisHistoryStore::RunGetFactsAsync(const char* operation,
 RedisHistoryStore::RedisHistoryStore(RedisOptions options, StorePolicy policy,
                                      RedisStoreObserver* observer)
     : options_(std::move(options)),
-      policy_(std::make_shared<const PolicyState>(PolicyState{policy, RestrictionReason(policy)})),
+      policy_(std::make_shared<const PolicyState>(PolicyState{policy, standing::RestrictionReason(policy)})),
       observer_(observer) {
   // Hashes the scripts now rather than inside the first call's deadline.
   std::vector<redis::LuaScript> scripts = LuaScripts();
@@ -244,14 +238,14 @@ std::vector<std::string> RedisHistoryStore::SenderKeys(const std::string& sender
 
 void RedisHistoryStore::SetPolicy(const StorePolicy& policy) {
   std::atomic_store(&policy_, std::make_shared<const PolicyState>(
-                                  PolicyState{policy, RestrictionReason(policy)}));
+                                  PolicyState{policy, standing::RestrictionReason(policy)}));
 }
 
-void RedisHistoryStore::RecordInvitationAsync(const std::string& sender_id,
-                                              const std::string& invitation_id,
-                                              const std::string& recipient_key, absl::Time sent_at,
-                                              absl::Time now, absl::Time deadline,
-                                              StoreDone<WriteResult> done) {
+void RedisHistoryStore::RecordInvitation(const std::string& sender_id,
+                                         const std::string& invitation_id,
+                                         const std::string& recipient_key, absl::Time sent_at,
+                                         absl::Time now, absl::Time deadline,
+                                         StoreDone<WriteResult> done) {
   if (absl::Status status = CheckSender(sender_id); !status.ok()) return done(status);
   ScriptCall call = CallOf(kRecordInvitation, sender_id,
                            CommonArgv(std::atomic_load(&policy_)->policy, now, recipient_key));
@@ -260,12 +254,12 @@ void RedisHistoryStore::RecordInvitationAsync(const std::string& sender_id,
   RunWriteAsync("record_invitation", std::move(call), deadline, std::move(done));
 }
 
-void RedisHistoryStore::RecordResponseAsync(const std::string& sender_id,
-                                            const std::string& invitation_id,
-                                            const std::string& recipient_key,
-                                            v1::InvitationResponse response,
-                                            absl::Time responded_at, absl::Time now,
-                                            absl::Time deadline, StoreDone<WriteResult> done) {
+void RedisHistoryStore::RecordResponse(const std::string& sender_id,
+                                       const std::string& invitation_id,
+                                       const std::string& recipient_key,
+                                       v1::InvitationResponse response, absl::Time responded_at,
+                                       absl::Time now, absl::Time deadline,
+                                       StoreDone<WriteResult> done) {
   if (absl::Status status = CheckSender(sender_id); !status.ok()) return done(status);
   if (response == v1::INVITATION_RESPONSE_UNSPECIFIED ||
       !v1::InvitationResponse_IsValid(response)) {
@@ -289,9 +283,8 @@ void RedisHistoryStore::RecordResponseAsync(const std::string& sender_id,
   RunWriteAsync("record_response", std::move(call), deadline, std::move(done));
 }
 
-void RedisHistoryStore::GetFactsAsync(const std::string& sender_id,
-                                      const std::string& recipient_key, absl::Time now,
-                                      absl::Time deadline, StoreDone<SenderFacts> done) {
+void RedisHistoryStore::GetFacts(const std::string& sender_id, const std::string& recipient_key,
+                                 absl::Time now, absl::Time deadline, StoreDone<SenderFacts> done) {
   RunGetFactsAsync("get_facts", {FactsQuery{sender_id, recipient_key}}, now, deadline,
                    [done = std::move(done)](absl::StatusOr<std::vector<SenderFacts>> facts) {
                      if (!facts.ok()) return done(facts.status());
@@ -299,82 +292,49 @@ void RedisHistoryStore::GetFactsAsync(const std::string& sender_id,
                    });
 }
 
-void RedisHistoryStore::BatchGetFactsAsync(const std::vector<FactsQuery>& queries, absl::Time now,
-                                           absl::Time deadline,
-                                           StoreDone<std::vector<SenderFacts>> done) {
+void RedisHistoryStore::BatchGetFacts(const std::vector<FactsQuery>& queries, absl::Time now,
+                                      absl::Time deadline,
+                                      StoreDone<std::vector<SenderFacts>> done) {
   if (queries.empty()) return done(std::vector<SenderFacts>());
   RunGetFactsAsync("batch_get_facts", queries, now, deadline, std::move(done));
 }
 
-absl::StatusOr<WriteResult> RedisHistoryStore::RecordInvitation(const std::string& sender_id,
-                                                                const std::string& invitation_id,
-                                                                const std::string& recipient_key,
-                                                                absl::Time sent_at,
-                                                                absl::Time now) {
-  return Await<WriteResult>([&](StoreDone<WriteResult> done) {
-    RecordInvitationAsync(sender_id, invitation_id, recipient_key, sent_at, now,
-                          absl::InfiniteFuture(), std::move(done));
-  });
-}
-
-absl::StatusOr<WriteResult> RedisHistoryStore::RecordResponse(const std::string& sender_id,
-                                                              const std::string& invitation_id,
-                                                              const std::string& recipient_key,
-                                                              v1::InvitationResponse response,
-                                                              absl::Time responded_at,
-                                                              absl::Time now) {
-  return Await<WriteResult>([&](StoreDone<WriteResult> done) {
-    RecordResponseAsync(sender_id, invitation_id, recipient_key, response, responded_at, now,
-                        absl::InfiniteFuture(), std::move(done));
-  });
-}
-
-absl::StatusOr<SenderFacts> RedisHistoryStore::GetFacts(const std::string& sender_id,
-                                                        const std::string& recipient_key,
-                                                        absl::Time now) {
-  return Await<SenderFacts>([&](StoreDone<SenderFacts> done) {
-    GetFactsAsync(sender_id, recipient_key, now, absl::InfiniteFuture(), std::move(done));
-  });
-}
-
-absl::StatusOr<std::vector<SenderFacts>> RedisHistoryStore::BatchGetFacts(
-    const std::vector<FactsQuery>& queries, absl::Time now) {
-  return Await<std::vector<SenderFacts>>([&](StoreDone<std::vector<SenderFacts>> done) {
-    BatchGetFactsAsync(queries, now, absl::InfiniteFuture(), std::move(done));
-  });
-}
-
-absl::StatusOr<SenderFacts> RedisHistoryStore::Release(const std::string& sender_id,
-                                                       const std::string& reason, absl::Time now) {
-  if (absl::Status status = CheckSender(sender_id); !status.ok()) return status;
+void RedisHistoryStore::Release(const std::string& sender_id, const std::string& reason,
+                                absl::Time now, absl::Time deadline, StoreDone<SenderFacts> done) {
+  if (absl::Status status = CheckSender(sender_id); !status.ok()) return done(status);
   ScriptCall call =
       CallOf(kRelease, sender_id, CommonArgv(std::atomic_load(&policy_)->policy, now, ""));
   call.argv.push_back(reason);
   const absl::Time start = absl::Now();
-  absl::StatusOr<SenderFacts> facts = [&]() -> absl::StatusOr<SenderFacts> {
-    absl::StatusOr<std::vector<Reply>> replies =
-        executor_->Run({std::move(call)}, absl::Now() + options_.write_timeout);
-    if (!replies.ok()) return replies.status();
-    return ParseFacts((*replies)[0].get());
-  }();
-  Observe("release", start, facts.status());
-  return facts;
+  std::vector<ScriptCall> calls;
+  calls.push_back(std::move(call));
+  executor_->RunAsync(
+      std::move(calls), deadline,
+      [this, start, done = std::move(done)](absl::StatusOr<std::vector<Reply>> replies) {
+        absl::StatusOr<SenderFacts> facts =
+            replies.ok() ? ParseFacts((*replies)[0].get()) : replies.status();
+        Observe("release", start, facts.status());
+        done(std::move(facts));
+      });
 }
 
-absl::Status RedisHistoryStore::Forget(const std::string& sender_id) {
-  if (absl::Status status = CheckSender(sender_id); !status.ok()) return status;
+void RedisHistoryStore::Forget(const std::string& sender_id, absl::Time deadline,
+                               std::function<void(absl::Status)> done) {
+  if (absl::Status status = CheckSender(sender_id); !status.ok()) return done(status);
   const absl::Time start = absl::Now();
-  absl::Status status = [&]() -> absl::Status {
-    absl::StatusOr<std::vector<Reply>> replies = executor_->Run(
-        {CallOf(kForget, sender_id,
-                CommonArgv(std::atomic_load(&policy_)->policy, absl::UnixEpoch(), ""))},
-        absl::Now() + options_.write_timeout);
-    if (!replies.ok()) return replies.status();
-    if ((*replies)[0]->type != REDIS_REPLY_INTEGER) return BadReply("forget");
-    return absl::OkStatus();
-  }();
-  Observe("forget", start, status);
-  return status;
+  std::vector<ScriptCall> calls;
+  calls.push_back(CallOf(kForget, sender_id,
+                         CommonArgv(std::atomic_load(&policy_)->policy, absl::UnixEpoch(), "")));
+  executor_->RunAsync(
+      std::move(calls), deadline,
+      [this, start, done = std::move(done)](absl::StatusOr<std::vector<Reply>> replies) {
+        absl::Status status = replies.status();
+        if (status.ok() && (*replies)[0]->type != REDIS_REPLY_INTEGER) {
+          status = BadReply("forget");
+        }
+        Observe("forget", start, status);
+        done(std::move(status));
+      });
 }
 
 absl::Status RedisHistoryStore::Ping() {

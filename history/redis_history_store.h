@@ -86,34 +86,21 @@ class RedisHistoryStore final : public HistoryStore {
   RedisHistoryStore(const RedisHistoryStore&) = delete;
   RedisHistoryStore& operator=(const RedisHistoryStore&) = delete;
 
-  void RecordInvitationAsync(const std::string& sender_id, const std::string& invitation_id,
-                             const std::string& recipient_key, absl::Time sent_at, absl::Time now,
-                             absl::Time deadline, StoreDone<WriteResult> done) override;
-  void RecordResponseAsync(const std::string& sender_id, const std::string& invitation_id,
-                           const std::string& recipient_key, v1::InvitationResponse response,
-                           absl::Time responded_at, absl::Time now, absl::Time deadline,
-                           StoreDone<WriteResult> done) override;
-  void GetFactsAsync(const std::string& sender_id, const std::string& recipient_key, absl::Time now,
-                     absl::Time deadline, StoreDone<SenderFacts> done) override;
-  void BatchGetFactsAsync(const std::vector<FactsQuery>& queries, absl::Time now,
-                          absl::Time deadline, StoreDone<std::vector<SenderFacts>> done) override;
-  // The synchronous forms wait for the asynchronous ones.
-  absl::StatusOr<WriteResult> RecordInvitation(const std::string& sender_id,
-                                               const std::string& invitation_id,
-                                               const std::string& recipient_key, absl::Time sent_at,
-                                               absl::Time now) override;
-  absl::StatusOr<WriteResult> RecordResponse(const std::string& sender_id,
-                                             const std::string& invitation_id,
-                                             const std::string& recipient_key,
-                                             v1::InvitationResponse response,
-                                             absl::Time responded_at, absl::Time now) override;
-  absl::StatusOr<SenderFacts> GetFacts(const std::string& sender_id,
-                                       const std::string& recipient_key, absl::Time now) override;
-  absl::StatusOr<std::vector<SenderFacts>> BatchGetFacts(const std::vector<FactsQuery>& queries,
-                                                         absl::Time now) override;
-  absl::StatusOr<SenderFacts> Release(const std::string& sender_id, const std::string& reason,
-                                      absl::Time now) override;
-  absl::Status Forget(const std::string& sender_id) override;
+  void RecordInvitation(const std::string& sender_id, const std::string& invitation_id,
+                        const std::string& recipient_key, absl::Time sent_at, absl::Time now,
+                        absl::Time deadline, StoreDone<WriteResult> done) override;
+  void RecordResponse(const std::string& sender_id, const std::string& invitation_id,
+                      const std::string& recipient_key, v1::InvitationResponse response,
+                      absl::Time responded_at, absl::Time now, absl::Time deadline,
+                      StoreDone<WriteResult> done) override;
+  void GetFacts(const std::string& sender_id, const std::string& recipient_key, absl::Time now,
+                absl::Time deadline, StoreDone<SenderFacts> done) override;
+  void BatchGetFacts(const std::vector<FactsQuery>& queries, absl::Time now, absl::Time deadline,
+                     StoreDone<std::vector<SenderFacts>> done) override;
+  void Release(const std::string& sender_id, const std::string& reason, absl::Time now,
+               absl::Time deadline, StoreDone<SenderFacts> done) override;
+  void Forget(const std::string& sender_id, absl::Time deadline,
+              std::function<void(absl::Status)> done) override;
   absl::Status Ping() override;
   void SetPolicy(const StorePolicy& policy) override;
 
@@ -126,7 +113,7 @@ class RedisHistoryStore final : public HistoryStore {
   // The EVALSHA of `script` on the keys of `sender_id`, with `argv`.
   static redis::ScriptCall CallOf(Script script, const std::string& sender_id,
                                   std::vector<std::string> argv);
-  // ARGV[1..9] shared by every script (see kCommon in redis_scripts.cc).
+  // ARGV[1..9] shared by every script (see history/lua/prelude.lua).
   std::vector<std::string> CommonArgv(const StorePolicy& policy, absl::Time now,
                                       const std::string& recipient_key) const;
   void RunWriteAsync(const char* operation, redis::ScriptCall call, absl::Time deadline,

@@ -1,9 +1,10 @@
 #pragma once
 
 // The Lua scripts of RedisHistoryStore and the layout of the keys they keep (see
-// redis_history_store.h for the contract of each operation). The C++ side builds each script's
-// KEYS with SenderKeys and its ARGV as documented in the .cc, and parses the facts reply
-// (kFactsSize items).
+// redis_history_store.h for the contract of each operation). The scripts are history/lua/*.lua,
+// embedded at build time (history/CMakeLists.txt). The C++ side builds each script's KEYS with
+// SenderKeys and its ARGV as documented at the top of each .lua file (history/lua/prelude.lua:
+// the ARGV every script shares), and parses the facts reply (kFactsSize items).
 //
 // Key layout. Keys of one sender S, all under the hash tag {S} so that every script touches one
 // slot (on Redis Cluster, one node). Times are integer Unix milliseconds. Invitation ids and
@@ -82,9 +83,6 @@ const std::vector<ScriptText>& Scripts();
 // cluster slot.
 std::vector<std::string> SenderKeys(const std::string& sender_id);
 
-// For tests and operators: a read-only Lua script (EVAL_RO <it> 1 <the sender's h key>) that
-// answers what h holds: {invitations recorded as sent, of those accepted, invitations known only
-// from a response, "w" fields, "p" fields, 1 if big mode else 0}.
-const std::string& StoredInvitationsScript();
+// (A read-only script that decodes h, for tests and operators: tests/support/lua/.)
 
 }  // namespace etiquette::redis_scripts

@@ -33,11 +33,13 @@
 #include "history/redis_history_store.h"
 #include "history/redis_scripts.h"
 #include "support/redis_server.h"
+#include "support/stored_invitations.h"
 
 namespace etiquette::faults {
 namespace {
 
 using testing::RedisServer;
+using testing::StoredInvitationsScript;
 
 // History's bounds on Redis reads and writes. Writes get less than the deployed 2 s, so that
 // the outage below is several write timeouts long.
@@ -219,7 +221,7 @@ class RedisFaultTest : public ::testing::Test {
   // {sent, accepted, known only from a response, ...}; empty on error.
   std::vector<int64_t> Stored(const std::string& sender) {
     absl::StatusOr<std::string> reply =
-        redis_->Command({"EVAL_RO", redis_scripts::StoredInvitationsScript(), "1",
+        redis_->Command({"EVAL_RO", StoredInvitationsScript(), "1",
                          RedisHistoryStore::SenderKeys(sender)[0]});
     std::vector<int64_t> values;
     if (!reply.ok()) return values;

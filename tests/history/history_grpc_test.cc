@@ -153,37 +153,35 @@ class ParkingStore final : public HistoryStore {
  public:
   ParkingStore() : store_(StorePolicyFrom(DefaultHistoryConfig())) {}
 
-  absl::StatusOr<WriteResult> RecordInvitation(const std::string& sender,
-                                               const std::string& invitation,
-                                               const std::string& recipient, absl::Time sent_at,
-                                               absl::Time now) override {
-    return store_.RecordInvitation(sender, invitation, recipient, sent_at, now);
+  void RecordInvitation(const std::string& sender, const std::string& invitation,
+                        const std::string& recipient, absl::Time sent_at, absl::Time now,
+                        absl::Time deadline, StoreDone<WriteResult> done) override {
+    store_.RecordInvitation(sender, invitation, recipient, sent_at, now, deadline, std::move(done));
   }
-  absl::StatusOr<WriteResult> RecordResponse(const std::string& sender,
-                                             const std::string& invitation,
-                                             const std::string& recipient,
-                                             v1::InvitationResponse response,
-                                             absl::Time responded_at, absl::Time now) override {
-    return store_.RecordResponse(sender, invitation, recipient, response, responded_at, now);
+  void RecordResponse(const std::string& sender, const std::string& invitation,
+                      const std::string& recipient, v1::InvitationResponse response,
+                      absl::Time responded_at, absl::Time now, absl::Time deadline,
+                      StoreDone<WriteResult> done) override {
+    store_.RecordResponse(sender, invitation, recipient, response, responded_at, now, deadline,
+                          std::move(done));
   }
-  absl::StatusOr<SenderFacts> GetFacts(const std::string& sender, const std::string& recipient,
-                                       absl::Time now) override {
-    return store_.GetFacts(sender, recipient, now);
+  void BatchGetFacts(const std::vector<FactsQuery>& queries, absl::Time now, absl::Time deadline,
+                     StoreDone<std::vector<SenderFacts>> done) override {
+    store_.BatchGetFacts(queries, now, deadline, std::move(done));
   }
-  absl::StatusOr<std::vector<SenderFacts>> BatchGetFacts(const std::vector<FactsQuery>& queries,
-                                                         absl::Time now) override {
-    return store_.BatchGetFacts(queries, now);
+  void Release(const std::string& sender, const std::string& reason, absl::Time now,
+               absl::Time deadline, StoreDone<SenderFacts> done) override {
+    store_.Release(sender, reason, now, deadline, std::move(done));
   }
-  absl::StatusOr<SenderFacts> Release(const std::string& sender, const std::string& reason,
-                                      absl::Time now) override {
-    return store_.Release(sender, reason, now);
+  void Forget(const std::string& sender, absl::Time deadline,
+              std::function<void(absl::Status)> done) override {
+    store_.Forget(sender, deadline, std::move(done));
   }
-  absl::Status Forget(const std::string& sender) override { return store_.Forget(sender); }
   absl::Status Ping() override { return absl::OkStatus(); }
   void SetPolicy(const StorePolicy& policy) override { store_.SetPolicy(policy); }
 
-  void GetFactsAsync(const std::string&, const std::string&, absl::Time, absl::Time,
-                     StoreDone<SenderFacts> done) override {
+  void GetFacts(const std::string&, const std::string&, absl::Time, absl::Time,
+                StoreDone<SenderFacts> done) override {
     std::lock_guard<std::mutex> lock(mutex_);
     parked_.push_back(std::move(done));
     most_parked_ = std::max(most_parked_, parked_.size());

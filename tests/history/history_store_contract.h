@@ -29,6 +29,7 @@
 #include "etiquette/v1/history.pb.h"
 #include "gtest/gtest.h"
 #include "history/history_store.h"
+#include "tests/support/await.h"
 
 namespace etiquette::testing {
 
@@ -46,7 +47,8 @@ class HistoryStoreContractTest : public ::testing::TestWithParam<StoreFactory> {
     ASSERT_NE(store_, nullptr);
   }
 
-  HistoryStore& store() { return *store_; }
+  // The store's calls, each waiting for its result (tests/support/await.h).
+  BlockingStore store() { return BlockingStore(*store_); }
   const StorePolicy& policy() const { return policy_; }
 
   // The restriction of `facts` is active at `now` (start <= now < end).

@@ -6,14 +6,15 @@
 #include "gtest/gtest.h"
 #include "history/config.h"
 #include "history/in_memory_history_store.h"
+#include "tests/support/await.h"
 
 namespace etiquette {
 namespace {
 
 using ::testing::_;
 using ::testing::HasSubstr;
+using ::testing::InvokeArgument;
 using ::testing::Not;
-using ::testing::Return;
 
 constexpr char kSecret[] = "0123456789abcdef-test-secret";
 
@@ -32,7 +33,7 @@ class HistoryTest : public ::testing::Test {
     request.set_sender_id(sender);
     request.set_invitation_id(invitation);
     request.set_recipient_id(recipient);
-    absl::StatusOr<v1::RecordInvitationResponse> response = history_.RecordInvitation(request);
+    absl::StatusOr<v1::RecordInvitationResponse> response = blocking_.RecordInvitation(request);
     EXPECT_TRUE(response.ok()) << response.status();
     return response.ok() ? response->standing() : v1::SenderStanding();
   }
@@ -46,7 +47,7 @@ class HistoryTest : public ::testing::Test {
     request.set_invitation_id(invitation);
     request.set_recipient_id(recipient);
     request.set_response(response);
-    return history_.RecordResponse(request);
+    return blocking_.RecordResponse(request);
   }
 
   // Invites `count` new recipients (r<first>..) and has each report the invitation.
@@ -69,7 +70,7 @@ class HistoryTest : public ::testing::Test {
     v1::GetStandingRequest request;
     request.set_sender_id(sender);
     request.set_recipient_id(recipient);
-    absl::StatusOr<v1::GetStandingResponse> response = history_.GetStanding(request);
+    absl::StatusOr<v1::GetStandingResponse> response = blocking_.GetStanding(request);
     EXPECT_TRUE(response.ok()) << response.status();
     return response.ok() ? response->standing() : v1::SenderStanding();
   }
@@ -79,13 +80,14 @@ class HistoryTest : public ::testing::Test {
     v1::ReleaseSenderRequest request;
     request.set_sender_id(sender);
     request.set_reason(reason);
-    return history_.ReleaseSender(request);
+    return blocking_.ReleaseSender(request);
   }
 
   absl::Time now_ = absl::FromUnixSeconds(1780315200);
   v1::HistoryConfig config_;
   InMemoryHistoryStore store_;
   History history_;
+  testing::BlockingHistory blocking_{history_};
 };
 
 TEST_F(HistoryTest, UnknownSenderIsGoodWithZeros) {
@@ -222,8 +224,8 @@ TEST_F(HistoryTest, DuplicateInvitationIsReported) {
   request.set_sender_id("s");
   request.set_invitation_id("i1");
   request.set_recipient_id("r1");
-  ASSERT_FALSE(history_.RecordInvitation(request)->duplicate());
-  absl::StatusOr<v1::RecordInvitationResponse> again = history_.RecordInvitation(request);
+  ASSERT_FALSE(blocking_.RecordInvitation(request)->duplicate());
+  absl::StatusOr<v1::RecordInvitationResponse> again = blocking_.RecordInvitation(request);
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->duplicate());
   EXPECT_EQ(again->standing().invitations_last_7d(), 1u);
@@ -249,7 +251,7 @@ TEST_F(HistoryTest, BatchAnswersInOrder) {
   pair->set_sender_id("warned");
   pair->set_recipient_id("r1");
   request.add_requests()->set_sender_id("nobody");
-  absl::StatusOr<v1::BatchGetStandingResponse> response = history_.BatchGetStanding(request);
+  absl::StatusOr<v1::BatchGetStandingResponse> response = blocking_.BatchGetStanding(request);
   ASSERT_TRUE(response.ok()) << response.status();
   ASSERT_EQ(response->standings_size(), 3);
   EXPECT_EQ(response->standings(0).state(), v1::STANDING_STATE_WARNED);
@@ -264,7 +266,7 @@ TEST_F(HistoryTest, ForgetMemberDeletesTheSendersHistory) {
   v1::ForgetMemberRequest request;
   request.set_member_id("s");
   request.set_reason("deletion request 123");
-  ASSERT_TRUE(history_.ForgetMember(request).ok());
+  ASSERT_TRUE(blocking_.ForgetMember(request).ok());
   EXPECT_EQ(Standing("s").reports_in_window(), 0u);
   EXPECT_FALSE(Standing("s", "r0").pair().recipient_reported_sender());
 }
@@ -276,7 +278,7 @@ TEST_F(HistoryTest, BadIdsAreInvalidArgument) {
   request.set_sender_id("s{1}");
   request.set_invitation_id(std::string(129, 'i'));
   request.set_recipient_id("");
-  absl::Status status = history_.RecordInvitation(request).status();
+  absl::Status status = blocking_.RecordInvitation(request).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(status.message(),
             "invitation_id: must be at most 128 bytes, got 129; "
@@ -295,11 +297,11 @@ TEST_F(HistoryTest, FutureEventIsInvalidArgumentButSkewIsAccepted) {
   request.set_invitation_id("i1");
   request.set_recipient_id("r1");
   *request.mutable_sent_at() = ToTimestamp(now_ + absl::Minutes(5) + absl::Seconds(1));
-  absl::Status status = history_.RecordInvitation(request).status();
+  absl::Status status = blocking_.RecordInvitation(request).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(status.message(), "sent_at: more than 5 minutes in the future");
   *request.mutable_sent_at() = ToTimestamp(now_ + absl::Minutes(5));
-  EXPECT_TRUE(history_.RecordInvitation(request).ok());
+  EXPECT_TRUE(blocking_.RecordInvitation(request).ok());
 }
 
 TEST_F(HistoryTest, OldEventIsAcceptedAndDoesNotCount) {
@@ -308,7 +310,7 @@ TEST_F(HistoryTest, OldEventIsAcceptedAndDoesNotCount) {
   request.set_invitation_id("old");
   request.set_recipient_id("r1");
   *request.mutable_sent_at() = ToTimestamp(now_ - Days(200));
-  absl::StatusOr<v1::RecordInvitationResponse> response = history_.RecordInvitation(request);
+  absl::StatusOr<v1::RecordInvitationResponse> response = blocking_.RecordInvitation(request);
   ASSERT_TRUE(response.ok()) << response.status();
   EXPECT_EQ(response->standing().invitations_last_7d(), 0u);
 }
@@ -323,15 +325,16 @@ TEST_F(HistoryTest, MissingOrUnknownResponseIsInvalidArgument) {
 }
 
 TEST_F(HistoryTest, BatchSizeAndSlotsAreChecked) {
-  EXPECT_EQ(history_.BatchGetStanding(v1::BatchGetStandingRequest()).status().code(),
+  EXPECT_EQ(blocking_.BatchGetStanding(v1::BatchGetStandingRequest()).status().code(),
             absl::StatusCode::kInvalidArgument);
   v1::BatchGetStandingRequest request;
   for (int i = 0; i <= kMaxStandingBatch; ++i) request.add_requests()->set_sender_id("s");
-  EXPECT_EQ(history_.BatchGetStanding(request).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(blocking_.BatchGetStanding(request).status().code(),
+            absl::StatusCode::kInvalidArgument);
   request.mutable_requests()->RemoveLast();
-  EXPECT_TRUE(history_.BatchGetStanding(request).ok());
+  EXPECT_TRUE(blocking_.BatchGetStanding(request).ok());
   request.mutable_requests(7)->set_sender_id("");
-  absl::Status status = history_.BatchGetStanding(request).status();
+  absl::Status status = blocking_.BatchGetStanding(request).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(status.message(), "requests[7].sender_id: must not be empty");
 }
@@ -339,7 +342,7 @@ TEST_F(HistoryTest, BatchSizeAndSlotsAreChecked) {
 TEST_F(HistoryTest, ForgetNeedsAValidIdAndAReason) {
   v1::ForgetMemberRequest request;
   request.set_member_id("bad id");
-  absl::Status status = history_.ForgetMember(request);
+  absl::Status status = blocking_.ForgetMember(request);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(status.message(), "member_id: may only contain A-Z a-z 0-9 . _ : -; reason: required");
 }
@@ -348,20 +351,28 @@ TEST_F(HistoryTest, ForgetNeedsAValidIdAndAReason) {
 
 class MockHistoryStore : public HistoryStore {
  public:
-  MOCK_METHOD(absl::StatusOr<WriteResult>, RecordInvitation,
-              (const std::string&, const std::string&, const std::string&, absl::Time, absl::Time),
+  MOCK_METHOD(void, RecordInvitation,
+              (const std::string&, const std::string&, const std::string&, absl::Time, absl::Time,
+               absl::Time, StoreDone<WriteResult>),
               (override));
-  MOCK_METHOD(absl::StatusOr<WriteResult>, RecordResponse,
+  MOCK_METHOD(void, RecordResponse,
               (const std::string&, const std::string&, const std::string&, v1::InvitationResponse,
-               absl::Time, absl::Time),
+               absl::Time, absl::Time, absl::Time, StoreDone<WriteResult>),
               (override));
-  MOCK_METHOD(absl::StatusOr<SenderFacts>, GetFacts,
-              (const std::string&, const std::string&, absl::Time), (override));
-  MOCK_METHOD(absl::StatusOr<std::vector<SenderFacts>>, BatchGetFacts,
-              (const std::vector<FactsQuery>&, absl::Time), (override));
-  MOCK_METHOD(absl::StatusOr<SenderFacts>, Release,
-              (const std::string&, const std::string&, absl::Time), (override));
-  MOCK_METHOD(absl::Status, Forget, (const std::string&), (override));
+  MOCK_METHOD(void, GetFacts,
+              (const std::string&, const std::string&, absl::Time, absl::Time,
+               StoreDone<SenderFacts>),
+              (override));
+  MOCK_METHOD(void, BatchGetFacts,
+              (const std::vector<FactsQuery>&, absl::Time, absl::Time,
+               StoreDone<std::vector<SenderFacts>>),
+              (override));
+  MOCK_METHOD(void, Release,
+              (const std::string&, const std::string&, absl::Time, absl::Time,
+               StoreDone<SenderFacts>),
+              (override));
+  MOCK_METHOD(void, Forget, (const std::string&, absl::Time, std::function<void(absl::Status)>),
+              (override));
   MOCK_METHOD(absl::Status, Ping, (), (override));
   MOCK_METHOD(void, SetPolicy, (const StorePolicy&), (override));
 };
@@ -369,23 +380,25 @@ class MockHistoryStore : public HistoryStore {
 TEST(HistoryStoreUseTest, StoreSeesOnlyKeyedRecipientHashes) {
   MockHistoryStore store;
   History history(store, *RecipientHasher::Create(kSecret), DefaultHistoryConfig());
-  EXPECT_CALL(store, GetFacts("s", Not(HasSubstr("member-r")), _)).WillOnce(Return(SenderFacts()));
+  EXPECT_CALL(store, GetFacts("s", Not(HasSubstr("member-r")), _, _, _))
+      .WillOnce(InvokeArgument<4>(SenderFacts()));
   v1::GetStandingRequest request;
   request.set_sender_id("s");
   request.set_recipient_id("member-r");
-  EXPECT_TRUE(history.GetStanding(request).ok());
+  EXPECT_TRUE(testing::BlockingHistory(history).GetStanding(request).ok());
 }
 
 TEST(HistoryStoreUseTest, UnavailableStoreIsUnavailable) {
   MockHistoryStore store;
   History history(store, *RecipientHasher::Create(kSecret), DefaultHistoryConfig());
-  EXPECT_CALL(store, RecordInvitation(_, _, _, _, _))
-      .WillOnce(Return(absl::UnavailableError("redis unavailable: connection refused")));
+  EXPECT_CALL(store, RecordInvitation(_, _, _, _, _, _, _))
+      .WillOnce(InvokeArgument<6>(absl::UnavailableError("redis unavailable: connection refused")));
   v1::RecordInvitationRequest request;
   request.set_sender_id("s");
   request.set_invitation_id("i1");
   request.set_recipient_id("r1");
-  EXPECT_EQ(history.RecordInvitation(request).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(testing::BlockingHistory(history).RecordInvitation(request).status().code(),
+            absl::StatusCode::kUnavailable);
 }
 
 }  // namespace

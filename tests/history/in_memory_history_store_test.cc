@@ -7,6 +7,7 @@
 #include "etiquette/v1/history.pb.h"
 #include "gtest/gtest.h"
 #include "history/history_store_contract.h"
+#include "tests/support/await.h"
 
 namespace etiquette::testing {
 
@@ -24,7 +25,8 @@ absl::Time Base() { return absl::FromUnixSeconds(1780315200); }
 absl::Duration Days(int64_t days) { return absl::Hours(24 * days); }
 
 TEST(InMemoryHistoryStoreTest, AWritePrunesInvitationsOlderThanEveryWindow) {
-  InMemoryHistoryStore store{StorePolicy()};
+  InMemoryHistoryStore in_memory{StorePolicy()};
+  BlockingStore store(in_memory);
   ASSERT_TRUE(store.RecordInvitation("m-prune", "inv-1", "rk-1", Base(), Base()).ok());
   ASSERT_TRUE(store
                   .RecordInvitation("m-prune", "inv-2", "rk-2", Base() + absl::Milliseconds(1),
@@ -45,7 +47,8 @@ TEST(InMemoryHistoryStoreTest, AWritePrunesInvitationsOlderThanEveryWindow) {
 }
 
 TEST(InMemoryHistoryStoreTest, PruningKeepsPendingMarksAndReportedPairs) {
-  InMemoryHistoryStore store{StorePolicy()};
+  InMemoryHistoryStore in_memory{StorePolicy()};
+  BlockingStore store(in_memory);
   ASSERT_TRUE(store.RecordInvitation("m-keep", "inv-1", "rk-1", Base(), Base()).ok());
   ASSERT_TRUE(store.RecordInvitation("m-keep", "inv-2", "rk-2", Base(), Base()).ok());
   ASSERT_TRUE(store
@@ -76,7 +79,8 @@ TEST(InMemoryHistoryStoreTest, AppliesTheGivenPolicy) {
   policy.restrict_reports = 2;
   policy.report_window = Days(30);
   policy.restriction_ladder = {absl::Hours(1)};
-  InMemoryHistoryStore store(policy);
+  InMemoryHistoryStore in_memory(policy);
+  BlockingStore store(in_memory);
   const std::string s = "m-policy";
   for (int i = 1; i <= 2; ++i) {
     const std::string id = "inv-" + std::to_string(i);
@@ -110,12 +114,34 @@ TEST(InMemoryHistoryStoreTest, AppliesTheGivenPolicy) {
 }
 
 TEST(InMemoryHistoryStoreTest, ReleaseOfAnUnknownSenderRecordsTheReason) {
-  InMemoryHistoryStore store{StorePolicy()};
+  InMemoryHistoryStore in_memory{StorePolicy()};
+  BlockingStore store(in_memory);
   absl::StatusOr<SenderFacts> released = store.Release("m-nobody", "pre-emptive", Base());
   ASSERT_TRUE(released.ok()) << released.status();
   EXPECT_EQ(released->reason, "pre-emptive");
   EXPECT_EQ(released->offense_count, 0u);
   EXPECT_EQ(released->restriction_end, absl::InfinitePast());
+}
+
+TEST(InMemoryHistoryStoreTest, AnswersOnTheCallingThreadBeforeReturning) {
+  InMemoryHistoryStore store{StorePolicy()};
+  int answered = 0;
+  store.RecordInvitation("m-inline", "inv-1", "rk-1", Base(), Base(), absl::InfiniteFuture(),
+                         [&](absl::StatusOr<WriteResult> result) {
+                           EXPECT_TRUE(result.ok()) << result.status();
+                           ++answered;
+                         });
+  store.GetFacts("m-inline", "rk-1", Base(), absl::InfiniteFuture(),
+                 [&](absl::StatusOr<SenderFacts> facts) {
+                   ASSERT_TRUE(facts.ok()) << facts.status();
+                   EXPECT_TRUE(facts->pending);
+                   ++answered;
+                 });
+  store.Forget("m-inline", absl::InfiniteFuture(), [&](absl::Status status) {
+    EXPECT_TRUE(status.ok()) << status;
+    ++answered;
+  });
+  EXPECT_EQ(answered, 3);
 }
 
 }  // namespace

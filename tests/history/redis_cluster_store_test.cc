@@ -28,8 +28,10 @@
 #include "history/redis_history_store.h"
 #include "history/redis_scripts.h"
 #include "history/redis_url.h"
+#include "tests/support/await.h"
 #include "tests/support/redis_cluster.h"
 #include "tests/support/redis_server.h"
+#include "tests/support/stored_invitations.h"
 
 namespace etiquette::testing {
 namespace {
@@ -52,8 +54,8 @@ std::string Key(const std::string& sender, const char* suffix = "h") {
 // Invitations recorded as sent that `node` holds for `sender`, read with the layout's own
 // script (history/redis_scripts.h; EVAL_RO so that a READONLY replica answers too); -1 on error.
 int64_t SentInvitationsOn(RedisCluster& cluster, int node, const std::string& sender) {
-  absl::StatusOr<std::string> reply = cluster.Command(
-      node, {"EVAL_RO", redis_scripts::StoredInvitationsScript(), "1", Key(sender)});
+  absl::StatusOr<std::string> reply =
+      cluster.Command(node, {"EVAL_RO", StoredInvitationsScript(), "1", Key(sender)});
   EXPECT_TRUE(reply.ok()) << reply.status();
   int64_t sent = -1;
   if (reply.ok() && !absl::SimpleAtoi(reply->substr(0, reply->find('\n')), &sent)) sent = -1;
@@ -121,8 +123,8 @@ class Writer {
         const absl::Time give_up = absl::Now() + absl::Seconds(30);
         bool retried = false;
         for (;;) {
-          absl::StatusOr<WriteResult> result =
-              store_.RecordInvitation(sender, invitation, absl::StrCat("rk-", n), T0(), T0());
+          absl::StatusOr<WriteResult> result = Blocking(store_).RecordInvitation(
+              sender, invitation, absl::StrCat("rk-", n), T0(), T0());
           attempts_.fetch_add(1);
           if (result.ok()) {
             if (result->duplicate && !retried) {
@@ -298,7 +300,7 @@ class RedisClusterStoreTest : public ::testing::Test {
       auto acked = writer.acked_per_sender().find(sender);
       ASSERT_NE(acked, writer.acked_per_sender().end()) << sender << " was never written";
       for (HistoryStore* reader : {&store, static_cast<HistoryStore*>(fresh.get())}) {
-        absl::StatusOr<SenderFacts> facts = reader->GetFacts(sender, "", T0());
+        absl::StatusOr<SenderFacts> facts = Blocking(reader).GetFacts(sender, "", T0());
         ASSERT_TRUE(facts.ok()) << facts.status();
         EXPECT_EQ(facts->invitations_in_volume_window, acked->second) << sender;
       }
@@ -321,7 +323,7 @@ TEST_F(RedisClusterStoreTest, SendersSpreadOverEveryMasterAndLandOnTheirSlotsOwn
   for (int i = 0; i < kSenders; ++i) {
     const std::string sender = absl::StrCat("m-spread-", i);
     absl::StatusOr<WriteResult> written =
-        store->RecordInvitation(sender, "inv-1", "rk-1", T0(), T0());
+        Blocking(store).RecordInvitation(sender, "inv-1", "rk-1", T0(), T0());
     ASSERT_TRUE(written.ok()) << written.status();
     queries.push_back({sender, "rk-1"});
 
@@ -348,7 +350,7 @@ TEST_F(RedisClusterStoreTest, SendersSpreadOverEveryMasterAndLandOnTheirSlotsOwn
   }
   EXPECT_EQ(keys, kSenders);
 
-  absl::StatusOr<std::vector<SenderFacts>> facts = store->BatchGetFacts(queries, T0());
+  absl::StatusOr<std::vector<SenderFacts>> facts = Blocking(store).BatchGetFacts(queries, T0());
   ASSERT_TRUE(facts.ok()) << facts.status();
   ASSERT_EQ(facts->size(), queries.size());
   for (const SenderFacts& one : *facts) {
@@ -366,13 +368,14 @@ TEST_F(RedisClusterStoreTest, EveryRpcIsOneScriptCallOnTheSendersMaster) {
   // Warm up: the map is learned and every script is loaded on every master.
   for (int node = 0; node < cluster().size(); ++node) {
     const std::string& sender = senders[node];
-    ASSERT_TRUE(store->RecordInvitation(sender, "inv-0", "rk-0", T0(), T0()).ok());
+    ASSERT_TRUE(Blocking(store).RecordInvitation(sender, "inv-0", "rk-0", T0(), T0()).ok());
     ASSERT_TRUE(
-        store->RecordResponse(sender, "inv-0", "rk-0", v1::INVITATION_RESPONSE_ACCEPTED, T0(), T0())
+        Blocking(store)
+            .RecordResponse(sender, "inv-0", "rk-0", v1::INVITATION_RESPONSE_ACCEPTED, T0(), T0())
             .ok());
-    ASSERT_TRUE(store->GetFacts(sender, "", T0()).ok());
-    ASSERT_TRUE(store->Release(sender, "warm-up", T0()).ok());
-    ASSERT_TRUE(store->Forget(SenderOn(node, "m-gone-")).ok());
+    ASSERT_TRUE(Blocking(store).GetFacts(sender, "", T0()).ok());
+    ASSERT_TRUE(Blocking(store).Release(sender, "warm-up", T0()).ok());
+    ASSERT_TRUE(Blocking(store).Forget(SenderOn(node, "m-gone-")).ok());
   }
   ASSERT_TRUE(store->Ping().ok());
 
@@ -380,17 +383,19 @@ TEST_F(RedisClusterStoreTest, EveryRpcIsOneScriptCallOnTheSendersMaster) {
     const std::string& sender = senders[owner];
     const std::vector<std::pair<std::string, std::function<absl::Status()>>> rpcs = {
         {"RecordInvitation",
-         [&] { return store->RecordInvitation(sender, "inv-n", "rk-n", T0(), T0()).status(); }},
+         [&] {
+           return Blocking(store).RecordInvitation(sender, "inv-n", "rk-n", T0(), T0()).status();
+         }},
         {"RecordResponse",
          [&] {
-           return store
-               ->RecordResponse(sender, "inv-n", "rk-n", v1::INVITATION_RESPONSE_REPORTED_SPAM,
-                                T0(), T0())
+           return Blocking(store)
+               .RecordResponse(sender, "inv-n", "rk-n", v1::INVITATION_RESPONSE_REPORTED_SPAM, T0(),
+                               T0())
                .status();
          }},
-        {"GetFacts", [&] { return store->GetFacts(sender, "rk-n", T0()).status(); }},
-        {"Release", [&] { return store->Release(sender, "operator", T0()).status(); }},
-        {"Forget", [&] { return store->Forget(sender); }},
+        {"GetFacts", [&] { return Blocking(store).GetFacts(sender, "rk-n", T0()).status(); }},
+        {"Release", [&] { return Blocking(store).Release(sender, "operator", T0()).status(); }},
+        {"Forget", [&] { return Blocking(store).Forget(sender); }},
     };
     for (const auto& [name, rpc] : rpcs) {
       std::vector<int64_t> evalsha(cluster().size()), reads(cluster().size()),
@@ -426,16 +431,17 @@ TEST_F(RedisClusterStoreTest, BatchGetFactsIsOnePipelinedRoundTripPerMaster) {
   for (int i = 0; i < kSenders; ++i) {
     const std::string sender = absl::StrCat("m-batch-", i);
     for (int j = 0; j <= i % 3; ++j) {
-      ASSERT_TRUE(store
-                      ->RecordInvitation(sender, absl::StrCat("inv-", j), absl::StrCat("rk-", j),
-                                         T0(), T0())
-                      .ok());
+      ASSERT_TRUE(
+          Blocking(store)
+              .RecordInvitation(sender, absl::StrCat("inv-", j), absl::StrCat("rk-", j), T0(), T0())
+              .ok());
     }
     queries.push_back({sender, i % 2 == 0 ? "rk-0" : ""});
     ++queries_on[Owner(sender)];
   }
   for (int node = 0; node < cluster().size(); ++node) {
-    ASSERT_TRUE(store->GetFacts(SenderOn(node, "m-warm-"), "", T0()).ok());  // scripts loaded
+    ASSERT_TRUE(
+        Blocking(store).GetFacts(SenderOn(node, "m-warm-"), "", T0()).ok());  // scripts loaded
   }
 
   std::vector<int64_t> evalsha(cluster().size()), reads(cluster().size());
@@ -443,7 +449,7 @@ TEST_F(RedisClusterStoreTest, BatchGetFactsIsOnePipelinedRoundTripPerMaster) {
     evalsha[node] = Calls(node, "evalsha");
     reads[node] = Stat(node, "total_reads_processed");
   }
-  absl::StatusOr<std::vector<SenderFacts>> facts = store->BatchGetFacts(queries, T0());
+  absl::StatusOr<std::vector<SenderFacts>> facts = Blocking(store).BatchGetFacts(queries, T0());
   ASSERT_TRUE(facts.ok()) << facts.status();
   for (int node = 0; node < cluster().size(); ++node) {
     // The node read its whole pipeline at once (plus the INFO's own read).
@@ -466,7 +472,7 @@ TEST_F(RedisClusterStoreTest, ScriptsAreLoadedOnEachMasterAndAgainAfterNoscript)
     EXPECT_EQ(Calls(node, "script|load"), 0);
   }
   for (const std::string& sender : senders) {
-    ASSERT_TRUE(store->RecordInvitation(sender, "inv-1", "rk-1", T0(), T0()).ok());
+    ASSERT_TRUE(Blocking(store).RecordInvitation(sender, "inv-1", "rk-1", T0(), T0()).ok());
   }
   for (int node = 0; node < cluster().size(); ++node) {
     EXPECT_EQ(Calls(node, "script|load"), 1) << "record_invitation on node " << node;
@@ -477,7 +483,7 @@ TEST_F(RedisClusterStoreTest, ScriptsAreLoadedOnEachMasterAndAgainAfterNoscript)
   ASSERT_EQ(Command(flushed, {"SCRIPT", "FLUSH"}), "OK");
   for (const std::string& sender : senders) {
     absl::StatusOr<WriteResult> second =
-        store->RecordInvitation(sender, "inv-2", "rk-2", T0(), T0());
+        Blocking(store).RecordInvitation(sender, "inv-2", "rk-2", T0(), T0());
     ASSERT_TRUE(second.ok()) << second.status();
     EXPECT_FALSE(second->duplicate);
     EXPECT_EQ(second->facts.invitations_in_volume_window, 2u);
@@ -487,11 +493,12 @@ TEST_F(RedisClusterStoreTest, ScriptsAreLoadedOnEachMasterAndAgainAfterNoscript)
     EXPECT_EQ(SentOn(node, senders[node]), 2);
   }
   // The same in a batch: get_facts is loaded everywhere, then one master forgets it.
-  for (const std::string& sender : senders) ASSERT_TRUE(store->GetFacts(sender, "", T0()).ok());
+  for (const std::string& sender : senders)
+    ASSERT_TRUE(Blocking(store).GetFacts(sender, "", T0()).ok());
   ASSERT_EQ(Command(flushed, {"SCRIPT", "FLUSH"}), "OK");
   std::vector<FactsQuery> queries;
   for (const std::string& sender : senders) queries.push_back({sender, "rk-1"});
-  absl::StatusOr<std::vector<SenderFacts>> batch = store->BatchGetFacts(queries, T0());
+  absl::StatusOr<std::vector<SenderFacts>> batch = Blocking(store).BatchGetFacts(queries, T0());
   ASSERT_TRUE(batch.ok()) << batch.status();
   for (const SenderFacts& facts : *batch) {
     EXPECT_EQ(facts.invitations_in_volume_window, 2u);
@@ -515,7 +522,7 @@ TEST_F(RedisClusterStoreTest, ConcurrentBatchesAcrossMastersNeverWaitOnEachOther
   std::vector<std::string> senders;
   for (int node = 0; node < cluster().size(); ++node) {
     senders.push_back(SenderOn(node, "m-conc-"));
-    ASSERT_TRUE(store.RecordInvitation(senders.back(), "inv-1", "rk-1", T0(), T0()).ok());
+    ASSERT_TRUE(Blocking(store).RecordInvitation(senders.back(), "inv-1", "rk-1", T0(), T0()).ok());
   }
   constexpr int kThreads = 12;
   constexpr int kCalls = 40;
@@ -531,7 +538,8 @@ TEST_F(RedisClusterStoreTest, ConcurrentBatchesAcrossMastersNeverWaitOnEachOther
       }
       if (t % 2 == 1) std::swap(queries[0], queries[1]);
       for (int call = 0; call < kCalls; ++call) {
-        absl::StatusOr<std::vector<SenderFacts>> facts = store.BatchGetFacts(queries, T0());
+        absl::StatusOr<std::vector<SenderFacts>> facts =
+            Blocking(store).BatchGetFacts(queries, T0());
         if (facts.ok() && facts->size() == queries.size() &&
             (*facts)[0].invitations_in_volume_window == 1) {
           ok.fetch_add(1);
@@ -553,12 +561,13 @@ TEST_F(RedisClusterStoreTest, MovedSlotIsFollowedAndTheMapLearnsIt) {
   std::unique_ptr<RedisHistoryStore> store = NewStore();
   const std::string sender = SenderOn(0, "m-moved-");
   const int slot = RedisKeySlot(sender);
-  ASSERT_TRUE(store->RecordInvitation(sender, "inv-1", "rk-1", T0(), T0()).ok());
+  ASSERT_TRUE(Blocking(store).RecordInvitation(sender, "inv-1", "rk-1", T0(), T0()).ok());
   MoveSlot(slot, 0, 2);
   ASSERT_EQ(Owner(sender), 2);
 
   const int64_t moved_before = Stat(0, "total_error_replies");
-  absl::StatusOr<WriteResult> second = store->RecordInvitation(sender, "inv-2", "rk-2", T0(), T0());
+  absl::StatusOr<WriteResult> second =
+      Blocking(store).RecordInvitation(sender, "inv-2", "rk-2", T0(), T0());
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_FALSE(second->duplicate);
   EXPECT_EQ(second->facts.invitations_in_volume_window, 2u);
@@ -567,7 +576,7 @@ TEST_F(RedisClusterStoreTest, MovedSlotIsFollowedAndTheMapLearnsIt) {
 
   // The map learned it: no more MOVED.
   for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(store->GetFacts(sender, "", T0()).ok());
+    ASSERT_TRUE(Blocking(store).GetFacts(sender, "", T0()).ok());
   }
   EXPECT_EQ(Stat(0, "total_error_replies") - moved_before, 1);
 }
@@ -630,20 +639,23 @@ TEST_F(RedisClusterStoreTest, SlotMigratedByHandWhileWritingFollowsAskAndLosesNo
   for (int i = 0; i < kOld; ++i) {
     const std::string n = absl::StrCat(i);
     ASSERT_TRUE(
-        store->RecordInvitation(full, "old-" + n, "rk-old-" + n, T0() - absl::Hours(240), T0())
+        Blocking(store)
+            .RecordInvitation(full, "old-" + n, "rk-old-" + n, T0() - absl::Hours(240), T0())
             .ok());
   }
-  ASSERT_TRUE(store->RecordInvitation(full, "f-1", "rk-1", T0(), T0()).ok());
+  ASSERT_TRUE(Blocking(store).RecordInvitation(full, "f-1", "rk-1", T0(), T0()).ok());
+  ASSERT_TRUE(Blocking(store)
+                  .RecordResponse(full, "f-1", "rk-1", v1::INVITATION_RESPONSE_ACCEPTED, T0(), T0())
+                  .ok());
   ASSERT_TRUE(
-      store->RecordResponse(full, "f-1", "rk-1", v1::INVITATION_RESPONSE_ACCEPTED, T0(), T0())
+      Blocking(store)
+          .RecordResponse(full, "f-2", "rk-2", v1::INVITATION_RESPONSE_WITHDRAWN, T0(), T0())
           .ok());
   ASSERT_TRUE(
-      store->RecordResponse(full, "f-2", "rk-2", v1::INVITATION_RESPONSE_WITHDRAWN, T0(), T0())
+      Blocking(store)
+          .RecordResponse(full, "f-3", "rk-3", v1::INVITATION_RESPONSE_REPORTED_SPAM, T0(), T0())
           .ok());
-  ASSERT_TRUE(
-      store->RecordResponse(full, "f-3", "rk-3", v1::INVITATION_RESPONSE_REPORTED_SPAM, T0(), T0())
-          .ok());
-  ASSERT_TRUE(store->Release(full, "ticket 1", T0()).ok());
+  ASSERT_TRUE(Blocking(store).Release(full, "ticket 1", T0()).ok());
   std::vector<std::string> full_keys = RedisHistoryStore::SenderKeys(full);
   std::vector<std::string> exists = {"EXISTS"};
   exists.insert(exists.end(), full_keys.begin(), full_keys.end());
@@ -658,7 +670,8 @@ TEST_F(RedisClusterStoreTest, SlotMigratedByHandWhileWritingFollowsAskAndLosesNo
   // Every key of `full` is on `to`, the slot is still `from`'s: `from` answers ASK, and only
   // ASKING gets the script run on `to`.
   const int64_t asking_before = Calls(to, "asking");
-  absl::StatusOr<WriteResult> asked = store->RecordInvitation(full, "f-4", "rk-4", T0(), T0());
+  absl::StatusOr<WriteResult> asked =
+      Blocking(store).RecordInvitation(full, "f-4", "rk-4", T0(), T0());
   ASSERT_TRUE(asked.ok()) << asked.status();
   EXPECT_FALSE(asked->duplicate);
   EXPECT_EQ(asked->facts.invitations_in_volume_window, 2u);
@@ -687,7 +700,7 @@ TEST_F(RedisClusterStoreTest, SlotMigratedByHandWhileWritingFollowsAskAndLosesNo
   EXPECT_THAT(writer.problems(), ::testing::IsEmpty());
   EXPECT_EQ(Owner(full), to);
   ExpectEveryAcknowledgedWriteCounted(*store, writer, {senders[1], senders[2], senders[3]}, to);
-  absl::StatusOr<SenderFacts> facts = store->GetFacts(full, "rk-3", T0());
+  absl::StatusOr<SenderFacts> facts = Blocking(store).GetFacts(full, "rk-3", T0());
   ASSERT_TRUE(facts.ok()) << facts.status();
   EXPECT_EQ(facts->invitations_in_volume_window, 2u);
   EXPECT_TRUE(facts->recipient_reported_sender);
@@ -704,23 +717,25 @@ TEST_F(RedisClusterStoreTest, KilledMasterAnswersUnavailableInTimeThenRecoversFr
   const std::string sender = SenderOn(victim, "m-kill-");
   const std::string other = SenderOn(0, "m-live-");
   for (int i = 1; i <= 5; ++i) {
-    absl::StatusOr<WriteResult> written = store->RecordInvitation(
+    absl::StatusOr<WriteResult> written = Blocking(store).RecordInvitation(
         sender, absl::StrCat("inv-", i), absl::StrCat("rk-", i), T0(), T0());
     ASSERT_TRUE(written.ok()) << written.status();
   }
-  ASSERT_TRUE(store->RecordInvitation(other, "inv-1", "rk-1", T0(), T0()).ok());
+  ASSERT_TRUE(Blocking(store).RecordInvitation(other, "inv-1", "rk-1", T0(), T0()).ok());
   ASSERT_TRUE(store->Ping().ok());
 
   ASSERT_TRUE(cluster().Kill(victim).ok());
   const std::vector<std::pair<std::string, std::function<absl::Status()>>> rpcs = {
       {"RecordInvitation",
-       [&] { return store->RecordInvitation(sender, "inv-down", "rk-d", T0(), T0()).status(); }},
-      {"GetFacts", [&] { return store->GetFacts(sender, "", T0()).status(); }},
+       [&] {
+         return Blocking(store).RecordInvitation(sender, "inv-down", "rk-d", T0(), T0()).status();
+       }},
+      {"GetFacts", [&] { return Blocking(store).GetFacts(sender, "", T0()).status(); }},
       {"BatchGetFacts",
        [&] {
-         return store->BatchGetFacts({{other, ""}, {sender, ""}}, T0()).status();
+         return Blocking(store).BatchGetFacts({{other, ""}, {sender, ""}}, T0()).status();
        }},
-      {"Release", [&] { return store->Release(sender, "r", T0()).status(); }},
+      {"Release", [&] { return Blocking(store).Release(sender, "r", T0()).status(); }},
       {"Ping", [&] { return store->Ping(); }},
   };
   for (int round = 0; round < 3; ++round) {
@@ -740,7 +755,7 @@ TEST_F(RedisClusterStoreTest, KilledMasterAnswersUnavailableInTimeThenRecoversFr
   const absl::Time restarted = absl::Now();
   ASSERT_TRUE(WaitFor(
       [&] {
-        facts = store->GetFacts(sender, "", T0());
+        facts = Blocking(store).GetFacts(sender, "", T0());
         EXPECT_TRUE(facts.ok() || absl::IsUnavailable(facts.status())) << facts.status();
         return facts.ok();
       },
@@ -751,10 +766,12 @@ TEST_F(RedisClusterStoreTest, KilledMasterAnswersUnavailableInTimeThenRecoversFr
   EXPECT_EQ(facts->invitations_in_volume_window, 5u) << "every acknowledged write survived";
   ASSERT_TRUE(cluster().WaitUntilOk().ok());
   ASSERT_TRUE(store->Ping().ok());
-  absl::StatusOr<WriteResult> after = store->RecordInvitation(sender, "inv-6", "rk-6", T0(), T0());
+  absl::StatusOr<WriteResult> after =
+      Blocking(store).RecordInvitation(sender, "inv-6", "rk-6", T0(), T0());
   ASSERT_TRUE(after.ok()) << after.status();
   EXPECT_EQ(after->facts.invitations_in_volume_window, 6u);
-  absl::StatusOr<WriteResult> live = store->RecordInvitation(other, "inv-2", "rk-2", T0(), T0());
+  absl::StatusOr<WriteResult> live =
+      Blocking(store).RecordInvitation(other, "inv-2", "rk-2", T0(), T0());
   ASSERT_TRUE(live.ok()) << live.status();
   EXPECT_EQ(live->facts.invitations_in_volume_window, 2u);
 }
@@ -789,7 +806,8 @@ TEST(RedisClusterFailoverTest, PromotedReplicaTakesOverTheCallsAndTheData) {
   ASSERT_GE(replica, 0) << "no replica of node " << *master;
   for (int i = 1; i <= 5; ++i) {
     ASSERT_TRUE(
-        store.RecordInvitation(sender, absl::StrCat("inv-", i), absl::StrCat("rk-", i), T0(), T0())
+        Blocking(store)
+            .RecordInvitation(sender, absl::StrCat("inv-", i), absl::StrCat("rk-", i), T0(), T0())
             .ok());
   }
   // Replication is asynchronous (a failover may lose the last writes a master acknowledged):
@@ -800,13 +818,13 @@ TEST(RedisClusterFailoverTest, PromotedReplicaTakesOverTheCallsAndTheData) {
 
   ASSERT_TRUE(cluster.Kill(*master).ok());
   const absl::Time killed = absl::Now();
-  const absl::Status down = store.GetFacts(sender, "", T0()).status();
+  const absl::Status down = Blocking(store).GetFacts(sender, "", T0()).status();
   EXPECT_EQ(down.code(), absl::StatusCode::kUnavailable) << down;
   EXPECT_LT(absl::Now() - killed, absl::Milliseconds(600));
   absl::StatusOr<SenderFacts> facts;
   ASSERT_TRUE(WaitFor(
       [&] {
-        facts = store.GetFacts(sender, "", T0());
+        facts = Blocking(store).GetFacts(sender, "", T0());
         EXPECT_TRUE(facts.ok() || absl::IsUnavailable(facts.status())) << facts.status();
         return facts.ok();
       },
@@ -818,7 +836,8 @@ TEST(RedisClusterFailoverTest, PromotedReplicaTakesOverTheCallsAndTheData) {
   absl::StatusOr<int> owner = cluster.OwnerOf(slot, replica);
   ASSERT_TRUE(owner.ok()) << owner.status();
   EXPECT_EQ(*owner, replica) << "the replica was promoted";
-  absl::StatusOr<WriteResult> after = store.RecordInvitation(sender, "inv-6", "rk-6", T0(), T0());
+  absl::StatusOr<WriteResult> after =
+      Blocking(store).RecordInvitation(sender, "inv-6", "rk-6", T0(), T0());
   ASSERT_TRUE(after.ok()) << after.status();
   EXPECT_EQ(after->facts.invitations_in_volume_window, 6u);
   EXPECT_TRUE(WaitFor([&] { return store.Ping().ok(); }, absl::Seconds(10)));
@@ -837,12 +856,12 @@ TEST(RedisClusterStoreSetupTest, DeadSeedsAnswerUnavailableQuickly) {
   for (int i = 0; i < 3; ++i) {
     const absl::Time start = absl::Now();
     const absl::Status status =
-        store.RecordInvitation("m-dead", "inv-1", "rk-1", T0(), T0()).status();
+        Blocking(store).RecordInvitation("m-dead", "inv-1", "rk-1", T0(), T0()).status();
     EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
     EXPECT_THAT(std::string(status.message()), HasSubstr("redis unavailable"));
     EXPECT_LT(absl::Now() - start, absl::Milliseconds(400));
     EXPECT_EQ(store.Ping().code(), absl::StatusCode::kUnavailable);
-    EXPECT_EQ(store.BatchGetFacts({{"m-a", ""}, {"m-b", ""}}, T0()).status().code(),
+    EXPECT_EQ(Blocking(store).BatchGetFacts({{"m-a", ""}, {"m-b", ""}}, T0()).status().code(),
               absl::StatusCode::kUnavailable);
   }
 }
@@ -858,14 +877,14 @@ TEST(RedisClusterStoreSetupTest, PasswordFromTheUrlOnASingleNodeCluster) {
   {
     RedisHistoryStore store(*options, StorePolicy());
     absl::StatusOr<WriteResult> written =
-        store.RecordInvitation("m-pw", "inv-1", "rk-1", T0(), T0());
+        Blocking(store).RecordInvitation("m-pw", "inv-1", "rk-1", T0(), T0());
     ASSERT_TRUE(written.ok()) << written.status();
     EXPECT_EQ(written->facts.invitations_in_volume_window, 1u);
     EXPECT_TRUE(store.Ping().ok());
   }
   options->password = "wrong-password";
   RedisHistoryStore wrong(*options, StorePolicy());
-  const absl::Status status = wrong.GetFacts("m-pw", "", T0()).status();
+  const absl::Status status = Blocking(wrong).GetFacts("m-pw", "", T0()).status();
   EXPECT_FALSE(status.ok());
   EXPECT_THAT(std::string(status.message()), Not(HasSubstr("wrong-password")));
 }
@@ -877,7 +896,7 @@ TEST(RedisClusterStoreSetupTest, AClusterUrlOnAPlainRedisIsAnError) {
       ParseRedisUrl(absl::StrCat("redis-cluster://127.0.0.1:", (*server)->port()));
   ASSERT_TRUE(options.ok()) << options.status();
   RedisHistoryStore store(*options, StorePolicy());
-  const absl::Status status = store.GetFacts("m-x", "", T0()).status();
+  const absl::Status status = Blocking(store).GetFacts("m-x", "", T0()).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInternal) << status;
   EXPECT_THAT(std::string(status.message()), HasSubstr("cluster support disabled"));
 }

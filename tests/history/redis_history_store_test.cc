@@ -32,7 +32,9 @@
 #include "history/recipient_hasher.h"
 #include "history/redis_scripts.h"
 #include "history/redis_url.h"
+#include "tests/support/await.h"
 #include "tests/support/redis_server.h"
+#include "tests/support/stored_invitations.h"
 
 namespace etiquette::testing {
 namespace {
@@ -121,7 +123,7 @@ class RedisHistoryStoreTest : public ::testing::Test {
   };
   Stored StoredOf(const std::string& sender) {
     const std::vector<std::string> lines =
-        absl::StrSplit(Command({"EVAL_RO", redis_scripts::StoredInvitationsScript(), "1",
+        absl::StrSplit(Command({"EVAL_RO", StoredInvitationsScript(), "1",
                                 RedisHistoryStore::SenderKeys(sender)[0]}),
                        '\n');
     Stored stored;
@@ -167,7 +169,7 @@ class RedisHistoryStoreTest : public ::testing::Test {
   WriteResult Invite(const std::string& sender, const std::string& invitation,
                      const std::string& recipient, absl::Time at) {
     absl::StatusOr<WriteResult> result =
-        store().RecordInvitation(sender, invitation, recipient, at, at);
+        Blocking(store()).RecordInvitation(sender, invitation, recipient, at, at);
     EXPECT_TRUE(result.ok()) << result.status();
     return result.ok() ? *result : WriteResult();
   }
@@ -176,13 +178,13 @@ class RedisHistoryStoreTest : public ::testing::Test {
                       const std::string& recipient, v1::InvitationResponse response,
                       absl::Time at) {
     absl::StatusOr<WriteResult> result =
-        store().RecordResponse(sender, invitation, recipient, response, at, at);
+        Blocking(store()).RecordResponse(sender, invitation, recipient, response, at, at);
     EXPECT_TRUE(result.ok()) << result.status();
     return result.ok() ? *result : WriteResult();
   }
 
   SenderFacts Facts(const std::string& sender, const std::string& recipient, absl::Time at) {
-    absl::StatusOr<SenderFacts> facts = store().GetFacts(sender, recipient, at);
+    absl::StatusOr<SenderFacts> facts = Blocking(store()).GetFacts(sender, recipient, at);
     EXPECT_TRUE(facts.ok()) << facts.status();
     return facts.ok() ? *facts : SenderFacts();
   }
@@ -291,7 +293,8 @@ TEST_F(RedisHistoryStoreTest, OnlyAnIndefiniteRestrictionKeepsItsStateWithoutTtl
   }
 
   // Release gives the TTL back.
-  absl::StatusOr<SenderFacts> released = store().Release(jailed, "appeal", T0() + Days(50));
+  absl::StatusOr<SenderFacts> released =
+      Blocking(store()).Release(jailed, "appeal", T0() + Days(50));
   ASSERT_TRUE(released.ok()) << released.status();
   EXPECT_EQ(released->restriction_end, T0() + Days(50));
   const int64_t ttl = CommandInteger({"PTTL", state_key});
@@ -597,14 +600,16 @@ void ExpectTargetsAgree(const std::vector<Target>& targets, const Workload& work
       absl::StatusOr<WriteResult> write = absl::UnknownError("not a write");
       absl::StatusOr<SenderFacts> read = absl::UnknownError("not a read");
       if (op < 40) {
-        write = target.store->RecordInvitation(target.sender, invitation, recipient, sent_at, now);
+        write = Blocking(target.store)
+                    .RecordInvitation(target.sender, invitation, recipient, sent_at, now);
       } else if (op < 75) {
-        write = target.store->RecordResponse(target.sender, invitation, recipient, response,
-                                             responded_at, now);
+        write =
+            Blocking(target.store)
+                .RecordResponse(target.sender, invitation, recipient, response, responded_at, now);
       } else if (op < 97) {
-        read = target.store->GetFacts(target.sender, asked, now);
+        read = Blocking(target.store).GetFacts(target.sender, asked, now);
       } else {
-        read = target.store->Release(target.sender, absl::StrCat("review ", step), now);
+        read = Blocking(target.store).Release(target.sender, absl::StrCat("review ", step), now);
       }
       if (t == 0) {
         first_write = std::move(write);
@@ -668,15 +673,15 @@ TEST_F(RedisHistoryStoreTest, ASenderThatGoesBigAnswersAsOneThatWasBigAllAlong) 
 // it: nothing is sent, nothing is recorded, and the answer is UNAVAILABLE.
 TEST_F(RedisHistoryStoreTest, CallPastTheCallersDeadlineIsNeverSent) {
   const std::string sender = "m-deadline";
-  ASSERT_TRUE(store().RecordInvitation(sender, "inv-1", "rk-1", T0(), T0()).ok());
+  ASSERT_TRUE(Blocking(store()).RecordInvitation(sender, "inv-1", "rk-1", T0(), T0()).ok());
   const int64_t evalsha_before = Counter("evalsha");
   absl::StatusOr<WriteResult> late = Await<WriteResult>([&](StoreDone<WriteResult> done) {
-    store().RecordInvitationAsync(sender, "inv-2", "rk-2", T0(), T0(),
-                                  absl::Now() - absl::Milliseconds(1), std::move(done));
+    store().RecordInvitation(sender, "inv-2", "rk-2", T0(), T0(),
+                             absl::Now() - absl::Milliseconds(1), std::move(done));
   });
   EXPECT_EQ(late.status().code(), absl::StatusCode::kUnavailable) << late.status();
   EXPECT_EQ(Counter("evalsha"), evalsha_before);
-  absl::StatusOr<SenderFacts> facts = store().GetFacts(sender, "", T0());
+  absl::StatusOr<SenderFacts> facts = Blocking(store()).GetFacts(sender, "", T0());
   ASSERT_TRUE(facts.ok()) << facts.status();
   EXPECT_EQ(facts->invitations_in_volume_window, 1u);
 }
@@ -686,9 +691,9 @@ TEST_F(RedisHistoryStoreTest, EveryRpcIsExactlyOneScriptCall) {
   const std::string sender = "m-calls";
   // First use loads the scripts (SCRIPT LOAD); from then on nothing but EVALSHA.
   MixedWorkload(sender, T0());
-  ASSERT_TRUE(store().Release(sender, "warm-up", T0() + absl::Hours(1)).ok());
-  ASSERT_TRUE(store().Forget("m-other").ok());
-  ASSERT_TRUE(store().GetFacts(sender, "", T0()).ok());
+  ASSERT_TRUE(Blocking(store()).Release(sender, "warm-up", T0() + absl::Hours(1)).ok());
+  ASSERT_TRUE(Blocking(store()).Forget("m-other").ok());
+  ASSERT_TRUE(Blocking(store()).GetFacts(sender, "", T0()).ok());
   const int64_t loads = Counter("script|load");
   EXPECT_EQ(loads, 5);  // one per script, ever
 
@@ -696,19 +701,23 @@ TEST_F(RedisHistoryStoreTest, EveryRpcIsExactlyOneScriptCall) {
   // (name, call) pairs; each must be one EVALSHA and no other command.
   const std::vector<std::pair<std::string, std::function<absl::Status()>>> rpcs = {
       {"RecordInvitation",
-       [&] { return store().RecordInvitation(sender, "inv-n", "rk-n", at, at).status(); }},
+       [&] {
+         return Blocking(store()).RecordInvitation(sender, "inv-n", "rk-n", at, at).status();
+       }},
       {"RecordInvitation (duplicate)",
-       [&] { return store().RecordInvitation(sender, "inv-n", "rk-n", at, at).status(); }},
+       [&] {
+         return Blocking(store()).RecordInvitation(sender, "inv-n", "rk-n", at, at).status();
+       }},
       {"RecordResponse",
        [&] {
-         return store()
+         return Blocking(store())
              .RecordResponse(sender, "inv-n", "rk-n", v1::INVITATION_RESPONSE_REPORTED_SPAM, at, at)
              .status();
        }},
-      {"GetFacts", [&] { return store().GetFacts(sender, "rk-n", at).status(); }},
-      {"GetFacts (no pair)", [&] { return store().GetFacts(sender, "", at).status(); }},
-      {"Release", [&] { return store().Release(sender, "operator", at).status(); }},
-      {"Forget", [&] { return store().Forget(sender); }},
+      {"GetFacts", [&] { return Blocking(store()).GetFacts(sender, "rk-n", at).status(); }},
+      {"GetFacts (no pair)", [&] { return Blocking(store()).GetFacts(sender, "", at).status(); }},
+      {"Release", [&] { return Blocking(store()).Release(sender, "operator", at).status(); }},
+      {"Forget", [&] { return Blocking(store()).Forget(sender); }},
   };
   for (const auto& [name, rpc] : rpcs) {
     const int64_t evalsha_before = Counter("evalsha");
@@ -736,12 +745,12 @@ TEST_F(RedisHistoryStoreTest, BatchGetFactsIsOnePipelinedRoundTrip) {
     }
     queries.push_back({sender, i % 2 == 0 ? "rk-0" : ""});
   }
-  ASSERT_TRUE(store().GetFacts("m-warm", "", T0()).ok());  // scripts loaded
+  ASSERT_TRUE(Blocking(store()).GetFacts("m-warm", "", T0()).ok());  // scripts loaded
 
   const int64_t evalsha_before = Counter("evalsha");
   const int64_t loads_before = Counter("script|load");
   const int64_t reads_before = Stat("total_reads_processed");
-  absl::StatusOr<std::vector<SenderFacts>> facts = store().BatchGetFacts(queries, T0());
+  absl::StatusOr<std::vector<SenderFacts>> facts = Blocking(store()).BatchGetFacts(queries, T0());
   const int64_t reads_after = Stat("total_reads_processed");
   ASSERT_TRUE(facts.ok()) << facts.status();
   ASSERT_EQ(facts->size(), static_cast<size_t>(kSenders));
@@ -768,7 +777,7 @@ TEST_F(RedisHistoryStoreTest, ScriptsAreLoadedAgainAfterNoscript) {
   EXPECT_EQ(Facts(sender, "rk-1", T0()).invitations_in_volume_window, 2u);
   ASSERT_EQ(Command({"SCRIPT", "FLUSH"}), "OK");
   absl::StatusOr<std::vector<SenderFacts>> batch =
-      store().BatchGetFacts({{sender, "rk-1"}, {sender, ""}, {"m-none", ""}}, T0());
+      Blocking(store()).BatchGetFacts({{sender, "rk-1"}, {sender, ""}, {"m-none", ""}}, T0());
   ASSERT_TRUE(batch.ok()) << batch.status();
   EXPECT_EQ((*batch)[1].invitations_in_volume_window, 2u);
   EXPECT_TRUE((*batch)[0].pending);
@@ -783,21 +792,23 @@ void ExpectEveryRpcUnavailable(HistoryStore& store, const std::string& sender) {
   const absl::Time at = T0();
   const std::vector<std::pair<std::string, std::function<absl::Status()>>> rpcs = {
       {"RecordInvitation",
-       [&] { return store.RecordInvitation(sender, "inv-down", "rk-down", at, at).status(); }},
+       [&] {
+         return Blocking(store).RecordInvitation(sender, "inv-down", "rk-down", at, at).status();
+       }},
       {"RecordResponse",
        [&] {
-         return store
+         return Blocking(store)
              .RecordResponse(sender, "inv-down", "rk-down", v1::INVITATION_RESPONSE_ACCEPTED, at,
                              at)
              .status();
        }},
-      {"GetFacts", [&] { return store.GetFacts(sender, "rk-down", at).status(); }},
+      {"GetFacts", [&] { return Blocking(store).GetFacts(sender, "rk-down", at).status(); }},
       {"BatchGetFacts",
        [&] {
-         return store.BatchGetFacts({{sender, ""}, {"m-x", "rk"}}, at).status();
+         return Blocking(store).BatchGetFacts({{sender, ""}, {"m-x", "rk"}}, at).status();
        }},
-      {"Release", [&] { return store.Release(sender, "r", at).status(); }},
-      {"Forget", [&] { return store.Forget(sender); }},
+      {"Release", [&] { return Blocking(store).Release(sender, "r", at).status(); }},
+      {"Forget", [&] { return Blocking(store).Forget(sender); }},
       {"Ping", [&] { return store.Ping(); }},
   };
   for (const auto& [name, rpc] : rpcs) {
@@ -866,17 +877,17 @@ TEST_F(RedisHistoryStoreTest, WriteOutlastsAStallThatFailsReads) {
   std::unique_ptr<RedisHistoryStore> store = StoreWithWriteTimeout(server(), absl::Seconds(20));
   const std::string sender = "m-stall";
   // Both kinds of connection open, the scripts loaded.
-  ASSERT_TRUE(store->RecordInvitation(sender, "inv-1", "rk-1", T0(), T0()).ok());
-  ASSERT_TRUE(store->GetFacts(sender, "", T0()).ok());
+  ASSERT_TRUE(Blocking(store).RecordInvitation(sender, "inv-1", "rk-1", T0(), T0()).ok());
+  ASSERT_TRUE(Blocking(store).GetFacts(sender, "", T0()).ok());
 
   ASSERT_TRUE(server().Pause().ok());
   std::promise<absl::StatusOr<WriteResult>> written;
   std::future<absl::StatusOr<WriteResult>> write = written.get_future();
-  store->RecordInvitationAsync(
+  store->RecordInvitation(
       sender, "inv-2", "rk-2", T0(), T0(), absl::InfiniteFuture(),
       [&written](absl::StatusOr<WriteResult> result) { written.set_value(std::move(result)); });
   const absl::Time start = absl::Now();
-  absl::StatusOr<SenderFacts> read = store->GetFacts(sender, "", T0());
+  absl::StatusOr<SenderFacts> read = Blocking(store).GetFacts(sender, "", T0());
   const absl::Duration read_took = absl::Now() - start;
   EXPECT_EQ(read.status().code(), absl::StatusCode::kUnavailable) << read.status();
   EXPECT_LT(read_took, kFailBound);
@@ -897,12 +908,12 @@ TEST_F(RedisHistoryStoreTest, WriteToAStoppedRedisAnswersUnavailableAtItsBound) 
   constexpr absl::Duration kWriteTimeout = absl::Milliseconds(600);
   std::unique_ptr<RedisHistoryStore> store = StoreWithWriteTimeout(server(), kWriteTimeout);
   const std::string sender = "m-stall-bound";
-  ASSERT_TRUE(store->RecordInvitation(sender, "inv-1", "rk-1", T0(), T0()).ok());
+  ASSERT_TRUE(Blocking(store).RecordInvitation(sender, "inv-1", "rk-1", T0(), T0()).ok());
   ASSERT_TRUE(server().Pause().ok());
 
   absl::Time start = absl::Now();
   absl::StatusOr<WriteResult> bounded =
-      store->RecordInvitation(sender, "inv-2", "rk-2", T0(), T0());
+      Blocking(store).RecordInvitation(sender, "inv-2", "rk-2", T0(), T0());
   absl::Duration took = absl::Now() - start;
   EXPECT_EQ(bounded.status().code(), absl::StatusCode::kUnavailable) << bounded.status();
   EXPECT_GE(took, kWriteTimeout - absl::Milliseconds(5));  // not at the read timeout
@@ -910,8 +921,8 @@ TEST_F(RedisHistoryStoreTest, WriteToAStoppedRedisAnswersUnavailableAtItsBound) 
 
   start = absl::Now();
   absl::StatusOr<WriteResult> hurried = Await<WriteResult>([&](StoreDone<WriteResult> done) {
-    store->RecordInvitationAsync(sender, "inv-3", "rk-3", T0(), T0(),
-                                 start + absl::Milliseconds(150), std::move(done));
+    store->RecordInvitation(sender, "inv-3", "rk-3", T0(), T0(), start + absl::Milliseconds(150),
+                            std::move(done));
   });
   took = absl::Now() - start;
   EXPECT_EQ(hurried.status().code(), absl::StatusCode::kUnavailable) << hurried.status();
@@ -971,7 +982,8 @@ TEST_F(RedisHistoryStoreTest, WaitForAReplicaAcknowledgesOnlyWritesTheReplicaHas
   RedisHistoryStore store(*options, StorePolicy());
   const std::string sender = "m-replicated";
 
-  absl::StatusOr<WriteResult> first = store.RecordInvitation(sender, "inv-1", "rk-1", T0(), T0());
+  absl::StatusOr<WriteResult> first =
+      Blocking(store).RecordInvitation(sender, "inv-1", "rk-1", T0(), T0());
   ASSERT_TRUE(first.ok()) << first.status();
   absl::StatusOr<int64_t> waits = server().CommandCalls("wait");
   ASSERT_TRUE(waits.ok()) << waits.status();
@@ -980,7 +992,7 @@ TEST_F(RedisHistoryStoreTest, WaitForAReplicaAcknowledgesOnlyWritesTheReplicaHas
   ASSERT_TRUE((*replica)->Pause().ok());
   const absl::Time start = absl::Now();
   absl::StatusOr<WriteResult> unreplicated =
-      store.RecordInvitation(sender, "inv-2", "rk-2", T0(), T0());
+      Blocking(store).RecordInvitation(sender, "inv-2", "rk-2", T0(), T0());
   const absl::Duration took = absl::Now() - start;
   EXPECT_EQ(unreplicated.status().code(), absl::StatusCode::kUnavailable) << unreplicated.status();
   EXPECT_THAT(std::string(unreplicated.status().message()),
@@ -988,13 +1000,14 @@ TEST_F(RedisHistoryStoreTest, WaitForAReplicaAcknowledgesOnlyWritesTheReplicaHas
   EXPECT_GE(took, kWriteTimeout / 2);
   EXPECT_LT(took, kWriteTimeout + kFailBound);
   // Reads do not wait for replicas.
-  absl::StatusOr<SenderFacts> read = store.GetFacts(sender, "", T0());
+  absl::StatusOr<SenderFacts> read = Blocking(store).GetFacts(sender, "", T0());
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(read->invitations_in_volume_window, 2u);  // on the master, not acknowledged
   ASSERT_TRUE((*replica)->Resume().ok());
 
   // The client's retry: the master had it, so it counts once.
-  absl::StatusOr<WriteResult> retried = store.RecordInvitation(sender, "inv-2", "rk-2", T0(), T0());
+  absl::StatusOr<WriteResult> retried =
+      Blocking(store).RecordInvitation(sender, "inv-2", "rk-2", T0(), T0());
   ASSERT_TRUE(retried.ok()) << retried.status();
   EXPECT_TRUE(retried->duplicate);
   EXPECT_EQ(retried->facts.invitations_in_volume_window, 2u);
@@ -1006,7 +1019,7 @@ TEST_F(RedisHistoryStoreTest, WaitForAReplicaAcknowledgesOnlyWritesTheReplicaHas
   ASSERT_TRUE(promoted.ok()) << promoted.status();
   promoted->timeout = absl::Seconds(5);
   RedisHistoryStore after(*promoted, StorePolicy());
-  absl::StatusOr<SenderFacts> facts = after.GetFacts(sender, "", T0());
+  absl::StatusOr<SenderFacts> facts = Blocking(after).GetFacts(sender, "", T0());
   ASSERT_TRUE(facts.ok()) << facts.status();
   EXPECT_EQ(facts->invitations_in_volume_window, 2u);
 }
@@ -1025,14 +1038,14 @@ TEST_F(RedisHistoryStoreTest, AcknowledgedWritesSurviveAKillAndTheStoreRecovers)
       const absl::Time at = T0() + absl::Milliseconds(i);
       ++attempted;
       absl::StatusOr<WriteResult> sent =
-          store().RecordInvitation(sender, "inv-" + n, "rk-" + n, at, at);
+          Blocking(store()).RecordInvitation(sender, "inv-" + n, "rk-" + n, at, at);
       if (!sent.ok()) {
         failure = sent.status();
         return;
       }
       invited.push_back(i);
       if (i % 2 == 0) {
-        absl::StatusOr<WriteResult> response = store().RecordResponse(
+        absl::StatusOr<WriteResult> response = Blocking(store()).RecordResponse(
             sender, "inv-" + n, "rk-" + n, v1::INVITATION_RESPONSE_ACCEPTED, at, at);
         if (!response.ok()) {
           failure = response.status();
@@ -1060,7 +1073,7 @@ TEST_F(RedisHistoryStoreTest, AcknowledgedWritesSurviveAKillAndTheStoreRecovers)
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
   do {
     ++tries;
-    facts = store().GetFacts(sender, "", now);
+    facts = Blocking(store()).GetFacts(sender, "", now);
   } while (!facts.ok() && absl::Now() < deadline);
   ASSERT_TRUE(facts.ok()) << facts.status();
   EXPECT_LE(tries, 2);
@@ -1071,14 +1084,14 @@ TEST_F(RedisHistoryStoreTest, AcknowledgedWritesSurviveAKillAndTheStoreRecovers)
   // Each acknowledged write, asked again, is a duplicate: it is there.
   for (int i : invited) {
     const std::string n = absl::StrCat(i);
-    absl::StatusOr<WriteResult> again =
-        store().RecordInvitation(sender, "inv-" + n, "rk-" + n, T0() + absl::Milliseconds(i), now);
+    absl::StatusOr<WriteResult> again = Blocking(store()).RecordInvitation(
+        sender, "inv-" + n, "rk-" + n, T0() + absl::Milliseconds(i), now);
     ASSERT_TRUE(again.ok()) << again.status();
     ASSERT_TRUE(again->duplicate) << "acknowledged invitation " << i << " was lost";
   }
   for (int i : accepted) {
     const std::string n = absl::StrCat(i);
-    absl::StatusOr<WriteResult> again = store().RecordResponse(
+    absl::StatusOr<WriteResult> again = Blocking(store()).RecordResponse(
         sender, "inv-" + n, "rk-" + n, v1::INVITATION_RESPONSE_ACCEPTED, now, now);
     ASSERT_TRUE(again.ok()) << again.status();
     ASSERT_TRUE(again->duplicate) << "acknowledged response " << i << " was lost";
@@ -1089,11 +1102,11 @@ TEST_F(RedisHistoryStoreTest, AcknowledgedWritesSurviveAKillAndTheStoreRecovers)
 
 TEST_F(RedisHistoryStoreTest, RedisErrorRepliesAreInternal) {
   ASSERT_EQ(Command({"SET", RedisHistoryStore::SenderKeys("m-broken")[0], "not a hash"}), "OK");
-  absl::StatusOr<SenderFacts> facts = store().GetFacts("m-broken", "", T0());
+  absl::StatusOr<SenderFacts> facts = Blocking(store()).GetFacts("m-broken", "", T0());
   EXPECT_EQ(facts.status().code(), absl::StatusCode::kInternal) << facts.status();
   EXPECT_THAT(std::string(facts.status().message()), HasSubstr("WRONGTYPE"));
   // The connection is still good for the next call.
-  EXPECT_TRUE(store().GetFacts("m-fine", "", T0()).ok());
+  EXPECT_TRUE(Blocking(store()).GetFacts("m-fine", "", T0()).ok());
 }
 
 TEST_F(RedisHistoryStoreTest, ForgetRemovesEveryKeyOfTheSenderOnly) {
@@ -1102,7 +1115,7 @@ TEST_F(RedisHistoryStoreTest, ForgetRemovesEveryKeyOfTheSenderOnly) {
   MixedWorkload("m-keep", T0());
   ASSERT_EQ(KeysOf("m-forget").size(), RedisHistoryStore::SenderKeys("m-forget").size());
   const std::vector<std::string> kept = KeysOf("m-keep");
-  ASSERT_TRUE(store().Forget("m-forget").ok());
+  ASSERT_TRUE(Blocking(store()).Forget("m-forget").ok());
   EXPECT_THAT(KeysOf("m-forget"), ::testing::IsEmpty());
   EXPECT_EQ(KeysOf("m-keep"), kept);
   EXPECT_EQ(AllKeys(), kept);
@@ -1120,13 +1133,13 @@ TEST_F(RedisHistoryStoreTest, LongestSenderIdAndIdsWithColonsAndDots) {
     EXPECT_EQ(facts.accepted_in_acceptance_window, 1u) << sender;
     EXPECT_EQ(KeysOf(sender).size(), RedisHistoryStore::SenderKeys(sender).size()) << sender;
     absl::StatusOr<std::vector<SenderFacts>> batch =
-        store().BatchGetFacts({{sender, "rk-r1"}}, T0() + absl::Hours(1));
+        Blocking(store()).BatchGetFacts({{sender, "rk-r1"}}, T0() + absl::Hours(1));
     ASSERT_TRUE(batch.ok()) << batch.status();
     EXPECT_TRUE((*batch)[0].recipient_reported_sender) << sender;
   }
   // Neither sender sees the other's data ("m.a" is not a prefix problem either).
   EXPECT_EQ(Facts("m.a", "rk-p", T0()).invitations_in_volume_window, 0u);
-  ASSERT_TRUE(store().Forget(dotted).ok());
+  ASSERT_TRUE(Blocking(store()).Forget(dotted).ok());
   EXPECT_TRUE(KeysOf(dotted).empty());
   EXPECT_EQ(KeysOf(longest).size(), RedisHistoryStore::SenderKeys(longest).size());
 }
@@ -1134,16 +1147,18 @@ TEST_F(RedisHistoryStoreTest, LongestSenderIdAndIdsWithColonsAndDots) {
 TEST_F(RedisHistoryStoreTest, SenderIdsThatCouldEscapeTheirKeysAreRefused) {
   for (const std::string& sender : {std::string(""), std::string(65, 'x'), std::string("a}b"),
                                     std::string("a{b"), std::string("a b"), std::string("a*")}) {
-    EXPECT_EQ(store().RecordInvitation(sender, "inv-1", "rk-1", T0(), T0()).status().code(),
+    EXPECT_EQ(
+        Blocking(store()).RecordInvitation(sender, "inv-1", "rk-1", T0(), T0()).status().code(),
+        absl::StatusCode::kInvalidArgument)
+        << sender;
+    EXPECT_EQ(Blocking(store()).GetFacts(sender, "", T0()).status().code(),
               absl::StatusCode::kInvalidArgument)
         << sender;
-    EXPECT_EQ(store().GetFacts(sender, "", T0()).status().code(),
+    EXPECT_EQ(Blocking(store()).BatchGetFacts({{"m-ok", ""}, {sender, ""}}, T0()).status().code(),
               absl::StatusCode::kInvalidArgument)
         << sender;
-    EXPECT_EQ(store().BatchGetFacts({{"m-ok", ""}, {sender, ""}}, T0()).status().code(),
-              absl::StatusCode::kInvalidArgument)
+    EXPECT_EQ(Blocking(store()).Forget(sender).code(), absl::StatusCode::kInvalidArgument)
         << sender;
-    EXPECT_EQ(store().Forget(sender).code(), absl::StatusCode::kInvalidArgument) << sender;
   }
   EXPECT_TRUE(AllKeys().empty());
 }
@@ -1169,7 +1184,8 @@ TEST_F(RedisHistoryStoreTest, PasswordAndDatabaseFromTheUrl) {
   right->write_timeout = right->timeout;
   RedisHistoryStore store(*right, policy_);
   ASSERT_TRUE(store.Ping().ok());
-  absl::StatusOr<WriteResult> invited = store.RecordInvitation("m-db", "inv-1", "rk-1", T0(), T0());
+  absl::StatusOr<WriteResult> invited =
+      Blocking(store).RecordInvitation("m-db", "inv-1", "rk-1", T0(), T0());
   ASSERT_TRUE(invited.ok()) << invited.status();
   const std::string keyspace = Command({"INFO", "keyspace"});
   EXPECT_THAT(keyspace, HasSubstr("db3:keys=1"));  // h

@@ -10,6 +10,7 @@
 #include "history/redis_history_store.h"
 #include "history/redis_url.h"
 #include "tests/common/metrics_test_util.h"
+#include "tests/support/await.h"
 #include "tests/support/redis_server.h"
 
 namespace etiquette::testing {
@@ -53,33 +54,33 @@ TEST_F(RedisMetricsTest, OperationsRestrictionsAndErrorsAreReported) {
   for (int i = 0; i < 5; ++i) {
     const absl::Time at = T0() + absl::Minutes(i);
     const std::string n = absl::StrCat(i);
-    ASSERT_TRUE(store_->RecordInvitation("s1", "inv-" + n, "rk-" + n, at, at).ok());
-    absl::StatusOr<WriteResult> written = store_->RecordResponse(
+    ASSERT_TRUE(Blocking(store_).RecordInvitation("s1", "inv-" + n, "rk-" + n, at, at).ok());
+    absl::StatusOr<WriteResult> written = Blocking(store_).RecordResponse(
         "s1", "inv-" + n, "rk-" + n, v1::INVITATION_RESPONSE_REPORTED_SPAM, at, at);
     ASSERT_TRUE(written.ok()) << written.status();
     EXPECT_EQ(written->restriction_started, i == 4);
   }
   // A sixth report while restricted starts nothing.
   const absl::Time later = T0() + absl::Minutes(10);
-  ASSERT_TRUE(store_->RecordInvitation("s1", "inv-5", "rk-5", later, later).ok());
-  ASSERT_TRUE(store_
-                  ->RecordResponse("s1", "inv-5", "rk-5", v1::INVITATION_RESPONSE_REPORTED_SPAM,
-                                   later, later)
+  ASSERT_TRUE(Blocking(store_).RecordInvitation("s1", "inv-5", "rk-5", later, later).ok());
+  ASSERT_TRUE(Blocking(store_)
+                  .RecordResponse("s1", "inv-5", "rk-5", v1::INVITATION_RESPONSE_REPORTED_SPAM,
+                                  later, later)
                   .ok());
   // A response refused by the script (another recipient) is timed, but is not a Redis error.
-  EXPECT_EQ(store_
-                ->RecordResponse("s1", "inv-5", "rk-other", v1::INVITATION_RESPONSE_ACCEPTED, later,
-                                 later)
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
-  ASSERT_TRUE(store_->GetFacts("s1", "rk-1", later).ok());
-  ASSERT_TRUE(store_->BatchGetFacts({{"s1", ""}, {"s2", ""}}, later).ok());
-  ASSERT_TRUE(store_->Release("s1", "ticket", later).ok());
+  EXPECT_EQ(
+      Blocking(store_)
+          .RecordResponse("s1", "inv-5", "rk-other", v1::INVITATION_RESPONSE_ACCEPTED, later, later)
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(Blocking(store_).GetFacts("s1", "rk-1", later).ok());
+  ASSERT_TRUE(Blocking(store_).BatchGetFacts({{"s1", ""}, {"s2", ""}}, later).ok());
+  ASSERT_TRUE(Blocking(store_).Release("s1", "ticket", later).ok());
   ASSERT_TRUE(store_->Ping().ok());
-  ASSERT_TRUE(store_->Forget("s1").ok());
+  ASSERT_TRUE(Blocking(store_).Forget("s1").ok());
   // Refused before any Redis call: not reported.
-  EXPECT_FALSE(store_->GetFacts("bad id", "", later).ok());
+  EXPECT_FALSE(Blocking(store_).GetFacts("bad id", "", later).ok());
 
   EXPECT_EQ(Calls("record_invitation"), 6);
   EXPECT_EQ(Calls("record_response"), 7);
@@ -93,7 +94,8 @@ TEST_F(RedisMetricsTest, OperationsRestrictionsAndErrorsAreReported) {
 
   // Redis gone: the calls fail UNAVAILABLE and are counted as such.
   ASSERT_TRUE(server_->Kill().ok());
-  EXPECT_EQ(store_->GetFacts("s1", "", later).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Blocking(store_).GetFacts("s1", "", later).status().code(),
+            absl::StatusCode::kUnavailable);
   EXPECT_EQ(store_->Ping().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(ValuesOf(*registry_, kErrors),
             (std::map<LabelSet, double>{{{{"operation", "get_facts"}, {"kind", "unavailable"}}, 1},
@@ -105,8 +107,8 @@ TEST_F(RedisMetricsTest, AStoreWithoutObserverBehavesTheSame) {
   absl::StatusOr<RedisOptions> options = ParseRedisUrl(server_->url());
   ASSERT_TRUE(options.ok());
   RedisHistoryStore plain(*options, StorePolicy());
-  ASSERT_TRUE(plain.RecordInvitation("s9", "inv-9", "rk-9", T0(), T0()).ok());
-  absl::StatusOr<SenderFacts> facts = plain.GetFacts("s9", "rk-9", T0());
+  ASSERT_TRUE(Blocking(plain).RecordInvitation("s9", "inv-9", "rk-9", T0(), T0()).ok());
+  absl::StatusOr<SenderFacts> facts = Blocking(plain).GetFacts("s9", "rk-9", T0());
   ASSERT_TRUE(facts.ok()) << facts.status();
   EXPECT_TRUE(facts->pending);
   EXPECT_EQ(Calls("record_invitation"), -1);  // nothing reported anywhere

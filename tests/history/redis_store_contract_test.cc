@@ -57,38 +57,40 @@ class BigModeStore final : public HistoryStore {
  public:
   explicit BigModeStore(std::unique_ptr<HistoryStore> store) : store_(std::move(store)) {}
 
-  absl::StatusOr<WriteResult> RecordInvitation(const std::string& sender_id,
-                                               const std::string& invitation_id,
-                                               const std::string& recipient_key, absl::Time sent_at,
-                                               absl::Time now) override {
+  void RecordInvitation(const std::string& sender_id, const std::string& invitation_id,
+                        const std::string& recipient_key, absl::Time sent_at, absl::Time now,
+                        absl::Time deadline, StoreDone<WriteResult> done) override {
     Big(sender_id);
-    return store_->RecordInvitation(sender_id, invitation_id, recipient_key, sent_at, now);
+    store_->RecordInvitation(sender_id, invitation_id, recipient_key, sent_at, now, deadline,
+                             std::move(done));
   }
-  absl::StatusOr<WriteResult> RecordResponse(const std::string& sender_id,
-                                             const std::string& invitation_id,
-                                             const std::string& recipient_key,
-                                             v1::InvitationResponse response,
-                                             absl::Time responded_at, absl::Time now) override {
+  void RecordResponse(const std::string& sender_id, const std::string& invitation_id,
+                      const std::string& recipient_key, v1::InvitationResponse response,
+                      absl::Time responded_at, absl::Time now, absl::Time deadline,
+                      StoreDone<WriteResult> done) override {
     Big(sender_id);
-    return store_->RecordResponse(sender_id, invitation_id, recipient_key, response, responded_at,
-                                  now);
+    store_->RecordResponse(sender_id, invitation_id, recipient_key, response, responded_at, now,
+                           deadline, std::move(done));
   }
-  absl::StatusOr<SenderFacts> GetFacts(const std::string& sender_id,
-                                       const std::string& recipient_key, absl::Time now) override {
+  void GetFacts(const std::string& sender_id, const std::string& recipient_key, absl::Time now,
+                absl::Time deadline, StoreDone<SenderFacts> done) override {
     Big(sender_id);
-    return store_->GetFacts(sender_id, recipient_key, now);
+    store_->GetFacts(sender_id, recipient_key, now, deadline, std::move(done));
   }
-  absl::StatusOr<std::vector<SenderFacts>> BatchGetFacts(const std::vector<FactsQuery>& queries,
-                                                         absl::Time now) override {
+  void BatchGetFacts(const std::vector<FactsQuery>& queries, absl::Time now, absl::Time deadline,
+                     StoreDone<std::vector<SenderFacts>> done) override {
     for (const FactsQuery& query : queries) Big(query.sender_id);
-    return store_->BatchGetFacts(queries, now);
+    store_->BatchGetFacts(queries, now, deadline, std::move(done));
   }
-  absl::StatusOr<SenderFacts> Release(const std::string& sender_id, const std::string& reason,
-                                      absl::Time now) override {
+  void Release(const std::string& sender_id, const std::string& reason, absl::Time now,
+               absl::Time deadline, StoreDone<SenderFacts> done) override {
     Big(sender_id);
-    return store_->Release(sender_id, reason, now);
+    store_->Release(sender_id, reason, now, deadline, std::move(done));
   }
-  absl::Status Forget(const std::string& sender_id) override { return store_->Forget(sender_id); }
+  void Forget(const std::string& sender_id, absl::Time deadline,
+              std::function<void(absl::Status)> done) override {
+    store_->Forget(sender_id, deadline, std::move(done));
+  }
   absl::Status Ping() override { return store_->Ping(); }
   void SetPolicy(const StorePolicy& policy) override { store_->SetPolicy(policy); }
 

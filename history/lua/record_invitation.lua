@@ -1,0 +1,38 @@
+-- RecordInvitation. Prelude: prelude.lua, prelude_facts.lua, prelude_writes.lua.
+-- ARGV 10 invitation id, 11 sent_at. Reply {0 recorded | 1 duplicate, 0, facts}.
+
+pair = short(ARGV[6])
+local invitation = short(ARGV[10])
+local h = prune(invitation)
+if (h and h.record) or (big and call('HEXISTS', KEYS[1], invitation) == 1) then
+  return {1, 0, facts(h)}
+end
+local sent_at = math.min(tonumber(ARGV[11]), now)
+-- The pair's pending mark moves to this invitation.
+if big then
+  call('HSET', KEYS[1], invitation, string.char(SENT) .. t6(sent_at) .. pair, 'p' .. pair,
+       invitation)
+  call('ZADD', KEYS[2], int(SENT_AT + sent_at), invitation)
+  if asked then head[3] = invitation end
+else
+  if h.p then call('HDEL', KEYS[1], 'p' .. pair) end
+  if sent_at > volume_floor then
+    h.volume = h.volume + 1
+    h.volume_min = math.min(h.volume_min, sent_at)
+  end
+  if sent_at > acceptance_floor then
+    h.sent = h.sent + 1
+    h.acceptance_min = math.min(h.acceptance_min, sent_at)
+  end
+  h.marked[#h.marked + 1] = sub(pair, 1, 1)
+  h.pending = 1
+  local fields = {invitation, string.char(SENT + MARK) .. t6(sent_at) .. pair, 'c', cache(h)}
+  if h.mark then  -- the record that held the mark
+    fields[5] = h.mark
+    fields[6] = string.char(string.byte(h.mark_value) - MARK) .. sub(h.mark_value, 2)
+  end
+  call('HSET', KEYS[1], unpack(fields))
+  grow()
+end
+touch()
+return {0, 0, facts(h)}
