@@ -33,19 +33,18 @@ std::unique_ptr<PeriodicTask> WatchHealth(std::function<absl::Status()> check,
                                           std::function<void(bool)> set_serving,
                                           absl::Duration interval) {
   auto serving = std::make_shared<bool>(true);  // only the task's thread touches it
-  return std::make_unique<PeriodicTask>(interval, [check = std::move(check),
-                                                   set_serving = std::move(set_serving),
-                                                   serving] {
-    const absl::Status status = check();
-    if (status.ok() == *serving) return;
-    *serving = status.ok();
-    set_serving(*serving);
-    if (*serving) {
-      spdlog::info("dependency is back: SERVING");
-    } else {
-      spdlog::warn("dependency check failed, NOT_SERVING: {}", status.ToString());
-    }
-  });
+  return std::make_unique<PeriodicTask>(
+      interval, [check = std::move(check), set_serving = std::move(set_serving), serving] {
+        const absl::Status status = check();
+        if (status.ok() == *serving) return;
+        *serving = status.ok();
+        set_serving(*serving);
+        if (*serving) {
+          spdlog::info("dependency is back: SERVING");
+        } else {
+          spdlog::warn("dependency check failed, NOT_SERVING: {}", status.ToString());
+        }
+      });
 }
 
 std::unique_ptr<PeriodicTask> WatchFile(const std::string& path, absl::Duration interval,
@@ -57,13 +56,13 @@ std::unique_ptr<PeriodicTask> WatchFile(const std::string& path, absl::Duration 
     return {true, st.st_ino, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec};
   };
   auto last = std::make_shared<Identity>(identity());  // only the task's thread touches it
-  return std::make_unique<PeriodicTask>(
-      interval, [identity, last, on_change = std::move(on_change)] {
-        const Identity now = identity();
-        if (now == *last) return;
-        *last = now;
-        on_change();
-      });
+  return std::make_unique<PeriodicTask>(interval,
+                                        [identity, last, on_change = std::move(on_change)] {
+                                          const Identity now = identity();
+                                          if (now == *last) return;
+                                          *last = now;
+                                          on_change();
+                                        });
 }
 
 void ReleaseFreeMemory() { malloc_trim(0); }

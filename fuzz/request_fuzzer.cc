@@ -41,6 +41,7 @@
 #include "history/recipient_hasher.h"
 #include "spdlog/spdlog.h"
 #include "tests/support/await.h"
+#include "tests/support/fake_history_client.h"
 
 namespace etiquette::fuzz {
 namespace {
@@ -132,26 +133,6 @@ const Shared& Globals() {
   return *shared;
 }
 
-// A history service that answers one given standing for everyone, or fails; inline.
-class ScriptedHistory final : public HistoryClient {
- public:
-  ScriptedHistory(v1::SenderStanding standing, bool fail)
-      : standing_(std::move(standing)), fail_(fail) {}
-  void GetStanding(const v1::GetStandingRequest&, absl::Duration, StandingDone done) override {
-    if (fail_) return done(absl::DeadlineExceededError("scripted: history is late"));
-    done(standing_);
-  }
-  void BatchGetStanding(const v1::BatchGetStandingRequest& request, absl::Duration,
-                        StandingsDone done) override {
-    if (fail_) return done(absl::UnavailableError("scripted: history is down"));
-    done(std::vector<v1::SenderStanding>(request.requests_size(), standing_));
-  }
-
- private:
-  const v1::SenderStanding standing_;
-  const bool fail_;
-};
-
 // The evaluator's view of a real History (in process), as GrpcHistoryClient would give it;
 // answers inline.
 class InProcessHistory final : public HistoryClient {
@@ -231,7 +212,10 @@ void RunEvaluateAskingHistory(Input& in, bool batch) {
   const bool parsed = Parse(in.Chunk(in.U16()), &standing);
   if (!parsed && mode % 3 == 0) return;  // history answered bytes that are not a standing
   const bool fail = mode % 3 != 0;
-  ScriptedHistory history(std::move(standing), fail);
+  // History answers this one standing for everyone, or fails; inline.
+  testing::FakeHistoryClient history;
+  history.standing_of = [&standing](const v1::GetStandingRequest&) { return standing; };
+  if (fail) history.status = absl::UnavailableError("scripted: history is down");
   const HistoryFailMode fail_mode =
       mode % 3 == 2 ? HistoryFailMode::kClosed : HistoryFailMode::kOpen;
   Evaluator evaluator(

@@ -4,7 +4,6 @@
 #include <string>
 
 #include "common/typed_callback_service.h"
-#include "history/history_metrics.h"
 #include "etiquette/v1/history.grpc.pb.h"
 #include "history/history.h"
 #include "history/history_metrics.h"

@@ -222,7 +222,8 @@ void RedisHistoryStore::RunGetFactsAsync(const char* operation,
 RedisHistoryStore::RedisHistoryStore(RedisOptions options, StorePolicy policy,
                                      RedisStoreObserver* observer)
     : options_(std::move(options)),
-      policy_(std::make_shared<const PolicyState>(PolicyState{policy, standing::RestrictionReason(policy)})),
+      policy_(std::make_shared<const PolicyState>(
+          PolicyState{policy, standing::RestrictionReason(policy)})),
       observer_(observer) {
   // Hashes the scripts now rather than inside the first call's deadline.
   std::vector<redis::LuaScript> scripts = LuaScripts();

@@ -38,6 +38,7 @@
 #include "history/history_metrics.h"
 #include "history/history_service.h"
 #include "history/in_memory_history_store.h"
+#include "support/fake_history_client.h"
 #include "support/test_invitations.h"
 #include "tests/common/metrics_test_util.h"
 
@@ -359,18 +360,6 @@ TEST_F(EvaluatorMetricsGrpcTest, DecisionsAndFindingsAreCountedFromVerdicts) {
   EXPECT_EQ(Handled(kEvaluatorService, "EvaluateBatch", "OK"), 1);
 }
 
-// History that is always down.
-class DownHistory final : public HistoryClient {
- public:
-  void GetStanding(const v1::GetStandingRequest&, absl::Duration, StandingDone done) override {
-    done(absl::UnavailableError("down"));
-  }
-  void BatchGetStanding(const v1::BatchGetStandingRequest&, absl::Duration,
-                        StandingsDone done) override {
-    done(absl::UnavailableError("down"));
-  }
-};
-
 // `service` served in process: the callback API needs a real call.
 class Served {
  public:
@@ -398,7 +387,8 @@ class Served {
 TEST(EvaluatorMetricsTest, DegradedVerdictsAreCounted) {
   auto registry = std::make_shared<prometheus::Registry>();
   EvaluatorMetrics metrics(registry);
-  DownHistory history;
+  testing::FakeHistoryClient history;  // always down
+  history.status = absl::UnavailableError("down");
   Evaluator evaluator(
       std::shared_ptr<const RulesEngine>(*RulesEngine::Create(DefaultEvaluatorConfig())), absl::Now,
       &history);

@@ -220,9 +220,8 @@ class RedisFaultTest : public ::testing::Test {
   // What a sender's h key holds, by the layout's own script (history/redis_scripts.h):
   // {sent, accepted, known only from a response, ...}; empty on error.
   std::vector<int64_t> Stored(const std::string& sender) {
-    absl::StatusOr<std::string> reply =
-        redis_->Command({"EVAL_RO", StoredInvitationsScript(), "1",
-                         RedisHistoryStore::SenderKeys(sender)[0]});
+    absl::StatusOr<std::string> reply = redis_->Command(
+        {"EVAL_RO", StoredInvitationsScript(), "1", RedisHistoryStore::SenderKeys(sender)[0]});
     std::vector<int64_t> values;
     if (!reply.ok()) return values;
     for (absl::string_view line : absl::StrSplit(*reply, '\n')) {

@@ -1,6 +1,7 @@
-// The Redis Cluster slot routing of history/redis/{key_slot,cluster_slots,reply}.h: key hash slots (known vectors
-// from the Redis Cluster specification and CLUSTER KEYSLOT), CLUSTER SLOTS replies, MOVED / ASK
-// messages and the slot map. No sockets: replies are parsed from RESP text by hiredis's reader.
+// The Redis Cluster slot routing of history/redis/{key_slot,cluster_slots,reply}.h: key hash slots
+// (known vectors from the Redis Cluster specification and CLUSTER KEYSLOT), CLUSTER SLOTS replies,
+// MOVED / ASK messages and the slot map. No sockets: replies are parsed from RESP text by hiredis's
+// reader.
 
 #include <hiredis/hiredis.h>
 

@@ -33,6 +33,7 @@
 #include "history/redis_scripts.h"
 #include "history/redis_url.h"
 #include "tests/support/await.h"
+#include "tests/support/redis_fixture.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/stored_invitations.h"
 
@@ -50,34 +51,24 @@ constexpr absl::Duration kFailBound = absl::Seconds(1);
 absl::Time T0() { return absl::FromUnixSeconds(1780315200); }  // 2026-06-01T12:00:00Z
 absl::Duration Days(int64_t days) { return absl::Hours(24 * days); }
 
-class RedisHistoryStoreTest : public ::testing::Test {
+class RedisHistoryStoreTest : public RedisServerTest<> {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<RedisServer>> server = RedisServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    absl::StatusOr<RedisOptions> options = ParseRedisUrl(server_->url());
-    ASSERT_TRUE(options.ok()) << options.status();
-    options->timeout = kTimeout;
-    options->write_timeout = options->timeout;
-    store_ = std::make_unique<RedisHistoryStore>(*options, policy_);
+    RedisServerTest::SetUp();
+    if (HasFatalFailure()) return;
+    store_ = std::make_unique<RedisHistoryStore>(Options(kTimeout), policy_);
   }
 
   // For tests about semantics, not latency, with many calls: a store whose calls may take up to
   // 5 s, so that a loaded machine does not fail them.
   void UsePatientStore() {
-    absl::StatusOr<RedisOptions> options = ParseRedisUrl(server_->url());
-    ASSERT_TRUE(options.ok()) << options.status();
-    options->timeout = absl::Seconds(5);
-    options->write_timeout = options->timeout;
-    store_ = std::make_unique<RedisHistoryStore>(*options, policy_);
+    store_ = std::make_unique<RedisHistoryStore>(Options(absl::Seconds(5)), policy_);
   }
 
-  RedisServer& server() { return *server_; }
   RedisHistoryStore& store() { return *store_; }
 
   std::string Command(const std::vector<std::string>& args) {
-    absl::StatusOr<std::string> reply = server_->Command(args);
+    absl::StatusOr<std::string> reply = server().Command(args);
     EXPECT_TRUE(reply.ok()) << args[0] << ": " << reply.status();
     return reply.ok() ? *reply : "";
   }
@@ -153,13 +144,13 @@ class RedisHistoryStoreTest : public ::testing::Test {
   }
 
   int64_t Counter(const std::string& command) {
-    absl::StatusOr<int64_t> calls = server_->CommandCalls(command);
+    absl::StatusOr<int64_t> calls = server().CommandCalls(command);
     EXPECT_TRUE(calls.ok()) << calls.status();
     return calls.ok() ? *calls : -1;
   }
 
   int64_t Stat(const std::string& field) {
-    absl::StatusOr<int64_t> value = server_->InfoInteger("stats", field);
+    absl::StatusOr<int64_t> value = server().InfoInteger("stats", field);
     EXPECT_TRUE(value.ok()) << value.status();
     return value.ok() ? *value : -1;
   }
@@ -220,7 +211,6 @@ class RedisHistoryStoreTest : public ::testing::Test {
   }
 
   StorePolicy policy_;
-  std::unique_ptr<RedisServer> server_;
   std::unique_ptr<RedisHistoryStore> store_;
 };
 

@@ -11,6 +11,7 @@
 #include "history/redis_url.h"
 #include "tests/common/metrics_test_util.h"
 #include "tests/support/await.h"
+#include "tests/support/redis_fixture.h"
 #include "tests/support/redis_server.h"
 
 namespace etiquette::testing {
@@ -22,27 +23,22 @@ constexpr char kRestrictions[] = "etiquette_history_restrictions_started_total";
 
 absl::Time T0() { return absl::FromUnixSeconds(1780315200); }
 
-class RedisMetricsTest : public ::testing::Test {
+class RedisMetricsTest : public RedisServerTest<> {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<RedisServer>> server = RedisServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    absl::StatusOr<RedisOptions> options = ParseRedisUrl(server_->url());
-    ASSERT_TRUE(options.ok()) << options.status();
-    options->timeout = absl::Milliseconds(100);
-    options->write_timeout = options->timeout;
+    RedisServerTest::SetUp();
+    if (HasFatalFailure()) return;
     registry_ = std::make_shared<prometheus::Registry>();
     metrics_ = std::make_unique<HistoryMetrics>(registry_);
     observer_ = std::make_unique<HistoryMetricsRedisObserver>(*metrics_);
-    store_ = std::make_unique<RedisHistoryStore>(*options, StorePolicy(), observer_.get());
+    store_ = std::make_unique<RedisHistoryStore>(Options(absl::Milliseconds(100)), StorePolicy(),
+                                                 observer_.get());
   }
 
   int64_t Calls(const std::string& operation) {
     return SampleCountOf(*registry_, kCallSeconds, {{"operation", operation}});
   }
 
-  std::unique_ptr<RedisServer> server_;
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<HistoryMetrics> metrics_;
   std::unique_ptr<HistoryMetricsRedisObserver> observer_;
@@ -93,7 +89,7 @@ TEST_F(RedisMetricsTest, OperationsRestrictionsAndErrorsAreReported) {
   EXPECT_TRUE(ValuesOf(*registry_, kErrors).empty());
 
   // Redis gone: the calls fail UNAVAILABLE and are counted as such.
-  ASSERT_TRUE(server_->Kill().ok());
+  ASSERT_TRUE(server().Kill().ok());
   EXPECT_EQ(Blocking(store_).GetFacts("s1", "", later).status().code(),
             absl::StatusCode::kUnavailable);
   EXPECT_EQ(store_->Ping().code(), absl::StatusCode::kUnavailable);
@@ -104,7 +100,7 @@ TEST_F(RedisMetricsTest, OperationsRestrictionsAndErrorsAreReported) {
 }
 
 TEST_F(RedisMetricsTest, AStoreWithoutObserverBehavesTheSame) {
-  absl::StatusOr<RedisOptions> options = ParseRedisUrl(server_->url());
+  absl::StatusOr<RedisOptions> options = ParseRedisUrl(server().url());
   ASSERT_TRUE(options.ok());
   RedisHistoryStore plain(*options, StorePolicy());
   ASSERT_TRUE(Blocking(plain).RecordInvitation("s9", "inv-9", "rk-9", T0(), T0()).ok());

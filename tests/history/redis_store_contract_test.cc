@@ -19,21 +19,8 @@
 namespace etiquette::testing {
 namespace {
 
-// Started once, killed at exit (static destruction).
-RedisServer* SharedServer() {
-  static const std::unique_ptr<RedisServer> server = [] {
-    absl::StatusOr<std::unique_ptr<RedisServer>> started = RedisServer::Start();
-    if (!started.ok()) {
-      ADD_FAILURE() << "cannot start redis-server: " << started.status();
-      return std::unique_ptr<RedisServer>();
-    }
-    return *std::move(started);
-  }();
-  return server.get();
-}
-
 std::unique_ptr<HistoryStore> NewRedisStore(const StorePolicy& policy) {
-  RedisServer* server = SharedServer();
+  RedisServer* server = SharedRedisServer();
   RedisOptions options;
   if (server == nullptr) {
     options.port = 1;  // nothing listens: every call fails, the tests report it
@@ -96,7 +83,7 @@ class BigModeStore final : public HistoryStore {
 
  private:
   void Big(const std::string& sender_id) {
-    RedisServer* server = SharedServer();
+    RedisServer* server = SharedRedisServer();
     if (server == nullptr) return;
     std::lock_guard<std::mutex> lock(mutex_);  // RedisServer::Command has one connection
     const absl::StatusOr<std::string> set =

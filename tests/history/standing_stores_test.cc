@@ -214,19 +214,6 @@ std::vector<Scenario> Scenarios() {
   return all;
 }
 
-// One redis-server for the binary, started on first use.
-RedisServer* SharedServer() {
-  static const std::unique_ptr<RedisServer> server = [] {
-    absl::StatusOr<std::unique_ptr<RedisServer>> started = RedisServer::Start();
-    if (!started.ok()) {
-      ADD_FAILURE() << "cannot start redis-server: " << started.status();
-      return std::unique_ptr<RedisServer>();
-    }
-    return *std::move(started);
-  }();
-  return server.get();
-}
-
 class StandingStoresTest : public ::testing::TestWithParam<Scenario> {};
 
 // What a step answers: the facts, and for a write whether it started a restriction.
@@ -271,7 +258,7 @@ absl::StatusOr<Outcome> Apply(HistoryStore& store, const std::string& sender, co
 
 TEST_P(StandingStoresTest, BothStoresAnswerTheSameFacts) {
   const Scenario& scenario = GetParam();
-  RedisServer* server = SharedServer();
+  RedisServer* server = SharedRedisServer();
   ASSERT_NE(server, nullptr);
   ASSERT_TRUE(server->FlushAll().ok());
   absl::StatusOr<RedisOptions> options = ParseRedisUrl(server->url());

@@ -21,12 +21,7 @@
 #include "absl/time/clock.h"
 #include "tests/support/redis_server.h"
 
-#ifndef REDIS_SERVER_BINARY
-#define REDIS_SERVER_BINARY "/usr/bin/redis-server"
-#endif
-#ifndef REDIS_CLI_BINARY
-#define REDIS_CLI_BINARY "/usr/bin/redis-cli"
-#endif
+// REDIS_SERVER_BINARY and REDIS_CLI_BINARY: found by tests/CMakeLists.txt (find_program).
 
 namespace etiquette::testing {
 namespace {

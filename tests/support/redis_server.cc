@@ -14,10 +14,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
+#include "gtest/gtest.h"
 
-#ifndef REDIS_SERVER_BINARY
-#define REDIS_SERVER_BINARY "/usr/bin/redis-server"
-#endif
+// REDIS_SERVER_BINARY: found by tests/CMakeLists.txt (find_program).
 
 namespace etiquette::testing {
 namespace {
@@ -248,6 +247,18 @@ absl::StatusOr<int64_t> RedisServer::InfoInteger(const std::string& section,
     return value;
   }
   return absl::NotFoundError(absl::StrCat("no ", field, " in INFO ", section));
+}
+
+RedisServer* SharedRedisServer() {
+  static const std::unique_ptr<RedisServer> server = [] {
+    absl::StatusOr<std::unique_ptr<RedisServer>> started = RedisServer::Start();
+    if (!started.ok()) {
+      ADD_FAILURE() << "cannot start redis-server: " << started.status();
+      return std::unique_ptr<RedisServer>();
+    }
+    return *std::move(started);
+  }();
+  return server.get();
 }
 
 }  // namespace etiquette::testing

@@ -75,4 +75,9 @@ class RedisServer {
   int launches_ = 0;  // one log file per launch: redis-1.log, redis-2.log, ...
 };
 
+// One redis-server for the whole test binary, started on first use and killed at exit (static
+// destruction); null, with a test failure, when it cannot start. Its users keep to their own
+// keys or flush it.
+RedisServer* SharedRedisServer();
+
 }  // namespace etiquette::testing

@@ -19,29 +19,22 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "history/redis_url.h"
+#include "tests/support/redis_fixture.h"
 #include "tests/support/redis_server.h"
 
 namespace etiquette::redis {
 namespace {
 
 using ::etiquette::testing::RedisServer;
+using ::etiquette::testing::RedisServerTest;
 using ::testing::HasSubstr;
 
-class RedisNodeTest : public ::testing::Test {
+class RedisNodeTest : public RedisServerTest<> {
  protected:
-  void SetUp() override {
-    absl::StatusOr<std::unique_ptr<RedisServer>> server = RedisServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-  }
-
   RedisOptions Options() {
-    absl::StatusOr<RedisOptions> options = ParseRedisUrl(server_->url());
-    EXPECT_TRUE(options.ok()) << options.status();
-    options->timeout = absl::Milliseconds(300);
-    return *options;
+    return RedisServerTest::Options(absl::Milliseconds(300), RedisOptions().write_timeout);
   }
-  RedisEndpoint Endpoint() { return RedisEndpoint{"127.0.0.1", server_->port()}; }
+  RedisEndpoint Endpoint() { return RedisEndpoint{"127.0.0.1", server().port()}; }
 
   static absl::Status Set(Node& node, Lane lane, const std::string& key) {
     Lease lease(node.connection(lane), absl::Now() + absl::Milliseconds(300));
@@ -51,11 +44,6 @@ class RedisNodeTest : public ::testing::Test {
     if ((*reply)->type == REDIS_REPLY_ERROR) return ErrorReplyStatus(reply->get());
     return absl::OkStatus();
   }
-
-  RedisServer& server() { return *server_; }
-
- private:
-  std::unique_ptr<RedisServer> server_;
 };
 
 TEST(RedisEndpointNameTest, HostColonPortWithIpv6InBrackets) {

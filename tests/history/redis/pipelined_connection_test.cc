@@ -21,31 +21,24 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "history/redis_url.h"
+#include "tests/support/redis_fixture.h"
 #include "tests/support/redis_server.h"
 
 namespace etiquette::redis {
 namespace {
 
 using ::etiquette::testing::RedisServer;
+using ::etiquette::testing::RedisServerTest;
 using ::testing::HasSubstr;
 
 // Generous: these tests are about what happens, not how fast, except where they say so.
 constexpr absl::Duration kPatient = absl::Seconds(5);
 constexpr absl::Duration kShort = absl::Milliseconds(200);
 
-class RedisPipelinedConnectionTest : public ::testing::Test {
+class RedisPipelinedConnectionTest : public RedisServerTest<> {
  protected:
-  void SetUp() override {
-    absl::StatusOr<std::unique_ptr<RedisServer>> server = RedisServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-  }
-
   RedisOptions Options() {
-    absl::StatusOr<RedisOptions> options = ParseRedisUrl(server_->url());
-    EXPECT_TRUE(options.ok()) << options.status();
-    options->timeout = kPatient;
-    return *options;
+    return RedisServerTest::Options(kPatient, RedisOptions().write_timeout);
   }
 
   // One command on `connection`, waited for; its reply as text (errors as their status).
@@ -60,11 +53,6 @@ class RedisPipelinedConnectionTest : public ::testing::Test {
     if ((*reply)->type == REDIS_REPLY_INTEGER) return absl::StrCat((*reply)->integer);
     return std::string(ReplyText(reply->get()));
   }
-
-  RedisServer& server() { return *server_; }
-
- private:
-  std::unique_ptr<RedisServer> server_;
 };
 
 TEST_F(RedisPipelinedConnectionTest, RepliesComeBackInOrder) {

@@ -23,22 +23,23 @@
 #include "history/redis_url.h"
 #include "spdlog/sinks/ostream_sink.h"
 #include "spdlog/spdlog.h"
+#include "tests/support/redis_fixture.h"
 #include "tests/support/redis_server.h"
 
 namespace etiquette::redis {
 namespace {
 
 using ::etiquette::testing::RedisServer;
+using ::etiquette::testing::RedisServerTest;
 using ::testing::HasSubstr;
 
 enum TestScript { kEcho = 0, kIncr, kTryAgain, kMoved, kWrongType, kScripts };
 
-class RedisScriptExecutorTest : public ::testing::TestWithParam<bool> {
+class RedisScriptExecutorTest : public RedisServerTest<::testing::TestWithParam<bool>> {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<RedisServer>> server = RedisServer::Start();
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
+    RedisServerTest::SetUp();
+    if (HasFatalFailure()) return;
     const std::vector<std::pair<std::string, std::string>> sources = {
         {"echo", "return ARGV[1]"},
         {"incr", "return redis.call('INCRBY', KEYS[1], ARGV[1])"},
@@ -48,22 +49,16 @@ class RedisScriptExecutorTest : public ::testing::TestWithParam<bool> {
     };
     for (const auto& [name, source] : sources) {
       // Redis's own hash of the text, then its cache emptied again: the executor loads.
-      absl::StatusOr<std::string> sha = server_->Command({"SCRIPT", "LOAD", source});
+      absl::StatusOr<std::string> sha = server().Command({"SCRIPT", "LOAD", source});
       ASSERT_TRUE(sha.ok()) << sha.status();
       scripts_.push_back(LuaScript{name, source, *sha, name == "echo"});
     }
-    ASSERT_TRUE(server_->Command({"SCRIPT", "FLUSH"}).ok());
-    ASSERT_TRUE(server_->Command({"CONFIG", "RESETSTAT"}).ok());  // commandstats from 0
+    ASSERT_TRUE(server().Command({"SCRIPT", "FLUSH"}).ok());
+    ASSERT_TRUE(server().Command({"CONFIG", "RESETSTAT"}).ok());  // commandstats from 0
     executor_ = NewExecutor(Options());
   }
 
-  RedisOptions Options() {
-    absl::StatusOr<RedisOptions> options = ParseRedisUrl(server_->url());
-    EXPECT_TRUE(options.ok()) << options.status();
-    options->timeout = absl::Seconds(2);
-    options->write_timeout = absl::Seconds(2);
-    return *options;
-  }
+  RedisOptions Options() { return RedisServerTest::Options(absl::Seconds(2)); }
   std::unique_ptr<ScriptExecutor> NewExecutor(const RedisOptions& options) {
     return std::make_unique<ScriptExecutor>(options, scripts_);
   }
@@ -87,16 +82,14 @@ class RedisScriptExecutorTest : public ::testing::TestWithParam<bool> {
   }
 
   int64_t Calls(const std::string& command) {
-    absl::StatusOr<int64_t> calls = server_->CommandCalls(command);
+    absl::StatusOr<int64_t> calls = server().CommandCalls(command);
     EXPECT_TRUE(calls.ok()) << calls.status();
     return calls.ok() ? *calls : -1;
   }
 
-  RedisServer& server() { return *server_; }
   ScriptExecutor& executor() { return *executor_; }
 
  private:
-  std::unique_ptr<RedisServer> server_;
   std::vector<LuaScript> scripts_;
   std::unique_ptr<ScriptExecutor> executor_;
 };

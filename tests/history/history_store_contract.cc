@@ -1,0 +1,719 @@
+// The HistoryStore contract suite's tests (the fixture: history_store_contract.h). Compiled once
+// into the object library etiquette_store_contract; each store's test binary links it and
+// instantiates the suite (INSTANTIATE_TEST_SUITE_P) with its own StoreFactory.
+#include "tests/history/history_store_contract.h"
+
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace etiquette::testing {
+
+// --- Unknown senders, invitations and windows ---------------------------------------------
+
+TEST_P(HistoryStoreContractTest, UnknownSenderHasAllZeros) {
+  ExpectNothingKnown(Facts("c-unknown", "rk-1", T0()));
+  ExpectNothingKnown(Facts("c-unknown", "", T0()));
+}
+
+TEST_P(HistoryStoreContractTest, RecordInvitationCountsInVolumeAndAcceptanceWindows) {
+  const std::string s = "c-volume";
+  WriteResult first = Invite(s, "inv-1", "rk-1", T0() - Days(10), T0());
+  EXPECT_FALSE(first.duplicate);
+  EXPECT_FALSE(first.restriction_started);
+  EXPECT_EQ(first.facts.invitations_in_volume_window, 0u);  // 10 days old: outside 7 days
+  EXPECT_EQ(first.facts.sent_in_acceptance_window, 1u);
+  Invite(s, "inv-2", "rk-2", T0() - Days(3), T0());
+  WriteResult third = Invite(s, "inv-3", "rk-3", T0() - absl::Hours(1), T0());
+  EXPECT_FALSE(third.duplicate);
+  EXPECT_EQ(third.facts.invitations_in_volume_window, 2u);
+  EXPECT_EQ(third.facts.sent_in_acceptance_window, 3u);
+  EXPECT_EQ(third.facts.accepted_in_acceptance_window, 0u);
+
+  // The same id again, even with another time and recipient, changes nothing.
+  WriteResult again = Invite(s, "inv-3", "rk-9", T0(), T0() + absl::Minutes(1));
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_FALSE(again.restriction_started);
+  EXPECT_EQ(again.facts.invitations_in_volume_window, 2u);
+  EXPECT_EQ(again.facts.sent_in_acceptance_window, 3u);
+  const SenderFacts facts = Facts(s, "rk-9", T0() + absl::Minutes(1));
+  EXPECT_EQ(facts.invitations_in_volume_window, 2u);
+  EXPECT_EQ(facts.sent_in_acceptance_window, 3u);
+  EXPECT_FALSE(facts.pending);  // the duplicate did not mark rk-9 pending
+}
+
+TEST_P(HistoryStoreContractTest, VolumeWindowEdgeIsStrict) {
+  const std::string s = "c-volume-edge";
+  Invite(s, "inv-old", "rk-1", T0() - Days(7), T0());
+  Invite(s, "inv-young", "rk-2", T0() - Days(7) + kMs, T0());
+  SenderFacts facts = Facts(s, "", T0());
+  EXPECT_EQ(facts.invitations_in_volume_window, 1u);
+  EXPECT_EQ(facts.sent_in_acceptance_window, 2u);
+
+  // The same edge as time passes, with no write.
+  EXPECT_EQ(Facts(s, "", T0() + kMs).invitations_in_volume_window, 0u);
+}
+
+TEST_P(HistoryStoreContractTest, AcceptanceWindowEdgeIsStrict) {
+  const std::string s = "c-acceptance-edge";
+  Invite(s, "inv-old", "rk-1", T0() - Days(14), T0());
+  Invite(s, "inv-young", "rk-2", T0() - Days(14) + kMs, T0());
+  Respond(s, "inv-old", "rk-1", v1::INVITATION_RESPONSE_ACCEPTED, T0(), T0());
+  Respond(s, "inv-young", "rk-2", v1::INVITATION_RESPONSE_ACCEPTED, T0(), T0());
+  SenderFacts facts = Facts(s, "", T0());
+  EXPECT_EQ(facts.sent_in_acceptance_window, 1u);
+  EXPECT_EQ(facts.accepted_in_acceptance_window, 1u);
+  facts = Facts(s, "", T0() + kMs);
+  EXPECT_EQ(facts.sent_in_acceptance_window, 0u);
+  EXPECT_EQ(facts.accepted_in_acceptance_window, 0u);
+}
+
+TEST_P(HistoryStoreContractTest, AcceptedInvitationsCountInTheAcceptanceWindow) {
+  const std::string s = "c-accept";
+  Invite(s, "inv-1", "rk-1", T0(), T0());
+  Invite(s, "inv-2", "rk-2", T0(), T0());
+  Invite(s, "inv-3", "rk-3", T0(), T0());
+  Invite(s, "inv-4", "rk-4", T0(), T0());
+  const absl::Time later = T0() + absl::Hours(2);
+  WriteResult accepted =
+      Respond(s, "inv-1", "rk-1", v1::INVITATION_RESPONSE_ACCEPTED, later, later);
+  EXPECT_FALSE(accepted.duplicate);
+  EXPECT_EQ(accepted.facts.accepted_in_acceptance_window, 1u);
+  Respond(s, "inv-2", "rk-2", v1::INVITATION_RESPONSE_ACCEPTED, later, later);
+  Respond(s, "inv-3", "rk-3", v1::INVITATION_RESPONSE_IGNORED, later, later);
+  SenderFacts facts = Facts(s, "", later);
+  EXPECT_EQ(facts.sent_in_acceptance_window, 4u);
+  EXPECT_EQ(facts.accepted_in_acceptance_window, 2u);
+  EXPECT_EQ(facts.invitations_in_volume_window, 4u);
+  EXPECT_EQ(facts.reports_in_window, 0u);
+
+  // Accepted invitations leave the window with their sent_at, not their response time.
+  facts = Facts(s, "", T0() + Days(14));
+  EXPECT_EQ(facts.sent_in_acceptance_window, 0u);
+  EXPECT_EQ(facts.accepted_in_acceptance_window, 0u);
+}
+
+TEST_P(HistoryStoreContractTest, FutureEventTimesAreStoredAsNow) {
+  const std::string s = "c-future";
+  Invite(s, "inv-1", "rk-1", T0() + absl::Hours(1), T0());
+  // Stored as T0: it leaves the 7-day window at T0 + 7d, not an hour later.
+  EXPECT_EQ(Facts(s, "", T0() + Days(7) - kMs).invitations_in_volume_window, 1u);
+  EXPECT_EQ(Facts(s, "", T0() + Days(7)).invitations_in_volume_window, 0u);
+
+  Invite(s, "inv-2", "rk-2", T0(), T0());
+  WriteResult withdrawn =
+      Respond(s, "inv-2", "rk-2", v1::INVITATION_RESPONSE_WITHDRAWN, T0() + absl::Hours(2), T0());
+  EXPECT_EQ(withdrawn.facts.withdrawn_at, T0());
+  EXPECT_EQ(Facts(s, "rk-2", T0()).withdrawn_at, T0());
+
+  Invite(s, "inv-3", "rk-3", T0(), T0());
+  Respond(s, "inv-3", "rk-3", v1::INVITATION_RESPONSE_REPORTED_UNKNOWN, T0() + absl::Hours(3),
+          T0());
+  EXPECT_EQ(Facts(s, "", T0() + Days(90) - kMs).reports_in_window, 1u);
+  EXPECT_EQ(Facts(s, "", T0() + Days(90)).reports_in_window, 0u);
+}
+
+// --- Pairs ---------------------------------------------------------------------------------
+
+TEST_P(HistoryStoreContractTest, PendingIsSetByTheInvitationAndClearedByItsResponse) {
+  const std::string s = "c-pending";
+  WriteResult invited = Invite(s, "inv-1", "rk-1", T0(), T0());
+  EXPECT_TRUE(invited.facts.pending);  // write results carry the pair facts of their recipient
+  EXPECT_TRUE(Facts(s, "rk-1", T0()).pending);
+  EXPECT_FALSE(Facts(s, "rk-2", T0()).pending);
+  EXPECT_FALSE(Facts(s, "", T0()).pending);  // no recipient asked: no pair facts
+
+  WriteResult ignored =
+      Respond(s, "inv-1", "rk-1", v1::INVITATION_RESPONSE_IGNORED, T0() + kMs, T0() + kMs);
+  EXPECT_FALSE(ignored.facts.pending);
+  EXPECT_FALSE(Facts(s, "rk-1", T0() + kMs).pending);
+}
+
+TEST_P(HistoryStoreContractTest, PendingMarkBelongsToTheLatestInvitationOfThePair) {
+  const std::string s = "c-pending-two";
+  Invite(s, "inv-1", "rk-1", T0(), T0());
+  Invite(s, "inv-2", "rk-1", T0() + absl::Hours(1), T0() + absl::Hours(1));
+  const absl::Time later = T0() + absl::Hours(2);
+  // A response to the older invitation does not answer the pending one.
+  WriteResult accepted =
+      Respond(s, "inv-1", "rk-1", v1::INVITATION_RESPONSE_ACCEPTED, later, later);
+  EXPECT_FALSE(accepted.duplicate);
+  EXPECT_TRUE(accepted.facts.pending);
+  EXPECT_TRUE(Facts(s, "rk-1", later).pending);
+  Respond(s, "inv-2", "rk-1", v1::INVITATION_RESPONSE_WITHDRAWN, later, later);
+  EXPECT_FALSE(Facts(s, "rk-1", later).pending);
+}
+
+TEST_P(HistoryStoreContractTest, WithdrawnStartsTheCooldown) {
+  const std::string s = "c-withdrawn";
+  Invite(s, "inv-1", "rk-1", T0(), T0());
+  const absl::Time withdrawn = T0() + absl::Hours(1);
+  WriteResult result =
+      Respond(s, "inv-1", "rk-1", v1::INVITATION_RESPONSE_WITHDRAWN, withdrawn, withdrawn);
+  EXPECT_FALSE(result.duplicate);
+  EXPECT_EQ(result.facts.withdrawn_at, withdrawn);
+  EXPECT_FALSE(result.facts.pending);
+  EXPECT_FALSE(result.facts.recipient_reported_sender);
+  EXPECT_EQ(result.facts.reports_in_window, 0u);
+
+  EXPECT_EQ(Facts(s, "rk-1", withdrawn + Days(21) - kMs).withdrawn_at, withdrawn);
+  EXPECT_EQ(Facts(s, "rk-1", withdrawn + Days(21)).withdrawn_at, absl::InfinitePast());
+  EXPECT_EQ(Facts(s, "rk-2", withdrawn).withdrawn_at, absl::InfinitePast());
+  EXPECT_EQ(Facts(s, "", withdrawn).withdrawn_at, absl::InfinitePast());
+}
+
+TEST_P(HistoryStoreContractTest, LatestWithdrawalOfThePairWins) {
+  const std::string s = "c-withdrawn-latest";
+  Invite(s, "inv-1", "rk-1", T0(), T0());
+  Invite(s, "inv-2", "rk-1", T0(), T0());
+  const absl::Time later = T0() + Days(2);
+  Respond(s, "inv-2", "rk-1", v1::INVITATION_RESPONSE_WITHDRAWN, later, later);
+  // An older withdrawal recorded afterwards does not move the cool-down back.
+  Respond(s, "inv-1", "rk-1", v1::INVITATION_RESPONSE_WITHDRAWN, T0() + Days(1), later);
+  EXPECT_EQ(Facts(s, "rk-1", later).withdrawn_at, later);
+}
+
+TEST_P(HistoryStoreContractTest, ReportedPairStaysReportedAfterTheWindow) {
+  const std::string s = "c-reported-pair";
+  WriteResult report = InviteAndRespond(s, 1, v1::INVITATION_RESPONSE_REPORTED_SPAM, T0());
+  EXPECT_TRUE(report.facts.recipient_reported_sender);
+  EXPECT_FALSE(report.facts.pending);
+  EXPECT_FALSE(Facts(s, "rk-2", T0()).recipient_reported_sender);
+
+  const SenderFacts later = Facts(s, "rk-1", T0() + Days(91));
+  EXPECT_EQ(later.reports_in_window, 0u);
+  EXPECT_TRUE(later.recipient_reported_sender);
+  // Writes long after the report do not forget it either.
+  Invite(s, "inv-late", "rk-2", T0() + Days(200), T0() + Days(200));
+  EXPECT_TRUE(Facts(s, "rk-1", T0() + Days(200)).recipient_reported_sender);
+}
+
+// --- Reports -------------------------------------------------------------------------------
+
+TEST_P(HistoryStoreContractTest, SameRecipientReportingTwiceCountsOnce) {
+  const std::string s = "c-distinct";
+  Invite(s, "inv-a1", "rk-a", T0(), T0());
+  Invite(s, "inv-a2", "rk-a", T0(), T0());
+  Invite(s, "inv-b1", "rk-b", T0(), T0());
+  const absl::Time at = T0() + absl::Hours(1);
+  Respond(s, "inv-a1", "rk-a", v1::INVITATION_RESPONSE_REPORTED_UNKNOWN, at, at);
+  WriteResult second =
+      Respond(s, "inv-a2", "rk-a", v1::INVITATION_RESPONSE_REPORTED_UNKNOWN, at, at);
+  EXPECT_FALSE(second.duplicate);  // another invitation: recorded, but the same reporter
+  EXPECT_EQ(second.facts.reports_in_window, 1u);
+  Respond(s, "inv-b1", "rk-b", v1::INVITATION_RESPONSE_REPORTED_UNKNOWN, at, at);
+  EXPECT_EQ(Facts(s, "", at).reports_in_window, 2u);
+}
+
+TEST_P(HistoryStoreContractTest, LatestReportTimeOfARecipientWins) {
+  const std::string s = "c-latest-report";
+  const absl::Time early = T0();
+  const absl::Time late = T0() + Days(60);
+  Invite(s, "inv-a1", "rk-a", early, early);
+  Invite(s, "inv-b1", "rk-b", early, early);
+  Respond(s, "inv-a1", "rk-a", v1::INVITATION_RESPONSE_REPORTED_UNKNOWN, early, early);
+  Respond(s, "inv-b1", "rk-b", v1::INVITATION_RESPONSE_REPORTED_UNKNOWN, early, early);
+  Invite(s, "inv-a2", "rk-a", late, late);
+  Respond(s, "inv-a2", "rk-a", v1::INVITATION_RESPONSE_REPORTED_UNKNOWN, late, late);
+  // rk-b's only report leaves the window at early + 90d; rk-a's latest one keeps counting.
+  EXPECT_EQ(Facts(s, "", early + Days(90) - kMs).reports_in_window, 2u);
+  EXPECT_EQ(Facts(s, "", early + Days(90)).reports_in_window, 1u);
+
+  // An older report recorded afterwards does not move rk-a's latest report back.
+  Invite(s, "inv-a3", "rk-a", early, late + kMs);
+  Respond(s, "inv-a3", "rk-a", v1::INVITATION_RESPONSE_REPORTED_UNKNOWN, early + kMs, late + kMs);
+  EXPECT_EQ(Facts(s, "", early + Days(90) + kMs).reports_in_window, 1u);
+}
+
+TEST_P(HistoryStoreContractTest, SpamCountsDistinctReportersWhoEverChoseSpam) {
+  const std::string s = "c-spam";
+  const absl::Time at = T0();
+  Invite(s, "inv-a", "rk-a", at, at);
+  Invite(s, "inv-b", "rk-b", at, at);
+  Invite(s, "inv-c1", "rk-c", at, at);
+  Invite(s, "inv-c2", "rk-c", at, at);
+  Invite(s, "inv-d1", "rk-d", at, at);
+  Invite(s, "inv-d2", "rk-d", at, at);
+  Respond(s, "inv-a", "rk-a", v1::INVITATION_RESPONSE_REPORTED_UNKNOWN, at, at);
+  Respond(s, "inv-b", "rk-b", v1::INVITATION_RESPONSE_REPORTED_SPAM, at, at);
+  Respond(s, "inv-c1", "rk-c", v1::INVITATION_RESPONSE_REPORTED_SPAM, at, at);
+  Respond(s, "inv-c2", "rk-c", v1::INVITATION_RESPONSE_REPORTED_SPAM, at, at);
+  Respond(s, "inv-d1", "rk-d", v1::INVITATION_RESPONSE_REPORTED_SPAM, at, at);
+  // rk-d's later report is only "I don't know": rk-d still chose spam once.
+  WriteResult last =
+      Respond(s, "inv-d2", "rk-d", v1::INVITATION_RESPONSE_REPORTED_UNKNOWN, at + kMs, at + kMs);
+  EXPECT_EQ(last.facts.reports_in_window, 4u);
+  EXPECT_EQ(last.facts.spam_reports_in_window, 3u);
+  EXPECT_EQ(Facts(s, "", at + Days(90) - kMs).spam_reports_in_window, 3u);
+  EXPECT_EQ(Facts(s, "", at + Days(90) + kMs).spam_reports_in_window, 0u);
+}
+
+TEST_P(HistoryStoreContractTest, ReportWindowEdgeIsStrict) {
+  const std::string s = "c-report-edge";
+  Invite(s, "inv-1", "rk-1", T0() - Days(100), T0());
+  Invite(s, "inv-2", "rk-2", T0() - Days(100), T0());
+  Respond(s, "inv-1", "rk-1", v1::INVITATION_RESPONSE_REPORTED_UNKNOWN, T0() - Days(90), T0());
+  WriteResult inside = Respond(s, "inv-2", "rk-2", v1::INVITATION_RESPONSE_REPORTED_SPAM,
+                               T0() - Days(90) + kMs, T0());
+  EXPECT_EQ(inside.facts.reports_in_window, 1u);
+  EXPECT_EQ(inside.facts.spam_reports_in_window, 1u);
+  EXPECT_EQ(Facts(s, "", T0() + kMs).reports_in_window, 0u);
+}
+
+TEST_P(HistoryStoreContractTest, ReportsOlderThanTheWindowAreRecordedButDoNotCount) {
+  const std::string s = "c-old-report";
+  Invite(s, "inv-1", "rk-1", T0() - Days(100), T0());
+  WriteResult old =
+      Respond(s, "inv-1", "rk-1", v1::INVITATION_RESPONSE_REPORTED_SPAM, T0() - Days(91), T0());
+  EXPECT_FALSE(old.duplicate);
+  EXPECT_FALSE(old.restriction_started);
+  EXPECT_EQ(old.facts.reports_in_window, 0u);
+  EXPECT_EQ(old.facts.spam_reports_in_window, 0u);
+  EXPECT_TRUE(old.facts.recipient_reported_sender);
+  EXPECT_FALSE(old.facts.pending);
+  const SenderFacts facts = Facts(s, "rk-1", T0());
+  EXPECT_EQ(facts.reports_in_window, 0u);
+  EXPECT_TRUE(facts.recipient_reported_sender);
+}
+
+// --- Escalation, duplicates and invalid responses ------------------------------------------
+
+TEST_P(HistoryStoreContractTest, ResponsesEscalateFromIgnoredToUnknownToSpam) {
+  const std::string s = "c-escalate";
+  Invite(s, "inv-1", "rk-1", T0(), T0());
+  const absl::Time t1 = T0() + absl::Hours(1);
+  WriteResult ignored = Respond(s, "inv-1", "rk-1", v1::INVITATION_RESPONSE_IGNORED, t1, t1);
+  EXPECT_FALSE(ignored.duplicate);
+  EXPECT_EQ(ignored.facts.reports_in_window, 0u);
+  EXPECT_FALSE(ignored.facts.recipient_reported_sender);
+
+  const absl::Time t2 = T0() + absl::Hours(2);
+  WriteResult unknown =
+      Respond(s, "inv-1", "rk-1", v1::INVITATION_RESPONSE_REPORTED_UNKNOWN, t2, t2);
+  EXPECT_FALSE(unknown.duplicate);
+  EXPECT_EQ(unknown.facts.reports_in_window, 1u);
+  EXPECT_EQ(unknown.facts.spam_reports_in_window, 0u);
+  EXPECT_TRUE(unknown.facts.recipient_reported_sender);
+
+  const absl::Time t3 = T0() + absl::Hours(3);
+  WriteResult spam = Respond(s, "inv-1", "rk-1", v1::INVITATION_RESPONSE_REPORTED_SPAM, t3, t3);
+  EXPECT_FALSE(spam.duplicate);
+  EXPECT_EQ(spam.facts.reports_in_window, 1u);
+  EXPECT_EQ(spam.facts.spam_reports_in_window, 1u);
+
+  const absl::Time t4 = T0() + absl::Hours(4);
+  WriteResult back = Respond(s, "inv-1", "rk-1", v1::INVITATION_RESPONSE_REPORTED_UNKNOWN, t4, t4);
+  EXPECT_TRUE(back.duplicate);
+  EXPECT_EQ(back.facts.reports_in_window, 1u);
+  EXPECT_EQ(back.facts.spam_reports_in_window, 1u);
+  EXPECT_TRUE(Respond(s, "inv-1", "rk-1", v1::INVITATION_RESPONSE_IGNORED, t4, t4).duplicate);
+  EXPECT_TRUE(Respond(s, "inv-1", "rk-1", v1::INVITATION_RESPONSE_ACCEPTED, t4, t4).duplicate);
+  EXPECT_TRUE(Respond(s, "inv-1", "rk-1", v1::INVITATION_RESPONSE_REPORTED_SPAM, t4, t4).duplicate);
+}
+
+TEST_P(HistoryStoreContractTest, EscalationMayStartAtAnyStepOfTheChain) {
+  const std::string s = "c-escalate-skip";
+  Invite(s, "inv-1", "rk-1", T0(), T0());
+  EXPECT_FALSE(Respond(s, "inv-1", "rk-1", v1::INVITATION_RESPONSE_IGNORED, T0(), T0()).duplicate);
+  WriteResult spam = Respond(s, "inv-1", "rk-1", v1::INVITATION_RESPONSE_REPORTED_SPAM, T0(), T0());
+  EXPECT_FALSE(spam.duplicate);  // IGNORED -> REPORTED_SPAM skips a step: still an escalation
+  EXPECT_EQ(spam.facts.spam_reports_in_window, 1u);
+}
+
+TEST_P(HistoryStoreContractTest, NonEscalatingRepeatsAreDuplicates) {
+  const std::string s = "c-duplicates";
+  for (const char* id : {"inv-1", "inv-2", "inv-3", "inv-4", "inv-5"}) {
+    Invite(s, id, "rk-1", T0(), T0());
+  }
+  const absl::Time at = T0() + absl::Hours(1);
+  // ACCEPTED after IGNORED is not an escalation.
+  Respond(s, "inv-1", "rk-1", v1::INVITATION_RESPONSE_IGNORED, at, at);
+  WriteResult accepted = Respond(s, "inv-1", "rk-1", v1::INVITATION_RESPONSE_ACCEPTED, at, at);
+  EXPECT_TRUE(accepted.duplicate);
+  EXPECT_EQ(accepted.facts.accepted_in_acceptance_window, 0u);
+  // The same response twice.
+  EXPECT_FALSE(Respond(s, "inv-2", "rk-1", v1::INVITATION_RESPONSE_ACCEPTED, at, at).duplicate);
+  WriteResult twice = Respond(s, "inv-2", "rk-1", v1::INVITATION_RESPONSE_ACCEPTED, at, at);
+  EXPECT_TRUE(twice.duplicate);
+  EXPECT_EQ(twice.facts.accepted_in_acceptance_window, 1u);
+  // A report after ACCEPTED or WITHDRAWN: those are off the chain.
+  WriteResult after_accept =
+      Respond(s, "inv-2", "rk-1", v1::INVITATION_RESPONSE_REPORTED_SPAM, at, at);
+  EXPECT_TRUE(after_accept.duplicate);
+  EXPECT_EQ(after_accept.facts.reports_in_window, 0u);
+  EXPECT_FALSE(after_accept.facts.recipient_reported_sender);
+  Respond(s, "inv-3", "rk-1", v1::INVITATION_RESPONSE_WITHDRAWN, at, at);
+  EXPECT_TRUE(
+      Respond(s, "inv-3", "rk-1", v1::INVITATION_RESPONSE_REPORTED_UNKNOWN, at, at).duplicate);
+  EXPECT_TRUE(Respond(s, "inv-3", "rk-1", v1::INVITATION_RESPONSE_ACCEPTED, at, at).duplicate);
+  // IGNORED after a report is a step back.
+  Respond(s, "inv-4", "rk-1", v1::INVITATION_RESPONSE_REPORTED_UNKNOWN, at, at);
+  EXPECT_TRUE(Respond(s, "inv-4", "rk-1", v1::INVITATION_RESPONSE_IGNORED, at, at).duplicate);
+
+  const SenderFacts facts = Facts(s, "rk-1", at);
+  EXPECT_EQ(facts.sent_in_acceptance_window, 5u);
+  EXPECT_EQ(facts.accepted_in_acceptance_window, 1u);
+  EXPECT_EQ(facts.reports_in_window, 1u);
+  EXPECT_EQ(facts.spam_reports_in_window, 0u);
+  EXPECT_TRUE(facts.pending);  // inv-5, the latest invitation of the pair, is unanswered
+}
+
+TEST_P(HistoryStoreContractTest, ResponseToAnUnknownInvitationIsRecordedButNotCountedAsSent) {
+  const std::string s = "c-unknown-invitation";
+  WriteResult accepted = Respond(s, "inv-1", "rk-1", v1::INVITATION_RESPONSE_ACCEPTED, T0(), T0());
+  EXPECT_FALSE(accepted.duplicate);
+  EXPECT_EQ(accepted.facts.invitations_in_volume_window, 0u);
+  EXPECT_EQ(accepted.facts.sent_in_acceptance_window, 0u);
+  EXPECT_EQ(accepted.facts.accepted_in_acceptance_window, 0u);
+
+  WriteResult report =
+      Respond(s, "inv-2", "rk-2", v1::INVITATION_RESPONSE_REPORTED_UNKNOWN, T0(), T0());
+  EXPECT_FALSE(report.duplicate);
+  EXPECT_EQ(report.facts.reports_in_window, 1u);
+  EXPECT_TRUE(report.facts.recipient_reported_sender);
+  EXPECT_EQ(report.facts.sent_in_acceptance_window, 0u);
+
+  // It is known from now on: repeats are duplicates, escalations are recorded, another
+  // recipient is refused, and recording it as sent changes nothing.
+  EXPECT_TRUE(
+      Respond(s, "inv-2", "rk-2", v1::INVITATION_RESPONSE_REPORTED_UNKNOWN, T0(), T0()).duplicate);
+  WriteResult spam = Respond(s, "inv-2", "rk-2", v1::INVITATION_RESPONSE_REPORTED_SPAM, T0(), T0());
+  EXPECT_FALSE(spam.duplicate);
+  EXPECT_EQ(spam.facts.spam_reports_in_window, 1u);
+  EXPECT_EQ(store()
+                .RecordResponse(s, "inv-2", "rk-3", v1::INVITATION_RESPONSE_ACCEPTED, T0(), T0())
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  WriteResult invited = Invite(s, "inv-1", "rk-1", T0(), T0());
+  EXPECT_TRUE(invited.duplicate);
+  EXPECT_EQ(invited.facts.invitations_in_volume_window, 0u);
+  EXPECT_FALSE(invited.facts.pending);
+}
+
+TEST_P(HistoryStoreContractTest, ResponseWithAnotherRecipientIsInvalidArgument) {
+  const std::string s = "c-mismatch";
+  Invite(s, "inv-1", "rk-1", T0(), T0());
+  absl::StatusOr<WriteResult> result =
+      store().RecordResponse(s, "inv-1", "rk-2", v1::INVITATION_RESPONSE_REPORTED_SPAM, T0(), T0());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument) << result.status();
+  // Nothing changed.
+  EXPECT_TRUE(Facts(s, "rk-1", T0()).pending);
+  const SenderFacts other = Facts(s, "rk-2", T0());
+  EXPECT_FALSE(other.recipient_reported_sender);
+  EXPECT_EQ(other.reports_in_window, 0u);
+  // The right recipient is still recorded normally.
+  EXPECT_FALSE(
+      Respond(s, "inv-1", "rk-1", v1::INVITATION_RESPONSE_REPORTED_SPAM, T0(), T0()).duplicate);
+}
+
+TEST_P(HistoryStoreContractTest, UnspecifiedResponseIsInvalidArgument) {
+  const std::string s = "c-unspecified";
+  Invite(s, "inv-1", "rk-1", T0(), T0());
+  EXPECT_EQ(store()
+                .RecordResponse(s, "inv-1", "rk-1", v1::INVITATION_RESPONSE_UNSPECIFIED, T0(), T0())
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      store()
+          .RecordResponse(s, "inv-unknown", "rk-1", v1::INVITATION_RESPONSE_UNSPECIFIED, T0(), T0())
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(Facts(s, "rk-1", T0()).pending);
+  // Neither call recorded the id: a real response is still the first one.
+  EXPECT_FALSE(Respond(s, "inv-1", "rk-1", v1::INVITATION_RESPONSE_ACCEPTED, T0(), T0()).duplicate);
+  EXPECT_FALSE(
+      Respond(s, "inv-unknown", "rk-1", v1::INVITATION_RESPONSE_ACCEPTED, T0(), T0()).duplicate);
+}
+
+// --- Restrictions --------------------------------------------------------------------------
+
+TEST_P(HistoryStoreContractTest, FifthReportStartsARestriction) {
+  const std::string s = "c-threshold";
+  WriteResult fourth = ReportMany(s, 1, 4, T0());
+  EXPECT_FALSE(fourth.restriction_started);
+  EXPECT_EQ(fourth.facts.reports_in_window, 4u);
+  EXPECT_EQ(fourth.facts.offense_count, 0u);
+  EXPECT_EQ(fourth.facts.restriction_start, absl::InfinitePast());
+  EXPECT_EQ(fourth.facts.restriction_end, absl::InfinitePast());
+  EXPECT_EQ(fourth.facts.reason, "");
+
+  const absl::Time at = T0() + absl::Hours(1);
+  WriteResult fifth = InviteAndRespond(s, 5, v1::INVITATION_RESPONSE_REPORTED_UNKNOWN, at);
+  EXPECT_FALSE(fifth.duplicate);
+  EXPECT_TRUE(fifth.restriction_started);
+  EXPECT_EQ(fifth.facts.offense_count, 1u);
+  EXPECT_EQ(fifth.facts.restriction_start, at);
+  EXPECT_EQ(fifth.facts.restriction_end, at + Days(7));
+  EXPECT_EQ(fifth.facts.reports_in_window, 0u);  // the clean slate at `at`
+  EXPECT_EQ(fifth.facts.spam_reports_in_window, 0u);
+  EXPECT_EQ(fifth.facts.reason, "5 reports in 90 days");
+
+  const SenderFacts read = Facts(s, "rk-5", at);
+  EXPECT_TRUE(Restricted(read, at));
+  EXPECT_EQ(read.offense_count, 1u);
+  EXPECT_EQ(read.restriction_end, at + Days(7));
+  EXPECT_EQ(read.reports_in_window, 0u);
+  EXPECT_TRUE(read.recipient_reported_sender);  // the clean slate does not unblock the pair
+
+  // Only the write that started it says so.
+  WriteResult next = Invite(s, "c-threshold-next", "rk-99", at + kMs, at + kMs);
+  EXPECT_FALSE(next.restriction_started);
+  EXPECT_EQ(next.facts.offense_count, 1u);
+}
+
+TEST_P(HistoryStoreContractTest, RestrictionExpiresAtItsEndWithoutAWrite) {
+  const std::string s = "c-expiry";
+  const absl::Time start = T0();
+  RestrictAt(s, 1, start);
+  const absl::Time end = start + Days(7);
+  const SenderFacts before = Facts(s, "", end - kMs);
+  EXPECT_TRUE(Restricted(before, end - kMs));
+  EXPECT_EQ(before.restriction_start, start);
+  EXPECT_EQ(before.restriction_end, end);
+  const SenderFacts after = Facts(s, "", end);
+  EXPECT_FALSE(Restricted(after, end));
+  EXPECT_EQ(after.restriction_start, start);
+  EXPECT_EQ(after.restriction_end, end);
+  EXPECT_EQ(after.offense_count, 1u);
+}
+
+TEST_P(HistoryStoreContractTest, ReportsDuringAnActiveRestrictionDoNotStartAnother) {
+  const std::string s = "c-during";
+  const absl::Time start = T0();
+  RestrictAt(s, 1, start);
+  // Five more distinct reporters while restricted: they count, but start nothing.
+  WriteResult during = ReportMany(s, 6, 5, start + Days(1));
+  EXPECT_FALSE(during.restriction_started);
+  EXPECT_EQ(during.facts.reports_in_window, 5u);
+  EXPECT_EQ(during.facts.offense_count, 1u);
+  EXPECT_EQ(during.facts.restriction_start, start);
+  EXPECT_EQ(during.facts.restriction_end, start + Days(7));
+  // Still restricted 1 ms before the end: another report starts nothing.
+  const absl::Time end = start + Days(7);
+  WriteResult last_moment =
+      InviteAndRespond(s, 11, v1::INVITATION_RESPONSE_REPORTED_UNKNOWN, end - kMs);
+  EXPECT_FALSE(last_moment.restriction_started);
+  EXPECT_EQ(last_moment.facts.offense_count, 1u);
+  EXPECT_EQ(last_moment.facts.reports_in_window, 6u);
+}
+
+TEST_P(HistoryStoreContractTest, ThresholdReachedWhileRestrictedRestrictsOnFirstReportAfter) {
+  // The rule: after every recorded report, reports_in_window >= restrict_reports with no
+  // restriction active starts one, even when the count got there during the last one.
+  const std::string s = "c-after-expiry";
+  const absl::Time start = T0();
+  RestrictAt(s, 1, start);
+  ReportMany(s, 6, 5, start + Days(1));
+  const absl::Time end = start + Days(7);
+  EXPECT_EQ(Facts(s, "", end).reports_in_window, 5u);  // no write, nothing started
+  EXPECT_EQ(Facts(s, "", end).offense_count, 1u);
+  WriteResult report = InviteAndRespond(s, 11, v1::INVITATION_RESPONSE_REPORTED_UNKNOWN, end);
+  EXPECT_TRUE(report.restriction_started);
+  EXPECT_EQ(report.facts.offense_count, 2u);
+  EXPECT_EQ(report.facts.restriction_start, end);
+  EXPECT_EQ(report.facts.restriction_end, end + Days(30));
+  EXPECT_EQ(report.facts.reports_in_window, 0u);
+}
+
+TEST_P(HistoryStoreContractTest, LadderGoesSevenDaysThirtyDaysThenIndefinite) {
+  const std::string s = "c-ladder";
+  const absl::Time first = T0();
+  WriteResult one = RestrictAt(s, 1, first);
+  EXPECT_EQ(one.facts.offense_count, 1u);
+  EXPECT_EQ(one.facts.restriction_end, first + Days(7));
+
+  const absl::Time second = first + Days(8);
+  WriteResult two = RestrictAt(s, 6, second);
+  EXPECT_EQ(two.facts.offense_count, 2u);
+  EXPECT_EQ(two.facts.restriction_start, second);
+  EXPECT_EQ(two.facts.restriction_end, second + Days(30));
+  EXPECT_EQ(two.facts.reports_in_window, 0u);
+
+  const absl::Time third = second + Days(31);
+  WriteResult three = RestrictAt(s, 11, third);
+  EXPECT_EQ(three.facts.offense_count, 3u);
+  EXPECT_EQ(three.facts.restriction_start, third);
+  EXPECT_EQ(three.facts.restriction_end, absl::InfiniteFuture());
+  EXPECT_EQ(three.facts.reason, "5 reports in 90 days");
+
+  const SenderFacts years_later = Facts(s, "", third + Days(3650));
+  EXPECT_TRUE(Restricted(years_later, third + Days(3650)));
+  EXPECT_EQ(years_later.offense_count, 3u);
+}
+
+TEST_P(HistoryStoreContractTest, ReleaseEndsTheRestrictionAndStartsACleanSlate) {
+  const std::string s = "c-release";
+  const absl::Time start = T0();
+  RestrictAt(s, 1, start);
+  ReportMany(s, 6, 2, start + absl::Hours(1));
+  EXPECT_EQ(Facts(s, "", start + absl::Hours(2)).reports_in_window, 2u);
+
+  const absl::Time release = start + Days(1);
+  const SenderFacts released = ReleaseAt(s, "appeal accepted", release);
+  EXPECT_EQ(released.restriction_start, start);
+  EXPECT_EQ(released.restriction_end, release);
+  EXPECT_FALSE(Restricted(released, release));
+  EXPECT_EQ(released.offense_count, 1u);
+  EXPECT_EQ(released.reason, "appeal accepted");
+  EXPECT_EQ(released.reports_in_window, 0u);
+  EXPECT_FALSE(released.recipient_reported_sender);  // no pair facts from Release
+  const SenderFacts read = Facts(s, "rk-1", release + absl::Hours(1));
+  EXPECT_EQ(read.restriction_end, release);
+  EXPECT_EQ(read.reason, "appeal accepted");
+  EXPECT_EQ(read.reports_in_window, 0u);
+  EXPECT_TRUE(read.recipient_reported_sender);  // reporters stay blocked
+
+  // Reports after the release count again; the next restriction is the 2nd offense.
+  WriteResult after = ReportMany(s, 8, 1, release + Days(1));
+  EXPECT_EQ(after.facts.reports_in_window, 1u);
+  WriteResult fourth = ReportMany(s, 9, 3, release + Days(2));
+  EXPECT_FALSE(fourth.restriction_started);
+  EXPECT_EQ(fourth.facts.reports_in_window, 4u);
+  const absl::Time again = release + Days(3);
+  WriteResult fifth = InviteAndRespond(s, 12, v1::INVITATION_RESPONSE_REPORTED_UNKNOWN, again);
+  EXPECT_TRUE(fifth.restriction_started);
+  EXPECT_EQ(fifth.facts.offense_count, 2u);
+  EXPECT_EQ(fifth.facts.restriction_end, again + Days(30));
+}
+
+TEST_P(HistoryStoreContractTest, ReleaseEndsAnIndefiniteRestriction) {
+  const std::string s = "c-release-indefinite";
+  RestrictAt(s, 1, T0());
+  RestrictAt(s, 6, T0() + Days(8));
+  RestrictAt(s, 11, T0() + Days(40));
+  const absl::Time release = T0() + Days(400);
+  EXPECT_EQ(Facts(s, "", release).restriction_end, absl::InfiniteFuture());
+  const SenderFacts released = ReleaseAt(s, "operator review", release);
+  EXPECT_EQ(released.restriction_end, release);
+  EXPECT_EQ(released.offense_count, 3u);
+  EXPECT_FALSE(Restricted(Facts(s, "", release), release));
+}
+
+TEST_P(HistoryStoreContractTest, ReleaseWithoutARestrictionStartsACleanSlate) {
+  const std::string s = "c-release-unrestricted";
+  ReportMany(s, 1, 3, T0());
+  const absl::Time release = T0() + absl::Hours(1);
+  const SenderFacts released = ReleaseAt(s, "false reports", release);
+  EXPECT_EQ(released.reports_in_window, 0u);
+  EXPECT_EQ(released.offense_count, 0u);
+  EXPECT_EQ(released.restriction_start, absl::InfinitePast());
+  EXPECT_EQ(released.restriction_end, absl::InfinitePast());
+  EXPECT_EQ(released.reason, "false reports");
+  // Two more reports: 2, not 5, so no restriction.
+  WriteResult after = ReportMany(s, 4, 2, release + kMs);
+  EXPECT_FALSE(after.restriction_started);
+  EXPECT_EQ(after.facts.reports_in_window, 2u);
+}
+
+TEST_P(HistoryStoreContractTest, ReleaseAfterTheRestrictionEndedKeepsItsEnd) {
+  const std::string s = "c-release-expired";
+  RestrictAt(s, 1, T0());
+  const absl::Time release = T0() + Days(10);
+  const SenderFacts released = ReleaseAt(s, "late appeal", release);
+  EXPECT_EQ(released.restriction_end, T0() + Days(7));
+  EXPECT_EQ(released.reason, "late appeal");
+  EXPECT_EQ(released.offense_count, 1u);
+}
+
+// --- Batch, Forget, Ping, concurrency ------------------------------------------------------
+
+TEST_P(HistoryStoreContractTest, BatchGetFactsAnswersInQueryOrder) {
+  const std::string a = "c-batch-a";
+  const std::string b = "c-batch-b";
+  Invite(a, "inv-a1", "rk-1", T0(), T0());
+  Invite(a, "inv-a2", "rk-2", T0(), T0());
+  InviteAndRespond(b, 1, v1::INVITATION_RESPONSE_REPORTED_SPAM, T0());
+
+  absl::StatusOr<std::vector<SenderFacts>> all = store().BatchGetFacts(
+      {{b, "rk-1"}, {"c-batch-unknown", "rk-1"}, {a, ""}, {a, "rk-1"}, {b, ""}}, T0());
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 5u);
+  EXPECT_EQ((*all)[0].reports_in_window, 1u);
+  EXPECT_EQ((*all)[0].spam_reports_in_window, 1u);
+  EXPECT_EQ((*all)[0].invitations_in_volume_window, 1u);
+  EXPECT_TRUE((*all)[0].recipient_reported_sender);
+  ExpectNothingKnown((*all)[1]);
+  EXPECT_EQ((*all)[2].invitations_in_volume_window, 2u);
+  EXPECT_EQ((*all)[2].reports_in_window, 0u);
+  EXPECT_FALSE((*all)[2].pending);  // no recipient asked
+  EXPECT_EQ((*all)[3].invitations_in_volume_window, 2u);
+  EXPECT_TRUE((*all)[3].pending);
+  EXPECT_FALSE((*all)[3].recipient_reported_sender);
+  EXPECT_EQ((*all)[4].reports_in_window, 1u);
+  EXPECT_FALSE((*all)[4].recipient_reported_sender);  // no recipient asked
+
+  absl::StatusOr<std::vector<SenderFacts>> none = store().BatchGetFacts({}, T0());
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_P(HistoryStoreContractTest, ForgetRemovesEverythingOfTheSender) {
+  const std::string s = "c-forget";
+  const std::string other = "c-forget-other";
+  RestrictAt(s, 1, T0());
+  Invite(s, "inv-pending", "rk-7", T0(), T0());
+  Invite(s, "inv-w", "rk-8", T0(), T0());
+  Respond(s, "inv-w", "rk-8", v1::INVITATION_RESPONSE_WITHDRAWN, T0(), T0());
+  Invite(other, "inv-o", "rk-1", T0(), T0());
+
+  ASSERT_TRUE(store().Forget(s).ok());
+  ExpectNothingKnown(Facts(s, "", T0()));
+  ExpectNothingKnown(Facts(s, "rk-1", T0()));  // no longer reported
+  ExpectNothingKnown(Facts(s, "rk-7", T0()));  // no longer pending
+  ExpectNothingKnown(Facts(s, "rk-8", T0()));  // no cool-down
+  // Invitation ids are forgotten too.
+  EXPECT_FALSE(Invite(s, "inv-pending", "rk-7", T0(), T0()).duplicate);
+  // Another sender keeps everything.
+  const SenderFacts kept = Facts(other, "rk-1", T0());
+  EXPECT_EQ(kept.invitations_in_volume_window, 1u);
+  EXPECT_TRUE(kept.pending);
+  // Forgetting an unknown sender is fine.
+  EXPECT_TRUE(store().Forget("c-forget-never-seen").ok());
+}
+
+TEST_P(HistoryStoreContractTest, PingAnswersOk) { EXPECT_TRUE(store().Ping().ok()); }
+
+TEST_P(HistoryStoreContractTest, ConcurrentWritesAreAtomic) {
+  const std::string s = "c-concurrent";
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 25;
+  std::vector<int> started(kThreads, 0);
+  std::vector<int> errors(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string n = absl::StrCat(t, "-", i);
+        const std::string invitation = "inv-" + n;
+        const std::string recipient = "rk-" + n;
+        if (!store().RecordInvitation(s, invitation, recipient, T0(), T0()).ok()) ++errors[t];
+        absl::StatusOr<WriteResult> report = store().RecordResponse(
+            s, invitation, recipient, v1::INVITATION_RESPONSE_REPORTED_UNKNOWN, T0(), T0());
+        if (!report.ok()) {
+          ++errors[t];
+        } else if (report->restriction_started) {
+          ++started[t];
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  int total_started = 0;
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(errors[t], 0) << "thread " << t;
+    total_started += started[t];
+  }
+  // Exactly one write reached the threshold; every invitation is counted.
+  EXPECT_EQ(total_started, 1);
+  const SenderFacts facts = Facts(s, "", T0());
+  EXPECT_EQ(facts.offense_count, 1u);
+  EXPECT_EQ(facts.invitations_in_volume_window, static_cast<uint32_t>(kThreads * kPerThread));
+  EXPECT_EQ(facts.restriction_start, T0());
+  EXPECT_EQ(facts.reports_in_window, 0u);  // every report is at the clean slate, not after
+  EXPECT_EQ(Facts(s, "", T0() + kMs).reports_in_window, 0u);
+}
+
+}  // namespace etiquette::testing
