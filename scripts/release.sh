@@ -4,7 +4,7 @@
 # (proto/released/etiquette-vX.Y.Z.binpb, a buf image that `buf breaking` checks every later
 # change against), turns CHANGELOG.md's "Unreleased" section into "## X.Y.Z - <date>", and sets
 # the production overlay's image tag. Then commit and tag:
-#   ./scripts/release.sh 1.1.0 && git commit -am "Release 1.1.0" && git tag v1.1.0
+#   ./scripts/release.sh 1.1.0 && git add -A && git commit -m "Release 1.1.0" && git tag v1.1.0
 # The contract must first pass `scripts/check-contract.sh breaking` against the last release.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,4 +37,4 @@ today=$(date -u +%F)
 sed -i "s/^## Unreleased$/## Unreleased\n\n## $version - $today/" CHANGELOG.md
 sed -i "s/^\(    newTag: \)\"[0-9.]*\"$/\1\"$version\"/" deploy/overlays/production/kustomization.yaml
 echo "release: $current -> $version; contract recorded in proto/released/etiquette-v$version.binpb"
-echo "release: now: git commit -am \"Release $version\" && git tag v$version"
+echo "release: now: git add -A && git commit -m \"Release $version\" && git tag v$version"
