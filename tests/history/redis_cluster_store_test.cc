@@ -4,6 +4,11 @@
 // followed while a slot moves under continuous writes (redis-cli --cluster reshard, and by hand)
 // with nothing acknowledged lost, and a master killed and restarted from its append-only file.
 
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <functional>
 #include <iostream>
@@ -845,14 +850,35 @@ TEST(RedisClusterFailoverTest, PromotedReplicaTakesOverTheCallsAndTheData) {
 
 // --- Without a 3-master cluster -------------------------------------------------------------
 
+TEST(RedisClusterStoreSetupTest, TheConstructorOpensNoConnection) {
+  // A seed that listens but never accepts: a connection attempt would wait in its backlog,
+  // where poll() sees it. No timing involved.
+  const int seed = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(seed, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(bind(seed, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_EQ(listen(seed, 16), 0);
+  ASSERT_EQ(getsockname(seed, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  absl::StatusOr<RedisOptions> options =
+      ParseRedisUrl(absl::StrCat("redis-cluster://127.0.0.1:", ntohs(address.sin_port)));
+  ASSERT_TRUE(options.ok()) << options.status();
+  {
+    RedisHistoryStore store(*options, StorePolicy());
+    pollfd pending{seed, POLLIN, 0};
+    EXPECT_EQ(poll(&pending, 1, 0), 0) << "the constructor connected to the seed";
+  }
+  close(seed);
+}
+
 TEST(RedisClusterStoreSetupTest, DeadSeedsAnswerUnavailableQuickly) {
   absl::StatusOr<RedisOptions> options = ParseRedisUrl("redis-cluster://127.0.0.1:1,127.0.0.1:2");
   ASSERT_TRUE(options.ok()) << options.status();
   options->timeout = absl::Milliseconds(100);
   options->write_timeout = options->timeout;
-  const absl::Time constructed = absl::Now();
   RedisHistoryStore store(*options, StorePolicy());
-  EXPECT_LT(absl::Now() - constructed, absl::Milliseconds(50)) << "the constructor connects";
   for (int i = 0; i < 3; ++i) {
     const absl::Time start = absl::Now();
     const absl::Status status =
