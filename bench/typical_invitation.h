@@ -1,7 +1,7 @@
 #pragma once
 // The invitations the benchmarks send: one "typical" invitation (a complete profile inviting a
 // stranger with a 180-character personal note, two shared groups, one hiring event) and the
-// note variants the micro-benchmarks compare. Shared by loadgen.cc and micro_bench.cc so that
+// note variants the micro-benchmarks compare. Shared by loadgen/ and micro_bench.cc so that
 // the load generator and the micro-benchmarks judge the same thing.
 #include <cstdint>
 
