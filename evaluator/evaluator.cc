@@ -90,7 +90,15 @@ void Evaluator::Evaluate(const v1::EvaluateRequest& request, VerdictDone done) c
                         });
 }
 
-void Evaluator::EvaluateBatch(const v1::EvaluateBatchRequest& request, BatchDone done) const {
+namespace {
+
+absl::Status BatchCancelled() { return absl::CancelledError("the caller cancelled the batch"); }
+
+}  // namespace
+
+void Evaluator::EvaluateBatch(const v1::EvaluateBatchRequest& request, BatchDone done,
+                              IsCancelled cancelled) const {
+  if (!cancelled) cancelled = [] { return false; };
   const int size = request.invitations_size();
   if (size == 0 || size > kMaxBatchSize) {
     return done(absl::InvalidArgumentError(
@@ -105,6 +113,7 @@ void Evaluator::EvaluateBatch(const v1::EvaluateBatchRequest& request, BatchDone
   std::vector<int> valid;
   v1::BatchGetStandingRequest standings_request;
   for (int i = 0; i < size; ++i) {
+    if (cancelled()) return done(BatchCancelled());
     const v1::Invitation& invitation = request.invitations(i);
     v1::Verdict& slot = *response.add_verdicts();
     absl::Status status = ValidateInvitation(invitation, now, absl::StrCat("invitations[", i, "]"));
@@ -122,6 +131,7 @@ void Evaluator::EvaluateBatch(const v1::EvaluateBatchRequest& request, BatchDone
 
   if (history_ == nullptr) {
     for (int i : valid) {
+      if (cancelled()) return done(BatchCancelled());
       *response.mutable_verdicts(i) = Judge(*rules, request.invitations(i), now, nullptr);
     }
     return done(std::move(response));
@@ -129,13 +139,14 @@ void Evaluator::EvaluateBatch(const v1::EvaluateBatchRequest& request, BatchDone
   history_->BatchGetStanding(
       standings_request, history_timeout_,
       [this, &request, rules = std::move(rules), now, response = std::move(response),
-       valid = std::move(valid),
-       done = std::move(done)](absl::StatusOr<std::vector<v1::SenderStanding>> standings) mutable {
+       valid = std::move(valid), done = std::move(done), cancelled = std::move(cancelled)](
+          absl::StatusOr<std::vector<v1::SenderStanding>> standings) mutable {
         if (standings.ok() && standings->size() != valid.size()) {
           standings = absl::InternalError("history: wrong number of standings");
         }
         if (!standings.ok()) LogHistoryFailure(standings.status());
         for (size_t k = 0; k < valid.size(); ++k) {
+          if (cancelled()) return done(BatchCancelled());
           const absl::StatusOr<v1::SenderStanding> standing =
               standings.ok() ? absl::StatusOr<v1::SenderStanding>(std::move((*standings)[k]))
                              : absl::StatusOr<v1::SenderStanding>(standings.status());
@@ -151,9 +162,9 @@ absl::StatusOr<v1::Verdict> Evaluator::Evaluate(const v1::EvaluateRequest& reque
 }
 
 absl::StatusOr<v1::EvaluateBatchResponse> Evaluator::EvaluateBatch(
-    const v1::EvaluateBatchRequest& request) const {
+    const v1::EvaluateBatchRequest& request, IsCancelled cancelled) const {
   return WaitFor<v1::EvaluateBatchResponse>(
-      [&](BatchDone done) { EvaluateBatch(request, std::move(done)); });
+      [&](BatchDone done) { EvaluateBatch(request, std::move(done), std::move(cancelled)); });
 }
 
 v1::ListRulesResponse Evaluator::ListRules() const { return engine()->ListRules(); }

@@ -41,6 +41,9 @@ class Evaluator {
  public:
   using VerdictDone = std::function<void(absl::StatusOr<v1::Verdict>)>;
   using BatchDone = std::function<void(absl::StatusOr<v1::EvaluateBatchResponse>)>;
+  // True once the caller has gone (cancelled, or past its deadline): long work stops.
+  // Called from whichever thread runs the work; must be cheap and thread-safe.
+  using IsCancelled = std::function<bool()>;
 
   // `history` may be null (standalone); it must outlive the evaluator.
   explicit Evaluator(std::shared_ptr<const RulesEngine> engine, Clock clock = absl::Now,
@@ -52,14 +55,16 @@ class Evaluator {
   void Evaluate(const v1::EvaluateRequest& request, VerdictDone done) const;
   // INVALID_ARGUMENT for the call when the batch is empty or has more than kMaxBatchSize
   // invitations; a bad invitation inside fails only its own slot. One BatchGetStanding covers
-  // the valid slots.
-  void EvaluateBatch(const v1::EvaluateBatchRequest& request, BatchDone done) const;
+  // the valid slots. `cancelled` (null: never) is asked before each invitation is validated
+  // and before each is judged; once it answers true the batch stops there and ends CANCELLED.
+  void EvaluateBatch(const v1::EvaluateBatchRequest& request, BatchDone done,
+                     IsCancelled cancelled = nullptr) const;
 
   // The same, waiting for the answer: for tests and tools. Blocks the calling thread for up to
   // the history timeout, so never call them from a gRPC callback handler.
   absl::StatusOr<v1::Verdict> Evaluate(const v1::EvaluateRequest& request) const;
-  absl::StatusOr<v1::EvaluateBatchResponse> EvaluateBatch(
-      const v1::EvaluateBatchRequest& request) const;
+  absl::StatusOr<v1::EvaluateBatchResponse> EvaluateBatch(const v1::EvaluateBatchRequest& request,
+                                                          IsCancelled cancelled = nullptr) const;
 
   v1::ListRulesResponse ListRules() const;
 

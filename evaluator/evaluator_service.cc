@@ -1,5 +1,6 @@
 #include "evaluator/evaluator_service.h"
 
+#include <chrono>
 #include <utility>
 
 #include "common/status.h"
@@ -31,12 +32,17 @@ void EvaluatorService::Evaluate(grpc::CallbackServerContext*, const v1::Evaluate
   });
 }
 
-void EvaluatorService::EvaluateBatch(grpc::CallbackServerContext*,
+void EvaluatorService::EvaluateBatch(grpc::CallbackServerContext* context,
                                      const v1::EvaluateBatchRequest* request,
                                      v1::EvaluateBatchResponse* response, UnaryReactor* reactor) {
   reactor->SetBatchSize(request->invitations_size());
+  // The caller has gone: cancelled, or past its deadline. The context lives until Finish.
+  Evaluator::IsCancelled cancelled = [context] {
+    return context->IsCancelled() || context->deadline() < std::chrono::system_clock::now();
+  };
   evaluator_.EvaluateBatch(
-      *request, [this, response, reactor](absl::StatusOr<v1::EvaluateBatchResponse> result) {
+      *request,
+      [this, response, reactor](absl::StatusOr<v1::EvaluateBatchResponse> result) {
         if (result.ok()) {
           if (metrics_ != nullptr) {
             for (const v1::Verdict& verdict : result->verdicts()) metrics_->RecordVerdict(verdict);
@@ -44,7 +50,8 @@ void EvaluatorService::EvaluateBatch(grpc::CallbackServerContext*,
           *response = std::move(*result);
         }
         reactor->Finish(ToGrpcStatus(result.status()));
-      });
+      },
+      std::move(cancelled));
 }
 
 void EvaluatorService::ListRules(grpc::CallbackServerContext*, const v1::ListRulesRequest*,

@@ -14,6 +14,14 @@ namespace {
 
 using Errors = std::vector<std::string>;
 
+// True once more errors than the message lists were found: the rest is not looked at.
+bool Full(const Errors& errors) { return errors.size() > kMaxValidationErrors; }
+
+// "<path>: at most <limit>, got <count>" when the repeated field holds more than `limit`.
+void CheckCount(int count, int limit, const std::string& path, Errors* errors) {
+  if (count > limit) errors->push_back(absl::StrCat(path, ": at most ", limit, ", got ", count));
+}
+
 void CheckText(const std::string& text, size_t max_bytes, const std::string& path, Errors* errors) {
   if (text.size() > max_bytes) {
     errors->push_back(
@@ -36,13 +44,13 @@ void CheckRelationship(const v1::Relationship& relationship, absl::Time sent_at,
     errors->push_back(
         absl::StrCat(path, ".familiarity: unknown value ", relationship.familiarity()));
   }
-  for (int i = 0; i < relationship.shared_groups_size(); ++i) {
+  for (int i = 0; i < relationship.shared_groups_size() && !Full(*errors); ++i) {
     const v1::SharedGroup& group = relationship.shared_groups(i);
     const std::string group_path = absl::StrCat(path, ".shared_groups[", i, "]");
     CheckText(group.group_id(), kMaxTextBytes, group_path + ".group_id", errors);
     CheckText(group.name(), kMaxTextBytes, group_path + ".name", errors);
   }
-  for (int i = 0; i < relationship.hiring_events_size(); ++i) {
+  for (int i = 0; i < relationship.hiring_events_size() && !Full(*errors); ++i) {
     const v1::HiringEvent& event = relationship.hiring_events(i);
     const std::string event_path = absl::StrCat(path, ".hiring_events[", i, "]");
     if (event.stage() == v1::HIRING_STAGE_UNSPECIFIED) {
@@ -67,6 +75,14 @@ absl::Status ValidateInvitation(const v1::Invitation& invitation, absl::Time now
                                 absl::string_view path_view) {
   const std::string path(path_view);
   Errors errors;
+  // The counts first, before any element is looked at: over a limit, nothing else is checked.
+  const v1::Relationship& relationship = invitation.relationship();
+  CheckCount(relationship.shared_groups_size(), kMaxSharedGroups,
+             path + ".relationship.shared_groups", &errors);
+  CheckCount(relationship.hiring_events_size(), kMaxHiringEvents,
+             path + ".relationship.hiring_events", &errors);
+  if (!errors.empty()) return InvalidArgumentFromErrors(errors);
+
   CheckId(invitation.invitation_id(), kMaxInvitationIdBytes, path + ".invitation_id", &errors);
   if (!invitation.has_sender()) {
     errors.push_back(path + ".sender: required");
@@ -96,7 +112,11 @@ absl::Status ValidateInvitation(const v1::Invitation& invitation, absl::Time now
       }
     }
   }
-  CheckRelationship(invitation.relationship(), sent_at, path + ".relationship", &errors);
+  CheckRelationship(relationship, sent_at, path + ".relationship", &errors);
+  if (Full(errors)) {
+    errors.resize(kMaxValidationErrors);
+    errors.push_back("... and more");
+  }
   return InvalidArgumentFromErrors(errors);
 }
 

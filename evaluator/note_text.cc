@@ -49,7 +49,7 @@ size_t CountCodePoints(absl::string_view utf8) {
   return count;
 }
 
-NoteWords::NoteWords(absl::string_view text) {
+NoteWords::NoteWords(absl::string_view text, size_t max_words) {
   // Every input byte yields at most one output byte, so the buffer never reallocates and the
   // views taken while filling it stay valid.
   buffer_.resize(text.size());
@@ -60,7 +60,7 @@ NoteWords::NoteWords(absl::string_view text) {
     if (out != word_start) words_.emplace_back(word_start, static_cast<size_t>(out - word_start));
     word_start = out;
   };
-  for (size_t i = 0; i < text.size();) {
+  for (size_t i = 0; i < text.size() && words_.size() < max_words;) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
     if (c < 0x80) {
       const char mapped = kAsciiClasses[c];
@@ -85,7 +85,7 @@ NoteWords::NoteWords(absl::string_view text) {
     *out++ = static_cast<char>(c);
     ++i;
   }
-  flush();
+  if (words_.size() < max_words) flush();
   buffer_.resize(static_cast<size_t>(out - begin));  // shrinking keeps the data in place
 }
 
@@ -102,12 +102,112 @@ bool PhraseAt(WordSpan words, size_t at, WordSpan phrase) {
 
 bool ContainsPhrase(WordSpan words, WordSpan phrase) {
   if (phrase.empty() || phrase.size() > words.size()) return false;
-  return std::search(words.begin(), words.end(), phrase.begin(), phrase.end()) != words.end();
+  // Knuth-Morris-Pratt: border[i] is the length of the longest proper border of phrase[0..i].
+  std::vector<size_t> border(phrase.size(), 0);
+  for (size_t i = 1, k = 0; i < phrase.size(); ++i) {
+    while (k > 0 && phrase[i] != phrase[k]) k = border[k - 1];
+    if (phrase[i] == phrase[k]) ++k;
+    border[i] = k;
+  }
+  for (size_t i = 0, k = 0; i < words.size(); ++i) {
+    while (k > 0 && words[i] != phrase[k]) k = border[k - 1];
+    if (words[i] == phrase[k]) ++k;
+    if (k == phrase.size()) return true;
+  }
+  return false;
 }
 
 bool ContainsPhrase(const std::vector<std::string>& words, const std::vector<std::string>& phrase) {
-  if (phrase.empty() || phrase.size() > words.size()) return false;
-  return std::search(words.begin(), words.end(), phrase.begin(), phrase.end()) != words.end();
+  const std::vector<absl::string_view> word_views(words.begin(), words.end());
+  const std::vector<absl::string_view> phrase_views(phrase.begin(), phrase.end());
+  return ContainsPhrase(WordSpan(word_views), WordSpan(phrase_views));
+}
+
+PhraseMatcher::PhraseMatcher() : failure_{kRoot}, matches_{false}, edges_(1) {}
+
+namespace {
+uint64_t LengthBit(absl::string_view word) {
+  return uint64_t{1} << std::min<size_t>(word.size(), 63);
+}
+}  // namespace
+
+uint32_t PhraseMatcher::WordId(absl::string_view word) const {
+  if (word.empty() ||
+      (lengths_by_first_byte_[static_cast<unsigned char>(word.front())] &
+       lengths_by_last_byte_[static_cast<unsigned char>(word.back())] & LengthBit(word)) == 0) {
+    return kNoWord;
+  }
+  const auto it = word_ids_.find(word);
+  return it == word_ids_.end() ? kNoWord : it->second;
+}
+
+uint32_t PhraseMatcher::Child(uint32_t node, uint32_t word_id) const {
+  const auto it = children_.find((uint64_t{node} << 32) | word_id);
+  return it == children_.end() ? kNoWord : it->second;
+}
+
+void PhraseMatcher::Add(WordSpan phrase) {
+  if (phrase.empty()) return;
+  uint32_t node = kRoot;
+  for (absl::string_view word : phrase) {
+    const uint32_t id =
+        word_ids_.try_emplace(word, static_cast<uint32_t>(word_ids_.size())).first->second;
+    lengths_by_first_byte_[static_cast<unsigned char>(word.front())] |= LengthBit(word);
+    lengths_by_last_byte_[static_cast<unsigned char>(word.back())] |= LengthBit(word);
+    const auto [it, added] =
+        children_.try_emplace((uint64_t{node} << 32) | id, static_cast<uint32_t>(edges_.size()));
+    if (added) {
+      edges_[node].emplace_back(id, it->second);
+      edges_.emplace_back();
+      failure_.push_back(kRoot);
+      matches_.push_back(false);
+    }
+    node = it->second;
+  }
+  matches_[node] = true;
+}
+
+void PhraseMatcher::Build() {
+  // Breadth first, so that a node's failure target (shallower) is complete before it.
+  std::vector<uint32_t> queue;
+  queue.reserve(edges_.size());
+  for (const auto& [id, child] : edges_[kRoot]) queue.push_back(child);
+  for (size_t next = 0; next < queue.size(); ++next) {
+    const uint32_t node = queue[next];
+    matches_[node] = matches_[node] || matches_[failure_[node]];
+    for (const auto& [id, child] : edges_[node]) {
+      uint32_t fallback = failure_[node];
+      uint32_t target = Child(fallback, id);
+      while (target == kNoWord && fallback != kRoot) {
+        fallback = failure_[fallback];
+        target = Child(fallback, id);
+      }
+      failure_[child] = target == kNoWord ? kRoot : target;
+      queue.push_back(child);
+    }
+  }
+  edges_.clear();
+  edges_.shrink_to_fit();
+}
+
+bool PhraseMatcher::FoundIn(WordSpan words) const {
+  if (word_ids_.empty()) return false;
+  uint32_t node = kRoot;
+  for (absl::string_view word : words) {
+    const uint32_t id = WordId(word);
+    if (id == kNoWord) {  // in no phrase: no match spans it
+      node = kRoot;
+      continue;
+    }
+    uint32_t next = Child(node, id);
+    while (next == kNoWord && node != kRoot) {
+      node = failure_[node];
+      next = Child(node, id);
+    }
+    node = next == kNoWord ? kRoot : next;
+    if (matches_[node]) return true;
+  }
+  return false;
 }
 
 double WordSimilarity(WordSpan a, WordSpan b) {
@@ -143,6 +243,8 @@ void PhraseList::Index(const std::vector<size_t>& phrase_ends) {
     phrases_.emplace_back(word_storage_.begin() + begin, word_storage_.begin() + end);
     begin = end;
   }
+  for (const std::vector<absl::string_view>& phrase : phrases_) matcher_.Add(phrase);
+  matcher_.Build();
   for (uint32_t i = 0; i < phrases_.size(); ++i) {
     const absl::string_view first = phrases_[i].front();
     by_first_word_[first].push_back(i);
@@ -156,15 +258,6 @@ absl::Span<const uint32_t> PhraseList::LookUpFirstWord(absl::string_view word) c
   const auto it = by_first_word_.find(word);
   if (it == by_first_word_.end()) return {};
   return it->second;
-}
-
-bool PhraseList::FoundIn(WordSpan words) const {
-  for (size_t at = 0; at < words.size(); ++at) {
-    for (uint32_t i : StartingWith(words[at])) {
-      if (PhraseAt(words, at, phrases_[i])) return true;
-    }
-  }
-  return false;
 }
 
 }  // namespace etiquette

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -18,6 +20,12 @@ namespace etiquette {
 // Normalised words (see NormalizedWords) as views; whoever hands one out says what owns the text.
 using WordSpan = absl::Span<const absl::string_view>;
 
+// The rules look at no more than the first kMaxNoteWords words of a note; the rest is ignored
+// (note-length still counts the whole note). A note within the platform's 300-character limit
+// has about 60 words, 150 at most; a note over 1,000 words is already far too long, and the
+// bound caps the work per note whatever it holds (8,000 bytes could be 4,000 one-letter words).
+inline constexpr size_t kMaxNoteWords = 1000;
+
 // Number of Unicode code points, the unit of the platform's note limits.
 size_t CountCodePoints(absl::string_view utf8);
 
@@ -30,7 +38,8 @@ class NoteWords {
   // form words; apostrophes inside a word are dropped ("I'd" -> "id", "don’t" -> "dont"); ASCII
   // punctuation and spaces, the no-break space and U+2000-U+206F (dashes, quotes...) separate
   // words.
-  explicit NoteWords(absl::string_view text);
+  // At most `max_words` words are kept (kMaxNoteWords for a note); splitting stops there.
+  explicit NoteWords(absl::string_view text, size_t max_words = SIZE_MAX);
   NoteWords(const NoteWords&) = delete;
   NoteWords& operator=(const NoteWords&) = delete;
 
@@ -47,6 +56,7 @@ class NoteWords {
 std::vector<std::string> NormalizedWords(absl::string_view text);
 
 // True when `phrase` (already normalised words) occurs as consecutive whole words in `words`.
+// Linear: O(words + phrase) (Knuth-Morris-Pratt over words).
 bool ContainsPhrase(WordSpan words, WordSpan phrase);
 // The same on owned words (NormalizedWords).
 bool ContainsPhrase(const std::vector<std::string>& words, const std::vector<std::string>& phrase);
@@ -57,6 +67,42 @@ bool PhraseAt(WordSpan words, size_t at, WordSpan phrase);
 // 1 - (word-level edit distance / longer length): 1 for identical word lists, 0 for nothing
 // in common. Two empty lists are identical.
 double WordSimilarity(WordSpan a, WordSpan b);
+
+// Finds which of a set of phrases (normalised words) occur as consecutive whole words in a
+// text: an Aho-Corasick automaton over words, so that one pass over the text's words answers
+// for every phrase at once, in O(text words) after O(phrase words) to build, whatever the
+// phrases (no phrase-by-phrase or position-by-position comparison). The phrases' words are
+// copied in; the matcher owns them. Not copyable (movable).
+class PhraseMatcher {
+ public:
+  PhraseMatcher();
+  PhraseMatcher(PhraseMatcher&&) = default;
+  PhraseMatcher& operator=(PhraseMatcher&&) = default;
+
+  // Adds a phrase; one without words is ignored. Call Build() after the last one.
+  void Add(WordSpan phrase);
+  // Computes the failure links; Add may not be called afterwards.
+  void Build();
+  // True when any phrase added occurs in `words`.
+  bool FoundIn(WordSpan words) const;
+
+ private:
+  static constexpr uint32_t kRoot = 0;
+  static constexpr uint32_t kNoWord = UINT32_MAX;
+  uint32_t WordId(absl::string_view word) const;
+  // The child of `node` over `word_id`, or kNoWord.
+  uint32_t Child(uint32_t node, uint32_t word_id) const;
+
+  absl::flat_hash_map<std::string, uint32_t> word_ids_;
+  absl::flat_hash_map<uint64_t, uint32_t> children_;  // (node << 32 | word id) -> node
+  std::vector<uint32_t> failure_;                     // per node
+  std::vector<bool> matches_;  // per node: a phrase ends here, or at a node of its failure chain
+  std::vector<std::vector<std::pair<uint32_t, uint32_t>>> edges_;  // per node: (word id, child)
+  // Bit min(length, 63) of entry b is set when some phrase word starts (ends) with byte b and
+  // has that length: most words of a text are rejected without hashing them.
+  std::array<uint64_t, 256> lengths_by_first_byte_{};
+  std::array<uint64_t, 256> lengths_by_last_byte_{};
+};
 
 // A fixed list of phrases from config, each normalised once (entries without words are dropped)
 // and indexed by first word, so that matching a note costs one cheap probe per note word
@@ -82,8 +128,8 @@ class PhraseList {
     if (!MayStartPhrase(word)) return {};
     return LookUpFirstWord(word);
   }
-  // True when any of the phrases occurs in `words` (as ContainsPhrase).
-  bool FoundIn(WordSpan words) const;
+  // True when any of the phrases occurs in `words` (as ContainsPhrase): one pass over `words`.
+  bool FoundIn(WordSpan words) const { return matcher_.FoundIn(words); }
 
  private:
   // Appends the words of `text`, if any, to word_storage_ and their end to `phrase_ends`.
@@ -109,6 +155,7 @@ class PhraseList {
   // byte b and has that length: together they reject most note words without hashing them.
   std::array<uint64_t, 256> first_word_lengths_by_first_byte_{};
   std::array<uint64_t, 256> first_word_lengths_by_last_byte_{};
+  PhraseMatcher matcher_;  // every phrase, for FoundIn
 };
 
 }  // namespace etiquette

@@ -26,8 +26,8 @@ bool IsStranger(const v1::Relationship& relationship);
 // Everything a rule may look at. The invitation has passed ValidateInvitation.
 struct RuleContext {
   const v1::Invitation& invitation;
-  // NoteWords(invitation.note()).words(), split once for all rules; the views live as long as
-  // the context.
+  // NoteWords(invitation.note(), kMaxNoteWords).words(), split once for all rules; the views live
+  // as long as the context.
   WordSpan note_words;
   absl::Time sent_at;
   // Familiarity UNSPECIFIED or STRANGER: the sender has no relationship with the recipient.

@@ -82,7 +82,7 @@ v1::Verdict RulesEngine::Evaluate(const v1::Invitation& invitation, absl::Time s
                                   bool history_fail_closed) const {
   const v1::Relationship& relationship = invitation.relationship();
   const bool stranger = IsStranger(relationship);
-  const NoteWords note_words(invitation.note());
+  const NoteWords note_words(invitation.note(), kMaxNoteWords);
   const RuleContext context{invitation, note_words.words(), sent_at, stranger, history,
                             standing,   history_fail_closed};
 

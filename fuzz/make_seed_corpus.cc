@@ -94,6 +94,39 @@ v1::Invitation LongNote() {
   return invitation;
 }
 
+// Over the count limits (evaluator/invitation_validator.h): 101 shared groups, 101 hiring
+// events without a stage or date (also past the cap of 20 errors listed).
+v1::Invitation OverCountLimits(bool groups) {
+  v1::Invitation invitation = Personal();
+  invitation.set_invitation_id(groups ? "inv-7" : "inv-8");
+  v1::Relationship& relationship = *invitation.mutable_relationship();
+  for (int i = 0; i < 101; ++i) {
+    if (groups) {
+      relationship.add_shared_groups()->set_name(absl::StrCat("g", i));
+    } else {
+      relationship.add_hiring_events();
+    }
+  }
+  return invitation;
+}
+
+// A matching bomb, small enough for a seed: a note of one repeated word and 100 shared groups
+// whose names are that word repeated, then another (the fuzzer grows them).
+v1::Invitation MatchingBomb() {
+  v1::Invitation invitation = Personal();
+  invitation.set_invitation_id("inv-9");
+  std::string note;
+  while (note.size() + 8 <= 8000) note += "welcome ";
+  invitation.set_note(note);
+  invitation.mutable_relationship()->clear_shared_groups();
+  for (int i = 0; i < 100; ++i) {
+    std::string name;
+    for (int w = 0; w < 20; ++w) name += "welcome ";
+    invitation.mutable_relationship()->add_shared_groups()->set_name(absl::StrCat(name, "z", i));
+  }
+  return invitation;
+}
+
 std::string Evaluate(const v1::Invitation& invitation) {
   v1::EvaluateRequest request;
   *request.mutable_invitation() = invitation;
@@ -189,6 +222,11 @@ std::vector<std::pair<std::string, std::string>> Seeds() {
   add("evaluate-unicode", Single(Target::kEvaluate, Evaluate(UnicodeColleague())));
   add("evaluate-long-note", Single(Target::kEvaluate, Evaluate(LongNote())));
   add("evaluate-invalid", Single(Target::kEvaluate, Evaluate(Invalid())));
+  add("evaluate-101-groups", Single(Target::kEvaluate, Evaluate(OverCountLimits(true))));
+  add("evaluate-101-hiring-events", Single(Target::kEvaluate, Evaluate(OverCountLimits(false))));
+  add("evaluate-matching-bomb", Single(Target::kEvaluate, Evaluate(MatchingBomb())));
+  add("batch-slot-over-limits",
+      Single(Target::kEvaluateBatch, Batch({Personal(), OverCountLimits(true), MatchingBomb()})));
   add("batch-mixed",
       Single(Target::kEvaluateBatch,
              Batch({Personal(), Invalid(), StockNoteFromEmptyProfile(), UnicodeColleague()})));

@@ -62,17 +62,20 @@ bool PersonalNoteRule::MentionsRecipient(WordSpan words, const v1::Invitation& i
   if (first_name.size() >= 2 && std::find(words.begin(), words.end(), first_name) != words.end()) {
     return true;
   }
-  if (ContainsPhrase(words, NoteWords(invitation.recipient().company_name()).words())) {
-    return true;
-  }
+  if (reason_cues_.FoundIn(words)) return true;
+  // The company's and every shared group's name in one pass over the note, whatever their
+  // number and length (names come with the request: no name-by-name search).
+  PhraseMatcher names;
+  names.Add(NoteWords(invitation.recipient().company_name()).words());
   for (const v1::SharedGroup& group : invitation.relationship().shared_groups()) {
-    if (ContainsPhrase(words, NoteWords(group.name()).words())) return true;
+    names.Add(NoteWords(group.name()).words());
   }
-  return reason_cues_.FoundIn(words);
+  names.Build();
+  return names.FoundIn(words);
 }
 
 PersonalNoteRule::NoteKind PersonalNoteRule::Classify(const v1::Invitation& invitation) const {
-  return Classify(invitation, NoteWords(invitation.note()).words());
+  return Classify(invitation, NoteWords(invitation.note(), kMaxNoteWords).words());
 }
 
 PersonalNoteRule::NoteKind PersonalNoteRule::Classify(const v1::Invitation& invitation,

@@ -23,7 +23,7 @@ class PersonalNoteRule final : public ConfiguredRule<v1::PersonalNoteConfig> {
   PersonalNoteRule(v1::PersonalNoteConfig config, double personal_note_weight);
 
   NoteKind Classify(const v1::Invitation& invitation) const;
-  // The same, given the note's words (NoteWords(invitation.note()).words()).
+  // The same, given the note's words (NoteWords(invitation.note(), kMaxNoteWords).words()).
   NoteKind Classify(const v1::Invitation& invitation, WordSpan words) const;
   void Evaluate(const RuleContext& context, RuleResult* result) const override;
 

@@ -424,6 +424,61 @@ std::vector<BadInputCase> Build() {
       "64 bytes, got 65; invitation.note: must be at most 8000 bytes, got 9000; "
       "invitation.sent_at: more than 5 minutes in the future");
 
+  // ---- Evaluator: counts of repeated fields (checked first), the error cap, matching ----
+  const auto groups = [](int count, size_t name_bytes) {
+    return [count, name_bytes](v1::Invitation& i, absl::Time) {
+      for (int g = 0; g < count; ++g) {
+        v1::SharedGroup& group = *i.mutable_relationship()->add_shared_groups();
+        group.set_group_id(absl::StrCat("g-", g));
+        std::string name;
+        while (name.size() + 16 <= name_bytes) name += "welcome ";
+        group.set_name(absl::StrCat(name, "z", g));
+      }
+    };
+  };
+  const auto hiring_events = [hiring](int count) {
+    return [hiring, count](v1::Invitation& i, absl::Time now) {
+      for (int e = 0; e < count; ++e) hiring(i, now);
+    };
+  };
+  eval("Evaluate_SharedGroups100Accepted", groups(100, 16), "", StatusCode::OK);
+  eval("Evaluate_SharedGroups101", groups(101, 16),
+       "invitation.relationship.shared_groups: at most 100, got 101");
+  eval("Evaluate_HiringEvents100Accepted", hiring_events(100), "", StatusCode::OK);
+  eval("Evaluate_HiringEvents101", hiring_events(101),
+       "invitation.relationship.hiring_events: at most 100, got 101");
+  // 200,000 empty hiring events (400 KB on the wire): refused by their count, no element looked
+  // at, whatever else is wrong.
+  eval(
+      "Evaluate_200000EmptyHiringEvents",
+      [](v1::Invitation& i, absl::Time) {
+        i.clear_sender();
+        for (int e = 0; e < 200000; ++e) i.mutable_relationship()->add_hiring_events();
+      },
+      "invitation.relationship.hiring_events: at most 100, got 200000");
+  // 100 hiring events without a stage or a date: 200 errors, 20 listed.
+  eval(
+      "Evaluate_ErrorsCappedAtTwenty",
+      [](v1::Invitation& i, absl::Time) {
+        for (int e = 0; e < 100; ++e) i.mutable_relationship()->add_hiring_events();
+      },
+      "invitation.relationship.hiring_events[9].occurred_at: required; ... and more");
+  // A note of 8,000 bytes of one repeated word, 100 groups with 4,000-byte names of that word:
+  // judged, promptly (matching is linear in the note).
+  eval(
+      "Evaluate_MatchingBombAccepted",
+      [groups](v1::Invitation& i, absl::Time now) {
+        std::string note;
+        while (note.size() + 8 <= 8000) note += "welcome ";
+        i.set_note(note);
+        i.mutable_relationship()->clear_shared_groups();
+        groups(100, 4000)(i, now);
+      },
+      "", StatusCode::OK);
+  c.push_back({"EvaluateBatch_SlotOverGroupLimitFailsOnlyItself", Server::kEvaluator,
+               kEvaluateBatch, EvaluateBatch(3, 2, groups(101, 16)), StatusCode::OK, "", false, 2,
+               StatusCode::INVALID_ARGUMENT});
+
   // ---- Evaluator: accepted edge cases (the limits are inclusive; unknown fields are kept) ----
   eval(
       "Evaluate_EdgeLimitsExactlyAccepted",

@@ -6,12 +6,14 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "common/grpc_server.h"
 #include "etiquette/v1/evaluator.grpc.pb.h"
 #include "evaluator/config.h"
 #include "evaluator/evaluator.h"
+#include "evaluator/evaluator_metrics.h"
 #include "evaluator/evaluator_service.h"
 #include "evaluator/history_client.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -19,6 +21,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
+#include "prometheus/registry.h"
 #include "support/test_invitations.h"
 
 namespace etiquette {
@@ -429,6 +432,55 @@ TEST_F(EvaluatorWithHistoryGrpcTest, CallsWaitingForHistoryDoNotTakeAThreadEach)
     EXPECT_FALSE(call->response.verdict().degraded());
     EXPECT_EQ(call->response.verdict().invitation_id(), call->request.invitation().invitation_id());
   }
+}
+
+// Verdicts recorded in `registry`'s etiquette_evaluator_decisions_total.
+double DecisionsRecorded(prometheus::Registry& registry) {
+  double total = 0;
+  for (const prometheus::MetricFamily& family : registry.Collect()) {
+    if (family.name != "etiquette_evaluator_decisions_total") continue;
+    for (const prometheus::ClientMetric& metric : family.metric) total += metric.counter.value;
+  }
+  return total;
+}
+
+// The caller's deadline reaches the batch: history answers after it has passed, and the server
+// judges none of the invitations (it finishes the call CANCELLED, to a caller that has gone).
+// Without the call's cancellation passed in, it judged and recorded all three.
+TEST_F(EvaluatorWithHistoryGrpcTest, ABatchWhoseCallerHasGoneIsNotJudged) {
+  Start(absl::Seconds(30));
+  auto registry = std::make_shared<prometheus::Registry>();
+  EvaluatorMetrics metrics(registry);
+  server_.reset();  // the same evaluator, served with metrics
+  service_ = std::make_unique<EvaluatorService>(*evaluator_, &metrics);
+  absl::StatusOr<std::unique_ptr<RunningServer>> started = StartGrpcServer(
+      "127.0.0.1:0", {service_.get()}, {v1::InvitationEvaluator::service_full_name()});
+  ASSERT_TRUE(started.ok()) << started.status();
+  server_ = std::move(*started);
+  stub_ = v1::InvitationEvaluator::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(server_->port()), grpc::InsecureChannelCredentials()));
+
+  history_.Hold();
+  v1::EvaluateBatchRequest request;
+  for (int i = 0; i < 3; ++i) {
+    *request.add_invitations() = GoodInvitation();
+    request.mutable_invitations(i)->set_invitation_id("inv-" + std::to_string(i));
+  }
+  grpc::ClientContext context;
+  const auto deadline = std::chrono::system_clock::now() + std::chrono::milliseconds(300);
+  context.set_deadline(deadline);
+  v1::EvaluateBatchResponse response;
+  const grpc::Status status = stub_->EvaluateBatch(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  ASSERT_TRUE(history_.WaitForCalls(1, absl::Seconds(10)));
+  // The server's deadline is the client's plus the request's transit (microseconds on
+  // loopback): one second later it has passed on the server too.
+  while (std::chrono::system_clock::now() < deadline + std::chrono::seconds(1)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  history_.Release();  // history answers; the evaluator finds its caller gone
+  server_.reset();     // waits for the call to be finished
+  EXPECT_EQ(DecisionsRecorded(*registry), 0);
 }
 
 }  // namespace
