@@ -791,6 +791,24 @@ std::vector<BadInputCase> Build() {
   hist(
       "History_EvaluatorMethod", kEvaluate, [](absl::Time) { return std::string(); }, "",
       StatusCode::UNIMPLEMENTED);
+
+  // ---- History: events older than the longest window (90 days with the defaults) are refused
+  // like future ones; just inside it is accepted (the server's clock runs a little behind the
+  // request's, so "exactly 90 days" would be past the bound on arrival) ----
+  hist("RecordInvitation_SentAtPastLongestWindow", kRecordInvitation, ri([](RI& r, absl::Time now) {
+         *r.mutable_sent_at() = ToTimestamp(now - absl::Hours(24 * 90) - absl::Seconds(1));
+       }),
+       "sent_at: more than 90 days in the past (the longest window)");
+  hist("RecordInvitation_SentAtJustInsideLongestWindow", kRecordInvitation,
+       ri([](RI& r, absl::Time now) {
+         *r.mutable_sent_at() = ToTimestamp(now - absl::Hours(24 * 90) + absl::Minutes(1));
+       }),
+       "", StatusCode::OK);
+  hist("RecordResponse_RespondedAtPastLongestWindow", kRecordResponse,
+       rr([](RR& r, absl::Time now) {
+         *r.mutable_responded_at() = ToTimestamp(now - absl::Hours(24 * 90) - absl::Seconds(1));
+       }),
+       "responded_at: more than 90 days in the past (the longest window)");
   return c;
 }
 
