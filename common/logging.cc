@@ -8,6 +8,7 @@
 #include "common/access_logger.h"
 #include "common/batching_stderr_sink.h"
 #include "common/json_log_formatter.h"
+#include "common/protobuf_log.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
@@ -48,6 +49,7 @@ absl::Status ConfigureLogging(const std::string& format, const std::string& leve
   SetAccessLogger(std::make_shared<AccessLogger>(
       std::move(access), json ? AccessLogger::Format::kJson : AccessLogger::Format::kText));
   spdlog::set_default_logger(std::move(logger));
+  RouteProtobufLogsToSpdlog();
   return absl::OkStatus();
 }
 

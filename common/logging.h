@@ -15,7 +15,8 @@ namespace etiquette {
 // JsonLogFormatter). `level` is an spdlog level name: trace, debug, info, warn, error,
 // critical, off; it applies to both loggers. Callers never pass invitation notes, names or
 // headlines to the logger. Access lines reach stderr within 100 ms, in batches; every other
-// line at once (BatchingStderrSink; a terminal gets every line at once, in color).
+// line at once (BatchingStderrSink; a terminal gets every line at once, in color). protobuf's own
+// log lines go to the default logger too (RouteProtobufLogsToSpdlog, common/protobuf_log.h).
 absl::Status ConfigureLogging(const std::string& format, const std::string& level);
 
 // The same, writing to `sink` instead of stderr (tests capture the output this way).

@@ -19,6 +19,12 @@ void UnaryReactor::Finish(grpc::Status status) {
   reactor->Finish(std::move(status));
 }
 
+grpc::Status NotTheRequest(const google::protobuf::Descriptor& request) {
+  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                      absl::StrCat("request: not a valid ", request.full_name(),
+                                   " (malformed protobuf, or a string field that is not UTF-8)"));
+}
+
 namespace typed_callback_internal {
 
 std::string MethodPath(absl::string_view service, absl::string_view method,

@@ -1,5 +1,7 @@
 #include "history/history.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -21,17 +23,31 @@ using Errors = std::vector<std::string>;
 constexpr absl::Duration kMaxClockSkew = absl::Minutes(5);
 constexpr size_t kMaxReasonBytes = 1024;
 
-// The time of an event: unset means `now`. Appends an error when it is invalid or more than
-// kMaxClockSkew ahead of `now`.
+// The longest window an event counts in, in days: the store keeps no event older than it
+// (HistoryStore pruning; acceptance and volume windows are at most the report window).
+uint32_t LongestWindowDays(const v1::HistoryConfig& config) {
+  return std::max({config.report_window_days(), config.volume_window_days(),
+                   config.acceptance_window_days(), config.reinvite_cooldown_days()});
+}
+
+// The time of an event: unset means `now`. Appends an error when it is invalid, more than
+// kMaxClockSkew ahead of `now`, or older than the longest window (it would count nowhere, yet
+// take room in the sender's state); exactly that old is accepted.
 absl::Time EventTime(const google::protobuf::Timestamp& time, bool present, const std::string& path,
-                     absl::Time now, Errors* errors) {
+                     absl::Time now, const v1::HistoryConfig& config, Errors* errors) {
   if (!present) return now;
   if (!IsValidTimestamp(time)) {
     errors->push_back(path + ": not a valid timestamp");
     return now;
   }
   const absl::Time at = ToAbslTime(time);
-  if (at > now + kMaxClockSkew) errors->push_back(path + ": more than 5 minutes in the future");
+  const uint32_t longest_days = LongestWindowDays(config);
+  if (at > now + kMaxClockSkew) {
+    errors->push_back(path + ": more than 5 minutes in the future");
+  } else if (at < now - absl::Hours(24) * longest_days) {
+    errors->push_back(
+        absl::StrCat(path, ": more than ", longest_days, " days in the past (the longest window)"));
+  }
   return at;
 }
 
@@ -116,7 +132,7 @@ void History::RecordInvitation(const v1::RecordInvitationRequest& request, absl:
   CheckId(request.invitation_id(), kMaxInvitationIdBytes, "invitation_id", &errors);
   CheckPair(request.sender_id(), request.recipient_id(), "", &errors);
   const absl::Time sent_at =
-      EventTime(request.sent_at(), request.has_sent_at(), "sent_at", now, &errors);
+      EventTime(request.sent_at(), request.has_sent_at(), "sent_at", now, *config(), &errors);
   if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
   store_.RecordInvitation(
@@ -143,8 +159,8 @@ void History::RecordResponse(const v1::RecordResponseRequest& request, absl::Tim
   } else if (!v1::InvitationResponse_IsValid(request.response())) {
     errors.push_back(absl::StrCat("response: unknown value ", request.response()));
   }
-  const absl::Time responded_at =
-      EventTime(request.responded_at(), request.has_responded_at(), "responded_at", now, &errors);
+  const absl::Time responded_at = EventTime(request.responded_at(), request.has_responded_at(),
+                                            "responded_at", now, *config(), &errors);
   if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
   store_.RecordResponse(

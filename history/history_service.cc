@@ -18,19 +18,52 @@ absl::Time DeadlineOf(const grpc::CallbackServerContext& context) {
   return absl::FromChrono(deadline);
 }
 
-// Moves a successful result into the response; returns the call's status, after a warning for
-// UNAVAILABLE and INTERNAL (ids and codes only).
+// What a caller is told when the store failed: fixed text, never the store's own (Redis hosts,
+// ports, hiredis or Lua error text). The detail goes to the log, with the request id.
+grpc::Status StoreFailure(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::UNAVAILABLE:
+      return grpc::Status(code, kStoreUnavailableMessage);
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return grpc::Status(code, kStoreTimeoutMessage);
+    default:
+      return grpc::Status(code, kStoreErrorMessage);
+  }
+}
+
+// Whether a status of this code carries a message written for the caller (History's validation,
+// the store's refusals of a request: FAILED_PRECONDITION "...another recipient").
+bool IsCallersFault(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::FAILED_PRECONDITION:
+    case grpc::StatusCode::NOT_FOUND:
+    case grpc::StatusCode::ALREADY_EXISTS:
+    case grpc::StatusCode::OUT_OF_RANGE:
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Moves a successful result into the response; returns the call's status. Any other failure
+// (UNAVAILABLE, INTERNAL, ...) comes from the store: the caller gets StoreFailure, the log a
+// warning with the method, request id, code and the store's detail (it names Redis nodes and
+// replies, never member ids: keys and arguments are not part of the store's error texts).
 template <typename Response>
 grpc::Status Translate(const char* method, absl::StatusOr<Response> result, Response* response,
                        const UnaryReactor& reactor) {
-  if (result.ok()) *response = std::move(*result);
-  grpc::Status status = ToGrpcStatus(result.status());
-  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
-      status.error_code() == grpc::StatusCode::INTERNAL) {
-    spdlog::warn("rpc method={} request_id={} failed: {}", method, reactor.request_id(),
-                 status.error_message());
+  if (result.ok()) {
+    *response = std::move(*result);
+    return grpc::Status::OK;
   }
-  return status;
+  const auto code = static_cast<grpc::StatusCode>(result.status().code());
+  if (IsCallersFault(code)) return ToGrpcStatus(result.status());
+  spdlog::warn("rpc method={} request_id={} failed: {}", method, reactor.request_id(),
+               result.status().ToString());
+  return StoreFailure(code);
 }
 
 // The `done` of a History call: finishes the call with its result.

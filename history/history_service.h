@@ -10,12 +10,17 @@
 
 namespace etiquette {
 
-// The gRPC face of History's SenderHistory calls: translation, and one access log line a call
-// that parsed (method, code, duration, request id, validated invitation id; see CallLog). Never
-// logs recipient ids or anything else from the request. A call waiting for Redis holds no
-// thread: it is finished from the store's answer. `history` must outlive the service, and the
-// service the server. The handlers are typed callback handlers
-// (common/typed_callback_service.h: bytes that do not parse are answered before them).
+// What callers are told when the history store fails (the detail is logged, never returned).
+inline constexpr char kStoreUnavailableMessage[] = "history store unavailable; retry";
+inline constexpr char kStoreTimeoutMessage[] = "history store did not answer in time; retry";
+inline constexpr char kStoreErrorMessage[] = "history store error; retry later";
+
+// The gRPC face of History's SenderHistory calls: translation (a store failure answers one of
+// the fixed messages above, with its code), and one access log line a call (method, code, duration,
+// request id, validated invitation id; see CallLog). Never logs recipient ids or anything else from
+// the request. A call waiting for Redis holds no thread: it is finished from the store's answer.
+// `history` must outlive the service, and the service the server. The handlers are typed callback
+// handlers (common/typed_callback_service.h: bytes that do not parse are answered before them).
 class SenderHistoryService final : public TypedCallbackService<v1::SenderHistory> {
  public:
   explicit SenderHistoryService(History& history);

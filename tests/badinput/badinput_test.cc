@@ -284,7 +284,12 @@ TEST_F(BadInputTest, WholeCorpusBackToBackOnOneStack) {
     for (const char* secret : {"forged", "Berlin meetup", "Jordan"}) {
       EXPECT_EQ(text.find(secret), std::string::npos) << secret << " in " << log;
     }
+    // protobuf's own lines come through spdlog (common/protobuf_log.h), never raw on stderr.
+    EXPECT_EQ(text.find("[libprotobuf"), std::string::npos) << log;
   }
+  EXPECT_THAT(ReadFile(dir_ + "/evaluator.log"),
+              HasSubstr("protobuf: String field 'etiquette.v1.Invitation.note' contains invalid "
+                        "UTF-8"));
 }
 
 // ---- Garbage at the TCP level on the gRPC ports ----

@@ -142,6 +142,9 @@ std::string Varint(uint64_t value) {
 
 std::string Tag(int field, int wire_type) { return Varint((uint64_t{1} * field << 3) | wire_type); }
 
+// The message for bytes that are not an EvaluateRequest (NotTheRequest), as far as checked.
+constexpr char kNotAnEvaluateRequest[] = "request: not a valid etiquette.v1.EvaluateRequest";
+
 std::vector<BadInputCase> Build() {
   std::vector<BadInputCase> c;
   const auto eval = [&c](std::string name, InvitationMutator mutate, std::string contains,
@@ -515,39 +518,46 @@ std::vector<BadInputCase> Build() {
       [](absl::Time) { return Tag(1, 0) + Varint(1); }, StatusCode::INVALID_ARGUMENT,
       "invitation: required");
 
-  // ---- Evaluator: bytes that do not parse (gRPC C++ answers INTERNAL for an unparsable request,
-  // before any service code runs) ----
+  // ---- Evaluator: bytes that do not parse: INVALID_ARGUMENT with a fixed message naming the
+  // request type (common/typed_callback_service.h, NotTheRequest), before any service code runs
+  // ----
   const Body valid_evaluate = Evaluate([](v1::Invitation& i, absl::Time) {
     i.set_note("Hi Jordan, we met at the Berlin meetup, PLACEHOLDER, let us stay in touch.");
     i.mutable_recipient()->set_full_name("Jordan FULLNAME");
   });
   raw_eval("Evaluate_NoteInvalidUtf8Continuation", kEvaluate,
-           Patched(valid_evaluate, "PLACEHOLDER", "PLACEHOLD\xC3\x28"), StatusCode::INTERNAL);
+           Patched(valid_evaluate, "PLACEHOLDER", "PLACEHOLD\xC3\x28"),
+           StatusCode::INVALID_ARGUMENT, kNotAnEvaluateRequest);
   raw_eval("Evaluate_NoteTruncatedUtf8Sequence", kEvaluate,
-           Patched(valid_evaluate, "PLACEHOLDER", "PLACEHOLDE\xE2"), StatusCode::INTERNAL);
+           Patched(valid_evaluate, "PLACEHOLDER", "PLACEHOLDE\xE2"), StatusCode::INVALID_ARGUMENT,
+           kNotAnEvaluateRequest);
   raw_eval("Evaluate_NoteUtf16Surrogate", kEvaluate,
-           Patched(valid_evaluate, "PLACEHOLDER", "PLACEHOL\xED\xA0\x80"), StatusCode::INTERNAL);
+           Patched(valid_evaluate, "PLACEHOLDER", "PLACEHOL\xED\xA0\x80"),
+           StatusCode::INVALID_ARGUMENT, kNotAnEvaluateRequest);
   raw_eval("Evaluate_NameOverlongUtf8", kEvaluate,
-           Patched(valid_evaluate, "FULLNAME", "FULLNA\xC0\xAF"), StatusCode::INTERNAL);
+           Patched(valid_evaluate, "FULLNAME", "FULLNA\xC0\xAF"), StatusCode::INVALID_ARGUMENT,
+           kNotAnEvaluateRequest);
   raw_eval("Evaluate_InvitationIdByteFF", kEvaluate,
-           Patched(valid_evaluate, "badinput-inv", "badinput-in\xFF"), StatusCode::INTERNAL);
+           Patched(valid_evaluate, "badinput-inv", "badinput-in\xFF"), StatusCode::INVALID_ARGUMENT,
+           kNotAnEvaluateRequest);
   raw_eval(
       "Evaluate_GarbageBytes", kEvaluate,
       [](absl::Time) { return std::string("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 11); },
-      StatusCode::INTERNAL);
+      StatusCode::INVALID_ARGUMENT, kNotAnEvaluateRequest);
   raw_eval(
       "Evaluate_TruncatedMessage", kEvaluate,
       [valid_evaluate](absl::Time now) {
         const std::string whole = valid_evaluate(now);
         return whole.substr(0, whole.size() / 2);
       },
-      StatusCode::INTERNAL);
+      StatusCode::INVALID_ARGUMENT, kNotAnEvaluateRequest);
   raw_eval(
       "Evaluate_LengthPrefixPastTheEnd", kEvaluate,
-      [](absl::Time) { return Tag(1, 2) + Varint(1000) + "short"; }, StatusCode::INTERNAL);
+      [](absl::Time) { return Tag(1, 2) + Varint(1000) + "short"; }, StatusCode::INVALID_ARGUMENT,
+      kNotAnEvaluateRequest);
   raw_eval(
       "Evaluate_FieldNumberZero", kEvaluate, [](absl::Time) { return std::string("\x00\x01", 2); },
-      StatusCode::INTERNAL);
+      StatusCode::INVALID_ARGUMENT, kNotAnEvaluateRequest);
   raw_eval(
       "Evaluate_UnknownGroupsNested200Deep", kEvaluate,
       [](absl::Time) {
@@ -556,11 +566,11 @@ std::vector<BadInputCase> Build() {
         for (int i = 0; i < 200; ++i) bytes += Tag(99, 4);
         return bytes;
       },
-      StatusCode::INTERNAL);
+      StatusCode::INVALID_ARGUMENT, kNotAnEvaluateRequest);
   raw_eval(
       "Evaluate_HttpRequestAsMessage", kEvaluate,
       [](absl::Time) { return std::string("GET / HTTP/1.1\r\nHost: x\r\n\r\n"); },
-      StatusCode::INTERNAL);
+      StatusCode::INVALID_ARGUMENT, kNotAnEvaluateRequest);
 
   // ---- Evaluator: sizes ----
   raw_eval(
@@ -598,7 +608,7 @@ std::vector<BadInputCase> Build() {
       "EvaluateBatch_InvalidUtf8InSlot", kEvaluateBatch,
       Patched(EvaluateBatch(2, 1, [](v1::Invitation& i, absl::Time) { i.set_note("BADBYTES"); }),
               "BADBYTES", "BADBYTE\x80"),
-      StatusCode::INTERNAL);
+      StatusCode::INVALID_ARGUMENT, "request: not a valid etiquette.v1.EvaluateBatchRequest");
 
   // ---- Evaluator: methods it does not serve ----
   raw_eval(
@@ -674,12 +684,12 @@ std::vector<BadInputCase> Build() {
        }),
        "sent_at: not a valid timestamp");
   hist("RecordInvitation_SenderIdInvalidUtf8", kRecordInvitation,
-       Patched(ri([](RI&, absl::Time) {}), "badinput-sender", "badinput-sende\xC3"), "",
-       StatusCode::INTERNAL);
+       Patched(ri([](RI&, absl::Time) {}), "badinput-sender", "badinput-sende\xC3"),
+       "request: not a valid etiquette.v1.RecordInvitationRequest");
   hist(
       "RecordInvitation_GarbageBytes", kRecordInvitation,
-      [](absl::Time) { return std::string("\x0a\xff\xff\xff\xff\x0f", 6); }, "",
-      StatusCode::INTERNAL);
+      [](absl::Time) { return std::string("\x0a\xff\xff\xff\xff\x0f", 6); },
+      "request: not a valid etiquette.v1.RecordInvitationRequest");
   hist(
       "RecordInvitation_UnknownFieldsAccepted", kRecordInvitation,
       [ri](absl::Time now) {
@@ -785,7 +795,7 @@ std::vector<BadInputCase> Build() {
                   r.set_reason("ticket 2: REASON");
                 }),
                 "REASON", "REASO\xFE"),
-        "", StatusCode::INTERNAL);
+        "request: not a valid etiquette.v1.ReleaseSenderRequest");
   hist("ReleaseSender_NoTokenNoReason", kReleaseSender,
        History<RS>([](RS& r, absl::Time) { r.set_sender_id("badinput-sender"); }), "",
        StatusCode::UNAUTHENTICATED);
@@ -829,13 +839,31 @@ std::vector<BadInputCase> Build() {
         const std::string whole = rr([](RR&, absl::Time) {})(now);
         return whole.substr(0, whole.size() - 3);
       },
-      "", StatusCode::INTERNAL);
+      "request: not a valid etiquette.v1.RecordResponseRequest");
   hist(
       "History_UnknownMethod", "/etiquette.v1.SenderHistory/DeleteEverything",
       [](absl::Time) { return std::string(); }, "", StatusCode::UNIMPLEMENTED);
   hist(
       "History_EvaluatorMethod", kEvaluate, [](absl::Time) { return std::string(); }, "",
       StatusCode::UNIMPLEMENTED);
+
+  // ---- History: events older than the longest window (90 days with the defaults) are refused
+  // like future ones; just inside it is accepted (the server's clock runs a little behind the
+  // request's, so "exactly 90 days" would be past the bound on arrival) ----
+  hist("RecordInvitation_SentAtPastLongestWindow", kRecordInvitation, ri([](RI& r, absl::Time now) {
+         *r.mutable_sent_at() = ToTimestamp(now - absl::Hours(24 * 90) - absl::Seconds(1));
+       }),
+       "sent_at: more than 90 days in the past (the longest window)");
+  hist("RecordInvitation_SentAtJustInsideLongestWindow", kRecordInvitation,
+       ri([](RI& r, absl::Time now) {
+         *r.mutable_sent_at() = ToTimestamp(now - absl::Hours(24 * 90) + absl::Minutes(1));
+       }),
+       "", StatusCode::OK);
+  hist("RecordResponse_RespondedAtPastLongestWindow", kRecordResponse,
+       rr([](RR& r, absl::Time now) {
+         *r.mutable_responded_at() = ToTimestamp(now - absl::Hours(24 * 90) - absl::Seconds(1));
+       }),
+       "responded_at: more than 90 days in the past (the longest window)");
   return c;
 }
 

@@ -2,6 +2,7 @@
 // on loopback, driven over gRPC the way a platform would.
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 
@@ -267,6 +268,81 @@ TEST_F(StackTest, HistoryStoppedGivesDegradedVerdictsNotErrors) {
     EXPECT_EQ(verdict.decision(), v1::DECISION_SEND);
     EXPECT_FALSE(verdict.has_sender_standing());
   }
+}
+
+// ---- What callers are told when the store fails (history/history_service.h) ----
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// A store failure's message as a caller gets it: exact, and nothing of Redis in it.
+void ExpectNothingOfRedis(const grpc::Status& status, int redis_port) {
+  for (const std::string& leak :
+       {std::string("127.0.0.1"), absl::StrCat(redis_port), std::string("ERR"),
+        std::string("redis"), std::string("WRONGTYPE"), std::string("script")}) {
+    EXPECT_EQ(status.error_message().find(leak), std::string::npos)
+        << leak << " in \"" << status.error_message() << "\"";
+  }
+}
+
+TEST_F(StackTest, RedisDownAnswersAFixedMessageAndLogsTheDetail) {
+  ASSERT_TRUE(redis_->Kill().ok());
+  v1::GetStandingRequest request;
+  request.set_sender_id("member-while-redis-is-down");
+  v1::GetStandingResponse response;
+  grpc::Status status = history_stub_->GetStanding(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(status.error_message(), "history store unavailable; retry");
+  ExpectNothingOfRedis(status, redis_->port());
+
+  v1::RecordInvitationRequest write;
+  write.set_sender_id("member-while-redis-is-down");
+  write.set_invitation_id("down-1");
+  write.set_recipient_id("member-recipient-down");
+  v1::RecordInvitationResponse written;
+  status = history_stub_->RecordInvitation(Context().get(), write, &written);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(status.error_message(), "history store unavailable; retry");
+  ExpectNothingOfRedis(status, redis_->port());
+
+  // The detail is in the log, without the member ids.
+  EXPECT_TRUE(history_->WaitForLogLine("failed: ", absl::Seconds(5)).ok());
+  const std::string log = ReadFile(dir_ + "/history.log");
+  EXPECT_NE(log.find("failed: UNAVAILABLE: redis unavailable"), std::string::npos) << log;
+  EXPECT_EQ(log.find("member-"), std::string::npos) << log;
+}
+
+// A Redis error reply (the sender's keys hold strings, so the scripts get WRONGTYPE): INTERNAL
+// with the fixed message; the hiredis and Lua text only in the log.
+TEST_F(StackTest, RedisErrorReplyAnswersAFixedMessageAndLogsTheDetail) {
+  for (const char* suffix : {"h", "t", "r", "state"}) {
+    ASSERT_TRUE(
+        redis_->Command({"SET", absl::StrCat("etq:{member-in-broken-state}:", suffix), "x"}).ok());
+  }
+  v1::GetStandingRequest request;
+  request.set_sender_id("member-in-broken-state");
+  v1::GetStandingResponse response;
+  grpc::Status status = history_stub_->GetStanding(Context().get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(status.error_message(), "history store error; retry later");
+  ExpectNothingOfRedis(status, redis_->port());
+
+  v1::RecordInvitationRequest write;
+  write.set_sender_id("member-in-broken-state");
+  write.set_invitation_id("broken-1");
+  write.set_recipient_id("member-recipient-broken");
+  v1::RecordInvitationResponse written;
+  status = history_stub_->RecordInvitation(Context().get(), write, &written);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(status.error_message(), "history store error; retry later");
+  ExpectNothingOfRedis(status, redis_->port());
+
+  EXPECT_TRUE(history_->WaitForLogLine("failed: ", absl::Seconds(5)).ok());
+  const std::string log = ReadFile(dir_ + "/history.log");
+  EXPECT_NE(log.find("WRONGTYPE"), std::string::npos) << log;
+  EXPECT_EQ(log.find("member-"), std::string::npos) << log;
 }
 
 }  // namespace

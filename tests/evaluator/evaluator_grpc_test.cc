@@ -6,7 +6,9 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/grpc_server.h"
@@ -103,13 +105,15 @@ TEST_F(EvaluatorGrpcTest, MissingInvitationIsInvalidArgument) {
 }
 
 // The typed-handler adapter (common/typed_callback_service.h): bytes that are not the request
-// are answered INTERNAL, as the sync API did, before the handler and its access log (so no
-// x-request-id comes back); a request that parses gets its x-request-id.
-TEST_F(EvaluatorGrpcTest, BytesThatAreNotTheRequestAreInternalBeforeTheHandler) {
+// are answered INVALID_ARGUMENT with a fixed message naming the request type, before the handler
+// but with the access log (so the x-request-id comes back); a request that parses gets its
+// x-request-id too.
+TEST_F(EvaluatorGrpcTest, BytesThatAreNotTheRequestAreInvalidArgumentBeforeTheHandler) {
   grpc::GenericStub stub(channel_);
-  for (const char* method : {"/etiquette.v1.InvitationEvaluator/Evaluate",
-                             "/etiquette.v1.InvitationEvaluator/EvaluateBatch",
-                             "/etiquette.v1.InvitationEvaluator/ListRules"}) {
+  for (const auto& [method, type] : std::vector<std::pair<std::string, std::string>>{
+           {"/etiquette.v1.InvitationEvaluator/Evaluate", "etiquette.v1.EvaluateRequest"},
+           {"/etiquette.v1.InvitationEvaluator/EvaluateBatch", "etiquette.v1.EvaluateBatchRequest"},
+           {"/etiquette.v1.InvitationEvaluator/ListRules", "etiquette.v1.ListRulesRequest"}}) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     grpc::Slice slice(std::string("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 11));
@@ -118,8 +122,13 @@ TEST_F(EvaluatorGrpcTest, BytesThatAreNotTheRequestAreInternalBeforeTheHandler) 
     std::promise<grpc::Status> done;
     stub.UnaryCall(&context, method, grpc::StubOptions(), &request, &reply,
                    [&done](grpc::Status status) { done.set_value(std::move(status)); });
-    EXPECT_EQ(done.get_future().get().error_code(), grpc::StatusCode::INTERNAL) << method;
-    EXPECT_EQ(context.GetServerInitialMetadata().count("x-request-id"), 0u) << method;
+    const grpc::Status status = done.get_future().get();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << method;
+    EXPECT_EQ(status.error_message(),
+              "request: not a valid " + type +
+                  " (malformed protobuf, or a string field that is not UTF-8)")
+        << method;
+    EXPECT_EQ(context.GetServerInitialMetadata().count("x-request-id"), 1u) << method;
   }
 
   grpc::ClientContext context;

@@ -304,15 +304,53 @@ TEST_F(HistoryTest, FutureEventIsInvalidArgumentButSkewIsAccepted) {
   EXPECT_TRUE(blocking_.RecordInvitation(request).ok());
 }
 
-TEST_F(HistoryTest, OldEventIsAcceptedAndDoesNotCount) {
+// Events older than the longest window (90 days by default: report_window_days) are refused
+// like future ones; exactly that old is accepted, and counts nowhere.
+TEST_F(HistoryTest, EventOlderThanTheLongestWindowIsInvalidArgument) {
   v1::RecordInvitationRequest request;
   request.set_sender_id("s");
   request.set_invitation_id("old");
   request.set_recipient_id("r1");
-  *request.mutable_sent_at() = ToTimestamp(now_ - Days(200));
+  *request.mutable_sent_at() = ToTimestamp(now_ - Days(90) - absl::Seconds(1));
+  absl::Status status = blocking_.RecordInvitation(request).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "sent_at: more than 90 days in the past (the longest window)");
+  *request.mutable_sent_at() = ToTimestamp(now_ - Days(90));
   absl::StatusOr<v1::RecordInvitationResponse> response = blocking_.RecordInvitation(request);
   ASSERT_TRUE(response.ok()) << response.status();
   EXPECT_EQ(response->standing().invitations_last_7d(), 0u);
+
+  v1::RecordResponseRequest answer;
+  answer.set_sender_id("s");
+  answer.set_invitation_id("old");
+  answer.set_recipient_id("r1");
+  answer.set_response(v1::INVITATION_RESPONSE_REPORTED_SPAM);
+  *answer.mutable_responded_at() = ToTimestamp(now_ - Days(90) - absl::Seconds(1));
+  status = blocking_.RecordResponse(answer).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "responded_at: more than 90 days in the past (the longest window)");
+  *answer.mutable_responded_at() = ToTimestamp(now_ - Days(90));
+  absl::StatusOr<v1::RecordResponseResponse> answered = blocking_.RecordResponse(answer);
+  ASSERT_TRUE(answered.ok()) << answered.status();
+  EXPECT_EQ(answered->standing().reports_in_window(), 0u);
+}
+
+// The bound is the config's longest window, here the re-invite cooldown, after a reload.
+TEST_F(HistoryTest, OldEventBoundFollowsTheConfig) {
+  v1::HistoryConfig config = config_;
+  config.set_reinvite_cooldown_days(120);
+  history_.ReplaceConfig(config);
+  v1::RecordInvitationRequest request;
+  request.set_sender_id("s");
+  request.set_invitation_id("old");
+  request.set_recipient_id("r1");
+  *request.mutable_sent_at() = ToTimestamp(now_ - Days(120));
+  EXPECT_TRUE(blocking_.RecordInvitation(request).ok());
+  request.set_invitation_id("older");
+  *request.mutable_sent_at() = ToTimestamp(now_ - Days(120) - absl::Seconds(1));
+  absl::Status status = blocking_.RecordInvitation(request).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "sent_at: more than 120 days in the past (the longest window)");
 }
 
 TEST_F(HistoryTest, MissingOrUnknownResponseIsInvalidArgument) {
