@@ -15,14 +15,26 @@
 namespace etiquette {
 namespace {
 
-// Adds server reflection to one builder. gRPC's own switch
-// (InitProtoReflectionServerBuilderPlugin) turns it on for every builder of the process.
+// Server reflection on one builder or not. Linking gRPC's reflection library registers its
+// plugin for every builder of the process (a static initializer), so the plugin is taken out of
+// this builder's list, and put back once when wanted.
 class ReflectionOption : public grpc::ServerBuilderOption {
  public:
+  explicit ReflectionOption(bool enabled) : enabled_(enabled) {}
   void UpdateArguments(grpc::ChannelArguments*) override {}
   void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
-    plugins->push_back(std::make_unique<grpc::reflection::ProtoServerReflectionPlugin>());
+    grpc::reflection::ProtoServerReflectionPlugin reflection;
+    const std::string name = reflection.name();
+    plugins->erase(std::remove_if(plugins->begin(), plugins->end(),
+                                  [&name](const auto& plugin) { return plugin->name() == name; }),
+                   plugins->end());
+    if (enabled_) {
+      plugins->push_back(std::make_unique<grpc::reflection::ProtoServerReflectionPlugin>());
+    }
   }
+
+ private:
+  const bool enabled_;
 };
 
 // The bounds every listener of the process gets (the services' port and the health port).
@@ -110,7 +122,7 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartGrpcServer(
   builder.AddListeningPort(
       options.address,
       options.credentials ? options.credentials : grpc::InsecureServerCredentials(), &port);
-  if (options.bounds.reflection) builder.SetOption(std::make_unique<ReflectionOption>());
+  builder.SetOption(std::make_unique<ReflectionOption>(options.bounds.reflection));
   ApplyBounds(options.bounds, builder);
   // Services on the sync API (reflection): the sync server keeps at most MAX_POLLERS
   // threads waiting for calls and ends the others; gRPC's default of 2 makes it create and
@@ -138,6 +150,7 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartGrpcServer(
     health_builder.AddListeningPort(options.health_address, grpc::InsecureServerCredentials(),
                                     &health_port);
     ApplyBounds(options.bounds, health_builder);
+    health_builder.SetOption(std::make_unique<ReflectionOption>(false));
     health_server = health_builder.BuildAndStart();
     if (health_server == nullptr || health_port == 0) {
       server->Shutdown();
