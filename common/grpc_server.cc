@@ -149,8 +149,9 @@ absl::StatusOr<std::unique_ptr<RunningServer>> StartGrpcServer(
     grpc::ServerBuilder health_builder;  // the default health service only
     health_builder.AddListeningPort(options.health_address, grpc::InsecureServerCredentials(),
                                     &health_port);
+    // It keeps the reflection plugin that gRPC registers for every builder: a server must have
+    // a sync (or callback) service when it is built, and health is only added as it starts.
     ApplyBounds(options.bounds, health_builder);
-    health_builder.SetOption(std::make_unique<ReflectionOption>(false));
     health_server = health_builder.BuildAndStart();
     if (health_server == nullptr || health_port == 0) {
       server->Shutdown();
