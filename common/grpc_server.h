@@ -22,7 +22,8 @@ struct ServerBounds {
   int max_request_bytes = 4 * 1024 * 1024;
   // > 0: at most this many calls in flight per client connection (HTTP/2
   // MAX_CONCURRENT_STREAMS); a client's further calls wait on its side until one ends, within
-  // their deadline. 0: no limit.
+  // their deadline. 0: no limit. (History's calls waiting on a slow Redis hold gRPC's per-call
+  // memory, about 20 KB each: this keeps a stall from growing it by a call per request sent.)
   int max_concurrent_streams = 256;
   // The grpc::ResourceQuota: memory gRPC may use for connections and calls (under pressure it
   // closes idle connections and reads less), and threads of the sync API (reflection), whose

@@ -82,13 +82,15 @@ absl::Status ApplyServerFlags(const ServerFlags& flags) {
                                     {"max_connection_idle_ms", b.max_connection_idle_ms},
                                     {"handshake_timeout_ms", b.handshake_timeout_ms},
                                     {"min_ping_interval_ms", b.min_ping_interval_ms}}) {
-    if (value <= 0)
+    if (value <= 0) {
       return absl::InvalidArgumentError(absl::StrCat("--", name, " must be greater than 0"));
+    }
   }
   for (const auto& [name, value] : {std::pair{"max_concurrent_streams", b.max_concurrent_streams},
                                     {"max_ping_strikes", b.max_ping_strikes}}) {
-    if (value < 0)
+    if (value < 0) {
       return absl::InvalidArgumentError(absl::StrCat("--", name, " must be 0 or more"));
+    }
   }
   return absl::OkStatus();
 }
