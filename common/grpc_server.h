@@ -12,8 +12,36 @@
 
 namespace etiquette {
 
-// Largest request a server accepts: a full batch of 1,000 invitations with long notes fits.
-inline constexpr int kMaxRequestBytes = 16 * 1024 * 1024;
+// What one server lets its clients take: request size, calls per connection, memory and threads,
+// how long connections may sit idle or in their handshake, how often clients may ping. The
+// defaults are the servers' flags' defaults (common/server_flags.h), except max_request_bytes,
+// which each server sizes from its largest valid request.
+struct ServerBounds {
+  // Largest request message: a larger one is refused (RESOURCE_EXHAUSTED) before the service
+  // sees it.
+  int max_request_bytes = 4 * 1024 * 1024;
+  // > 0: at most this many calls in flight per client connection (HTTP/2
+  // MAX_CONCURRENT_STREAMS); a client's further calls wait on its side until one ends, within
+  // their deadline. 0: no limit. (History's calls waiting on a slow Redis hold gRPC's per-call
+  // memory, about 20 KB each: this keeps a stall from growing it by a call per request sent.)
+  int max_concurrent_streams = 256;
+  // The grpc::ResourceQuota: memory gRPC may use for connections and calls (under pressure it
+  // closes idle connections and reads less), and threads of the sync API (reflection), whose
+  // every open call holds one: past it, new sync calls get RESOURCE_EXHAUSTED.
+  int memory_quota_mib = 128;
+  int max_threads = 32;
+  // A connection without calls for this long is closed (GOAWAY); the client reconnects on its
+  // next call.
+  int max_connection_idle_ms = 60 * 1000;
+  // A connection that has not finished its handshake (TLS, HTTP/2 preface) in this long is closed.
+  int handshake_timeout_ms = 5 * 1000;
+  // Clients may ping without calls in flight at most this often; past max_ping_strikes bad
+  // pings the connection is closed (GOAWAY ENHANCE_YOUR_CALM).
+  int min_ping_interval_ms = 10 * 1000;
+  int max_ping_strikes = 2;
+  // Server reflection on the services' port (grpcurl without proto files).
+  bool reflection = true;
+};
 
 struct GrpcServerOptions {
   // "host:port"; port 0 picks a free one.
@@ -25,11 +53,11 @@ struct GrpcServerOptions {
   // Optional plaintext address serving only grpc.health.v1.Health with the same statuses, for
   // Kubernetes' native gRPC probes, which cannot present TLS client certificates.
   std::string health_address;
-  // > 0: at most this many calls in flight per client connection (HTTP/2
-  // MAX_CONCURRENT_STREAMS); a client's further calls wait on its side until one ends, within
-  // their deadline. 0: gRPC's default (no limit).
-  int max_concurrent_streams = 0;
+  ServerBounds bounds;
 };
+
+// The bounds as the start-up line shows them: "max_request_bytes 135000, ...".
+std::string DescribeBounds(const ServerBounds& bounds);
 
 // A running server: the services' server and, optionally, the health-only one.
 class RunningServer {
@@ -62,9 +90,9 @@ class RunningServer {
   const std::vector<std::string> health_names_;
 };
 
-// Starts a gRPC server serving `services`, plus server reflection and the standard
-// grpc.health.v1.Health service with the overall status and each of `health_names` (the
-// services' full names) marked SERVING. The services must outlive the server.
+// Starts a gRPC server serving `services` within `options.bounds`, plus server reflection (unless
+// turned off) and the standard grpc.health.v1.Health service with the overall status and each of
+// `health_names` (the services' full names) marked SERVING. The services must outlive the server.
 absl::StatusOr<std::unique_ptr<RunningServer>> StartGrpcServer(
     GrpcServerOptions options, const std::vector<grpc::Service*>& services,
     const std::vector<std::string>& health_names);

@@ -1,7 +1,9 @@
 #include "common/server_flags.h"
 
 #include <iostream>
+#include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/logging.h"
 #include "common/version.h"
@@ -24,6 +26,27 @@ void AddServerFlags(CommandLine& command_line, ServerFlags& flags) {
   command_line.AddString("log_format", &flags.log_format, "text or json");
   command_line.AddString("log_level", &flags.log_level,
                          "trace, debug, info, warn, error, critical or off");
+  ServerBounds& b = flags.bounds;
+  command_line.AddInt("max_request_bytes", &b.max_request_bytes,
+                      "largest request message; larger ones get RESOURCE_EXHAUSTED unread");
+  command_line.AddInt("max_concurrent_streams", &b.max_concurrent_streams,
+                      "calls in flight per client connection; a client's further calls wait on "
+                      "its side (HTTP/2 MAX_CONCURRENT_STREAMS); 0 = no limit");
+  command_line.AddInt("grpc_memory_quota_mib", &b.memory_quota_mib,
+                      "memory gRPC may use for connections and calls (grpc::ResourceQuota), MiB");
+  command_line.AddInt("grpc_max_threads", &b.max_threads,
+                      "threads for sync-API calls (reflection), each open call holding one "
+                      "(grpc::ResourceQuota); past it, new ones get RESOURCE_EXHAUSTED");
+  command_line.AddInt("max_connection_idle_ms", &b.max_connection_idle_ms,
+                      "close a client connection without calls for this long");
+  command_line.AddInt("handshake_timeout_ms", &b.handshake_timeout_ms,
+                      "close a connection whose TLS / HTTP/2 handshake takes longer");
+  command_line.AddInt("min_ping_interval_ms", &b.min_ping_interval_ms,
+                      "clients' keepalive pings without calls may come at most this often");
+  command_line.AddInt("max_ping_strikes", &b.max_ping_strikes,
+                      "pings that come too often before the connection is closed; 0 = no limit");
+  command_line.AddBool("reflection", &b.reflection,
+                       "serve gRPC server reflection on --listen (grpcurl without proto files)");
 }
 
 std::optional<int> ParseCommandLineOrExit(CommandLine& command_line, int argc,
@@ -52,6 +75,23 @@ absl::Status ApplyServerFlags(const ServerFlags& flags) {
   if (flags.shutdown_grace_s < 0) {
     return absl::InvalidArgumentError("--shutdown_grace_s must be at least 0");
   }
+  const ServerBounds& b = flags.bounds;
+  for (const auto& [name, value] : {std::pair{"max_request_bytes", b.max_request_bytes},
+                                    {"grpc_memory_quota_mib", b.memory_quota_mib},
+                                    {"grpc_max_threads", b.max_threads},
+                                    {"max_connection_idle_ms", b.max_connection_idle_ms},
+                                    {"handshake_timeout_ms", b.handshake_timeout_ms},
+                                    {"min_ping_interval_ms", b.min_ping_interval_ms}}) {
+    if (value <= 0) {
+      return absl::InvalidArgumentError(absl::StrCat("--", name, " must be greater than 0"));
+    }
+  }
+  for (const auto& [name, value] : {std::pair{"max_concurrent_streams", b.max_concurrent_streams},
+                                    {"max_ping_strikes", b.max_ping_strikes}}) {
+    if (value < 0) {
+      return absl::InvalidArgumentError(absl::StrCat("--", name, " must be 0 or more"));
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -63,6 +103,7 @@ absl::StatusOr<GrpcServerOptions> ServerOptionsFrom(const ServerFlags& flags) {
   options.address = flags.listen;
   options.credentials = *credentials;
   options.health_address = flags.health_listen;
+  options.bounds = flags.bounds;
   return options;
 }
 

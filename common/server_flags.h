@@ -10,8 +10,9 @@
 
 namespace etiquette {
 
-// The flags both servers have, with the servers' shared defaults; `listen` and
-// `metrics_listen` differ per server and are set by the caller before AddServerFlags.
+// The flags both servers have, with the servers' shared defaults; `listen`, `metrics_listen`
+// and `bounds.max_request_bytes` differ per server and are set by the caller before
+// AddServerFlags.
 struct ServerFlags {
   std::string listen;
   std::string health_listen;
@@ -20,6 +21,7 @@ struct ServerFlags {
   TlsFiles tls;
   std::string log_format = "text";
   std::string log_level = "info";
+  ServerBounds bounds;
 };
 
 void AddServerFlags(CommandLine& command_line, ServerFlags& flags);
@@ -30,10 +32,12 @@ void AddServerFlags(CommandLine& command_line, ServerFlags& flags);
 std::optional<int> ParseCommandLineOrExit(CommandLine& command_line, int argc,
                                           const char* const* argv);
 
-// Sets up logging and checks the shared flags; turns off absl::Mutex deadlock detection.
+// Sets up logging and checks the shared flags (the bounds: positive, streams and strikes 0 or
+// more); turns off absl::Mutex deadlock detection.
 absl::Status ApplyServerFlags(const ServerFlags& flags);
 
-// The gRPC server options the flags ask for (address, TLS, health port); no interceptors.
+// The gRPC server options the flags ask for (address, TLS, health port, bounds); no
+// interceptors.
 absl::StatusOr<GrpcServerOptions> ServerOptionsFrom(const ServerFlags& flags);
 
 }  // namespace etiquette

@@ -44,6 +44,7 @@ int RunServer(const ServerFlags& flags, ServerRun run) {
     metrics_endpoint = std::move(*started);
   }
 
+  const ServerBounds bounds = run.options.bounds;  // for the start-up line
   const sigset_t signals = BlockServerSignals();
   run.options.interceptors.push_back(NewGrpcServerMetricsInterceptorFactory(run.registry));
   absl::StatusOr<std::unique_ptr<RunningServer>> server =
@@ -68,9 +69,10 @@ int RunServer(const ServerFlags& flags, ServerRun run) {
   if (!run.config_path.empty()) {
     config_watch = WatchFile(run.config_path, absl::Seconds(1), reload);
   }
-  spdlog::info("{} {} serving on {} (port {}), health port {}, metrics port {}, {}", run.program,
-               EtiquetteVersion(), flags.listen, running.port(), running.health_port(),
-               metrics_endpoint ? metrics_endpoint->port() : 0, run.details);
+  spdlog::info("{} {} serving on {} (port {}), health port {}, metrics port {}, {}; bounds: {}",
+               run.program, EtiquetteVersion(), flags.listen, running.port(), running.health_port(),
+               metrics_endpoint ? metrics_endpoint->port() : 0, run.details,
+               DescribeBounds(bounds));
 
   for (;;) {
     const int signal = WaitForServerSignal(signals);

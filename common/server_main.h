@@ -48,9 +48,10 @@ int StartupFailed(const absl::Status& status);
 // Registers etiquette_build_info{version} in run.registry, starts the metrics endpoint, blocks the
 // server signals (before any thread that must not take them starts), starts the gRPC server, the
 // dependency watch, the release of free memory every 10 s and the config file watch, logs
-// "<program> <version> serving on ...", then serves until SIGINT or SIGTERM: logs it, stops the
-// watches, drains for --shutdown_grace_s (health NOT_SERVING first), stops the metrics endpoint and
-// logs "stopped". Returns the process' exit code: 0 after a stop, 1 when something could not start.
+// "<program> <version> serving on ...; bounds: ..." (DescribeBounds), then serves until SIGINT or
+// SIGTERM: logs it, stops the watches, drains for --shutdown_grace_s (health NOT_SERVING first),
+// stops the metrics endpoint and logs "stopped". Returns the process' exit code: 0 after a stop, 1
+// when something could not start.
 int RunServer(const ServerFlags& flags, ServerRun run);
 
 }  // namespace etiquette

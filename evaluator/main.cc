@@ -14,6 +14,7 @@
 #include "evaluator/evaluator_metrics.h"
 #include "evaluator/evaluator_service.h"
 #include "evaluator/history_client.h"
+#include "evaluator/max_request_size.h"
 #include "evaluator/reload.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -36,6 +37,7 @@ struct Flags {
 void AddFlags(etiquette::CommandLine& command_line, Flags& flags) {
   flags.server.listen = "0.0.0.0:50051";
   flags.server.metrics_listen = "0.0.0.0:9101";
+  flags.server.bounds.max_request_bytes = static_cast<int>(etiquette::kEvaluatorMaxRequestBytes);
   etiquette::AddServerFlags(command_line, flags.server);
   command_line.AddString("config", &flags.config,
                          "rules config (YAML), reloaded on change and on SIGHUP; empty = the "

@@ -15,6 +15,7 @@
 #include "history/history.h"
 #include "history/history_metrics.h"
 #include "history/history_service.h"
+#include "history/max_request_size.h"
 #include "history/redis_history_store.h"
 #include "history/redis_url.h"
 #include "spdlog/spdlog.h"
@@ -28,7 +29,6 @@ struct Flags {
   int redis_timeout_ms = 100;
   int redis_write_timeout_ms = 2000;
   int redis_wait_replicas = 0;
-  int max_concurrent_streams = 256;
   std::string config;
   std::string admin_token_file;
   std::string hmac_secret_file;
@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   etiquette::CommandLine command_line("ETIQUETTE_");
   flags.server.listen = "0.0.0.0:50052";
   flags.server.metrics_listen = "0.0.0.0:9102";
+  flags.server.bounds.max_request_bytes = static_cast<int>(etiquette::kHistoryMaxRequestBytes);
   etiquette::AddServerFlags(command_line, flags.server);
   command_line.AddString("redis", &flags.redis,
                          "redis://[:password@]host:port[/db], or a cluster: "
@@ -58,9 +59,6 @@ int main(int argc, char** argv) {
                       "bound on every Redis connect and read");
   command_line.AddInt("redis_write_timeout_ms", &flags.redis_write_timeout_ms,
                       "bound on every Redis write (also bounded by the caller's deadline)");
-  command_line.AddInt("max_concurrent_streams", &flags.max_concurrent_streams,
-                      "calls in flight per client connection; a client's further calls wait on "
-                      "its side (HTTP/2 MAX_CONCURRENT_STREAMS); 0 = no limit");
   command_line.AddInt("redis_wait_replicas", &flags.redis_wait_replicas,
                       "acknowledge a write only once this many replicas of its master have it "
                       "(Redis WAIT); 0 = the master's word is enough");
@@ -105,10 +103,6 @@ int main(int argc, char** argv) {
     return etiquette::StartupFailed(
         absl::InvalidArgumentError("--redis_write_timeout_ms must be greater than 0"));
   }
-  if (flags.max_concurrent_streams < 0) {
-    return etiquette::StartupFailed(
-        absl::InvalidArgumentError("--max_concurrent_streams must be 0 or more"));
-  }
   if (flags.redis_wait_replicas < 0) {
     return etiquette::StartupFailed(
         absl::InvalidArgumentError("--redis_wait_replicas must be 0 or more"));
@@ -139,9 +133,6 @@ int main(int argc, char** argv) {
   run.details = absl::StrCat("redis ", redis->host, ":", redis->port, ", config version ",
                              etiquette::ConfigVersion(config));
   run.options = std::move(*options);
-  // Calls waiting on a slow Redis hold gRPC's per-call memory (about 20 KB each): bounding them
-  // per connection keeps a stall from growing the process by a call per request sent.
-  run.options.max_concurrent_streams = flags.max_concurrent_streams;
   run.registry = registry;
   run.services = {&service, &admin_service};
   run.health_names = {etiquette::v1::SenderHistory::service_full_name(),

@@ -6,11 +6,14 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "common/grpc_server.h"
+#include "common/ids.h"
 #include "common/proto_time.h"
 #include "etiquette/v1/evaluator.pb.h"
 #include "etiquette/v1/history.pb.h"
+#include "evaluator/invitation_validator.h"
+#include "evaluator/max_request_size.h"
 #include "google/protobuf/unknown_field_set.h"
+#include "history/max_request_size.h"
 #include "support/test_invitations.h"
 
 namespace etiquette::badinput {
@@ -127,6 +130,64 @@ std::string EvaluateOfSize(absl::Time now, size_t total) {
     note = note + total - size;
   }
   throw std::logic_error("cannot size the request");
+}
+
+// A GetStandingRequest whose serialized size is exactly `total` bytes (grown through
+// recipient_id).
+std::string GetStandingOfSize(size_t total) {
+  v1::GetStandingRequest request;
+  request.set_sender_id("badinput-sender");
+  const size_t empty = request.ByteSizeLong();
+  size_t id = total - empty;
+  for (int attempt = 0; attempt < 8; ++attempt) {  // the length prefix grows with the id
+    request.set_recipient_id(std::string(id, 'r'));
+    const size_t size = request.ByteSizeLong();
+    if (size == total) return request.SerializeAsString();
+    id = id + total - size;
+  }
+  throw std::logic_error("cannot size the request");
+}
+
+// A valid EvaluateBatchRequest of kMaxBatchSize invitations with every field at its limit
+// (evaluator/max_request_size.h) but sent_at, a minute ago rather than in year 1: 5 bytes less
+// per invitation than the evaluator's size limit.
+std::string LargestValidBatch(absl::Time now) {
+  v1::EvaluateBatchRequest request;
+  for (int i = 0; i < kMaxBatchSize; ++i) {
+    v1::Invitation& inv = *request.add_invitations();
+    inv.set_invitation_id(
+        absl::StrCat(i, std::string(kMaxInvitationIdBytes, 'i')).substr(0, kMaxInvitationIdBytes));
+    for (v1::MemberProfile* p : {inv.mutable_sender(), inv.mutable_recipient()}) {
+      const char role = p == inv.mutable_sender() ? 's' : 'r';
+      p->set_member_id(
+          absl::StrCat(i, std::string(kMaxMemberIdBytes, role)).substr(0, kMaxMemberIdBytes));
+      for (std::string* text : {p->mutable_full_name(), p->mutable_headline(), p->mutable_summary(),
+                                p->mutable_company_id(), p->mutable_company_name()}) {
+        *text = std::string(kMaxTextBytes, 't');
+      }
+      p->set_has_photo(true);
+      p->set_premium(true);
+    }
+    std::string note;
+    while (note.size() < kMaxNoteBytes) note += "word ";
+    inv.set_note(note.substr(0, kMaxNoteBytes));
+    *inv.mutable_sent_at() = RawTimestamp(absl::ToUnixSeconds(now - absl::Minutes(1)), 999'999'999);
+    v1::Relationship& r = *inv.mutable_relationship();
+    r.set_familiarity(v1::Familiarity_MAX);
+    r.set_mutual_connections(UINT32_MAX);
+    r.mutable_twitter()->set_sender_follows_recipient(true);
+    r.mutable_twitter()->set_recipient_follows_sender(true);
+    r.mutable_twitter()->set_interactions_90d(UINT32_MAX);
+    inv.set_recipient_email_confirmed(true);
+  }
+  // sent_at's seconds take fewer bytes than the 10 of a negative number.
+  const size_t shorter =
+      kMaxBatchSize * (10 - wire::VarintBytes(request.invitations(0).sent_at().seconds()));
+  if (request.ByteSizeLong() != kEvaluatorMaxRequestBytes - shorter) {
+    throw std::logic_error(absl::StrCat("the largest valid batch is ", request.ByteSizeLong(),
+                                        " bytes, not the limit minus ", shorter));
+  }
+  return request.SerializeAsString();
 }
 
 // Varint encoding, for hand-built wire bytes.
@@ -575,15 +636,15 @@ std::vector<BadInputCase> Build() {
   // ---- Evaluator: sizes ----
   raw_eval(
       "Evaluate_ExactlyAtSizeLimit", kEvaluate,
-      [](absl::Time now) { return EvaluateOfSize(now, kMaxRequestBytes); },
+      [](absl::Time now) { return EvaluateOfSize(now, kEvaluatorMaxRequestBytes); },
       StatusCode::INVALID_ARGUMENT, "invitation.note: must be at most 8000 bytes");
   raw_eval(
       "Evaluate_OneByteOverSizeLimit", kEvaluate,
-      [](absl::Time now) { return EvaluateOfSize(now, kMaxRequestBytes + 1); },
+      [](absl::Time now) { return EvaluateOfSize(now, kEvaluatorMaxRequestBytes + 1); },
       StatusCode::RESOURCE_EXHAUSTED);
   raw_eval(
       "Evaluate_64MiB", kEvaluate,
-      [](absl::Time now) { return EvaluateOfSize(now, 4 * kMaxRequestBytes); },
+      [](absl::Time now) { return EvaluateOfSize(now, 64 * 1024 * 1024); },
       StatusCode::RESOURCE_EXHAUSTED);
 
   // ---- Evaluator: EvaluateBatch ----
@@ -592,6 +653,7 @@ std::vector<BadInputCase> Build() {
   raw_eval("EvaluateBatch_1001", kEvaluateBatch, EvaluateBatch(1001), StatusCode::INVALID_ARGUMENT,
            "invitations: must hold 1 to 1000 invitations, got 1001");
   raw_eval("EvaluateBatch_1000Accepted", kEvaluateBatch, EvaluateBatch(1000), StatusCode::OK);
+  raw_eval("EvaluateBatch_LargestValidAccepted", kEvaluateBatch, LargestValidBatch, StatusCode::OK);
   c.push_back({"EvaluateBatch_BadSlotFailsOnlyItself", Server::kEvaluator, kEvaluateBatch,
                EvaluateBatch(3, 1,
                              [](v1::Invitation& i, absl::Time) {
@@ -744,9 +806,10 @@ std::vector<BadInputCase> Build() {
          r.set_recipient_id("badinput-sender");
        }),
        "recipient_id: must differ from sender_id");
+  // Over history's request size limit (135,000 bytes): refused unread.
   hist("GetStanding_SenderId1MiB", kGetStanding,
        History<GS>([](GS& r, absl::Time) { r.set_sender_id(std::string(1 << 20, 's')); }),
-       "sender_id: must be at most 64 bytes, got 1048576");
+       "larger than max", StatusCode::RESOURCE_EXHAUSTED);
   const auto batch = [](int size, int bad) {
     return History<v1::BatchGetStandingRequest>(
         [size, bad](v1::BatchGetStandingRequest& r, absl::Time) {
@@ -828,11 +891,28 @@ std::vector<BadInputCase> Build() {
         "member_id: must be at most 64 bytes, got 65");
 
   // ---- History: sizes, garbage, methods it does not serve ----
-  hist("History_OneByteOverSizeLimit", kGetStanding, History<GS>([](GS& r, absl::Time) {
-         r.set_sender_id("badinput-sender");
-         r.set_recipient_id(std::string(kMaxRequestBytes, 'r'));
-       }),
-       "", StatusCode::RESOURCE_EXHAUSTED);
+  hist(
+      "History_ExactlyAtSizeLimit", kGetStanding,
+      [](absl::Time) { return GetStandingOfSize(kHistoryMaxRequestBytes); },
+      "recipient_id: must be at most 64 bytes");
+  hist(
+      "History_OneByteOverSizeLimit", kGetStanding,
+      [](absl::Time) { return GetStandingOfSize(kHistoryMaxRequestBytes + 1); }, "",
+      StatusCode::RESOURCE_EXHAUSTED);
+  hist(
+      "BatchGetStanding_LargestValidAccepted", kBatchGetStanding,
+      [](absl::Time) {
+        v1::BatchGetStandingRequest r;
+        for (int i = 0; i < kMaxStandingBatch; ++i) {
+          v1::GetStandingRequest& one = *r.add_requests();
+          one.set_sender_id(
+              absl::StrCat(i, std::string(kMaxMemberIdBytes, 's')).substr(0, kMaxMemberIdBytes));
+          one.set_recipient_id(std::string(kMaxMemberIdBytes, 'r'));
+        }
+        if (r.ByteSizeLong() != kHistoryMaxRequestBytes) throw std::logic_error("not the limit");
+        return r.SerializeAsString();
+      },
+      "", StatusCode::OK);
   hist(
       "History_TruncatedMessage", kRecordResponse,
       [rr](absl::Time now) {

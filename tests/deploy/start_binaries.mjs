@@ -555,11 +555,14 @@ class Overlay {
       invitationId: "deploy-test-1", sender: { memberId: "m-deploy-a" },
       recipient: { memberId: "m-deploy-b" }, relationship: { familiarity: "FAMILIARITY_COLLEAGUE" },
     } });
+    // Without server reflection (production), the types come from the descriptor set.
+    const types = evaluator.settings.get("reflection")?.value === "false"
+      ? ["-protoset", process.env.ETIQUETTE_PROTOSET] : [];
     // The first call may meet a channel still connecting (a 50 ms deadline): poll.
     await waitFor(`${evaluator.name} Evaluate answered with history (not degraded)`,
                   WIRING_TIMEOUT_MS, async () => {
                     const { stdout, stderr } = await run(
-                      [this.options.cli, "-plaintext", "-d", request, `127.0.0.1:${port}`,
+                      [this.options.cli, ...types, "-plaintext", "-d", request, `127.0.0.1:${port}`,
                        "etiquette.v1.InvitationEvaluator/Evaluate"]);
                     const ok = /"decision"/.test(stdout) && !/"degraded":\s*true/.test(stdout);
                     return { ok, detail: (stdout + stderr).replace(/\s+/g, " ").trim() };

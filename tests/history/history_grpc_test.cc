@@ -224,7 +224,7 @@ TEST(HistoryGrpcStreamLimitTest, CallsBeyondTheLimitWaitInTheClient) {
   SenderHistoryService service(history);
   GrpcServerOptions options;
   options.address = "127.0.0.1:0";
-  options.max_concurrent_streams = 2;
+  options.bounds.max_concurrent_streams = 2;
   absl::StatusOr<std::unique_ptr<RunningServer>> server =
       StartGrpcServer(std::move(options), {&service}, {v1::SenderHistory::service_full_name()});
   ASSERT_TRUE(server.ok()) << server.status();
