@@ -1,7 +1,7 @@
 #pragma once
 
-// The evaluator's default --max_request_bytes: its largest valid request, a full EvaluateBatch,
-// computed from the limits evaluator/invitation_validator.cc enforces.
+// The evaluator's request size: what a full EvaluateBatch with every field at its limit
+// (evaluator/invitation_validator.cc) would take, and the default --max_request_bytes.
 
 #include <cstddef>
 #include <cstdint>
@@ -40,9 +40,13 @@ constexpr size_t kBatch = kMaxBatchSize * LengthDelimitedField(kInvitation);
 
 }  // namespace evaluator_request_size
 
-// 49,319,000 bytes (about 47 MiB): 1,000 x 49,319 (an invitation at every limit: 49,315 bytes,
-// 20,565 of them per profile, plus its 4-byte tag and length; the test pins the figure).
-// EvaluateRequest (one invitation) is far smaller.
-inline constexpr size_t kEvaluatorMaxRequestBytes = evaluator_request_size::kBatch;
+// The evaluator's default --max_request_bytes: 16 MiB, the limit before the bounds of issue 11.
+// Not kBatch: a batch with every field at its limit is 49,319,000 bytes (about 47 MiB: 1,000 x
+// 49,319, an invitation at every limit being 49,315 bytes, 20,565 of them per profile, plus its
+// 4-byte tag and length), and far more once shared groups and hiring events (100 of each) are at
+// their limits too; no platform sends such a batch, and parsing one would cost gigabytes. 16 MiB
+// holds a full batch of 1,000 invitations with long notes and complete profiles. Larger:
+// RESOURCE_EXHAUSTED before parsing. An EvaluateRequest (one invitation) is far smaller.
+inline constexpr size_t kEvaluatorMaxRequestBytes = 16 * 1024 * 1024;
 
 }  // namespace etiquette

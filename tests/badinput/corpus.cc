@@ -150,8 +150,8 @@ std::string GetStandingOfSize(size_t total) {
 
 // A valid EvaluateBatchRequest of kMaxBatchSize invitations with every field at its limit
 // (evaluator/max_request_size.h) but sent_at, a minute ago rather than in year 1: 5 bytes less
-// per invitation than the evaluator's size limit.
-std::string LargestValidBatch(absl::Time now) {
+// per invitation than evaluator_request_size::kBatch, and over the request size limit.
+std::string EveryFieldAtItsLimitBatch(absl::Time now) {
   v1::EvaluateBatchRequest request;
   for (int i = 0; i < kMaxBatchSize; ++i) {
     v1::Invitation& inv = *request.add_invitations();
@@ -183,9 +183,9 @@ std::string LargestValidBatch(absl::Time now) {
   // sent_at's seconds take fewer bytes than the 10 of a negative number.
   const size_t shorter =
       kMaxBatchSize * (10 - wire::VarintBytes(request.invitations(0).sent_at().seconds()));
-  if (request.ByteSizeLong() != kEvaluatorMaxRequestBytes - shorter) {
-    throw std::logic_error(absl::StrCat("the largest valid batch is ", request.ByteSizeLong(),
-                                        " bytes, not the limit minus ", shorter));
+  if (request.ByteSizeLong() != evaluator_request_size::kBatch - shorter) {
+    throw std::logic_error(absl::StrCat("the batch at every limit is ", request.ByteSizeLong(),
+                                        " bytes, not kBatch minus ", shorter));
   }
   return request.SerializeAsString();
 }
@@ -653,7 +653,8 @@ std::vector<BadInputCase> Build() {
   raw_eval("EvaluateBatch_1001", kEvaluateBatch, EvaluateBatch(1001), StatusCode::INVALID_ARGUMENT,
            "invitations: must hold 1 to 1000 invitations, got 1001");
   raw_eval("EvaluateBatch_1000Accepted", kEvaluateBatch, EvaluateBatch(1000), StatusCode::OK);
-  raw_eval("EvaluateBatch_LargestValidAccepted", kEvaluateBatch, LargestValidBatch, StatusCode::OK);
+  raw_eval("EvaluateBatch_EveryFieldAtItsLimitOverTheSizeLimit", kEvaluateBatch,
+           EveryFieldAtItsLimitBatch, StatusCode::RESOURCE_EXHAUSTED);
   c.push_back({"EvaluateBatch_BadSlotFailsOnlyItself", Server::kEvaluator, kEvaluateBatch,
                EvaluateBatch(3, 1,
                              [](v1::Invitation& i, absl::Time) {

@@ -20,6 +20,7 @@
 #include "absl/time/clock.h"
 #include "etiquette/v1/evaluator.grpc.pb.h"
 #include "etiquette/v1/history.grpc.pb.h"
+#include "evaluator/max_request_size.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -330,7 +331,8 @@ TEST_F(GrpcBoundsTest, BoundsInStartupLineAndHelp) {
       EXPECT_NE(line.find(expected), std::string::npos) << expected << " not in: " << line;
     }
   }
-  EXPECT_NE(startup_lines_[0].find("max_request_bytes 49319000"), std::string::npos)
+  EXPECT_NE(startup_lines_[0].find(absl::StrCat("max_request_bytes ", kEvaluatorMaxRequestBytes)),
+            std::string::npos)
       << startup_lines_[0];
   EXPECT_NE(startup_lines_[0].find("reflection on"), std::string::npos) << startup_lines_[0];
   EXPECT_NE(startup_lines_[1].find("max_request_bytes 135000"), std::string::npos)
