@@ -25,6 +25,9 @@ using redis::StringAt;
 
 namespace {
 
+// The cap of records is not applied in small mode: small mode must stay below it.
+static_assert(kMinRecordsPerSender > redis_scripts::kSmallFields + 8);
+
 // Times travel as integer milliseconds, kept well inside the range Lua's doubles hold exactly.
 constexpr int64_t kMaxMillis = int64_t{1} << 50;
 
@@ -147,7 +150,7 @@ std::vector<std::string> RedisHistoryStore::CommonArgv(const StorePolicy& policy
                                                        const std::string& recipient_key) const {
   const absl::Duration longest = std::max({policy.report_window, policy.volume_window,
                                            policy.acceptance_window, policy.reinvite_cooldown});
-  const absl::Duration rep_retention = std::max(policy.retention, policy.reported_pair_retention);
+  const absl::Duration rep_retention = ReporterRetention(policy);
   return {absl::StrCat(Millis(now)),
           absl::StrCat(Millis(policy.report_window)),
           absl::StrCat(Millis(policy.volume_window)),
@@ -156,7 +159,8 @@ std::vector<std::string> RedisHistoryStore::CommonArgv(const StorePolicy& policy
           recipient_key,
           absl::StrCat(Millis(longest)),
           absl::StrCat(std::max<int64_t>(1, Millis(policy.retention))),
-          absl::StrCat(std::max<int64_t>(1, Millis(rep_retention)))};
+          absl::StrCat(std::max<int64_t>(1, Millis(rep_retention))),
+          absl::StrCat(RecordsCap(policy))};
 }
 
 void RedisHistoryStore::Observe(const char* operation, absl::Time start,

@@ -340,17 +340,16 @@ TEST_F(RedisHistoryStoreTest, WritesPruneWhatNoWindowCounts) {
   expect(small, 12, 5, 1, 0, 0);
   expect(big, 12, 5, 1, 0, 6);
   EXPECT_EQ(CommandInteger({"ZCARD", index}), 13);
-  // 91 days on: the old invitations are gone, ids and all; pending marks stay (a small sender
-  // keeps those of pruned invitations as "p" fields).
+  // 91 days on: the old invitations are gone, ids and all, with the pending marks they held.
   for (const std::string& sender : {small, big}) {
     Invite(sender, "inv-91d", "rk-91d", T0() + Days(91));
-    EXPECT_TRUE(Facts(sender, "rk-1", T0() + Days(91)).pending) << sender;  // never answered
+    EXPECT_FALSE(Facts(sender, "rk-1", T0() + Days(91)).pending) << sender;  // never answered
     EXPECT_FALSE(Facts(sender, "rk-0", T0() + Days(91)).pending) << sender;
     // A pruned id is new again.
     EXPECT_FALSE(Invite(sender, "inv-0", "rk-0", T0() + Days(91)).duplicate) << sender;
   }
-  expect(small, 4, 0, 0, 0, 4);
-  expect(big, 4, 0, 0, 0, 8);
+  expect(small, 4, 0, 0, 0, 0);
+  expect(big, 4, 0, 0, 0, 4);  // inv-15d, inv-22d, inv-91d, inv-0
   EXPECT_EQ(CommandInteger({"ZCARD", index}), 4);
 }
 
@@ -394,6 +393,62 @@ TEST_F(RedisHistoryStoreTest, MemoryOfAnActiveSender) {
             << " bytes:" << detail << "\n";
   RecordProperty("memory_usage_bytes", static_cast<int>(total / kSenders));
   EXPECT_LE(total, 1024 * kSenders) << detail;
+}
+
+TEST_F(RedisHistoryStoreTest, AHundredThousandUnansweredInvitationsStayUnderTheCap) {
+  UsePatientStore();
+  // One bot, 100,000 invitations nobody answers, one a second (all inside every window),
+  // through the store, 500 in flight at a time: the cap (policy_.max_records_per_sender, the
+  // default) keeps the newest, and the sender's keys stay small.
+  const std::string sender = "m-bot";
+  constexpr int kInvitations = 100000;
+  constexpr int kInFlight = 500;
+  const absl::Time now = T0() + absl::Seconds(kInvitations);
+  for (int first = 0; first < kInvitations; first += kInFlight) {
+    std::vector<std::future<absl::StatusOr<WriteResult>>> calls;
+    for (int i = first; i < first + kInFlight; ++i) {
+      auto promise = std::make_shared<std::promise<absl::StatusOr<WriteResult>>>();
+      calls.push_back(promise->get_future());
+      store().RecordInvitation(
+          sender, absl::StrCat("inv-", i), absl::StrCat("rk-", i), T0() + absl::Seconds(i), now,
+          absl::InfiniteFuture(),
+          [promise](absl::StatusOr<WriteResult> result) { promise->set_value(std::move(result)); });
+    }
+    for (auto& call : calls) {
+      const absl::StatusOr<WriteResult> result = call.get();
+      ASSERT_TRUE(result.ok()) << result.status();
+    }
+  }
+  const uint32_t cap = RecordsCap(policy_);
+  const Stored stored = StoredOf(sender);
+  EXPECT_EQ(stored.sent, int64_t{cap});
+  EXPECT_EQ(stored.marks, int64_t{cap});
+  int64_t bytes = 0;
+  for (const std::string& key : KeysOf(sender)) {
+    bytes += CommandInteger({"MEMORY", "USAGE", key, "SAMPLES", "0"});
+  }
+  std::cout << "MEMORY USAGE of a sender at the cap (" << cap << "): " << bytes << " bytes\n";
+  RecordProperty("memory_usage_at_cap_bytes", static_cast<int>(bytes));
+  EXPECT_LT(bytes, int64_t{cap} * 300);  // 500: about 125 KB
+
+  // The newest are kept, the oldest went first; reads stay index lookups.
+  const absl::Time start = absl::Now();
+  const SenderFacts facts = Facts(sender, absl::StrCat("rk-", kInvitations - 1), now);
+  const absl::Duration read = absl::Now() - start;
+  EXPECT_EQ(facts.invitations_in_volume_window, cap);
+  EXPECT_TRUE(facts.pending);
+  EXPECT_TRUE(Facts(sender, absl::StrCat("rk-", kInvitations - cap), now).pending);
+  EXPECT_FALSE(Facts(sender, absl::StrCat("rk-", kInvitations - cap - 1), now).pending);
+  EXPECT_FALSE(Facts(sender, "rk-0", now).pending);
+  EXPECT_LT(read, absl::Milliseconds(50));
+}
+
+TEST_F(RedisHistoryStoreTest, ForgetUnlinks) {
+  Invite("m-unlink", "inv-1", "rk-1", T0());
+  ASSERT_TRUE(Blocking(store()).Forget("m-unlink").ok());
+  EXPECT_THAT(Command({"INFO", "commandstats"}), HasSubstr("cmdstat_unlink:calls=1,"));
+  EXPECT_THAT(Command({"INFO", "commandstats"}), Not(HasSubstr("cmdstat_del:")));
+  EXPECT_TRUE(KeysOf("m-unlink").empty());
 }
 
 TEST_F(RedisHistoryStoreTest, BigSenderReadsAreIndexLookups) {
@@ -640,12 +695,16 @@ TEST_F(RedisHistoryStoreTest, SmallAndBigModeAnswerAsTheInMemoryStore) {
 
 TEST_F(RedisHistoryStoreTest, SmallAndBigModeAnswerAlikeOverMonthsOfPruning) {
   UsePatientStore();
-  // Over a year, with old events: pruning, pending marks of pruned invitations, cool-downs.
+  // Over a year, with old events: pruning, pending marks that go with their invitations,
+  // cool-downs; the in-memory store prunes as the scripts do.
+  InMemoryHistoryStore memory(policy_);
   StartBig("p-big");
-  ExpectTargetsAgree({{"redis small", &store(), "p-small"}, {"redis big", &store(), "p-big"}},
+  ExpectTargetsAgree({{"redis small", &store(), "p-small"},
+                      {"redis big", &store(), "p-big"},
+                      {"in-memory", &memory, "p-mem"}},
                      {2, 1500, 12, 2, 40, Days(400), true});
   EXPECT_FALSE(StoredOf("p-small").big);
-  EXPECT_GT(StoredOf("p-small").marks, 0) << "no pending mark outlived its invitation";
+  EXPECT_EQ(StoredOf("p-small").marks, 0) << "a pending mark outlived its invitation";
 }
 
 TEST_F(RedisHistoryStoreTest, ASenderThatGoesBigAnswersAsOneThatWasBigAllAlong) {
