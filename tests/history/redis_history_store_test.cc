@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
@@ -32,6 +33,8 @@
 #include "history/recipient_hasher.h"
 #include "history/redis_scripts.h"
 #include "history/redis_url.h"
+#include "spdlog/spdlog.h"
+#include "tests/common/capturing_sink.h"
 #include "tests/support/await.h"
 #include "tests/support/redis_fixture.h"
 #include "tests/support/redis_server.h"
@@ -441,6 +444,66 @@ TEST_F(RedisHistoryStoreTest, AHundredThousandUnansweredInvitationsStayUnderTheC
   EXPECT_FALSE(Facts(sender, absl::StrCat("rk-", kInvitations - cap - 1), now).pending);
   EXPECT_FALSE(Facts(sender, "rk-0", now).pending);
   EXPECT_LT(read, absl::Milliseconds(50));
+}
+
+// Keeps the memory ratio Ping reports.
+class MemoryObserver final : public RedisStoreObserver {
+ public:
+  void OnRedisCall(const char*, absl::Duration, const absl::Status&) override {}
+  void OnRestrictionStarted() override {}
+  void OnRedisMemory(double used_ratio) override { ratio = used_ratio; }
+  std::atomic<double> ratio{-1};
+};
+
+TEST_F(RedisHistoryStoreTest, PingWatchesRedisMemoryAndWarnsOnceEachWay) {
+  MemoryObserver observer;
+  RedisHistoryStore watched(Options(absl::Seconds(5)), policy_, &observer);
+  auto sink = std::make_shared<CapturingSink>();
+  spdlog::default_logger()->sinks().push_back(sink);
+  auto set_max = [&](double share_of_used) {
+    int64_t used = 0;
+    for (absl::string_view line : absl::StrSplit(Command({"INFO", "memory"}), '\n')) {
+      if (absl::ConsumePrefix(&line, "used_memory:")) {
+        ASSERT_TRUE(absl::SimpleAtoi(absl::StripTrailingAsciiWhitespace(line), &used));
+      }
+    }
+    ASSERT_GT(used, 0);
+    Command(
+        {"CONFIG", "SET", "maxmemory", absl::StrCat(static_cast<int64_t>(used / share_of_used))});
+  };
+  auto warnings = [&] {
+    int n = 0;
+    for (const std::string& line : sink->Lines()) n += absl::StrContains(line, "redis memory at");
+    return n;
+  };
+  Command({"CONFIG", "SET", "maxmemory", "0"});
+  ASSERT_TRUE(watched.Ping().ok());
+  EXPECT_EQ(observer.ratio, 0.0);  // no maxmemory: no ratio
+  set_max(0.5);
+  ASSERT_TRUE(watched.Ping().ok());
+  EXPECT_GT(observer.ratio, 0.3);
+  EXPECT_LT(observer.ratio, 0.7);
+  EXPECT_EQ(warnings(), 0);
+  set_max(0.9);
+  ASSERT_TRUE(watched.Ping().ok());
+  EXPECT_GT(observer.ratio, kRedisMemoryWarningRatio);
+  ASSERT_TRUE(watched.Ping().ok());
+  EXPECT_EQ(warnings(), 1);  // once, not once per Ping
+  set_max(0.5);
+  ASSERT_TRUE(watched.Ping().ok());
+  EXPECT_LT(observer.ratio, kRedisMemoryWarningRatio);
+  EXPECT_THAT(sink->Text(), HasSubstr("redis memory back at"));
+  EXPECT_EQ(warnings(), 1);
+  spdlog::default_logger()->sinks().pop_back();
+  Command({"CONFIG", "SET", "maxmemory", "0"});
+}
+
+TEST(RedisMemoryUsedRatioTest, ParsesInfoMemory) {
+  EXPECT_DOUBLE_EQ(MemoryUsedRatio("# Memory\r\nused_memory:800\r\nused_memory_human:800B\r\n"
+                                   "maxmemory:1000\r\nmaxmemory_human:1000B\r\n"),
+                   0.8);
+  EXPECT_EQ(MemoryUsedRatio("used_memory:800\r\nmaxmemory:0\r\n"), 0.0);
+  EXPECT_EQ(MemoryUsedRatio(""), 0.0);
 }
 
 TEST_F(RedisHistoryStoreTest, ForgetUnlinks) {
