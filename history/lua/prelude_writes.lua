@@ -207,8 +207,8 @@ local function oldest(key, regions, excess)
   local all = {}
   for r = 1, #regions do
     local from = regions[r][1]
-    local got = call('ZRANGEBYSCORE', key, int(from), '(' .. regions[r][2], 'WITHSCORES', 'LIMIT',
-                     0, excess)
+    local got = call('ZRANGEBYSCORE', key, int(from), '(' .. int(regions[r][2]), 'WITHSCORES',
+                     'LIMIT', 0, excess)
     for i = 1, #got, 2 do all[#all + 1] = {tonumber(got[i + 1]) - from, r, i, got[i]} end
   end
   table.sort(all, function(a, b)
