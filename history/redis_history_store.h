@@ -127,7 +127,7 @@ class RedisHistoryStore final : public HistoryStore {
   // The EVALSHA of `script` on the keys of `sender_id`, with `argv`.
   static redis::ScriptCall CallOf(Script script, const std::string& sender_id,
                                   std::vector<std::string> argv);
-  // ARGV[1..9] shared by every script (see history/lua/prelude.lua).
+  // ARGV[1..10] shared by every script (see history/lua/prelude.lua).
   std::vector<std::string> CommonArgv(const StorePolicy& policy, absl::Time now,
                                       const std::string& recipient_key) const;
   void RunWriteAsync(const char* operation, redis::ScriptCall call, absl::Time deadline,
