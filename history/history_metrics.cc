@@ -35,7 +35,15 @@ HistoryMetrics::HistoryMetrics(std::shared_ptr<prometheus::Registry> registry)
       admin_actions_(prometheus::BuildCounter()
                          .Name("etiquette_history_admin_actions_total")
                          .Help("Operator calls by action and result (ok or the status code).")
-                         .Register(*registry_)) {}
+                         .Register(*registry_)),
+      redis_memory_used_ratio_(prometheus::BuildGauge()
+                                   .Name("etiquette_history_redis_memory_used_ratio")
+                                   .Help("used_memory / maxmemory of the fullest Redis master at "
+                                         "the last health check (0: no maxmemory).")
+                                   .Register(*registry_)
+                                   .Add({})) {}
+
+void HistoryMetrics::SetRedisMemoryUsedRatio(double ratio) { redis_memory_used_ratio_.Set(ratio); }
 
 void HistoryMetrics::RecordRedisCall(const std::string& operation, absl::Duration elapsed,
                                      const absl::Status& status) {
@@ -75,5 +83,9 @@ void HistoryMetricsRedisObserver::OnRedisCall(const char* operation, absl::Durat
 }
 
 void HistoryMetricsRedisObserver::OnRestrictionStarted() { metrics_.RecordRestrictionStarted(); }
+
+void HistoryMetricsRedisObserver::OnRedisMemory(double used_ratio) {
+  metrics_.SetRedisMemoryUsedRatio(used_ratio);
+}
 
 }  // namespace etiquette

@@ -6,6 +6,9 @@
 //   etiquette_history_redis_errors_total{operation,kind}                      counter
 //   etiquette_history_restrictions_started_total                              counter
 //   etiquette_history_admin_actions_total{action,result}                      counter
+//   etiquette_history_redis_memory_used_ratio                                 gauge
+//     used_memory / maxmemory of the fullest Redis master at the last health check (0: no
+//     maxmemory set); Ping logs a warning above kRedisMemoryWarningRatio.
 
 #include <memory>
 #include <string>
@@ -16,6 +19,7 @@
 #include "grpcpp/support/status.h"
 #include "history/redis_history_store.h"
 #include "prometheus/counter.h"
+#include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 
@@ -39,6 +43,8 @@ class HistoryMetrics {
   // "ok" or the lowercase code name ("unauthenticated", "permission_denied",
   // "invalid_argument", "unavailable", ...).
   void RecordAdminAction(const std::string& action, grpc::StatusCode code);
+  // redis_memory_used_ratio.
+  void SetRedisMemoryUsedRatio(double ratio);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -46,6 +52,7 @@ class HistoryMetrics {
   SeriesCache<prometheus::Counter> redis_errors_;
   prometheus::Counter& restrictions_started_;
   SeriesCache<prometheus::Counter> admin_actions_;
+  prometheus::Gauge& redis_memory_used_ratio_;
 };
 
 // A RedisHistoryStore's observer reporting to HistoryMetrics: redis_call_seconds{operation},
@@ -57,6 +64,7 @@ class HistoryMetricsRedisObserver final : public RedisStoreObserver {
   void OnRedisCall(const char* operation, absl::Duration elapsed,
                    const absl::Status& status) override;
   void OnRestrictionStarted() override;
+  void OnRedisMemory(double used_ratio) override;
 
  private:
   HistoryMetrics& metrics_;

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "history/standing.h"
@@ -112,6 +114,7 @@ absl::StatusOr<WriteResult> InMemoryHistoryStore::RecordInvitationNow(
     invitation.sent_known = true;
     invitation.sent_at = NotAfter(sent_at, now);
     sender.pairs[recipient_key].pending_invitation_id = invitation_id;
+    Cap(sender, now);
   }
   result.facts = FactsOf(sender, recipient_key, now);
   return result;
@@ -141,9 +144,11 @@ absl::StatusOr<WriteResult> InMemoryHistoryStore::RecordResponseNow(
     Invitation& invitation = sender.invitations[invitation_id];
     invitation.recipient_key = recipient_key;
     invitation.response = response;
-    invitation.responded_at = NotAfter(responded_at, now);
+    const absl::Time at = NotAfter(responded_at, now);
+    invitation.responded_at = std::max(invitation.responded_at, at);
     result.restriction_started =
-        ApplyResponse(sender, invitation_id, recipient_key, response, invitation.responded_at, now);
+        ApplyResponse(sender, invitation_id, recipient_key, response, at, now);
+    Cap(sender, now);
   }
   result.facts = FactsOf(sender, recipient_key, now);
   return result;
@@ -229,13 +234,16 @@ bool InMemoryHistoryStore::ApplyResponse(Sender& sender, const std::string& invi
   Pair& pair = sender.pairs[recipient_key];
   // Any recorded response answers the pending invitation, if it is this one.
   if (pair.pending_invitation_id == invitation_id) pair.pending_invitation_id.clear();
-  if (response == v1::INVITATION_RESPONSE_WITHDRAWN) {
+  // A withdrawal already outside the cool-down is not kept (nothing would count it).
+  if (response == v1::INVITATION_RESPONSE_WITHDRAWN &&
+      responded_at > now - policy_.reinvite_cooldown) {
     pair.withdrawn_at = std::max(pair.withdrawn_at, responded_at);
   }
   if (!IsReport(response)) return false;  // ACCEPTED is counted from the invitation itself
   pair.reported = true;
   pair.latest_report = std::max(pair.latest_report, responded_at);
   if (response == v1::INVITATION_RESPONSE_REPORTED_SPAM) pair.reported_spam = true;
+  CapReporters(sender);
   return sender.jail.MaybeStartRestriction(policy_,
                                            ReportsInWindow(sender, now, /*spam_only=*/false), now);
 }
@@ -245,16 +253,73 @@ void InMemoryHistoryStore::Prune(Sender& sender, absl::Time now) const {
                                            policy_.acceptance_window, policy_.reinvite_cooldown});
   const absl::Time horizon = now - longest;
   for (auto it = sender.invitations.begin(); it != sender.invitations.end();) {
-    const Invitation& invitation = it->second;
-    const bool stale = invitation.sent_at <= horizon && invitation.responded_at <= horizon;
-    it = stale ? sender.invitations.erase(it) : std::next(it);
+    it = RecordTime(it->second) <= horizon ? sender.invitations.erase(it) : std::next(it);
   }
+  const absl::Time reporters_horizon = now - ReporterRetention(policy_);
   for (auto it = sender.pairs.begin(); it != sender.pairs.end();) {
-    const Pair& pair = it->second;
+    Pair& pair = it->second;
+    // A pair is pending while the invitation that made it so is kept.
+    if (!pair.pending_invitation_id.empty() &&
+        sender.invitations.count(pair.pending_invitation_id) == 0) {
+      pair.pending_invitation_id.clear();
+    }
+    if (pair.reported && pair.latest_report <= reporters_horizon) Unreport(pair);
     const bool idle = !pair.reported && pair.pending_invitation_id.empty() &&
                       pair.withdrawn_at <= now - policy_.reinvite_cooldown;
     it = idle ? sender.pairs.erase(it) : std::next(it);
   }
+}
+
+absl::Time InMemoryHistoryStore::RecordTime(const Invitation& invitation) {
+  return invitation.sent_known ? invitation.sent_at : invitation.responded_at;
+}
+
+void InMemoryHistoryStore::Unreport(Pair& pair) {
+  pair.reported = false;
+  pair.reported_spam = false;
+  pair.latest_report = absl::InfinitePast();
+}
+
+void InMemoryHistoryStore::Cap(Sender& sender, absl::Time now) const {
+  // (time, kind: 1 known only from a response, 2 sent, 3 withdrawal; id or recipient key),
+  // oldest first: the order of the Lua's cap().
+  std::vector<std::tuple<absl::Time, int, std::string>> records;
+  for (const auto& [id, invitation] : sender.invitations) {
+    records.emplace_back(RecordTime(invitation), invitation.sent_known ? 2 : 1, id);
+  }
+  for (const auto& [key, pair] : sender.pairs) {
+    if (pair.withdrawn_at > now - policy_.reinvite_cooldown) {
+      records.emplace_back(pair.withdrawn_at, 3, key);
+    }
+  }
+  const size_t cap = RecordsCap(policy_);
+  if (records.size() <= cap) return;
+  const size_t excess = records.size() - cap;
+  std::partial_sort(records.begin(), records.begin() + excess, records.end());
+  for (size_t i = 0; i < excess; ++i) {
+    const auto& [time, kind, name] = records[i];
+    if (kind == 3) {
+      sender.pairs[name].withdrawn_at = absl::InfinitePast();
+      continue;
+    }
+    const auto invitation = sender.invitations.find(name);
+    Pair& pair = sender.pairs[invitation->second.recipient_key];
+    if (pair.pending_invitation_id == name) pair.pending_invitation_id.clear();
+    sender.invitations.erase(invitation);
+  }
+}
+
+void InMemoryHistoryStore::CapReporters(Sender& sender) const {
+  // (latest report, spam: after the others at the same time; recipient key), oldest first.
+  std::vector<std::tuple<absl::Time, bool, std::string>> reporters;
+  for (const auto& [key, pair] : sender.pairs) {
+    if (pair.reported) reporters.emplace_back(pair.latest_report, pair.reported_spam, key);
+  }
+  const size_t cap = RecordsCap(policy_);
+  if (reporters.size() <= cap) return;
+  const size_t excess = reporters.size() - cap;
+  std::partial_sort(reporters.begin(), reporters.begin() + excess, reporters.end());
+  for (size_t i = 0; i < excess; ++i) Unreport(sender.pairs[std::get<2>(reporters[i])]);
 }
 
 void InMemoryHistoryStore::SetPolicy(const StorePolicy& policy) {

@@ -25,10 +25,14 @@ namespace etiquette {
 // - Nothing expires by time alone: `retention` and `reported_pair_retention` are not applied,
 //   so a quiet sender, a reported pair and a pending mark stay until Forget.
 // - Instead, every write first prunes what no window can count any more, so that memory stays
-//   bounded: invitations whose every time (sent_at, responded_at) is at or before
-//   now - (the longest of the four windows), and pairs that are neither reported, pending, nor
-//   inside their cool-down. A pruned invitation id is unknown afterwards: recording it again is
-//   not a duplicate, and a response to it is recorded as a response to an unknown invitation.
+//   bounded, as RedisHistoryStore's writes do (history/redis_scripts.h): invitations whose
+//   sent_at (known only from a response: latest responded_at) is at or before
+//   now - (the longest of the four windows), with the pending mark they hold; reporters whose
+//   latest report is at or before now - ReporterRetention; pairs that are then neither
+//   reported, pending, nor inside their cool-down. A pruned invitation id is unknown
+//   afterwards: recording it again is not a duplicate, and a response to it is recorded as a
+//   response to an unknown invitation. Then the same cap of records and of reporters
+//   (StorePolicy::max_records_per_sender).
 class InMemoryHistoryStore final : public HistoryStore {
  public:
   explicit InMemoryHistoryStore(StorePolicy policy);
@@ -63,6 +67,7 @@ class InMemoryHistoryStore final : public HistoryStore {
     // The recorded response (the strongest one along the escalation chain); UNSPECIFIED while
     // unanswered.
     v1::InvitationResponse response = v1::INVITATION_RESPONSE_UNSPECIFIED;
+    // The latest recorded response's time.
     absl::Time responded_at = absl::InfinitePast();
   };
 
@@ -113,6 +118,15 @@ class InMemoryHistoryStore final : public HistoryStore {
                      absl::Time responded_at, absl::Time now);
   // Drops what no window can count any more (see the class comment).
   void Prune(Sender& sender, absl::Time now) const;
+  // After a write: the cap of records and withdrawals (StorePolicy::max_records_per_sender),
+  // oldest first; a dropped invitation takes the pending mark it holds.
+  void Cap(Sender& sender, absl::Time now) const;
+  // After a report: the same cap on reporters, the oldest latest report first.
+  void CapReporters(Sender& sender) const;
+  // The time an invitation is pruned and capped by: sent_at, or for one known only from a
+  // response its latest responded_at (as the Lua's).
+  static absl::Time RecordTime(const Invitation& invitation);
+  static void Unreport(Pair& pair);
 
   StorePolicy policy_;  // guarded by mutex_
   mutable std::mutex mutex_;

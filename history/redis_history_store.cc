@@ -6,14 +6,18 @@
 #include <cstdint>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "common/ids.h"
 #include "history/redis/reply.h"
 #include "history/redis/script_executor.h"
 #include "history/redis_scripts.h"
 #include "history/standing.h"
+#include "spdlog/spdlog.h"
 
 namespace etiquette {
 
@@ -24,6 +28,9 @@ using redis::ScriptCall;
 using redis::StringAt;
 
 namespace {
+
+// The cap of records is not applied in small mode: small mode must stay below it.
+static_assert(kMinRecordsPerSender > redis_scripts::kSmallFields + 8);
 
 // Times travel as integer milliseconds, kept well inside the range Lua's doubles hold exactly.
 constexpr int64_t kMaxMillis = int64_t{1} << 50;
@@ -147,7 +154,7 @@ std::vector<std::string> RedisHistoryStore::CommonArgv(const StorePolicy& policy
                                                        const std::string& recipient_key) const {
   const absl::Duration longest = std::max({policy.report_window, policy.volume_window,
                                            policy.acceptance_window, policy.reinvite_cooldown});
-  const absl::Duration rep_retention = std::max(policy.retention, policy.reported_pair_retention);
+  const absl::Duration rep_retention = ReporterRetention(policy);
   return {absl::StrCat(Millis(now)),
           absl::StrCat(Millis(policy.report_window)),
           absl::StrCat(Millis(policy.volume_window)),
@@ -156,7 +163,8 @@ std::vector<std::string> RedisHistoryStore::CommonArgv(const StorePolicy& policy
           recipient_key,
           absl::StrCat(Millis(longest)),
           absl::StrCat(std::max<int64_t>(1, Millis(policy.retention))),
-          absl::StrCat(std::max<int64_t>(1, Millis(rep_retention)))};
+          absl::StrCat(std::max<int64_t>(1, Millis(rep_retention))),
+          absl::StrCat(RecordsCap(policy))};
 }
 
 void RedisHistoryStore::Observe(const char* operation, absl::Time start,
@@ -338,10 +346,42 @@ void RedisHistoryStore::Forget(const std::string& sender_id, absl::Time deadline
       });
 }
 
+double MemoryUsedRatio(const std::string& info) {
+  double used = 0;
+  double max = 0;
+  for (absl::string_view line : absl::StrSplit(info, '\n')) {
+    line = absl::StripTrailingAsciiWhitespace(line);
+    if (absl::ConsumePrefix(&line, "used_memory:")) {
+      if (!absl::SimpleAtod(line, &used)) used = 0;
+    } else if (absl::ConsumePrefix(&line, "maxmemory:")) {
+      if (!absl::SimpleAtod(line, &max)) max = 0;
+    }
+  }
+  return max > 0 ? used / max : 0;
+}
+
 absl::Status RedisHistoryStore::Ping() {
   const absl::Time start = absl::Now();
   absl::Status status = executor_->Ping();
   Observe("ping", start, status);
+  if (!status.ok()) return status;
+  // Memory: not part of health (a full Redis still answers reads), but watched.
+  absl::StatusOr<std::vector<std::string>> infos = executor_->TextOfMasters({"INFO", "memory"});
+  if (!infos.ok()) return status;
+  double ratio = 0;
+  for (const std::string& info : *infos) ratio = std::max(ratio, MemoryUsedRatio(info));
+  if (observer_ != nullptr) observer_->OnRedisMemory(ratio);
+  const bool high = ratio > kRedisMemoryWarningRatio;
+  if (high != memory_high_.exchange(high)) {
+    if (high) {
+      spdlog::warn(
+          "redis memory at {:.0f}% of maxmemory (warning above {:.0f}%): writes fail at "
+          "100% (noeviction)",
+          ratio * 100, kRedisMemoryWarningRatio * 100);
+    } else {
+      spdlog::info("redis memory back at {:.0f}% of maxmemory", ratio * 100);
+    }
+  }
   return status;
 }
 

@@ -35,7 +35,18 @@ class RedisStoreObserver {
                            const absl::Status& status) = 0;
   // A RecordResponse that started a restriction (WriteResult::restriction_started).
   virtual void OnRestrictionStarted() = 0;
+  // After a successful Ping: used_memory / maxmemory of the fullest master (INFO memory), 0
+  // when no master sets maxmemory.
+  virtual void OnRedisMemory(double used_ratio) { (void)used_ratio; }
 };
+
+// Above this share of maxmemory on any master, Ping logs a warning (once, and once when back
+// under it). Redis runs noeviction (deploy/base/redis/redis.conf): at 100% every write fails.
+inline constexpr double kRedisMemoryWarningRatio = 0.8;
+
+// used_memory / maxmemory of an INFO memory text; 0 when maxmemory is 0 (no limit), or when a
+// field is missing.
+double MemoryUsedRatio(const std::string& info);
 
 // HistoryStore on Redis (hiredis). This class builds each operation's script call (KEYS and
 // ARGV) and parses its reply; the client it runs them with is in history/redis/ (reply,
@@ -101,6 +112,9 @@ class RedisHistoryStore final : public HistoryStore {
                absl::Time deadline, StoreDone<SenderFacts> done) override;
   void Forget(const std::string& sender_id, absl::Time deadline,
               std::function<void(absl::Status)> done) override;
+  // PING on every master, then (when they answer) INFO memory on every master: the highest
+  // used ratio goes to the observer (OnRedisMemory), and a warning is logged when it crosses
+  // kRedisMemoryWarningRatio (once each way).
   absl::Status Ping() override;
   void SetPolicy(const StorePolicy& policy) override;
 
@@ -113,7 +127,7 @@ class RedisHistoryStore final : public HistoryStore {
   // The EVALSHA of `script` on the keys of `sender_id`, with `argv`.
   static redis::ScriptCall CallOf(Script script, const std::string& sender_id,
                                   std::vector<std::string> argv);
-  // ARGV[1..9] shared by every script (see history/lua/prelude.lua).
+  // ARGV[1..10] shared by every script (see history/lua/prelude.lua).
   std::vector<std::string> CommonArgv(const StorePolicy& policy, absl::Time now,
                                       const std::string& recipient_key) const;
   void RunWriteAsync(const char* operation, redis::ScriptCall call, absl::Time deadline,
@@ -134,6 +148,9 @@ class RedisHistoryStore final : public HistoryStore {
   std::shared_ptr<const PolicyState> policy_;
   std::unique_ptr<redis::ScriptExecutor> executor_;
   RedisStoreObserver* const observer_;
+  // Whether the last Ping saw memory above kRedisMemoryWarningRatio (Ping runs on one thread,
+  // the health watcher's; atomic for safety).
+  std::atomic<bool> memory_high_{false};
 };
 
 }  // namespace etiquette

@@ -29,8 +29,9 @@
 //                  "a" I -> 2^46 + sent_at (sent and accepted), "w" R -> 3 * 2^45 + the
 //                  withdrawal. Window counts are ZCOUNTs; pruning is by score range.
 //   etq:{S}:r      ZSET  R -> latest report time, + 2^45 if the recipient ever chose
-//                  REPORTED_SPAM: reporters, kept for good (no pruning). A window's reports and
-//                  spam reports are two ZCOUNTs.
+//                  REPORTED_SPAM: reporters, kept for ReporterRetention (history/standing.h)
+//                  after their latest report. A window's reports and spam reports are two
+//                  ZCOUNTs.
 //   etq:{S}:state  HASH  o (offense_count), rs / re (latest restriction start / end, re "inf"
 //                  when indefinite), cs (clean slate), why (reason). Only for senders ever
 //                  restricted or released.
@@ -48,10 +49,13 @@
 // it, and a TTL would let a sender who keeps quiet walk out of jail). Every write first prunes
 // what no window can count any more: invitations whose sent_at (for those known only from a
 // response: latest responded_at) is at or before now - (longest window), with their index
-// entries; accepted entries outside the acceptance window; withdrawals outside the cool-down.
-// Pending marks and reporters stay (until answered / for good, within the TTL). Keys left empty
-// disappear. (InMemoryHistoryStore keeps a sent invitation while its responded_at is recent
-// too; no contract test depends on it.)
+// entries and the pending marks they hold (a pair stays pending while its latest invitation is
+// kept); accepted entries outside the acceptance window; withdrawals outside the cool-down;
+// reporters whose latest report is at or before now - ReporterRetention. Keys left empty
+// disappear. Then the cap (StorePolicy::max_records_per_sender, ARGV 10): a big-mode write that
+// takes the sender past it drops the oldest invitations and withdrawals (with their index
+// entries and marks), a report that takes r past it the oldest reporter; so h holds at most
+// about 2 * cap fields (records, marks, withdrawals), t as many, r cap. Forget UNLINKs.
 //
 // Earlier layouts (etq:{S}:inv, :sent, :acc, :resp, :wd, :rep) are not read: the data they hold
 // is ignored and expires with their TTLs (pre-release, no migration). etq:{S}:state kept its

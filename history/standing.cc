@@ -6,7 +6,13 @@
 #include "absl/strings/str_format.h"
 #include "history/history_store.h"
 
-namespace etiquette::standing {
+namespace etiquette {
+
+absl::Duration ReporterRetention(const StorePolicy& policy) {
+  return std::max({policy.retention, policy.reported_pair_retention, policy.report_window});
+}
+
+namespace standing {
 
 bool RestrictionActive(absl::Time start, absl::Time end, absl::Time now) {
   return start <= now && now < end;
@@ -75,4 +81,5 @@ SenderState StateOf(const v1::HistoryConfig& config, const SenderFacts& facts, a
   return state;
 }
 
-}  // namespace etiquette::standing
+}  // namespace standing
+}  // namespace etiquette

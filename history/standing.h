@@ -35,7 +35,29 @@ struct StorePolicy {
   // TTL of the set of recipients who reported the sender (they stay blocked for good, within
   // reason), refreshed on every write.
   absl::Duration reported_pair_retention = absl::Hours(24 * 730);
+  // The cap of one sender's state: past this many invitations and withdrawals together, a write
+  // drops the oldest first (by sent_at, or responded_at for an invitation known only from a
+  // response; a withdrawal by its time; equal times in any order), with the pending mark the
+  // invitation holds; past this many reporters, the oldest latest report goes first. 500 keeps
+  // a sender at the cap around 125 KB of Redis (MEMORY USAGE of its keys, all unanswered) while
+  // no honest sender comes near it inside the windows that count. Values under
+  // kMinRecordsPerSender count as kMinRecordsPerSender (see RecordsCap).
+  uint32_t max_records_per_sender = 500;
 };
+
+// The smallest cap of records per sender: above what RedisHistoryStore keeps in its small mode
+// (history/redis_scripts.h), where the cap is not applied.
+inline constexpr uint32_t kMinRecordsPerSender = 64;
+
+// policy.max_records_per_sender, at least kMinRecordsPerSender.
+inline uint32_t RecordsCap(const StorePolicy& policy) {
+  return policy.max_records_per_sender < kMinRecordsPerSender ? kMinRecordsPerSender
+                                                              : policy.max_records_per_sender;
+}
+
+// How long a reporter is kept after its latest report (by both stores' pruning; Redis: the TTL
+// of the reporters' key): max(retention, reported_pair_retention, report_window).
+absl::Duration ReporterRetention(const StorePolicy& policy);
 
 // The model's functions, in their own namespace so that a file's local helper of the same name
 // (redis_history_store.cc's RestrictionReason, until it uses this one) does not clash.

@@ -1,3 +1,4 @@
--- Forget: no prelude, KEYS only. Reply: number of keys deleted.
+-- Forget: no prelude, KEYS only. Reply: number of keys deleted. UNLINK frees a
+-- big sender's keys off Redis's main thread.
 
-return redis.call('DEL', unpack(KEYS))
+return redis.call('UNLINK', unpack(KEYS))

@@ -7,7 +7,8 @@
 -- KEYS (all of one sender, same hash tag): 1 h, 2 t, 3 r, 4 state (see history/redis_scripts.h).
 -- ARGV: 1 now, 2 report_window, 3 volume_window, 4 acceptance_window, 5 reinvite_cooldown,
 --       6 recipient key ('' = no pair facts), 7 longest window, 8 retention,
---       9 rep retention (all times and durations in milliseconds), then the script's own.
+--       9 rep retention (all times and durations in milliseconds), 10 the cap of records (see
+--       cap() in prelude_writes.lua), then the script's own.
 --
 -- Windows use strict inequalities: an event counts when its time > now - window (and, for
 -- reports, > the clean slate). Scores are integers, so "> x" is the range "(x". Stored times are

@@ -18,22 +18,70 @@ local function restriction_active(state)
   return state[3] == 'inf' or tonumber(state[3]) > now
 end
 
--- The start of every write: drops what no window can count any more. Pending marks stay until
--- answered (or expiry): in small mode, an unanswered invitation pruned with its pair's mark
--- leaves a "p" field. Small mode does it in one pass over h that also answers what the write
--- needs: h's part of the facts as read_h (pending, withdrawn: `pair`'s) and
+-- Big mode: drops `fields` of t's record and withdrawal regions (invitations' short names,
+-- "w" R) from h, with the pending marks the invitations hold, and, when `indexed`, from t with
+-- their "a" entries (pruning by score range removes those itself).
+local function drop(fields, indexed)
+  for i = 1, #fields, 1000 do
+    local chunk = {unpack(fields, i, math.min(i + 999, #fields))}
+    local values = call('HMGET', KEYS[1], unpack(chunk))
+    local marks, holders = {}, {}
+    for j = 1, #chunk do
+      local value = values[j]
+      if value and #value == 15 and string.byte(value) % 8 == 0 then  -- unanswered
+        marks[#marks + 1] = 'p' .. sub(value, 8)
+        holders[#holders + 1] = chunk[j]
+      end
+    end
+    local dead = {unpack(chunk)}
+    if #marks > 0 then
+      local held = call('HMGET', KEYS[1], unpack(marks))
+      for j = 1, #marks do
+        if held[j] == holders[j] then
+          dead[#dead + 1] = marks[j]
+          if asked and marks[j] == 'p' .. pair then head[3] = false end
+        end
+      end
+    end
+    call('HDEL', KEYS[1], unpack(dead))
+    if indexed then
+      local index = {unpack(chunk)}
+      for j = 1, #chunk do
+        if #chunk[j] == 8 then index[#index + 1] = 'a' .. chunk[j] end
+        if asked and chunk[j] == 'w' .. pair then head[4] = false end
+      end
+      call('ZREM', KEYS[2], unpack(index))
+    end
+  end
+end
+
+-- Reporters whose latest report is at or before now - ARGV[9] (the retention of reporters, at
+-- least report_window): no window counts them any more.
+local function prune_reporters()
+  local cutoff = now - tonumber(ARGV[9])
+  if cutoff < 0 then return end
+  call('ZREMRANGEBYSCORE', KEYS[3], '-inf', int(cutoff))
+  call('ZREMRANGEBYSCORE', KEYS[3], int(SPAM), int(SPAM + cutoff))
+end
+
+-- The start of every write: drops what no window can count any more, and with an invitation the
+-- pending mark it holds (a pair is pending for as long as its latest invitation is kept), and
+-- the reporters past their retention. Small mode does it in one pass over h that also answers
+-- what the write needs: h's part of the facts as read_h (pending, withdrawn: `pair`'s) and
 --   record = the record of `invitation`, if known;
 --   mark, mark_value = the record that holds `pair`'s mark as a flag bit, if any;
---   p = the invitation in `pair`'s "p" field, if any;
+--   p = the invitation in `pair`'s "p" field, if any (none: small mode keeps its marks as flag
+--       bits; a "p" field there is from an earlier version, whose holder is gone, and goes);
 --   volume_min, acceptance_min, marked (the first bytes of flag-bit mark holders): for cache.
 -- Big mode answers nil.
 local function prune(invitation)
   local cutoff = now - tonumber(ARGV[7])
+  prune_reporters()
   if big then
     for _, region in ipairs({RESPONDED, SENT_AT}) do
       local old = call('ZRANGEBYSCORE', KEYS[2], int(region), int(region + cutoff))
       if #old > 0 then
-        call_in_chunks('HDEL', KEYS[1], old)
+        drop(old, false)
         call('ZREMRANGEBYSCORE', KEYS[2], int(region), int(region + cutoff))
       end
     end
@@ -47,12 +95,12 @@ local function prune(invitation)
     return nil
   end
   local first = pair and sub(pair, 1, 1)
-  local p_field, w_field = nil, nil  -- Release asks for no pair
-  if pair then p_field, w_field = 'p' .. pair, 'w' .. pair end
+  local w_field = nil  -- Release asks for no pair
+  if pair then w_field = 'w' .. pair end
   local volume, sent, accepted, volume_min, acceptance_min = 0, 0, 0, math.huge, math.huge
   local record, mark, mark_value, p, withdrawn = nil, nil, nil, nil, nil
   local marked, n = {}, 0
-  local dead, marks = {}, {}
+  local dead = {}
   local all = call('HGETALL', KEYS[1])
   for i = 2, #all, 2 do
     local value = all[i]
@@ -81,13 +129,7 @@ local function prune(invitation)
         end
         if all[i - 1] == invitation then record = value end
       else
-        dead[#dead + 1] = all[i - 1]
-        if flags >= MARK then
-          local holder = 'p' .. sub(value, 8)
-          marks[#marks + 1] = holder
-          marks[#marks + 1] = all[i - 1]
-          if holder == p_field then p = all[i - 1] end
-        end
+        dead[#dead + 1] = all[i - 1]  -- with the mark it may hold
       end
     elseif size == 6 then
       local at = unpack6('>I6', value)
@@ -96,14 +138,13 @@ local function prune(invitation)
       elseif all[i - 1] == w_field then
         withdrawn = at
       end
-    elseif all[i - 1] == p_field then
-      p = value
+    elseif size == 8 and sub(all[i - 1], 1, 1) == 'p' then
+      dead[#dead + 1] = all[i - 1]
     end
   end
   local h = {volume = volume, sent = sent, accepted = accepted, pending = 0, record = record,
              mark = mark, mark_value = mark_value, p = p, withdrawn = withdrawn,
              volume_min = volume_min, acceptance_min = acceptance_min, marked = marked}
-  if #marks > 0 then call_in_chunks('HSET', KEYS[1], marks) end
   if #dead > 0 then call_in_chunks('HDEL', KEYS[1], dead) end
   if h.mark or h.p then h.pending = 1 end
   return h
@@ -158,6 +199,46 @@ local function grow()
   call_in_chunks('HSET', KEYS[1], marks)
   call('HDEL', KEYS[1], 'c')
   big = true
+end
+
+-- The oldest `excess` members of `key` among the score regions `regions` ({from, to} each, to
+-- exclusive), oldest first by score - from (ties: by region, then as the zset orders them).
+local function oldest(key, regions, excess)
+  local all = {}
+  for r = 1, #regions do
+    local from = regions[r][1]
+    local got = call('ZRANGEBYSCORE', key, int(from), '(' .. int(regions[r][2]), 'WITHSCORES',
+                     'LIMIT', 0, excess)
+    for i = 1, #got, 2 do all[#all + 1] = {tonumber(got[i + 1]) - from, r, i, got[i]} end
+  end
+  table.sort(all, function(a, b)
+    if a[1] ~= b[1] then return a[1] < b[1] end
+    if a[2] ~= b[2] then return a[2] < b[2] end
+    return a[3] < b[3]
+  end)
+  local names = {}
+  for i = 1, math.min(excess, #all) do names[i] = all[i][4] end
+  return names
+end
+
+-- The cap of a sender's records (ARGV[10], at least 64, so that small mode never reaches it):
+-- after a big-mode write, past ARGV[10] invitations and withdrawals together, the oldest go
+-- first (an invitation by its time in t, with its "a" entry and the pending mark it holds; a
+-- withdrawal by its time). h then stays under about 2 * ARGV[10] fields, t likewise.
+local function cap()
+  if not big then return end
+  local excess = call('ZCOUNT', KEYS[2], int(RESPONDED), '(' .. int(ACCEPTED)) +
+                 call('ZCOUNT', KEYS[2], int(WITHDRAWN), '+inf') - tonumber(ARGV[10])
+  if excess <= 0 then return end
+  drop(oldest(KEYS[2], {{RESPONDED, SENT_AT}, {SENT_AT, ACCEPTED}, {WITHDRAWN, 4 * REGION}},
+              excess), true)
+end
+
+-- The same cap on reporters: past ARGV[10], the oldest latest reports go first.
+local function cap_reporters()
+  local excess = call('ZCARD', KEYS[3]) - tonumber(ARGV[10])
+  if excess <= 0 then return end
+  call('ZREM', KEYS[3], unpack(oldest(KEYS[3], {{0, SPAM}, {SPAM, 2 * SPAM}}, excess)))
 end
 
 -- TTLs after a write (PEXPIRE/PERSIST on a missing key are no-ops); every write that records

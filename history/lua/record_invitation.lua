@@ -1,13 +1,13 @@
 -- RecordInvitation. Prelude: prelude.lua, prelude_facts.lua, prelude_writes.lua.
--- ARGV 10 invitation id, 11 sent_at. Reply {0 recorded | 1 duplicate, 0, facts}.
+-- ARGV 11 invitation id, 12 sent_at. Reply {0 recorded | 1 duplicate, 0, facts}.
 
 pair = short(ARGV[6])
-local invitation = short(ARGV[10])
+local invitation = short(ARGV[11])
 local h = prune(invitation)
 if (h and h.record) or (big and call('HEXISTS', KEYS[1], invitation) == 1) then
   return {1, 0, facts(h)}
 end
-local sent_at = math.min(tonumber(ARGV[11]), now)
+local sent_at = math.min(tonumber(ARGV[12]), now)
 -- The pair's pending mark moves to this invitation.
 if big then
   call('HSET', KEYS[1], invitation, string.char(SENT) .. t6(sent_at) .. pair, 'p' .. pair,
@@ -34,5 +34,6 @@ else
   call('HSET', KEYS[1], unpack(fields))
   grow()
 end
+cap()
 touch()
 return {0, 0, facts(h)}

@@ -1,14 +1,14 @@
 -- RecordResponse. Prelude: prelude.lua, prelude_facts.lua, prelude_writes.lua.
--- ARGV 10 invitation id, 11 response code (1-5), 12 responded_at, 13 restrict_reports,
--- 14 restriction ladder (lengths in ms, space-separated), 15 reason of a new restriction.
+-- ARGV 11 invitation id, 12 response code (1-5), 13 responded_at, 14 restrict_reports,
+-- 15 restriction ladder (lengths in ms, space-separated), 16 reason of a new restriction.
 -- Reply {0 recorded | 1 duplicate, restriction started (0/1), facts} or {2, message}.
 -- The escalation at the end is the Lua copy of the jail model (history/standing.h,
 -- JailRecord::MaybeStartRestriction); tests/history/standing_stores_test.cc keeps them equal.
 
 pair = short(ARGV[6])
-local invitation = short(ARGV[10])
-local code = tonumber(ARGV[11])
-local at = math.min(tonumber(ARGV[12]), now)
+local invitation = short(ARGV[11])
+local code = tonumber(ARGV[12])
+local at = math.min(tonumber(ARGV[13]), now)
 local h = prune(invitation)
 local record
 if h then record = h.record else record = call('HGET', KEYS[1], invitation) end
@@ -67,7 +67,8 @@ if code == 3 then
     previous = call('HGET', KEYS[1], field)
     if previous then previous = unpack6('>I6', previous) end
   end
-  if not previous or at > previous then
+  -- (One already outside the cool-down is not kept: nothing would count it.)
+  if at > now - cooldown and (not previous or at > previous) then
     fields[#fields + 1] = field
     fields[#fields + 1] = t6(at)
     if big then call('ZADD', KEYS[2], int(WITHDRAWN + at), field) end
@@ -86,6 +87,7 @@ elseif code >= 4 then
     latest = math.max(latest, previous)
   end
   call('ZADD', KEYS[3], int(latest + spam), pair)
+  cap_reporters()
 end
 if h then
   fields[#fields + 1] = 'c'
@@ -95,19 +97,20 @@ call('HSET', KEYS[1], unpack(fields))
 local started = 0
 if code >= 4 then
   local state = call('HMGET', KEYS[4], 'o', 'rs', 're', 'cs')
-  if reports_in_window(state[4]) >= tonumber(ARGV[13]) and not restriction_active(state) then
+  if reports_in_window(state[4]) >= tonumber(ARGV[14]) and not restriction_active(state) then
     local offenses = (tonumber(state[1]) or 0) + 1
     local ending = 'inf'
     local step = 0
-    for length in string.gmatch(ARGV[14], '%d+') do
+    for length in string.gmatch(ARGV[15], '%d+') do
       step = step + 1
       if step == offenses then ending = int(now + tonumber(length)) end
     end
     call('HSET', KEYS[4], 'o', int(offenses), 'rs', int(now), 're', ending, 'cs', int(now), 'why',
-         ARGV[15])
+         ARGV[16])
     started = 1
   end
 end
 grow()
+cap()
 touch()
 return {0, started, facts(h)}

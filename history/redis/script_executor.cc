@@ -456,6 +456,36 @@ absl::Status ScriptExecutor::Ping() {
   return NoteOutcome(PingNodes(absl::Now() + options_.timeout));
 }
 
+absl::StatusOr<std::vector<std::string>> ScriptExecutor::TextOfMasters(
+    const std::vector<std::string>& args) {
+  const absl::Time deadline = absl::Now() + options_.timeout;
+  std::vector<std::shared_ptr<Node>> nodes;
+  if (cluster_ == nullptr) {
+    nodes.push_back(single_);
+  } else {
+    absl::StatusOr<std::vector<std::shared_ptr<Node>>> masters = cluster_->Masters(deadline);
+    if (!masters.ok()) return masters.status();
+    nodes = *std::move(masters);
+  }
+  std::vector<std::unique_ptr<Lease>> leases;
+  for (const std::shared_ptr<Node>& node : nodes) {
+    leases.push_back(std::make_unique<Lease>(node->connection(Lane::kReads), deadline));
+    leases.back()->Append(args);
+    leases.back()->Flush();
+  }
+  std::vector<std::string> texts;
+  for (auto& lease : leases) {
+    absl::StatusOr<Reply> reply = lease->Next();
+    if (!reply.ok()) return reply.status();
+    if ((*reply)->type == REDIS_REPLY_ERROR) return ErrorReplyStatus(reply->get());
+    if ((*reply)->type != REDIS_REPLY_STRING && (*reply)->type != REDIS_REPLY_STATUS) {
+      return BadReply(args.empty() ? "command" : args[0]);
+    }
+    texts.emplace_back(ReplyText(reply->get()));
+  }
+  return texts;
+}
+
 absl::Status ScriptExecutor::PingNodes(absl::Time deadline) {
   std::vector<std::shared_ptr<Node>> nodes;
   if (cluster_ == nullptr) {

@@ -78,6 +78,9 @@ class ScriptExecutor {
 
   // OK when every master (one Redis: it) answers PING within options.timeout.
   absl::Status Ping();
+  // `args` on every master (one Redis: it) within options.timeout: their text replies (bulk or
+  // status), in no particular order. For INFO.
+  absl::StatusOr<std::vector<std::string>> TextOfMasters(const std::vector<std::string>& args);
 
  private:
   class BlockingThreads;

@@ -188,6 +188,64 @@ TEST_P(HistoryStoreContractTest, ReportedPairStaysReportedAfterTheWindow) {
   EXPECT_TRUE(Facts(s, "rk-1", T0() + Days(200)).recipient_reported_sender);
 }
 
+// --- Bounded state: pruning and the cap ----------------------------------------------------
+
+TEST_P(HistoryStoreContractTest, PendingMarkGoesWithItsInvitationPastTheLongestWindow) {
+  const std::string s = "c-pending-pruned";
+  Invite(s, "inv-1", "rk-1", T0(), T0());
+  // Writes prune: until 90 days on, the invitation and its mark stay.
+  Invite(s, "inv-2", "rk-2", T0(), T0() + Days(90) - kMs);
+  EXPECT_TRUE(Facts(s, "rk-1", T0() + Days(90) - kMs).pending);
+  Invite(s, "inv-3", "rk-3", T0() + Days(90), T0() + Days(90));
+  EXPECT_FALSE(Facts(s, "rk-1", T0() + Days(90)).pending);
+  EXPECT_TRUE(Facts(s, "rk-3", T0() + Days(90)).pending);
+}
+
+TEST_P(HistoryStoreContractTest, ReporterGoesPastItsRetention) {
+  const std::string s = "c-reporter-pruned";
+  InviteAndRespond(s, 1, v1::INVITATION_RESPONSE_REPORTED_SPAM, T0());
+  const absl::Time kept = T0() + ReporterRetention(policy()) - kMs;
+  Invite(s, "inv-a", "rk-a", kept, kept);
+  EXPECT_TRUE(Facts(s, "rk-1", kept).recipient_reported_sender);
+  const absl::Time gone = T0() + ReporterRetention(policy());
+  Invite(s, "inv-b", "rk-b", gone, gone);
+  EXPECT_FALSE(Facts(s, "rk-1", gone).recipient_reported_sender);
+}
+
+TEST_P(HistoryStoreContractTest, CapDropsTheOldestInvitationsFirst) {
+  StorePolicy capped = policy();
+  capped.max_records_per_sender = 1;  // counts as kMinRecordsPerSender
+  UsePolicy(capped);
+  const std::string s = "c-cap";
+  const int total = static_cast<int>(kMinRecordsPerSender) + 6;
+  WriteResult last;
+  for (int i = 0; i < total; ++i) {
+    // Sent in reverse order of their ids, a minute apart: the first ids are the newest.
+    const absl::Time sent = T0() + absl::Minutes(total - i);
+    last = Invite(s, absl::StrCat("inv-", i), absl::StrCat("rk-", i), sent, T0() + absl::Hours(2));
+  }
+  EXPECT_EQ(last.facts.invitations_in_volume_window, kMinRecordsPerSender);
+  const absl::Time now = T0() + absl::Hours(2);
+  EXPECT_EQ(Facts(s, "", now).sent_in_acceptance_window, kMinRecordsPerSender);
+  for (int i = 0; i < total; ++i) {
+    // The six oldest (the last six ids) went, with their pending marks.
+    EXPECT_EQ(Facts(s, absl::StrCat("rk-", i), now).pending, i < total - 6) << i;
+  }
+}
+
+TEST_P(HistoryStoreContractTest, CapDropsTheOldestReportersFirst) {
+  StorePolicy capped = policy();
+  capped.max_records_per_sender = kMinRecordsPerSender;
+  UsePolicy(capped);
+  const std::string s = "c-cap-reporters";
+  const int total = static_cast<int>(kMinRecordsPerSender) + 3;
+  ReportMany(s, 0, total, T0());
+  const absl::Time now = T0() + absl::Minutes(total);
+  for (int i = 0; i < total; ++i) {
+    EXPECT_EQ(Facts(s, absl::StrCat("rk-", i), now).recipient_reported_sender, i >= 3) << i;
+  }
+}
+
 // --- Reports -------------------------------------------------------------------------------
 
 TEST_P(HistoryStoreContractTest, SameRecipientReportingTwiceCountsOnce) {

@@ -48,6 +48,12 @@ class HistoryStoreContractTest : public ::testing::TestWithParam<StoreFactory> {
     ASSERT_NE(store_, nullptr);
   }
 
+  // Applies `policy` to the store (SetPolicy) and to policy().
+  void UsePolicy(const StorePolicy& policy) {
+    policy_ = policy;
+    store_->SetPolicy(policy);
+  }
+
   // The store's calls, each waiting for its result (tests/support/await.h).
   BlockingStore store() { return BlockingStore(*store_); }
   const StorePolicy& policy() const { return policy_; }

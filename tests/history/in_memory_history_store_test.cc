@@ -46,7 +46,7 @@ TEST(InMemoryHistoryStoreTest, AWritePrunesInvitationsOlderThanEveryWindow) {
   EXPECT_TRUE(kept->duplicate);
 }
 
-TEST(InMemoryHistoryStoreTest, PruningKeepsPendingMarksAndReportedPairs) {
+TEST(InMemoryHistoryStoreTest, PruningDropsPendingMarksWithTheirInvitationAndKeepsReportedPairs) {
   InMemoryHistoryStore in_memory{StorePolicy()};
   BlockingStore store(in_memory);
   ASSERT_TRUE(store.RecordInvitation("m-keep", "inv-1", "rk-1", Base(), Base()).ok());
@@ -60,13 +60,12 @@ TEST(InMemoryHistoryStoreTest, PruningKeepsPendingMarksAndReportedPairs) {
 
   absl::StatusOr<SenderFacts> pending = store.GetFacts("m-keep", "rk-1", later);
   ASSERT_TRUE(pending.ok());
-  EXPECT_TRUE(pending->pending);
+  EXPECT_FALSE(pending->pending);  // its invitation was pruned, and its mark with it
   absl::StatusOr<SenderFacts> reported = store.GetFacts("m-keep", "rk-2", later);
   ASSERT_TRUE(reported.ok());
   EXPECT_TRUE(reported->recipient_reported_sender);
 
-  // The answer to the pruned invitation is a response to an unknown id, and still clears the
-  // pending mark it made.
+  // The answer to the pruned invitation is a response to an unknown id.
   absl::StatusOr<WriteResult> answer = store.RecordResponse(
       "m-keep", "inv-1", "rk-1", v1::INVITATION_RESPONSE_IGNORED, later, later);
   ASSERT_TRUE(answer.ok()) << answer.status();

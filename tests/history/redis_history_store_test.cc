@@ -24,6 +24,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
@@ -32,6 +33,8 @@
 #include "history/recipient_hasher.h"
 #include "history/redis_scripts.h"
 #include "history/redis_url.h"
+#include "spdlog/spdlog.h"
+#include "tests/common/capturing_sink.h"
 #include "tests/support/await.h"
 #include "tests/support/redis_fixture.h"
 #include "tests/support/redis_server.h"
@@ -340,17 +343,16 @@ TEST_F(RedisHistoryStoreTest, WritesPruneWhatNoWindowCounts) {
   expect(small, 12, 5, 1, 0, 0);
   expect(big, 12, 5, 1, 0, 6);
   EXPECT_EQ(CommandInteger({"ZCARD", index}), 13);
-  // 91 days on: the old invitations are gone, ids and all; pending marks stay (a small sender
-  // keeps those of pruned invitations as "p" fields).
+  // 91 days on: the old invitations are gone, ids and all, with the pending marks they held.
   for (const std::string& sender : {small, big}) {
     Invite(sender, "inv-91d", "rk-91d", T0() + Days(91));
-    EXPECT_TRUE(Facts(sender, "rk-1", T0() + Days(91)).pending) << sender;  // never answered
+    EXPECT_FALSE(Facts(sender, "rk-1", T0() + Days(91)).pending) << sender;  // never answered
     EXPECT_FALSE(Facts(sender, "rk-0", T0() + Days(91)).pending) << sender;
     // A pruned id is new again.
     EXPECT_FALSE(Invite(sender, "inv-0", "rk-0", T0() + Days(91)).duplicate) << sender;
   }
-  expect(small, 4, 0, 0, 0, 4);
-  expect(big, 4, 0, 0, 0, 8);
+  expect(small, 4, 0, 0, 0, 0);
+  expect(big, 4, 0, 0, 0, 4);  // inv-15d, inv-22d, inv-91d, inv-0
   EXPECT_EQ(CommandInteger({"ZCARD", index}), 4);
 }
 
@@ -394,6 +396,122 @@ TEST_F(RedisHistoryStoreTest, MemoryOfAnActiveSender) {
             << " bytes:" << detail << "\n";
   RecordProperty("memory_usage_bytes", static_cast<int>(total / kSenders));
   EXPECT_LE(total, 1024 * kSenders) << detail;
+}
+
+TEST_F(RedisHistoryStoreTest, AHundredThousandUnansweredInvitationsStayUnderTheCap) {
+  UsePatientStore();
+  // One bot, 100,000 invitations nobody answers, one a second (all inside every window),
+  // through the store, 500 in flight at a time: the cap (policy_.max_records_per_sender, the
+  // default) keeps the newest, and the sender's keys stay small.
+  const std::string sender = "m-bot";
+  constexpr int kInvitations = 100000;
+  constexpr int kInFlight = 500;
+  const absl::Time now = T0() + absl::Seconds(kInvitations);
+  for (int first = 0; first < kInvitations; first += kInFlight) {
+    std::vector<std::future<absl::StatusOr<WriteResult>>> calls;
+    for (int i = first; i < first + kInFlight; ++i) {
+      auto promise = std::make_shared<std::promise<absl::StatusOr<WriteResult>>>();
+      calls.push_back(promise->get_future());
+      store().RecordInvitation(
+          sender, absl::StrCat("inv-", i), absl::StrCat("rk-", i), T0() + absl::Seconds(i), now,
+          absl::InfiniteFuture(),
+          [promise](absl::StatusOr<WriteResult> result) { promise->set_value(std::move(result)); });
+    }
+    for (auto& call : calls) {
+      const absl::StatusOr<WriteResult> result = call.get();
+      ASSERT_TRUE(result.ok()) << result.status();
+    }
+  }
+  const uint32_t cap = RecordsCap(policy_);
+  const Stored stored = StoredOf(sender);
+  EXPECT_EQ(stored.sent, int64_t{cap});
+  EXPECT_EQ(stored.marks, int64_t{cap});
+  int64_t bytes = 0;
+  for (const std::string& key : KeysOf(sender)) {
+    bytes += CommandInteger({"MEMORY", "USAGE", key, "SAMPLES", "0"});
+  }
+  std::cout << "MEMORY USAGE of a sender at the cap (" << cap << "): " << bytes << " bytes\n";
+  RecordProperty("memory_usage_at_cap_bytes", static_cast<int>(bytes));
+  EXPECT_LT(bytes, int64_t{cap} * 300);  // 500: about 125 KB
+
+  // The newest are kept, the oldest went first; reads stay index lookups.
+  const absl::Time start = absl::Now();
+  const SenderFacts facts = Facts(sender, absl::StrCat("rk-", kInvitations - 1), now);
+  const absl::Duration read = absl::Now() - start;
+  EXPECT_EQ(facts.invitations_in_volume_window, cap);
+  EXPECT_TRUE(facts.pending);
+  EXPECT_TRUE(Facts(sender, absl::StrCat("rk-", kInvitations - cap), now).pending);
+  EXPECT_FALSE(Facts(sender, absl::StrCat("rk-", kInvitations - cap - 1), now).pending);
+  EXPECT_FALSE(Facts(sender, "rk-0", now).pending);
+  EXPECT_LT(read, absl::Milliseconds(50));
+}
+
+// Keeps the memory ratio Ping reports.
+class MemoryObserver final : public RedisStoreObserver {
+ public:
+  void OnRedisCall(const char*, absl::Duration, const absl::Status&) override {}
+  void OnRestrictionStarted() override {}
+  void OnRedisMemory(double used_ratio) override { ratio = used_ratio; }
+  std::atomic<double> ratio{-1};
+};
+
+TEST_F(RedisHistoryStoreTest, PingWatchesRedisMemoryAndWarnsOnceEachWay) {
+  MemoryObserver observer;
+  RedisHistoryStore watched(Options(absl::Seconds(5)), policy_, &observer);
+  auto sink = std::make_shared<CapturingSink>();
+  spdlog::default_logger()->sinks().push_back(sink);
+  auto set_max = [&](double share_of_used) {
+    int64_t used = 0;
+    for (absl::string_view line : absl::StrSplit(Command({"INFO", "memory"}), '\n')) {
+      if (absl::ConsumePrefix(&line, "used_memory:")) {
+        ASSERT_TRUE(absl::SimpleAtoi(absl::StripTrailingAsciiWhitespace(line), &used));
+      }
+    }
+    ASSERT_GT(used, 0);
+    Command(
+        {"CONFIG", "SET", "maxmemory", absl::StrCat(static_cast<int64_t>(used / share_of_used))});
+  };
+  auto warnings = [&] {
+    int n = 0;
+    for (const std::string& line : sink->Lines()) n += absl::StrContains(line, "redis memory at");
+    return n;
+  };
+  Command({"CONFIG", "SET", "maxmemory", "0"});
+  ASSERT_TRUE(watched.Ping().ok());
+  EXPECT_EQ(observer.ratio, 0.0);  // no maxmemory: no ratio
+  set_max(0.5);
+  ASSERT_TRUE(watched.Ping().ok());
+  EXPECT_GT(observer.ratio, 0.3);
+  EXPECT_LT(observer.ratio, 0.7);
+  EXPECT_EQ(warnings(), 0);
+  set_max(0.9);
+  ASSERT_TRUE(watched.Ping().ok());
+  EXPECT_GT(observer.ratio, kRedisMemoryWarningRatio);
+  ASSERT_TRUE(watched.Ping().ok());
+  EXPECT_EQ(warnings(), 1);  // once, not once per Ping
+  set_max(0.5);
+  ASSERT_TRUE(watched.Ping().ok());
+  EXPECT_LT(observer.ratio, kRedisMemoryWarningRatio);
+  EXPECT_THAT(sink->Text(), HasSubstr("redis memory back at"));
+  EXPECT_EQ(warnings(), 1);
+  spdlog::default_logger()->sinks().pop_back();
+  Command({"CONFIG", "SET", "maxmemory", "0"});
+}
+
+TEST(RedisMemoryUsedRatioTest, ParsesInfoMemory) {
+  EXPECT_DOUBLE_EQ(MemoryUsedRatio("# Memory\r\nused_memory:800\r\nused_memory_human:800B\r\n"
+                                   "maxmemory:1000\r\nmaxmemory_human:1000B\r\n"),
+                   0.8);
+  EXPECT_EQ(MemoryUsedRatio("used_memory:800\r\nmaxmemory:0\r\n"), 0.0);
+  EXPECT_EQ(MemoryUsedRatio(""), 0.0);
+}
+
+TEST_F(RedisHistoryStoreTest, ForgetUnlinks) {
+  Invite("m-unlink", "inv-1", "rk-1", T0());
+  ASSERT_TRUE(Blocking(store()).Forget("m-unlink").ok());
+  EXPECT_THAT(Command({"INFO", "commandstats"}), HasSubstr("cmdstat_unlink:calls=1,"));
+  EXPECT_THAT(Command({"INFO", "commandstats"}), Not(HasSubstr("cmdstat_del:")));
+  EXPECT_TRUE(KeysOf("m-unlink").empty());
 }
 
 TEST_F(RedisHistoryStoreTest, BigSenderReadsAreIndexLookups) {
@@ -640,12 +758,16 @@ TEST_F(RedisHistoryStoreTest, SmallAndBigModeAnswerAsTheInMemoryStore) {
 
 TEST_F(RedisHistoryStoreTest, SmallAndBigModeAnswerAlikeOverMonthsOfPruning) {
   UsePatientStore();
-  // Over a year, with old events: pruning, pending marks of pruned invitations, cool-downs.
+  // Over a year, with old events: pruning, pending marks that go with their invitations,
+  // cool-downs; the in-memory store prunes as the scripts do.
+  InMemoryHistoryStore memory(policy_);
   StartBig("p-big");
-  ExpectTargetsAgree({{"redis small", &store(), "p-small"}, {"redis big", &store(), "p-big"}},
+  ExpectTargetsAgree({{"redis small", &store(), "p-small"},
+                      {"redis big", &store(), "p-big"},
+                      {"in-memory", &memory, "p-mem"}},
                      {2, 1500, 12, 2, 40, Days(400), true});
   EXPECT_FALSE(StoredOf("p-small").big);
-  EXPECT_GT(StoredOf("p-small").marks, 0) << "no pending mark outlived its invitation";
+  EXPECT_EQ(StoredOf("p-small").marks, 0) << "a pending mark outlived its invitation";
 }
 
 TEST_F(RedisHistoryStoreTest, ASenderThatGoesBigAnswersAsOneThatWasBigAllAlong) {
