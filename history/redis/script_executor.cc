@@ -456,23 +456,29 @@ absl::Status ScriptExecutor::Ping() {
   return NoteOutcome(PingNodes(absl::Now() + options_.timeout));
 }
 
-absl::StatusOr<std::vector<std::string>> ScriptExecutor::TextOfMasters(
-    const std::vector<std::string>& args) {
-  const absl::Time deadline = absl::Now() + options_.timeout;
-  std::vector<std::shared_ptr<Node>> nodes;
-  if (cluster_ == nullptr) {
-    nodes.push_back(single_);
-  } else {
-    absl::StatusOr<std::vector<std::shared_ptr<Node>>> masters = cluster_->Masters(deadline);
-    if (!masters.ok()) return masters.status();
-    nodes = *std::move(masters);
-  }
+absl::StatusOr<std::vector<std::shared_ptr<Node>>> ScriptExecutor::Masters(absl::Time deadline) {
+  if (cluster_ == nullptr) return std::vector<std::shared_ptr<Node>>{single_};
+  return cluster_->Masters(deadline);
+}
+
+std::vector<std::unique_ptr<Lease>> ScriptExecutor::SendToEach(
+    const std::vector<std::shared_ptr<Node>>& nodes, const std::vector<std::string>& args,
+    absl::Time deadline) {
   std::vector<std::unique_ptr<Lease>> leases;
   for (const std::shared_ptr<Node>& node : nodes) {
     leases.push_back(std::make_unique<Lease>(node->connection(Lane::kReads), deadline));
     leases.back()->Append(args);
     leases.back()->Flush();
   }
+  return leases;
+}
+
+absl::StatusOr<std::vector<std::string>> ScriptExecutor::TextOfMasters(
+    const std::vector<std::string>& args) {
+  const absl::Time deadline = absl::Now() + options_.timeout;
+  absl::StatusOr<std::vector<std::shared_ptr<Node>>> nodes = Masters(deadline);
+  if (!nodes.ok()) return nodes.status();
+  std::vector<std::unique_ptr<Lease>> leases = SendToEach(*nodes, args, deadline);
   std::vector<std::string> texts;
   for (auto& lease : leases) {
     absl::StatusOr<Reply> reply = lease->Next();
@@ -487,21 +493,10 @@ absl::StatusOr<std::vector<std::string>> ScriptExecutor::TextOfMasters(
 }
 
 absl::Status ScriptExecutor::PingNodes(absl::Time deadline) {
-  std::vector<std::shared_ptr<Node>> nodes;
-  if (cluster_ == nullptr) {
-    nodes.push_back(single_);
-  } else {
-    absl::StatusOr<std::vector<std::shared_ptr<Node>>> masters = cluster_->Masters(deadline);
-    if (!masters.ok()) return masters.status();
-    nodes = *std::move(masters);
-  }
-  // One PING per node, all sent before any reply is read.
-  std::vector<std::unique_ptr<Lease>> leases;
-  for (const std::shared_ptr<Node>& node : nodes) {
-    leases.push_back(std::make_unique<Lease>(node->connection(Lane::kReads), deadline));
-    leases.back()->Append({"PING"});
-    leases.back()->Flush();
-  }
+  absl::StatusOr<std::vector<std::shared_ptr<Node>>> masters = Masters(deadline);
+  if (!masters.ok()) return masters.status();
+  const std::vector<std::shared_ptr<Node>>& nodes = *masters;
+  std::vector<std::unique_ptr<Lease>> leases = SendToEach(nodes, {"PING"}, deadline);
   absl::Status failed;
   for (size_t k = 0; k < leases.size(); ++k) {
     absl::StatusOr<Reply> reply = leases[k]->Next();

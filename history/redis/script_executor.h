@@ -114,6 +114,12 @@ class ScriptExecutor {
                    const std::vector<size_t>& indexes, const std::vector<bool>& asking) const;
   // Ping without the log of reachability.
   absl::Status PingNodes(absl::Time deadline);
+  // The single node, or the cluster's masters (refreshing the slot map if it must).
+  absl::StatusOr<std::vector<std::shared_ptr<Node>>> Masters(absl::Time deadline);
+  // `args` on each node's read connection, all sent before any reply is read.
+  static std::vector<std::unique_ptr<Lease>> SendToEach(
+      const std::vector<std::shared_ptr<Node>>& nodes, const std::vector<std::string>& args,
+      absl::Time deadline);
   // Logs transitions between reachable and unreachable, once each; returns `status`.
   absl::Status NoteOutcome(absl::Status status);
 
