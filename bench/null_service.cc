@@ -1,6 +1,6 @@
 // etiquette-null-service: InvitationEvaluator and SenderHistory with the real message shapes
 // that do no work (a fixed small verdict / standing). Started exactly like the real servers
-// (common/grpc_server.h StartGrpcServer: reflection, health, 16 MiB requests) and, by default,
+// (common/grpc_server.h StartGrpcServer: reflection, health, 4 MiB requests) and, by default,
 // on the same gRPC API as each real server (the callback API through the same typed-handler
 // adapter, common/typed_callback_service.h, without the access log), so its calls/s is the gRPC
 // limit of the machine that the benchmarks divide by.
@@ -123,9 +123,9 @@ class CallbackNullEvaluator final
     : public etiquette::TypedCallbackService<etiquette::v1::InvitationEvaluator> {
  public:
   CallbackNullEvaluator() {
-    AddUnary("Evaluate", &CallbackNullEvaluator::Evaluate, AccessLogging::kUnlogged);
-    AddUnary("EvaluateBatch", &CallbackNullEvaluator::EvaluateBatch, AccessLogging::kUnlogged);
-    AddUnary("ListRules", &CallbackNullEvaluator::ListRules, AccessLogging::kUnlogged);
+    AddUnary("Evaluate", &CallbackNullEvaluator::Evaluate, {}, AccessLogging::kUnlogged);
+    AddUnary("EvaluateBatch", &CallbackNullEvaluator::EvaluateBatch, {}, AccessLogging::kUnlogged);
+    AddUnary("ListRules", &CallbackNullEvaluator::ListRules, {}, AccessLogging::kUnlogged);
   }
   void Evaluate(grpc::CallbackServerContext*, const EvaluateRequest* request,
                 EvaluateResponse* response, UnaryReactor* reactor) {
@@ -155,10 +155,12 @@ class CallbackNullHistory final
     : public etiquette::TypedCallbackService<etiquette::v1::SenderHistory> {
  public:
   CallbackNullHistory() {
-    AddUnary("RecordInvitation", &CallbackNullHistory::RecordInvitation, AccessLogging::kUnlogged);
-    AddUnary("RecordResponse", &CallbackNullHistory::RecordResponse, AccessLogging::kUnlogged);
-    AddUnary("GetStanding", &CallbackNullHistory::GetStanding, AccessLogging::kUnlogged);
-    AddUnary("BatchGetStanding", &CallbackNullHistory::BatchGetStanding, AccessLogging::kUnlogged);
+    AddUnary("RecordInvitation", &CallbackNullHistory::RecordInvitation, {},
+             AccessLogging::kUnlogged);
+    AddUnary("RecordResponse", &CallbackNullHistory::RecordResponse, {}, AccessLogging::kUnlogged);
+    AddUnary("GetStanding", &CallbackNullHistory::GetStanding, {}, AccessLogging::kUnlogged);
+    AddUnary("BatchGetStanding", &CallbackNullHistory::BatchGetStanding, {},
+             AccessLogging::kUnlogged);
   }
   void RecordInvitation(grpc::CallbackServerContext*, const RecordInvitationRequest* request,
                         RecordInvitationResponse* response, UnaryReactor* reactor) {

@@ -46,12 +46,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "common/access_log.h"
+#include "common/field_count_limits.h"
 #include "google/protobuf/arena.h"
 #include "google/protobuf/descriptor.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
@@ -60,6 +63,7 @@
 #include "grpcpp/impl/service_type.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/byte_buffer.h"
+#include "grpcpp/support/proto_buffer_reader.h"
 #include "grpcpp/support/server_callback.h"
 #include "grpcpp/support/status.h"
 
@@ -126,9 +130,19 @@ class UnaryCall final : public UnaryReactor {
   Request* request() { return request_; }
   Response* response() { return &response_; }
 
-  // OK, or INVALID_ARGUMENT (NotTheRequest) for bytes that are not a Request.
-  grpc::Status Parse(const grpc::ByteBuffer& bytes) {
-    grpc::ByteBuffer consumed(bytes);  // the parser empties its buffer; this copy shares slices
+  // OK; INVALID_ARGUMENT (the limit's message) when a repeated field holds more elements, or
+  // the request more unknown fields, than `limits` allow, counted on the bytes before anything
+  // is parsed; INVALID_ARGUMENT (NotTheRequest) for bytes that are not a Request.
+  grpc::Status Parse(const grpc::ByteBuffer& bytes, const FieldCountLimits& limits) {
+    if (!limits.empty()) {
+      grpc::ByteBuffer scanned(bytes);  // readers empty their buffer; copies share the slices
+      grpc::ProtoBufferReader reader(&scanned);
+      if (!reader.status().ok()) return NotTheRequest(*Request::descriptor());
+      if (absl::Status counted = limits.Check(&reader); !counted.ok()) {
+        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(counted.message()));
+      }
+    }
+    grpc::ByteBuffer consumed(bytes);
     if (grpc::SerializationTraits<Request>::Deserialize(&consumed, request_).ok()) {
       return grpc::Status::OK;
     }
@@ -166,13 +180,15 @@ class TypedCallbackService : public grpc::Service {
  protected:
   // Serves `method` (its name in the .proto) with `handler`, a member of the derived class
   // `Service`, which must outlive the server. For each call: starts the access log
-  // (`logging`), parses the request onto the call's arena (bytes that do not parse:
-  // NotTheRequest, with its access line; the handler is not called), then runs the handler,
-  // which finishes with reactor->Finish.
+  // (`logging`), counts on the bytes the repeated fields that `count_limits` cap and the
+  // unknown fields (at most kMaxUnknownFields), parses the request onto the call's arena (over
+  // a limit, or bytes that do not parse: INVALID_ARGUMENT, with its access line; the handler is
+  // not called), then runs the handler, which finishes with reactor->Finish.
   template <typename Service, typename Request, typename Response>
   void AddUnary(const char* method,
                 void (Service::*handler)(grpc::CallbackServerContext*, const Request*, Response*,
                                          UnaryReactor*),
+                const std::vector<RepeatedFieldLimit>& count_limits = {},
                 AccessLogging logging = AccessLogging::kLogged) {
     using Call = typed_callback_internal::UnaryCall<Request, Response>;
     Service* const service = static_cast<Service*>(this);
@@ -182,13 +198,15 @@ class TypedCallbackService : public grpc::Service {
     auto* registered = new grpc::internal::RpcServiceMethod(
         path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC,
         new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
-            [service, handler, method, logging](grpc::CallbackServerContext* context,
-                                                const grpc::ByteBuffer* request_bytes,
-                                                grpc::ByteBuffer* response_bytes) {
+            [service, handler, method, logging,
+             limits =
+                 std::make_shared<const FieldCountLimits>(*Request::descriptor(), count_limits)](
+                grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
+                grpc::ByteBuffer* response_bytes) {
               grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
               auto* call = new Call(reactor, response_bytes);
               if (logging == AccessLogging::kLogged) call->StartLog(context, method);
-              if (grpc::Status parsed = call->Parse(*request_bytes); !parsed.ok()) {
+              if (grpc::Status parsed = call->Parse(*request_bytes, *limits); !parsed.ok()) {
                 call->Finish(std::move(parsed));  // the access line, then the call
                 return reactor;
               }

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "common/status.h"
+#include "evaluator/invitation_validator.h"
 
 namespace etiquette {
 
@@ -13,10 +14,35 @@ namespace etiquette {
 // The request and response stay valid until reactor->Finish, which the evaluator's `done`
 // calls last (inline, or from history's answer); nothing touches the call after Finish.
 
+namespace {
+
+// The repeated fields' caps, counted on the request's bytes before it is parsed, with the
+// messages the validator and Evaluator give for the same limits. A batch's groups and hiring
+// events are capped in total (an invitation over its own 100 is that slot's error, after
+// parsing: the batch's other slots are still judged).
+const std::vector<RepeatedFieldLimit>& EvaluateCountLimits() {
+  static const auto* const limits = new std::vector<RepeatedFieldLimit>{
+      {"invitation.relationship.shared_groups", kMaxSharedGroups},
+      {"invitation.relationship.hiring_events", kMaxHiringEvents}};
+  return *limits;
+}
+
+const std::vector<RepeatedFieldLimit>& EvaluateBatchCountLimits() {
+  static const auto* const limits = new std::vector<RepeatedFieldLimit>{
+      {"invitations", kMaxBatchSize, "$0: must hold 1 to $1 invitations, got more"},
+      {"invitations.relationship.shared_groups", int64_t{kMaxBatchSize} * kMaxSharedGroups,
+       "$0: at most $1 in a batch (100 per invitation), got more"},
+      {"invitations.relationship.hiring_events", int64_t{kMaxBatchSize} * kMaxHiringEvents,
+       "$0: at most $1 in a batch (100 per invitation), got more"}};
+  return *limits;
+}
+
+}  // namespace
+
 EvaluatorService::EvaluatorService(const Evaluator& evaluator, EvaluatorMetrics* metrics)
     : evaluator_(evaluator), metrics_(metrics) {
-  AddUnary("Evaluate", &EvaluatorService::Evaluate);
-  AddUnary("EvaluateBatch", &EvaluatorService::EvaluateBatch);
+  AddUnary("Evaluate", &EvaluatorService::Evaluate, EvaluateCountLimits());
+  AddUnary("EvaluateBatch", &EvaluatorService::EvaluateBatch, EvaluateBatchCountLimits());
   AddUnary("ListRules", &EvaluatorService::ListRules);
 }
 

@@ -40,13 +40,17 @@ constexpr size_t kBatch = kMaxBatchSize * LengthDelimitedField(kInvitation);
 
 }  // namespace evaluator_request_size
 
-// The evaluator's default --max_request_bytes: 16 MiB, the limit before the bounds of issue 11.
-// Not kBatch: a batch with every field at its limit is 49,319,000 bytes (about 47 MiB: 1,000 x
-// 49,319, an invitation at every limit being 49,315 bytes, 20,565 of them per profile, plus its
-// 4-byte tag and length), and far more once shared groups and hiring events (100 of each) are at
-// their limits too; no platform sends such a batch, and parsing one would cost gigabytes. 16 MiB
-// holds a full batch of 1,000 invitations with long notes and complete profiles. Larger:
-// RESOURCE_EXHAUSTED before parsing. An EvaluateRequest (one invitation) is far smaller.
-inline constexpr size_t kEvaluatorMaxRequestBytes = 16 * 1024 * 1024;
+// The evaluator's default --max_request_bytes: 4 MiB. Not kBatch: a batch with every field at
+// its limit is 49,319,000 bytes (about 47 MiB: 1,000 x 49,319, an invitation at every limit
+// being 49,315 bytes, 20,565 of them per profile, plus its 4-byte tag and length), and far more
+// with 100 shared groups and 100 hiring events each; no platform sends such a batch. Sized by
+// the CPU a hostile request may cost instead: receiving and refusing 16 MiB of empty elements
+// or unknown fields cost the server 140-190 ms of CPU, 4 MiB under 100 ms
+// (hostile.HostileClientTest asserts it). 4 MiB holds a batch of 1,000 invitations of up to
+// 4 KB each (complete profiles both sides and a note of a few hundred characters are about
+// 1.5 KB); a larger batch is RESOURCE_EXHAUSTED before it is read, and callers split it. An
+// EvaluateRequest (one invitation, at most 49,315 bytes with every text at its limit, plus 100
+// groups and 100 hiring events) always fits.
+inline constexpr size_t kEvaluatorMaxRequestBytes = 4 * 1024 * 1024;
 
 }  // namespace etiquette

@@ -83,7 +83,9 @@ SenderHistoryService::SenderHistoryService(History& history) : history_(history)
   AddUnary("RecordInvitation", &SenderHistoryService::RecordInvitation);
   AddUnary("RecordResponse", &SenderHistoryService::RecordResponse);
   AddUnary("GetStanding", &SenderHistoryService::GetStanding);
-  AddUnary("BatchGetStanding", &SenderHistoryService::BatchGetStanding);
+  // Counted on the bytes before parsing, with History's message for the same limit.
+  AddUnary("BatchGetStanding", &SenderHistoryService::BatchGetStanding,
+           {{"requests", kMaxStandingBatch, "$0: must hold 1 to $1 requests, got more"}});
 }
 
 void SenderHistoryService::RecordInvitation(grpc::CallbackServerContext* context,

@@ -28,46 +28,19 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/channel_arguments.h"
 #include "gtest/gtest.h"
-#include "support/child_process.h"
-#include "support/redis_server.h"
+#include "hostile/hostile_servers.h"
 
-namespace etiquette {
+namespace etiquette::hostile {
 namespace {
 
-using testing::ChildProcess;
-
-constexpr absl::Duration kStartup = absl::Seconds(20);
 constexpr char kReflectionMethod[] =
     "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo";
 // ServerReflectionRequest{list_services: ""}: field 7, length 0.
 const std::string kListServices("\x3a\x00", 2);
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using testing::ChildProcess;
 
-// The process' thread count, from /proc/PID/status.
-int ThreadsOf(pid_t pid) {
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
-  }
-  return -1;
-}
-
-// A channel on a connection of its own (channels with different arguments share none).
-std::shared_ptr<grpc::Channel> NewConnection(int port) {
-  static int next = 0;
-  grpc::ChannelArguments arguments;
-  arguments.SetInt("etiquette.test.connection", ++next);
-  return grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port),
-                                   grpc::InsecureChannelCredentials(), arguments);
-}
-
-std::chrono::system_clock::time_point In(absl::Duration d) {
-  return absl::ToChronoTime(absl::Now() + d);
-}
+int ThreadsOf(pid_t pid) { return UsageOf(pid).threads; }
 
 grpc::Status ListRules(int port) {
   grpc::ClientContext context;
@@ -114,59 +87,7 @@ grpc::Status ReflectionListServices(int port) {
   return status;
 }
 
-class GrpcBoundsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char dir_template[] = "/tmp/etiquette-hostile-XXXXXX";
-    ASSERT_NE(mkdtemp(dir_template), nullptr);
-    dir_ = dir_template;
-  }
-  void TearDown() override {
-    processes_.clear();
-    std::filesystem::remove_all(dir_);
-  }
-
-  // Starts the evaluator (standalone) with `flags`; returns it once it logged its port.
-  ChildProcess* StartEvaluator(std::vector<std::string> flags, int* port) {
-    flags.insert(flags.begin(), {ETIQUETTE_EVALUATOR_BINARY, "--listen=127.0.0.1:0",
-                                 "--metrics_listen=127.0.0.1:0"});
-    return Start("evaluator", std::move(flags), port);
-  }
-
-  ChildProcess* StartHistory(std::vector<std::string> flags, int* port) {
-    if (redis_ == nullptr) {
-      absl::StatusOr<std::unique_ptr<testing::RedisServer>> redis = testing::RedisServer::Start();
-      EXPECT_TRUE(redis.ok()) << redis.status();
-      if (!redis.ok()) return nullptr;
-      redis_ = std::move(*redis);
-    }
-    std::ofstream(dir_ + "/hmac_secret") << "hostile-hmac-secret-0123456789\n";
-    flags.insert(flags.begin(),
-                 {ETIQUETTE_HISTORY_BINARY, "--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0",
-                  "--redis=" + redis_->url(), "--hmac_secret_file=" + dir_ + "/hmac_secret"});
-    return Start("history", std::move(flags), port);
-  }
-
-  ChildProcess* Start(const std::string& name, std::vector<std::string> argv, int* port) {
-    const std::string log = absl::StrCat(dir_, "/", name, processes_.size(), ".log");
-    absl::StatusOr<std::unique_ptr<ChildProcess>> process =
-        ChildProcess::Start(std::move(argv), log);
-    EXPECT_TRUE(process.ok()) << process.status();
-    if (!process.ok()) return nullptr;
-    absl::StatusOr<std::string> line = (*process)->WaitForLogLine("(port ", kStartup);
-    EXPECT_TRUE(line.ok()) << line.status() << "\n" << ReadFile(log);
-    if (!line.ok()) return nullptr;
-    *port = std::stoi(line->substr(line->find("(port ") + 6));
-    startup_lines_.push_back(*line);
-    processes_.push_back(std::move(*process));
-    return processes_.back().get();
-  }
-
-  std::string dir_;
-  std::unique_ptr<testing::RedisServer> redis_;
-  std::vector<std::unique_ptr<ChildProcess>> processes_;
-  std::vector<std::string> startup_lines_;
-};
+using GrpcBoundsTest = ServersTest;
 
 // 1,500 reflection streams opened on one connection and left idle: reflection runs on the sync
 // API, where each open call holds a thread. The ResourceQuota's thread bound refuses the calls
@@ -353,4 +274,4 @@ TEST_F(GrpcBoundsTest, BoundsInStartupLineAndHelp) {
 }
 
 }  // namespace
-}  // namespace etiquette
+}  // namespace etiquette::hostile
