@@ -14,8 +14,6 @@ namespace etiquette {
 // The request and response stay valid until reactor->Finish, which the evaluator's `done`
 // calls last (inline, or from history's answer); nothing touches the call after Finish.
 
-namespace {
-
 // The repeated fields' caps, counted on the request's bytes before it is parsed, with the
 // messages the validator and Evaluator give for the same limits. A batch's groups and hiring
 // events are capped in total (an invitation over its own 100 is that slot's error, after
@@ -36,8 +34,6 @@ const std::vector<RepeatedFieldLimit>& EvaluateBatchCountLimits() {
        "$0: at most $1 in a batch (100 per invitation), got more"}};
   return *limits;
 }
-
-}  // namespace
 
 EvaluatorService::EvaluatorService(const Evaluator& evaluator, EvaluatorMetrics* metrics)
     : evaluator_(evaluator), metrics_(metrics) {

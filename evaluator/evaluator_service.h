@@ -1,11 +1,19 @@
 #pragma once
 
+#include <vector>
+
+#include "common/field_count_limits.h"
 #include "common/typed_callback_service.h"
 #include "etiquette/v1/evaluator.grpc.pb.h"
 #include "evaluator/evaluator.h"
 #include "evaluator/evaluator_metrics.h"
 
 namespace etiquette {
+
+// The caps on repeated fields that the service counts on a request's bytes before parsing it
+// (common/field_count_limits.h), with the messages the validator gives for the same limits.
+const std::vector<RepeatedFieldLimit>& EvaluateCountLimits();
+const std::vector<RepeatedFieldLimit>& EvaluateBatchCountLimits();
 
 // The gRPC face of Evaluator: translates messages and statuses, writes one access log line a
 // call that parsed (method, code, duration, request id, validated invitation id; see CallLog)

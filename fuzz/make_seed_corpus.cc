@@ -224,6 +224,14 @@ std::vector<std::pair<std::string, std::string>> Seeds() {
   add("evaluate-invalid", Single(Target::kEvaluate, Evaluate(Invalid())));
   add("evaluate-101-groups", Single(Target::kEvaluate, Evaluate(OverCountLimits(true))));
   add("evaluate-101-hiring-events", Single(Target::kEvaluate, Evaluate(OverCountLimits(false))));
+  // Unknown fields (field 15, varint 0: 2 bytes each) at the cap, and one over it.
+  std::string unknown_fields;
+  for (int i = 0; i < 10000; ++i) unknown_fields.append({static_cast<char>(15 << 3), '\0'});
+  add("evaluate-10000-unknown-fields",
+      Single(Target::kEvaluate, Evaluate(Personal()) + unknown_fields));
+  add("evaluate-10001-unknown-fields",
+      Single(Target::kEvaluate,
+             Evaluate(Personal()) + unknown_fields + unknown_fields.substr(0, 2)));
   add("evaluate-matching-bomb", Single(Target::kEvaluate, Evaluate(MatchingBomb())));
   add("batch-slot-over-limits",
       Single(Target::kEvaluateBatch, Batch({Personal(), OverCountLimits(true), MatchingBomb()})));

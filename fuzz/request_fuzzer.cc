@@ -27,16 +27,20 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/field_count_limits.h"
 #include "etiquette/v1/evaluator.pb.h"
 #include "etiquette/v1/history.pb.h"
 #include "evaluator/config.h"
 #include "evaluator/evaluator.h"
+#include "evaluator/evaluator_service.h"
 #include "evaluator/history_client.h"
 #include "evaluator/rules_engine.h"
 #include "fuzz/fuzz_input.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/stubs/logging.h"
 #include "history/config.h"
 #include "history/history.h"
+#include "history/history_service.h"
 #include "history/in_memory_history_store.h"
 #include "history/recipient_hasher.h"
 #include "spdlog/spdlog.h"
@@ -57,12 +61,6 @@ void Require(bool ok, const std::string& what) {
   if (!ok) Fail(what);
 }
 
-// Parses `bytes` into `message`; false when they are not a valid one (gRPC would answer
-// INTERNAL before any service code runs).
-bool Parse(const std::string& bytes, google::protobuf::Message* message) {
-  return message->ParseFromString(bytes);
-}
-
 // What the server would send back must serialize and parse again: a proto3 string field
 // holding invalid UTF-8 (a note cut inside a code point, say) makes the client's parse fail.
 void RequireRoundTrip(const google::protobuf::Message& message, const char* what) {
@@ -78,6 +76,74 @@ void RequireInvalidArgument(const absl::Status& status, const char* what) {
   Require(status.code() == absl::StatusCode::kInvalidArgument,
           absl::StrCat(what, ": failed with ", status.ToString()));
   Require(!status.message().empty(), absl::StrCat(what, ": INVALID_ARGUMENT without a message"));
+}
+
+// How many elements the repeated field at `path` ("a.b.c", as in RepeatedFieldLimit) holds in
+// `message`, summed over every parent.
+int64_t CountAt(const google::protobuf::Message& message, absl::string_view path) {
+  const size_t dot = path.find('.');
+  const std::string name(path.substr(0, dot));
+  const google::protobuf::FieldDescriptor* field = message.GetDescriptor()->FindFieldByName(name);
+  if (field == nullptr) Fail(absl::StrCat("count limit names no field: ", name));
+  const google::protobuf::Reflection& reflection = *message.GetReflection();
+  if (dot == absl::string_view::npos) return reflection.FieldSize(message, field);
+  const absl::string_view rest = path.substr(dot + 1);
+  if (!field->is_repeated()) {
+    return reflection.HasField(message, field)
+               ? CountAt(reflection.GetMessage(message, field), rest)
+               : 0;
+  }
+  int64_t count = 0;
+  for (int i = 0; i < reflection.FieldSize(message, field); ++i) {
+    count += CountAt(reflection.GetRepeatedMessage(message, field, i), rest);
+  }
+  return count;
+}
+
+// The fields the parser kept as unknown, in `message` and every message below it.
+int64_t UnknownFieldsIn(const google::protobuf::Message& message) {
+  const google::protobuf::Reflection& reflection = *message.GetReflection();
+  int64_t count = reflection.GetUnknownFields(message).field_count();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection.ListFields(message, &fields);
+  for (const google::protobuf::FieldDescriptor* field : fields) {
+    if (field->type() != google::protobuf::FieldDescriptor::TYPE_MESSAGE) continue;
+    if (!field->is_repeated()) {
+      count += UnknownFieldsIn(reflection.GetMessage(message, field));
+      continue;
+    }
+    for (int i = 0; i < reflection.FieldSize(message, field); ++i) {
+      count += UnknownFieldsIn(reflection.GetRepeatedMessage(message, field, i));
+    }
+  }
+  return count;
+}
+
+// Parses `bytes` into `message` as the server does: the counts on the bytes first
+// (FieldCountLimits with the service's `count_limits`), then the parser. False when the server
+// would not run the handler: a count over its limit (INVALID_ARGUMENT), or bytes that are not
+// the message. Checks the count check against the parsed message both ways: what it lets
+// through is within every limit, and what it refuses (when the bytes parse) is over one.
+bool Parse(const std::string& bytes, google::protobuf::Message* message,
+           const std::vector<RepeatedFieldLimit>& count_limits = {}) {
+  const FieldCountLimits limits(*message->GetDescriptor(), count_limits);
+  google::protobuf::io::ArrayInputStream stream(bytes.data(), static_cast<int>(bytes.size()));
+  const absl::Status counted = limits.Check(&stream);
+  const bool parsed = message->ParseFromString(bytes);
+  bool over = false;
+  if (parsed) {
+    for (const RepeatedFieldLimit& limit : count_limits) {
+      over = over || CountAt(*message, limit.path) > limit.max;
+    }
+    over = over || UnknownFieldsIn(*message) > kMaxUnknownFields;
+  }
+  if (!counted.ok()) {
+    RequireInvalidArgument(counted, "the count check");
+    Require(!parsed || over, "the count check refused a request within every limit");
+    return false;
+  }
+  Require(!over, "the count check let through a request over a limit");
+  return parsed;
 }
 
 void CheckVerdict(const v1::Verdict& verdict, const char* what) {
@@ -159,7 +225,7 @@ class InProcessHistory final : public HistoryClient {
 
 void RunEvaluate(const Evaluator& evaluator, const std::string& bytes) {
   v1::EvaluateRequest request;
-  if (!Parse(bytes, &request)) return;
+  if (!Parse(bytes, &request, EvaluateCountLimits())) return;
   absl::StatusOr<v1::Verdict> verdict = evaluator.Evaluate(request);
   if (!verdict.ok()) {
     RequireInvalidArgument(verdict.status(), "Evaluate");
@@ -172,7 +238,7 @@ void RunEvaluate(const Evaluator& evaluator, const std::string& bytes) {
 
 void RunEvaluateBatch(const Evaluator& evaluator, const std::string& bytes) {
   v1::EvaluateBatchRequest request;
-  if (!Parse(bytes, &request)) return;
+  if (!Parse(bytes, &request, EvaluateBatchCountLimits())) return;
   absl::StatusOr<v1::EvaluateBatchResponse> response = evaluator.EvaluateBatch(request);
   if (!response.ok()) {
     RequireInvalidArgument(response.status(), "EvaluateBatch");
@@ -209,7 +275,7 @@ void RunEvaluateBoth(const Evaluator& evaluator, const std::string& bytes, bool 
 void RunEvaluateAskingHistory(Input& in, bool batch) {
   const uint8_t mode = in.Byte();
   v1::SenderStanding standing;
-  const bool parsed = Parse(in.Chunk(in.U16()), &standing);
+  const bool parsed = standing.ParseFromString(in.Chunk(in.U16()));
   if (!parsed && mode % 3 == 0) return;  // history answered bytes that are not a standing
   const bool fail = mode % 3 != 0;
   // History answers this one standing for everyone, or fails; inline.
@@ -254,7 +320,7 @@ void RunHistoryRequest(History& history, Target target, const std::string& bytes
     }
     case Target::kBatchGetStanding: {
       v1::BatchGetStandingRequest request;
-      if (!Parse(bytes, &request)) return;
+      if (!Parse(bytes, &request, BatchGetStandingCountLimits())) return;
       absl::StatusOr<v1::BatchGetStandingResponse> r = blocking.BatchGetStanding(request);
       if (!r.ok()) return RequireInvalidArgument(r.status(), "BatchGetStanding");
       Require(r->standings_size() == request.requests_size(), "BatchGetStanding: count");

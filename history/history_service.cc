@@ -76,6 +76,12 @@ StoreDone<Response> FinishWith(const char* method, Response* response, UnaryReac
 
 }  // namespace
 
+const std::vector<RepeatedFieldLimit>& BatchGetStandingCountLimits() {
+  static const auto* const limits = new std::vector<RepeatedFieldLimit>{
+      {"requests", kMaxStandingBatch, "$0: must hold 1 to $1 requests, got more"}};
+  return *limits;
+}
+
 // The request and response stay valid until reactor->Finish, which History's `done` calls last
 // (inline, or from the store's answer); nothing touches the call after Finish.
 
@@ -83,9 +89,8 @@ SenderHistoryService::SenderHistoryService(History& history) : history_(history)
   AddUnary("RecordInvitation", &SenderHistoryService::RecordInvitation);
   AddUnary("RecordResponse", &SenderHistoryService::RecordResponse);
   AddUnary("GetStanding", &SenderHistoryService::GetStanding);
-  // Counted on the bytes before parsing, with History's message for the same limit.
   AddUnary("BatchGetStanding", &SenderHistoryService::BatchGetStanding,
-           {{"requests", kMaxStandingBatch, "$0: must hold 1 to $1 requests, got more"}});
+           BatchGetStandingCountLimits());
 }
 
 void SenderHistoryService::RecordInvitation(grpc::CallbackServerContext* context,

@@ -2,13 +2,19 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "common/field_count_limits.h"
 #include "common/typed_callback_service.h"
 #include "etiquette/v1/history.grpc.pb.h"
 #include "history/history.h"
 #include "history/history_metrics.h"
 
 namespace etiquette {
+
+// BatchGetStanding's cap on `requests`, counted on the request's bytes before it is parsed
+// (common/field_count_limits.h), with History's message for the same limit.
+const std::vector<RepeatedFieldLimit>& BatchGetStandingCountLimits();
 
 // What callers are told when the history store fails (the detail is logged, never returned).
 inline constexpr char kStoreUnavailableMessage[] = "history store unavailable; retry";
