@@ -10,10 +10,13 @@
 #include "absl/time/time.h"
 #include "bench/typical_invitation.h"
 #include "benchmark/benchmark.h"
+#include "common/field_count_limits.h"
 #include "evaluator/config.h"
 #include "evaluator/evaluator.h"
+#include "evaluator/evaluator_service.h"
 #include "evaluator/invitation_validator.h"
 #include "evaluator/rules_engine.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
 namespace etiquette::bench {
 namespace {
@@ -127,6 +130,22 @@ void BM_Proto_ParseEvaluateRequest(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(wire.size()));
 }
 BENCHMARK(BM_Proto_ParseEvaluateRequest);
+
+// What the servers do before that parse (common/field_count_limits.h): count the capped
+// repeated fields and the unknown ones on the bytes. Compare with BM_Proto_ParseEvaluateRequest.
+void BM_FieldCountLimits_CheckEvaluateRequest(benchmark::State& state) {
+  v1::EvaluateRequest request;
+  *request.mutable_invitation() = Typical();
+  const std::string wire = request.SerializeAsString();
+  const FieldCountLimits limits(*v1::EvaluateRequest::descriptor(), EvaluateCountLimits());
+  for (auto _ : state) {
+    google::protobuf::io::ArrayInputStream stream(wire.data(), static_cast<int>(wire.size()));
+    benchmark::DoNotOptimize(limits.Check(&stream));
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(wire.size()));
+}
+BENCHMARK(BM_FieldCountLimits_CheckEvaluateRequest);
 
 void BM_Proto_SerializeVerdict(benchmark::State& state) {
   v1::EvaluateResponse response;

@@ -1,9 +1,11 @@
 #include "common/field_count_limits.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/substitute.h"
@@ -39,8 +41,14 @@ struct FieldCountLimits::Node {
     std::unique_ptr<Node> message;  // a message field's type, to walk; null: skipped whole
   };
   std::vector<Field> fields;  // sorted by number
+  // fields' index by number, for the numbers below kDirect (-1: none); checked on every tag.
+  static constexpr int kDirect = 64;
+  std::vector<int8_t> direct;
 
   Field* Find(int number) {
+    if (number >= 0 && number < static_cast<int>(direct.size())) {
+      return direct[number] < 0 ? nullptr : &fields[direct[number]];
+    }
     auto it = std::lower_bound(fields.begin(), fields.end(), number,
                                [](const Field& f, int n) { return f.number < n; });
     return it != fields.end() && it->number == number ? &*it : nullptr;
@@ -65,12 +73,17 @@ std::unique_ptr<FieldCountLimits::Node> BuildNode(const Descriptor& type, int de
   }
   std::sort(node->fields.begin(), node->fields.end(),
             [](const auto& a, const auto& b) { return a.number < b.number; });
+  node->direct.assign(FieldCountLimits::Node::kDirect, -1);
+  for (size_t i = 0; i < node->fields.size() && i < 128; ++i) {
+    const int number = node->fields[i].number;
+    if (number < FieldCountLimits::Node::kDirect) node->direct[number] = static_cast<int8_t>(i);
+  }
   return node;
 }
 
 struct Counts {
-  std::vector<int64_t> maxima;    // by limit
-  std::vector<int64_t> repeated;  // by limit
+  absl::InlinedVector<int64_t, 4> maxima;    // by limit
+  absl::InlinedVector<int64_t, 4> repeated;  // by limit
   int64_t max_unknown = 0;
   int64_t unknown = 0;
   bool over = false;  // a count passed its limit: the walk stops there
