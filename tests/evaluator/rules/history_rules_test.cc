@@ -1,5 +1,8 @@
 #include "evaluator/rules/history_rules.h"
 
+#include <limits>
+#include <string>
+
 #include "absl/time/time.h"
 #include "common/proto_time.h"
 #include "evaluator/config.h"
@@ -356,6 +359,34 @@ TEST(SenderStandingRuleTest, WarnedSenderIsAdviceWithWarnedWeight) {
             "The sender is warned: 3 recent reports, acceptance rate 12%.");
   EXPECT_FALSE(result.findings[0].advice().empty());
   EXPECT_DOUBLE_EQ(result.logit, -0.6);
+}
+
+// The standing comes over the network: an acceptance rate outside [0, 1], or not a number, is
+// clamped to 0-100% in the message (unclamped, NaN or 1e300 would reach an int conversion,
+// which is undefined behaviour; the fuzzer found it).
+TEST(SenderStandingRuleTest, HostileAcceptanceRateIsClampedInTheMessage) {
+  const SenderStandingRule rule(Rules().sender_standing(), WarnedWeight());
+  const struct {
+    double rate;
+    const char* percent;
+  } cases[] = {{-5.0, "0%"},
+               {1e300, "100%"},
+               {-1e300, "0%"},
+               {std::numeric_limits<double>::quiet_NaN(), "0%"},
+               {std::numeric_limits<double>::infinity(), "0%"},
+               {1.5, "100%"}};
+  for (const auto& c : cases) {
+    v1::SenderStanding standing = GoodStanding();
+    standing.set_state(v1::STANDING_STATE_WARNED);
+    standing.set_reports_in_window(3);
+    standing.set_acceptance_rate(c.rate);
+    const RuleResult result = RunRule(rule, GoodInvitation(), &standing);
+    ASSERT_EQ(result.findings.size(), 1u) << c.rate;
+    EXPECT_EQ(
+        result.findings[0].message(),
+        std::string("The sender is warned: 3 recent reports, acceptance rate ") + c.percent + ".")
+        << c.rate;
+  }
 }
 
 TEST(SenderStandingRuleTest, GoodSenderIsSilentAndAddsNoWeight) {
