@@ -3,10 +3,14 @@
 // and ..data is swapped to a new timestamped directory in one rename).
 //   - Certificates: a connection made before the swap goes on with the old certificate and
 //     its calls keep succeeding; a connection made after it (within --tls_refresh_s=1 and a
-//     bound) is served with the new one. The evaluator → history channel over mutual TLS, whose
-//     client certificate rotates too, keeps answering without degraded verdicts.
+//     bound) is served with the new one. The evaluator → history channel over mutual TLS,
+//     whose client certificate rotates too, keeps answering without degraded verdicts; once
+//     history takes only a new CA's clients (and is restarted, so that the evaluator must
+//     connect again), the evaluator, not restarted, presents its new certificate.
 //   - Admin token file: both tokens accepted while both are listed; the old one refused
 //     (UNAUTHENTICATED) once it is gone; no restart.
+#include <signal.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <thread>
@@ -26,30 +30,30 @@ class RotationTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(dir_.ok()); }
 
-  // A CA under dir/ca.{pem,key}.
-  void MakeCa() {
+  // A CA under dir/<name>.{pem,key}.
+  void MakeCa(const std::string& name = "ca") {
     const std::string d = dir_.path();
-    ASSERT_TRUE(
-        Shell("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=rotation-ca "
-              "-keyout " +
-              d + "/ca.key -out " + d + "/ca.pem >/dev/null 2>&1"));
+    ASSERT_TRUE(Shell("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=rotation-" +
+                      name + " -keyout " + d + "/" + name + ".key -out " + d + "/" + name +
+                      ".pem >/dev/null 2>&1"));
   }
   // A certificate for 127.0.0.1 with common name `cn` (server or client), signed by the CA:
   // dir/<cn>.pem and dir/<cn>.key.
-  void MakeCert(const std::string& cn, bool server) {
+  void MakeCert(const std::string& cn, bool server, const std::string& ca = "ca") {
     const std::string d = dir_.path();
     const std::string p = d + "/" + cn;
     ASSERT_TRUE(Shell("openssl req -newkey rsa:2048 -nodes -subj /CN=" + cn + " -keyout " + p +
                       ".key -out " + p + ".csr >/dev/null 2>&1"));
     std::ofstream(p + ".ext") << (server ? "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
                                          : "extendedKeyUsage=clientAuth\n");
-    ASSERT_TRUE(Shell("openssl x509 -req -in " + p + ".csr -CA " + d + "/ca.pem -CAkey " + d +
-                      "/ca.key -CAcreateserial -days 2 -extfile " + p + ".ext -out " + p +
-                      ".pem >/dev/null 2>&1"));
+    ASSERT_TRUE(Shell("openssl x509 -req -in " + p + ".csr -CA " + d + "/" + ca + ".pem -CAkey " +
+                      d + "/" + ca + ".key -CAcreateserial -days 2 -extfile " + p + ".ext -out " +
+                      p + ".pem >/dev/null 2>&1"));
   }
   // The Secret mount at dir/<mount>: tls.crt, tls.key, ca.crt (and token) through ..data,
   // ..data pointing at a new directory holding `cn`'s certificate and key, the CA and `token`.
-  void Mount(const std::string& mount, const std::string& cn, const std::string& token = "") {
+  void Mount(const std::string& mount, const std::string& cn, const std::string& token = "",
+             const std::string& ca = "ca") {
     namespace fs = std::filesystem;
     const std::string m = dir_.path() + "/" + mount;
     const std::string version = absl::StrCat("..", mount, "_", ++versions_);
@@ -57,7 +61,7 @@ class RotationTest : public ::testing::Test {
     if (!cn.empty()) {
       fs::copy_file(dir_.path() + "/" + cn + ".pem", m + "/" + version + "/tls.crt");
       fs::copy_file(dir_.path() + "/" + cn + ".key", m + "/" + version + "/tls.key");
-      fs::copy_file(dir_.path() + "/ca.pem", m + "/" + version + "/ca.crt");
+      fs::copy_file(dir_.path() + "/" + ca + ".pem", m + "/" + version + "/ca.crt");
     }
     if (!token.empty()) std::ofstream(m + "/" + version + "/token") << token;
     fs::create_directory_symlink(version, m + "/..data_tmp");
@@ -161,19 +165,24 @@ TEST_F(RotationTest, ServerCertificateSwapReachesNewConnectionsOldOnesFinish) {
 
 TEST_F(RotationTest, MutualTlsToHistoryAndAdminTokensRotateWithoutRestart) {
   MakeCa();
+  MakeCa("ca2");
   for (const char* cn : {"history-a", "history-b"}) MakeCert(cn, /*server=*/true);
   for (const char* cn : {"evaluator-a", "evaluator-b"}) MakeCert(cn, /*server=*/false);
+  MakeCert("evaluator-c", /*server=*/false, "ca2");
   Mount("history", "history-a", "old-admin-token-0123456789\n");
   Mount("client", "evaluator-a");
   const std::string h = dir_.path() + "/history";
   const std::string c = dir_.path() + "/client";
   absl::StatusOr<std::unique_ptr<testing::RedisServer>> redis = testing::RedisServer::Start();
   ASSERT_TRUE(redis.ok()) << redis.status();
+  const std::vector<int> history_port = FreePorts(1);
+  ASSERT_EQ(history_port.size(), 1u);
+  const std::vector<std::string> history_flags = {
+      "--tls_cert=" + h + "/tls.crt", "--tls_key=" + h + "/tls.key",
+      "--tls_client_ca=" + h + "/ca.crt", "--tls_refresh_s=1",
+      "--admin_token_file=" + h + "/token"};
   absl::StatusOr<Server> history =
-      StartHistoryAt(dir_.path(), (*redis)->url(), 0, "history.log",
-                     {"--tls_cert=" + h + "/tls.crt", "--tls_key=" + h + "/tls.key",
-                      "--tls_client_ca=" + h + "/ca.crt", "--tls_refresh_s=1",
-                      "--admin_token_file=" + h + "/token"});
+      StartHistoryAt(dir_.path(), (*redis)->url(), history_port[0], "history.log", history_flags);
   ASSERT_TRUE(history.ok()) << history.status();
   absl::StatusOr<Server> evaluator = StartEvaluatorAt(
       dir_.path(), 0, "evaluator.log",
@@ -238,9 +247,35 @@ TEST_F(RotationTest, MutualTlsToHistoryAndAdminTokensRotateWithoutRestart) {
   Mount("history", "history-b", new_token + "\n");
   EXPECT_EQ(release(old_token), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(release(new_token), grpc::StatusCode::OK);
+
+  // The client side for real: history now takes only clients of a new CA, and the evaluator's
+  // mounted certificate is one of that CA. History is restarted (rescheduled, say) so that the
+  // evaluator must make a new connection: it presents the certificate its provider read, and
+  // history answers again (with the certificate read at start-up it never would).
+  Mount("history", "history-b", new_token + "\n", "ca2");
+  Mount("client", "evaluator-c");
+  const absl::Time swapped = absl::Now();
+  ASSERT_TRUE(history->process->Signal(SIGINT).ok());
+  ASSERT_TRUE(history->process->WaitForExit(absl::Seconds(10)).ok());
+  history =
+      StartHistoryAt(dir_.path(), (*redis)->url(), history_port[0], "history-2.log", history_flags);
+  ASSERT_TRUE(history.ok()) << history.status();
+  bool answered = false;
+  while (!answered && absl::Now() < swapped + absl::Seconds(15)) {
+    answered = evaluate();
+    if (!answered) absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_TRUE(answered) << "the evaluator never presented its new client certificate\n"
+                        << faults::LogTail(evaluator->process->log_path());
+  const absl::Duration client_rotation = absl::Now() - swapped;
   EXPECT_TRUE(history->process->Running());
   EXPECT_TRUE(evaluator->process->Running());
   EXPECT_GT(verdicts, 0);
+  faults::PrintFigures(
+      "RotationTest.MutualTls",
+      absl::StrCat(verdicts, " verdicts after the certificate swap, none degraded; ",
+                   "a client certificate of a new CA presented ",
+                   absl::ToInt64Milliseconds(client_rotation), " ms after the swap"));
 }
 
 }  // namespace
