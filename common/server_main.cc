@@ -103,8 +103,8 @@ int RunServer(const ServerFlags& flags, ServerRun run) {
   } else {
     spdlog::info("signal {} received: NOT_SERVING", signal);
   }
-  // Phase 2: GOAWAY (new calls go elsewhere; gRPC clients retry them transparently), and the
-  // calls in flight get up to the grace to finish. History's wait on Redis: the store outlives
+  // Phase 2: GOAWAY (streams the server never took are retried elsewhere by gRPC clients), and
+  // the calls in flight get up to the grace to finish. History's wait on Redis: the store outlives
   // this function, so they end with its answer.
   spdlog::info("draining: no new calls, calls in flight get up to {} s", flags.shutdown_grace_s);
   config_watch.reset();
