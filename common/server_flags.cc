@@ -16,13 +16,19 @@ void AddServerFlags(CommandLine& command_line, ServerFlags& flags) {
                          "plaintext address serving only grpc.health.v1 (for probes); empty = off");
   command_line.AddString("metrics_listen", &flags.metrics_listen,
                          "Prometheus /metrics over HTTP, host:port; empty = off");
+  command_line.AddInt("drain_delay_s", &flags.drain_delay_s,
+                      "on SIGTERM, health turns NOT_SERVING and new calls are still served this "
+                      "long before the server stops accepting them (SIGINT: no delay)");
   command_line.AddInt("shutdown_grace_s", &flags.shutdown_grace_s,
-                      "on SIGTERM, how long calls in flight may take to finish");
+                      "then, how long calls in flight may take to finish");
   command_line.AddString("tls_cert", &flags.tls.cert,
                          "server certificate (PEM); empty = plaintext");
   command_line.AddString("tls_key", &flags.tls.key, "server private key (PEM)");
   command_line.AddString("tls_client_ca", &flags.tls.ca,
                          "require client certificates signed by this CA (PEM)");
+  command_line.AddInt("tls_refresh_s", &flags.tls.refresh_s,
+                      "how often the TLS files are read again; a change applies to new "
+                      "connections (rotation without restart)");
   command_line.AddString("log_format", &flags.log_format, "text or json");
   command_line.AddString("log_level", &flags.log_level,
                          "trace, debug, info, warn, error, critical or off");
@@ -74,6 +80,12 @@ absl::Status ApplyServerFlags(const ServerFlags& flags) {
   if (absl::Status s = ConfigureLogging(flags.log_format, flags.log_level); !s.ok()) return s;
   if (flags.shutdown_grace_s < 0) {
     return absl::InvalidArgumentError("--shutdown_grace_s must be at least 0");
+  }
+  if (flags.drain_delay_s < 0) {
+    return absl::InvalidArgumentError("--drain_delay_s must be at least 0");
+  }
+  if (flags.tls.refresh_s <= 0) {
+    return absl::InvalidArgumentError("--tls_refresh_s must be greater than 0");
   }
   const ServerBounds& b = flags.bounds;
   for (const auto& [name, value] : {std::pair{"max_request_bytes", b.max_request_bytes},

@@ -17,6 +17,10 @@ struct ServerFlags {
   std::string listen;
   std::string health_listen;
   std::string metrics_listen;
+  // On SIGTERM: health NOT_SERVING at once, new calls still served for drain_delay_s (while
+  // Kubernetes removes the endpoint everywhere), then GOAWAY and shutdown_grace_s for the calls
+  // in flight. SIGINT, or a second SIGTERM, skips the delay.
+  int drain_delay_s = 5;
   int shutdown_grace_s = 10;
   TlsFiles tls;
   std::string log_format = "text";

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <utility>
 
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/grpc_metrics_interceptor.h"
 #include "common/metrics_endpoint.h"
@@ -74,19 +75,42 @@ int RunServer(const ServerFlags& flags, ServerRun run) {
                metrics_endpoint ? metrics_endpoint->port() : 0, run.details,
                DescribeBounds(bounds));
 
+  int signal = 0;
   for (;;) {
-    const int signal = WaitForServerSignal(signals);
-    if (signal == SIGHUP) {
-      if (!run.config_path.empty()) reload();
-      continue;
-    }
-    spdlog::info("signal {} received: NOT_SERVING, draining for up to {} s", signal,
-                 flags.shutdown_grace_s);
-    break;
+    signal = WaitForServerSignal(signals);
+    if (signal != SIGHUP) break;
+    if (!run.config_path.empty()) reload();
   }
-  config_watch.reset();
+  // Phase 1: unready at once, so that probes and health-checking clients turn away, while new
+  // calls are still served: Kubernetes keeps routing to a terminating pod until every node and
+  // client has seen the endpoint go. SIGINT (Ctrl-C), or SIGTERM again, ends it early.
   health_watch.reset();  // so that it cannot turn health back on
+  running.SetServing(false);
+  if (signal == SIGTERM && flags.drain_delay_s > 0) {
+    spdlog::info("signal {} received: NOT_SERVING, still serving new calls for {} s", signal,
+                 flags.drain_delay_s);
+    const absl::Time end = absl::Now() + absl::Seconds(flags.drain_delay_s);
+    for (;;) {
+      const int next = WaitForServerSignalFor(signals, end - absl::Now());
+      if (next == 0) break;
+      if (next == SIGHUP) {
+        if (!run.config_path.empty()) reload();
+        continue;
+      }
+      spdlog::info("signal {} received: drain delay cut short", next);
+      break;
+    }
+  } else {
+    spdlog::info("signal {} received: NOT_SERVING", signal);
+  }
+  // Phase 2: GOAWAY (streams the server never took are retried elsewhere by gRPC clients), and
+  // the calls in flight get up to the grace to finish. History's wait on Redis: the store outlives
+  // this function, so they end with its answer.
+  spdlog::info("draining: no new calls, calls in flight get up to {} s", flags.shutdown_grace_s);
+  config_watch.reset();
+  const absl::Time drain_start = absl::Now();
   running.Shutdown(absl::Seconds(flags.shutdown_grace_s));
+  spdlog::info("drained in {} ms", absl::ToInt64Milliseconds(absl::Now() - drain_start));
   metrics_endpoint.reset();
   spdlog::info("stopped");
   return 0;

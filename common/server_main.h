@@ -49,9 +49,10 @@ int StartupFailed(const absl::Status& status);
 // server signals (before any thread that must not take them starts), starts the gRPC server, the
 // dependency watch, the release of free memory every 10 s and the config file watch, logs
 // "<program> <version> serving on ...; bounds: ..." (DescribeBounds), then serves until SIGINT or
-// SIGTERM: logs it, stops the watches, drains for --shutdown_grace_s (health NOT_SERVING first),
-// stops the metrics endpoint and logs "stopped". Returns the process' exit code: 0 after a stop, 1
-// when something could not start.
+// SIGTERM. Then the drain: health NOT_SERVING at once; after SIGTERM new calls are still served
+// for --drain_delay_s (SIGINT or a second SIGTERM cuts it short); then GOAWAY, and calls in
+// flight get up to --shutdown_grace_s; it stops the metrics endpoint and logs "stopped". Returns
+// the process' exit code: 0 after a stop, 1 when something could not start.
 int RunServer(const ServerFlags& flags, ServerRun run);
 
 }  // namespace etiquette

@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include "absl/time/clock.h"
+
 namespace etiquette {
 
 sigset_t BlockServerSignals() {
@@ -19,6 +21,18 @@ int WaitForServerSignal(const sigset_t& signals) {
   while (sigwait(&signals, &signal) != 0) {
   }
   return signal;
+}
+
+int WaitForServerSignalFor(const sigset_t& signals, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  for (;;) {
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) return 0;
+    const timespec wait = absl::ToTimespec(left);
+    const int signal = sigtimedwait(&signals, nullptr, &wait);
+    if (signal > 0) return signal;
+    // EAGAIN: the time is up (checked above); EINTR: another signal interrupted the wait.
+  }
 }
 
 }  // namespace etiquette

@@ -1,19 +1,36 @@
 #include "common/tls.h"
 
 #include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "grpcpp/security/tls_certificate_provider.h"
+#include "grpcpp/security/tls_credentials_options.h"
 
 namespace etiquette {
 namespace {
 
-absl::StatusOr<std::string> ReadPem(const std::string& path) {
+// The files must be readable at start-up: a typo fails there, not at the first handshake
+// (the watcher would only log it and keep the connection from being made).
+absl::Status CheckReadable(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open the file"));
-  std::stringstream content;
-  content << in.rdbuf();
-  return content.str();
+  return absl::OkStatus();
+}
+
+absl::Status CheckAllReadable(const TlsFiles& files) {
+  for (const std::string* path : {&files.cert, &files.key, &files.ca}) {
+    if (path->empty()) continue;
+    if (absl::Status s = CheckReadable(*path); !s.ok()) return s;
+  }
+  if (files.refresh_s <= 0) return absl::InvalidArgumentError("TLS refresh must be > 0 s");
+  return absl::OkStatus();
+}
+
+// Watches the files that are set (an empty path is not watched).
+std::shared_ptr<grpc::experimental::FileWatcherCertificateProvider> WatchFiles(
+    const TlsFiles& files) {
+  return std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      files.key, files.cert, files.ca, static_cast<unsigned int>(files.refresh_s));
 }
 
 }  // namespace
@@ -28,19 +45,16 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
         "--tls_cert and --tls_key go together (and --tls_client_ca "
         "needs both)");
   }
-  absl::StatusOr<std::string> cert = ReadPem(files.cert);
-  if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key = ReadPem(files.key);
-  if (!key.ok()) return key.status();
-  grpc::SslServerCredentialsOptions options(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
-  options.pem_key_cert_pairs.push_back({*key, *cert});
-  if (!files.ca.empty()) {
-    absl::StatusOr<std::string> ca = ReadPem(files.ca);
-    if (!ca.ok()) return ca.status();
-    options.pem_root_certs = *ca;
-    options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  if (absl::Status s = CheckAllReadable(files); !s.ok()) return s;
+  grpc::experimental::TlsServerCredentialsOptions options(WatchFiles(files));
+  options.watch_identity_key_cert_pairs();
+  if (files.ca.empty()) {
+    options.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  } else {
+    options.watch_root_certs();
+    options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
   }
-  return grpc::SslServerCredentials(options);
+  return grpc::experimental::TlsServerCredentials(options);
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeChannelCredentials(
@@ -52,19 +66,13 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> MakeChannelCredentials
   if (files.cert.empty() != files.key.empty()) {
     return absl::InvalidArgumentError("a client certificate needs its key, and the reverse");
   }
-  grpc::SslCredentialsOptions options;
-  absl::StatusOr<std::string> ca = ReadPem(files.ca);
-  if (!ca.ok()) return ca.status();
-  options.pem_root_certs = *ca;
-  if (!files.cert.empty()) {
-    absl::StatusOr<std::string> cert = ReadPem(files.cert);
-    if (!cert.ok()) return cert.status();
-    absl::StatusOr<std::string> key = ReadPem(files.key);
-    if (!key.ok()) return key.status();
-    options.pem_cert_chain = *cert;
-    options.pem_private_key = *key;
-  }
-  return grpc::SslCredentials(options);
+  if (absl::Status s = CheckAllReadable(files); !s.ok()) return s;
+  grpc::experimental::TlsChannelCredentialsOptions options;
+  options.set_certificate_provider(WatchFiles(files));
+  options.watch_root_certs();
+  if (!files.cert.empty()) options.watch_identity_key_cert_pairs();
+  options.set_verify_server_certs(true);
+  return grpc::experimental::TlsCredentials(options);
 }
 
 }  // namespace etiquette

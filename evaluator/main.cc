@@ -14,6 +14,7 @@
 #include "evaluator/evaluator_metrics.h"
 #include "evaluator/evaluator_service.h"
 #include "evaluator/history_client.h"
+#include "evaluator/history_service_config.h"
 #include "evaluator/max_request_size.h"
 #include "evaluator/reload.h"
 #include "grpcpp/create_channel.h"
@@ -45,7 +46,9 @@ void AddFlags(etiquette::CommandLine& command_line, Flags& flags) {
   command_line.AddString("check-config", &flags.check_config,
                          "validate this config file, print the verdict and exit 0 or 1");
   command_line.AddString("history", &flags.history,
-                         "history service host:port; empty = standalone, no history rules");
+                         "history service: host:port (every address it resolves to, balanced per "
+                         "call), or a list ipv4:host:port,host:port; empty = standalone, no "
+                         "history rules");
   command_line.AddInt("history_timeout_ms", &flags.history_timeout_ms,
                       "deadline of each call to the history service");
   command_line.AddString("fail_mode", &flags.fail_mode,
@@ -74,8 +77,10 @@ int CheckConfig(const std::string& path) {
 // The channel to history: one for the process, TLS when a CA is given.
 absl::StatusOr<std::unique_ptr<etiquette::HistoryClient>> MakeHistoryClient(const Flags& flags) {
   if (flags.history.empty()) return nullptr;
+  etiquette::TlsFiles tls = flags.history_tls;
+  tls.refresh_s = flags.server.tls.refresh_s;
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
-      etiquette::MakeChannelCredentials(flags.history_tls);
+      etiquette::MakeChannelCredentials(tls);
   if (!credentials.ok()) return credentials.status();
   grpc::ChannelArguments arguments;
   // Reconnect within about a second after history comes back, rather than gRPC's default
@@ -83,6 +88,9 @@ absl::StatusOr<std::unique_ptr<etiquette::HistoryClient>> MakeHistoryClient(cons
   arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  // round_robin over every address of the target (a headless Service's pods, or a list:
+  // ipv4:10.0.0.1:50052,10.0.0.2:50052), health-checked, UNAVAILABLE retried.
+  arguments.SetServiceConfigJSON(etiquette::kServiceConfigJson);
   if (!flags.history_tls_server_name.empty()) {
     arguments.SetSslTargetNameOverride(flags.history_tls_server_name);
   }

@@ -130,7 +130,16 @@ void SenderHistoryService::BatchGetStanding(grpc::CallbackServerContext* context
 SenderHistoryAdminService::SenderHistoryAdminService(History& history,
                                                      std::optional<std::string> admin_token,
                                                      HistoryMetrics* metrics)
-    : history_(history), admin_token_(std::move(admin_token)), metrics_(metrics) {
+    : SenderHistoryAdminService(history,
+                                admin_token.has_value() && !admin_token->empty()
+                                    ? AdminTokens::Fixed({*std::move(admin_token)})
+                                    : nullptr,
+                                metrics) {}
+
+SenderHistoryAdminService::SenderHistoryAdminService(History& history,
+                                                     std::shared_ptr<AdminTokens> admin_tokens,
+                                                     HistoryMetrics* metrics)
+    : history_(history), admin_tokens_(std::move(admin_tokens)), metrics_(metrics) {
   AddUnary("ReleaseSender", &SenderHistoryAdminService::ReleaseSender);
   AddUnary("ForgetMember", &SenderHistoryAdminService::ForgetMember);
 }
@@ -142,7 +151,8 @@ absl::Status SenderHistoryAdminService::Authorize(
   if (auto it = metadata.find("authorization"); it != metadata.end()) {
     authorization = absl::string_view(it->second.data(), it->second.size());
   }
-  return CheckAdminAuthorization(admin_token_, authorization);
+  if (admin_tokens_ == nullptr) return CheckAdminAuthorization(std::nullopt, authorization);
+  return admin_tokens_->Check(authorization);
 }
 
 void SenderHistoryAdminService::CountAndFinish(const char* action, grpc::Status status,

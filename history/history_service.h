@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -7,6 +8,7 @@
 #include "common/field_count_limits.h"
 #include "common/typed_callback_service.h"
 #include "etiquette/v1/history.grpc.pb.h"
+#include "history/admin_auth.h"
 #include "history/history.h"
 #include "history/history_metrics.h"
 
@@ -54,6 +56,10 @@ class SenderHistoryService final : public TypedCallbackService<v1::SenderHistory
 // access-logged. Typed callback handlers, like SenderHistoryService's.
 class SenderHistoryAdminService final : public TypedCallbackService<v1::SenderHistoryAdmin> {
  public:
+  // `admin_tokens` null: admin calls disabled.
+  SenderHistoryAdminService(History& history, std::shared_ptr<AdminTokens> admin_tokens,
+                            HistoryMetrics* metrics = nullptr);
+  // One fixed token (nullopt: disabled).
   SenderHistoryAdminService(History& history, std::optional<std::string> admin_token,
                             HistoryMetrics* metrics = nullptr);
 
@@ -68,7 +74,7 @@ class SenderHistoryAdminService final : public TypedCallbackService<v1::SenderHi
   void CountAndFinish(const char* action, grpc::Status status, UnaryReactor* reactor) const;
 
   History& history_;
-  const std::optional<std::string> admin_token_;
+  const std::shared_ptr<AdminTokens> admin_tokens_;
   HistoryMetrics* const metrics_;
 };
 

@@ -11,6 +11,7 @@
 #include "common/secret_file.h"
 #include "common/server_flags.h"
 #include "common/server_main.h"
+#include "history/admin_auth.h"
 #include "history/config.h"
 #include "history/history.h"
 #include "history/history_metrics.h"
@@ -51,8 +52,10 @@ int main(int argc, char** argv) {
   command_line.AddString("config", &flags.config,
                          "thresholds (YAML), reloaded on change and on SIGHUP; empty = the "
                          "compiled-in defaults");
-  command_line.AddString("admin_token_file", &flags.admin_token_file,
-                         "file holding the admin bearer token; empty = admin calls disabled");
+  command_line.AddString(
+      "admin_token_file", &flags.admin_token_file,
+      "file holding the admin bearer tokens, one per line (two during a rotation), "
+      "read again when it changes; empty = admin calls disabled");
   command_line.AddString("hmac_secret_file", &flags.hmac_secret_file,
                          "file holding the secret that keys recipient hashes (required)");
   command_line.AddInt("redis_timeout_ms", &flags.redis_timeout_ms,
@@ -85,11 +88,12 @@ int main(int argc, char** argv) {
   absl::StatusOr<etiquette::RecipientHasher> hasher =
       etiquette::RecipientHasher::Create(std::move(*secret));
   if (!hasher.ok()) return etiquette::StartupFailed(hasher.status());
-  std::optional<std::string> admin_token;
+  std::shared_ptr<etiquette::AdminTokens> admin_tokens;
   if (!flags.admin_token_file.empty()) {
-    absl::StatusOr<std::string> token = etiquette::ReadSecretFile(flags.admin_token_file);
-    if (!token.ok()) return etiquette::StartupFailed(token.status());
-    admin_token = std::move(*token);
+    absl::StatusOr<std::shared_ptr<etiquette::AdminTokens>> tokens =
+        etiquette::AdminTokens::Open(flags.admin_token_file);
+    if (!tokens.ok()) return etiquette::StartupFailed(tokens.status());
+    admin_tokens = std::move(*tokens);
   } else {
     spdlog::warn("no --admin_token_file: admin calls answer PERMISSION_DENIED");
   }
@@ -126,7 +130,7 @@ int main(int argc, char** argv) {
   etiquette::RedisHistoryStore store(*redis, etiquette::StorePolicyFrom(config), &redis_observer);
   etiquette::History history(store, std::move(*hasher), config);
   etiquette::SenderHistoryService service(history);
-  etiquette::SenderHistoryAdminService admin_service(history, admin_token, &history_metrics);
+  etiquette::SenderHistoryAdminService admin_service(history, admin_tokens, &history_metrics);
 
   etiquette::ServerRun run;
   run.program = "etiquette-history";

@@ -23,9 +23,11 @@ for secret in admin_token hmac_secret; do
 done
 
 pids=()
+# SIGINT, not SIGTERM: the services then skip their drain delay (--drain_delay_s, meant for
+# Kubernetes' endpoint removal) and stop at once, after finishing the calls in flight.
 stop() {
   trap - INT TERM EXIT
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
 trap stop INT TERM EXIT

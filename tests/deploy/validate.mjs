@@ -12,6 +12,7 @@ import {
 
 // Defaults of the binaries that the invariants depend on (README, flags tables).
 const DEFAULT_SHUTDOWN_GRACE_S = 10;
+const DEFAULT_DRAIN_DELAY_S = 5;
 const ETIQUETTE_UID = 65532;
 // Flags whose value is an address the binary listens on; the manifests must set each one,
 // since a default would put a port in the pod that no containerPort, probe or test knows.
@@ -172,13 +173,20 @@ function checkEtiquetteContainer(where, workload, container, fail) {
     if (handler?.exec) fail(`${where}: exec handler ${JSON.stringify(handler.exec.command)}`);
   }
 
-  // The kubelet's SIGKILL must come after the preStop sleep and the service's own drain.
+  // The kubelet's SIGKILL must come after the service's own drain: the delay while endpoint
+  // removal spreads (and any preStop sleep), then the grace for calls in flight.
   const grace = Number(settings.get("shutdown_grace_s")?.value ?? DEFAULT_SHUTDOWN_GRACE_S);
+  const delay = Number(settings.get("drain_delay_s")?.value ?? DEFAULT_DRAIN_DELAY_S);
   const preStop = container.lifecycle?.preStop?.sleep?.seconds ?? 0;
   const termination = pod.terminationGracePeriodSeconds ?? 30;
-  if (!(termination > grace + preStop)) {
+  if (!(termination > grace + delay + preStop)) {
     fail(`${where}: terminationGracePeriodSeconds ${termination} is not more than ` +
-         `--shutdown_grace_s ${grace} + preStop sleep ${preStop}`);
+         `--drain_delay_s ${delay} + --shutdown_grace_s ${grace} + preStop sleep ${preStop}`);
+  }
+  if (!(delay > 0)) fail(`${where}: --drain_delay_s is 0: calls routed during endpoint removal fail`);
+  // A rollout takes the next old pod only once clients have connected to the new one.
+  if (workload.object.kind === "Deployment" && !(workload.object.spec.minReadySeconds > 0)) {
+    fail(`${where}: no minReadySeconds`);
   }
 
   const annotations = template.metadata?.annotations ?? {};
@@ -252,6 +260,13 @@ function checkReferences(objects, readme, fail) {
       if (backing.length && !resolveServicePort(objects, service, port.port)) {
         fail(`${describe(service)}: port ${port.port} has no matching container port`);
       }
+    }
+    // gRPC backends of the project: headless, so that clients balance per call over the pods
+    // (a virtual IP pins each HTTP/2 connection, and so every call on it, to one pod).
+    const grpcPort = (service.spec.ports ?? []).some((p) => p.appProtocol === "grpc");
+    const ours = backing.some((w) => binaryOf(w.pod.containers[0]));
+    if (grpcPort && ours && service.spec.clusterIP !== "None") {
+      fail(`${describe(service)}: a gRPC backend Service is not headless (clusterIP: None)`);
     }
   }
 

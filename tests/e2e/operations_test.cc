@@ -248,7 +248,7 @@ TEST_F(OperationsTest, SigtermDrainsAcceptedCallsAndExitsZero) {
       Start("evaluator",
             {ETIQUETTE_EVALUATOR_BINARY, "--listen=127.0.0.1:0", "--health_listen=127.0.0.1:0",
              absl::StrCat("--history=127.0.0.1:", (*history)->port()), "--history_timeout_ms=5000",
-             "--shutdown_grace_s=10"},
+             "--drain_delay_s=1", "--shutdown_grace_s=10"},
             &port);
   ASSERT_NE(evaluator, nullptr);
   const std::string log = ReadFile(evaluator->log_path());
@@ -292,7 +292,12 @@ TEST_F(OperationsTest, SigtermDrainsAcceptedCallsAndExitsZero) {
   }
   ASSERT_GE(slow_history.Seen().size(), 16u);
   ASSERT_TRUE(evaluator->Signal(SIGTERM).ok());
-  // Health says NOT_SERVING while the calls in flight are still being drained.
+  // Health says NOT_SERVING (once the signal is handled) while the calls in flight are still
+  // being drained.
+  const absl::Time unready_bound = absl::Now() + absl::Seconds(1);
+  while (HealthOf(health_port) != Health::NOT_SERVING && absl::Now() < unready_bound) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
   EXPECT_EQ(HealthOf(health_port), Health::NOT_SERVING);
   absl::StatusOr<int> exit_code = evaluator->WaitForExit(absl::Seconds(15));
   stop = true;
