@@ -1,5 +1,10 @@
 // Operations on the real binaries: TLS and mutual TLS, graceful shutdown under load, hot
 // reload of the rules, the plaintext health port, flags from the environment.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -451,14 +456,49 @@ TEST_F(OperationsTest, HistoryThresholdsReloadAndBadFilesAreRefused) {
 }
 
 TEST_F(OperationsTest, FlagsComeFromTheEnvironment) {
+  // History on a port nobody listens on (the listener is closed before the evaluator starts).
+  int dead_port = 0;
+  {
+    const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+    dead_port = ntohs(address.sin_port);
+    ::close(listener);
+  }
   int port = 0;
-  ChildProcess* evaluator = Start(
-      "evaluator", {ETIQUETTE_EVALUATOR_BINARY}, &port,
-      {"ETIQUETTE_LISTEN=127.0.0.1:0", "ETIQUETTE_FAIL_MODE=closed", "ETIQUETTE_LOG_FORMAT=json"});
+  ChildProcess* evaluator =
+      Start("evaluator", {ETIQUETTE_EVALUATOR_BINARY}, &port,
+            {"ETIQUETTE_LISTEN=127.0.0.1:0", "ETIQUETTE_FAIL_MODE=closed",
+             "ETIQUETTE_LOG_FORMAT=json", absl::StrCat("ETIQUETTE_HISTORY=127.0.0.1:", dead_port),
+             "ETIQUETTE_HISTORY_TIMEOUT_MS=200"});
   ASSERT_NE(evaluator, nullptr);
   EXPECT_TRUE(ListRules(Plaintext(port)).ok());
   const std::string log = ReadFile(evaluator->log_path());
   EXPECT_EQ(log.rfind("{\"ts\":", 0), 0u) << log;  // JSON lines
+
+  // ETIQUETTE_FAIL_MODE=closed took effect: history unreachable defers the invitation (fail
+  // open, the default, would send it, degraded).
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  v1::EvaluateRequest request;
+  *request.mutable_invitation() = testing::GoodInvitation();
+  request.mutable_invitation()->clear_sent_at();
+  v1::EvaluateResponse response;
+  ASSERT_TRUE(v1::InvitationEvaluator::NewStub(Plaintext(port))
+                  ->Evaluate(&context, request, &response)
+                  .ok());
+  EXPECT_EQ(response.verdict().decision(), v1::DECISION_DEFER);
+  EXPECT_TRUE(response.verdict().degraded());
+  bool history_unavailable_violation = false;
+  for (const v1::Finding& finding : response.verdict().findings()) {
+    history_unavailable_violation |=
+        finding.rule_id() == "history-unavailable" && finding.severity() == v1::SEVERITY_VIOLATION;
+  }
+  EXPECT_TRUE(history_unavailable_violation);
 }
 
 }  // namespace
