@@ -409,7 +409,8 @@ class MockHistoryStore : public HistoryStore {
               (const std::string&, const std::string&, absl::Time, absl::Time,
                StoreDone<SenderFacts>),
               (override));
-  MOCK_METHOD(void, Forget, (const std::string&, absl::Time, std::function<void(absl::Status)>),
+  MOCK_METHOD(void, Forget,
+              (const std::string&, const std::string&, absl::Time, StoreDone<uint64_t>),
               (override));
   MOCK_METHOD(absl::Status, Ping, (), (override));
   MOCK_METHOD(void, SetPolicy, (const StorePolicy&), (override));
