@@ -453,21 +453,26 @@ void RedisHistoryStore::Forget(const std::string& member_id, const std::string& 
                                       {"remove", progress->member_id}});
         }
         const size_t pairs_from = second.size();
+        // The senders of the member's index, for round 3.
+        std::vector<std::string> forgotten_at = {"remove"};
         if (!progress->pair.empty()) {
           const redisReply* senders = (*replies)[1].get();
           if (senders->type != REDIS_REPLY_ARRAY) return finish(progress, BadReply("index read"));
           for (size_t i = 0; i < senders->elements; ++i) {
             absl::StatusOr<std::string> sender = StringAt(senders, i);
             if (!sender.ok()) return finish(progress, sender.status());
+            forgotten_at.push_back(*sender);
             if (!CheckSender(*sender).ok() || *sender == progress->member_id) continue;
             second.push_back(CallOf(kForgetPair, *sender, {progress->pair}));
           }
         }
-        // Round 3 (after round 2 succeeded, so that a retry finds the senders again): the index.
-        auto third = [this, progress, finish]() {
-          if (progress->pair.empty()) return finish(progress, absl::OkStatus());
+        // Round 3 (after round 2 succeeded, so that a retry finds the senders again): the
+        // senders read leave the member's index (not the whole key: a sender that wrote about
+        // the member since round 1 stays indexed; what it wrote is new data).
+        auto third = [this, progress, finish, forgotten_at = std::move(forgotten_at)]() {
+          if (forgotten_at.size() == 1) return finish(progress, absl::OkStatus());
           std::vector<ScriptCall> last;
-          last.push_back(ScriptCall{kIndex, {progress->index}, {"delete"}});
+          last.push_back(ScriptCall{kIndex, {progress->index}, forgotten_at});
           executor_->RunAsync(std::move(last), progress->deadline,
                               [progress, finish](absl::StatusOr<std::vector<Reply>> replies) {
                                 finish(progress, replies.status());

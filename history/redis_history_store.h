@@ -113,7 +113,7 @@ class RedisHistoryStore final : public HistoryStore {
                absl::Time deadline, StoreDone<SenderFacts> done) override;
   // Three rounds (see history/redis_scripts.h): the member's keys (forget.lua) and its index
   // read; the member out of its recipients' indexes and the pair forgotten at each sender of
-  // its index (forget_pair.lua); its index deleted.
+  // its index (forget_pair.lua); those senders out of its index (when it had any).
   void Forget(const std::string& member_id, const std::string& recipient_key, absl::Time deadline,
               StoreDone<uint64_t> done) override;
   // PING on every master, then (when they answer) INFO memory on every master: the highest

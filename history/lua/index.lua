@@ -3,7 +3,8 @@
 -- pair (history/redis_scripts.h). ARGV 1 is the operation:
 --   add <now> <sender> <retention>: the pair was written at now (Redis Cluster: the write
 --       scripts' own track() does it on one Redis); entries older than retention go. Reply 1.
---   read: the senders. remove <sender>: one sender (forgotten). delete: the whole index.
+--   read: the senders. remove <sender>...: those senders (forgotten, or read by an erasure
+--   that has forgotten the pair at each: a sender added since stays).
 
 local call, op = redis.call, ARGV[1]
 if op == 'add' then
@@ -15,8 +16,10 @@ if op == 'add' then
 elseif op == 'read' then
   return call('ZRANGE', KEYS[1], 0, -1)
 elseif op == 'remove' then
-  return call('ZREM', KEYS[1], ARGV[2])
-elseif op == 'delete' then
-  return call('UNLINK', KEYS[1])
+  local removed = 0
+  for i = 2, #ARGV, 1000 do
+    removed = removed + call('ZREM', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
+  end
+  return removed
 end
 return redis.error_reply('index.lua: unknown operation')

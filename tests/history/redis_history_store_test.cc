@@ -943,7 +943,7 @@ TEST_F(RedisHistoryStoreTest, EveryRpcIsExactlyOneScriptCall) {
   }
   // ForgetMember: round 1, the member's keys and its index read (2 EVALSHA); round 2, the
   // member out of the index of its one recipient, rk-1, and the pair at the one sender of its
-  // index (2); round 3, its index deleted (1).
+  // index (2); round 3, that sender out of its index (1).
   ASSERT_TRUE(Blocking(store()).RecordInvitation("m-one", "inv-1", "rk-1", at, at).ok());
   ASSERT_TRUE(Blocking(store()).RecordInvitation("m-other", "inv-o", "rk-forgotten", at, at).ok());
   const int64_t evalsha_before = Counter("evalsha");
