@@ -79,6 +79,11 @@ void CheckReason(const std::string& reason, Errors* errors) {
   }
 }
 
+// What a released sender's standing says (and Redis keeps) instead of the operator's text.
+std::string ReleasedReason(const std::string& ref) {
+  return absl::StrCat("released by an operator (ref ", ref, ")");
+}
+
 // Operator text goes to logs escaped, so that it cannot forge log lines.
 std::string LoggableReason(const std::string& reason) { return absl::CHexEscape(reason); }
 
@@ -241,12 +246,15 @@ void History::ReleaseSender(const v1::ReleaseSenderRequest& request, absl::Time 
   CheckReason(request.reason(), &errors);
   if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
+  // The operator's text stays in the log; Redis and every caller see a reason code with a
+  // reference (a keyed hash of the text, in the log line too) that matches the two.
+  const std::string ref = hasher_.LogTag(request.reason());
   store_.Release(
-      request.sender_id(), request.reason(), now, deadline,
-      [this, &request, now, done = std::move(done)](absl::StatusOr<SenderFacts> facts) {
+      request.sender_id(), ReleasedReason(ref), now, deadline,
+      [this, &request, ref, now, done = std::move(done)](absl::StatusOr<SenderFacts> facts) {
         if (!facts.ok()) return done(facts.status());
-        spdlog::info("admin ReleaseSender sender={} reason=\"{}\"",
-                     hasher_.LogTag(request.sender_id()), LoggableReason(request.reason()));
+        spdlog::info("admin ReleaseSender sender={} ref={} reason=\"{}\"",
+                     hasher_.LogTag(request.sender_id()), ref, LoggableReason(request.reason()));
         v1::ReleaseSenderResponse response;
         *response.mutable_standing() = Standing(*config(), request.sender_id(), *facts, now, false);
         done(std::move(response));
