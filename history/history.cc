@@ -79,6 +79,11 @@ void CheckReason(const std::string& reason, Errors* errors) {
   }
 }
 
+// What a released sender's standing says (and Redis keeps) instead of the operator's text.
+std::string ReleasedReason(const std::string& ref) {
+  return absl::StrCat("released by an operator (ref ", ref, ")");
+}
+
 // Operator text goes to logs escaped, so that it cannot forge log lines.
 std::string LoggableReason(const std::string& reason) { return absl::CHexEscape(reason); }
 
@@ -169,8 +174,8 @@ void History::RecordResponse(const v1::RecordResponseRequest& request, absl::Tim
       [this, &request, now, done = std::move(done)](absl::StatusOr<WriteResult> result) {
         if (!result.ok()) return done(result.status());
         if (result->restriction_started) {
-          spdlog::info("restriction started sender_id={} offense_count={} invitation_id={}",
-                       request.sender_id(), result->facts.offense_count, request.invitation_id());
+          spdlog::info("restriction started sender={} offense_count={}",
+                       hasher_.LogTag(request.sender_id()), result->facts.offense_count);
         }
         v1::RecordResponseResponse response;
         *response.mutable_standing() =
@@ -241,16 +246,19 @@ void History::ReleaseSender(const v1::ReleaseSenderRequest& request, absl::Time 
   CheckReason(request.reason(), &errors);
   if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
-  store_.Release(request.sender_id(), request.reason(), now, deadline,
-                 [this, &request, now, done = std::move(done)](absl::StatusOr<SenderFacts> facts) {
-                   if (!facts.ok()) return done(facts.status());
-                   spdlog::info("admin ReleaseSender sender_id={} reason=\"{}\"",
-                                request.sender_id(), LoggableReason(request.reason()));
-                   v1::ReleaseSenderResponse response;
-                   *response.mutable_standing() =
-                       Standing(*config(), request.sender_id(), *facts, now, false);
-                   done(std::move(response));
-                 });
+  // The operator's text stays in the log; Redis and every caller see a reason code with a
+  // reference (a keyed hash of the text, in the log line too) that matches the two.
+  const std::string ref = hasher_.LogTag(request.reason());
+  store_.Release(
+      request.sender_id(), ReleasedReason(ref), now, deadline,
+      [this, &request, ref, now, done = std::move(done)](absl::StatusOr<SenderFacts> facts) {
+        if (!facts.ok()) return done(facts.status());
+        spdlog::info("admin ReleaseSender sender={} ref={} reason=\"{}\"",
+                     hasher_.LogTag(request.sender_id()), ref, LoggableReason(request.reason()));
+        v1::ReleaseSenderResponse response;
+        *response.mutable_standing() = Standing(*config(), request.sender_id(), *facts, now, false);
+        done(std::move(response));
+      });
 }
 
 void History::ForgetMember(const v1::ForgetMemberRequest& request, absl::Time deadline,
@@ -260,12 +268,16 @@ void History::ForgetMember(const v1::ForgetMemberRequest& request, absl::Time de
   CheckReason(request.reason(), &errors);
   if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
-  store_.Forget(request.member_id(), deadline,
-                [&request, done = std::move(done)](absl::Status status) {
-                  if (!status.ok()) return done(status);
-                  spdlog::info("admin ForgetMember member_id={} reason=\"{}\"", request.member_id(),
+  store_.Forget(request.member_id(), hasher_.Key(request.member_id()), deadline,
+                [this, &request, done = std::move(done)](absl::StatusOr<uint64_t> removed) {
+                  if (!removed.ok()) return done(removed.status());
+                  // The member's log tag, never its id.
+                  spdlog::info("admin ForgetMember member={} records_removed={} reason=\"{}\"",
+                               hasher_.LogTag(request.member_id()), *removed,
                                LoggableReason(request.reason()));
-                  done(v1::ForgetMemberResponse());
+                  v1::ForgetMemberResponse response;
+                  response.set_records_removed(*removed);
+                  done(std::move(response));
                 });
 }
 

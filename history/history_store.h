@@ -118,9 +118,15 @@ class HistoryStore {
   virtual void Release(const std::string& sender_id, const std::string& reason, absl::Time now,
                        absl::Time deadline, StoreDone<SenderFacts> done) = 0;
 
-  // Deletes everything stored under `sender_id` as a sender.
-  virtual void Forget(const std::string& sender_id, absl::Time deadline,
-                      std::function<void(absl::Status)> done) = 0;
+  // ForgetMember: erases `member_id` as a sender (everything stored under it, and its entries
+  // in the indexes of its recipients) and, when `recipient_key` (its keyed hash) is not empty,
+  // as a recipient and reporter: for every sender that holds data about the pair, its pending
+  // mark and cool-down go, and what the sender's standing counts stays without the identity
+  // (invitation records keep their time and response, reporter entries their report time and
+  // spam flag, under an anonymous name), so that no other member's standing changes. Answers
+  // the number of records removed or anonymized; 0 when nothing was left (idempotent).
+  virtual void Forget(const std::string& member_id, const std::string& recipient_key,
+                      absl::Time deadline, StoreDone<uint64_t> done) = 0;
 
   // OK when the backend answers now; used for health. Synchronous: called from the health
   // watcher's own thread.

@@ -90,13 +90,39 @@ void InMemoryHistoryStore::Release(const std::string& sender_id, const std::stri
   done(ReleaseNow(sender_id, reason, now));
 }
 
-void InMemoryHistoryStore::Forget(const std::string& sender_id, absl::Time /*deadline*/,
-                                  std::function<void(absl::Status)> done) {
+void InMemoryHistoryStore::Forget(const std::string& member_id, const std::string& recipient_key,
+                                  absl::Time /*deadline*/, StoreDone<uint64_t> done) {
+  uint64_t removed = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    senders_.erase(sender_id);
+    if (auto it = senders_.find(member_id); it != senders_.end()) {
+      removed += it->second.invitations.size() + it->second.pairs.size() + 1;
+      senders_.erase(it);
+    }
+    if (!recipient_key.empty()) {
+      for (auto& [sender_id, sender] : senders_) {
+        for (auto& [id, invitation] : sender.invitations) {
+          if (invitation.recipient_key == recipient_key) {
+            invitation.recipient_key.clear();  // counted still, anonymous
+            ++removed;
+          }
+        }
+        auto pair = sender.pairs.find(recipient_key);
+        if (pair == sender.pairs.end()) continue;
+        ++removed;
+        if (pair->second.reported) {
+          // The report stays counted, under a name no member has.
+          Pair anonymous;
+          anonymous.reported = true;
+          anonymous.latest_report = pair->second.latest_report;
+          anonymous.reported_spam = pair->second.reported_spam;
+          sender.pairs[absl::StrCat("~", ++anonymous_pairs_)] = anonymous;
+        }
+        sender.pairs.erase(recipient_key);
+      }
+    }
   }
-  done(absl::OkStatus());
+  done(removed);
 }
 
 absl::StatusOr<WriteResult> InMemoryHistoryStore::RecordInvitationNow(
@@ -206,7 +232,9 @@ SenderFacts InMemoryHistoryStore::FactsOf(const Sender& sender, const std::strin
   if (recipient_key.empty()) return facts;
   const auto pair = sender.pairs.find(recipient_key);
   if (pair == sender.pairs.end()) return facts;
-  facts.recipient_reported_sender = pair->second.reported;
+  // A reporter entry counts for ReporterRetention after its latest report (its own clock).
+  facts.recipient_reported_sender =
+      pair->second.reported && pair->second.latest_report > now - ReporterRetention(policy_);
   if (pair->second.withdrawn_at > now - policy_.reinvite_cooldown) {
     facts.withdrawn_at = pair->second.withdrawn_at;
   }

@@ -23,7 +23,8 @@ namespace etiquette {
 //
 // Where it differs from a store with TTLs (on purpose; no contract test depends on it):
 // - Nothing expires by time alone: `retention` and `reported_pair_retention` are not applied,
-//   so a quiet sender, a reported pair and a pending mark stay until Forget.
+//   so a quiet sender, a reported pair and a pending mark stay until Forget (a reported pair
+//   reads as reported only for ReporterRetention after its latest report, as in Redis).
 // - Instead, every write first prunes what no window can count any more, so that memory stays
 //   bounded, as RedisHistoryStore's writes do (history/redis_scripts.h): invitations whose
 //   sent_at (known only from a response: latest responded_at) is at or before
@@ -52,8 +53,8 @@ class InMemoryHistoryStore final : public HistoryStore {
                      StoreDone<std::vector<SenderFacts>> done) override;
   void Release(const std::string& sender_id, const std::string& reason, absl::Time now,
                absl::Time deadline, StoreDone<SenderFacts> done) override;
-  void Forget(const std::string& sender_id, absl::Time deadline,
-              std::function<void(absl::Status)> done) override;
+  void Forget(const std::string& member_id, const std::string& recipient_key, absl::Time deadline,
+              StoreDone<uint64_t> done) override;
   absl::Status Ping() override;
   void SetPolicy(const StorePolicy& policy) override;
 
@@ -131,6 +132,7 @@ class InMemoryHistoryStore final : public HistoryStore {
   StorePolicy policy_;  // guarded by mutex_
   mutable std::mutex mutex_;
   std::map<std::string, Sender> senders_;  // guarded by mutex_
+  uint64_t anonymous_pairs_ = 0;           // guarded by mutex_: names of forgotten reporters
 };
 
 }  // namespace etiquette

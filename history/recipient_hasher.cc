@@ -16,6 +16,15 @@ absl::StatusOr<RecipientHasher> RecipientHasher::Create(std::string secret) {
   return RecipientHasher(std::move(secret));
 }
 
+std::string RecipientHasher::LogTag(const std::string& member_id) const {
+  const std::string message = "log-tag:" + member_id;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), 6));
+}
+
 std::string RecipientHasher::Key(const std::string& recipient_id) const {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;

@@ -16,6 +16,10 @@ class RecipientHasher {
   static absl::StatusOr<RecipientHasher> Create(std::string secret);
 
   std::string Key(const std::string& recipient_id) const;
+  // What logs say instead of a member id: 12 hex digits of an HMAC under the same secret, of
+  // another message than Key's (so the tag is none of the stored keys, and cannot be turned
+  // back into the id without the secret).
+  std::string LogTag(const std::string& member_id) const;
 
  private:
   explicit RecipientHasher(std::string secret) : secret_(std::move(secret)) {}

@@ -112,7 +112,9 @@ absl::StatusOr<WriteResult> ParseWrite(const redisReply* reply) {
     if (!message.ok()) return message.status();
     return absl::InvalidArgumentError(*message);
   }
-  if (reply->elements != 3 || (tag != 0 && tag != 1)) return BadReply("write result");
+  if ((reply->elements != 3 && reply->elements != 4) || (tag != 0 && tag != 1)) {
+    return BadReply("write result");
+  }
   absl::StatusOr<int64_t> started = IntegerAt(reply, 1);
   if (!started.ok()) return started.status();
   absl::StatusOr<SenderFacts> facts = ParseFacts(reply->element[2]);
@@ -160,7 +162,7 @@ std::vector<std::string> RedisHistoryStore::CommonArgv(const StorePolicy& policy
           absl::StrCat(Millis(policy.volume_window)),
           absl::StrCat(Millis(policy.acceptance_window)),
           absl::StrCat(Millis(policy.reinvite_cooldown)),
-          recipient_key,
+          recipient_key.empty() ? "" : redis_scripts::ShortName(recipient_key),
           absl::StrCat(Millis(longest)),
           absl::StrCat(std::max<int64_t>(1, Millis(policy.retention))),
           absl::StrCat(std::max<int64_t>(1, Millis(rep_retention))),
@@ -173,21 +175,75 @@ void RedisHistoryStore::Observe(const char* operation, absl::Time start,
 }
 
 void RedisHistoryStore::RunWriteAsync(const char* operation, ScriptCall call, absl::Time deadline,
-                                      StoreDone<WriteResult> done) {
-  const absl::Time start = absl::Now();
+                                      StoreDone<WriteResult> done, absl::Time start,
+                                      std::string sender_id) {
   std::vector<ScriptCall> calls;
   calls.push_back(std::move(call));
   executor_->RunAsync(
       std::move(calls), deadline,
-      [this, operation, start, done = std::move(done)](absl::StatusOr<std::vector<Reply>> replies) {
+      [this, operation, start, deadline, sender_id = std::move(sender_id),
+       done = std::move(done)](absl::StatusOr<std::vector<Reply>> replies) mutable {
         absl::StatusOr<WriteResult> result =
             replies.ok() ? ParseWrite((*replies)[0].get()) : replies.status();
-        Observe(operation, start, result.status());
-        if (result.ok() && result->restriction_started && observer_ != nullptr) {
-          observer_->OnRestrictionStarted();
+        // Cluster: pairs the write dropped from the sender's x leave their indexes (track() in
+        // prelude_writes.lua), before the write is acknowledged.
+        std::vector<ScriptCall> unindex;
+        if (result.ok() && !sender_id.empty() && (*replies)[0]->elements == 4) {
+          const redisReply* dropped = (*replies)[0]->element[3];
+          for (size_t i = 0; dropped->type == REDIS_REPLY_ARRAY && i < dropped->elements; ++i) {
+            absl::StatusOr<std::string> pair = StringAt(dropped, i);
+            if (!pair.ok()) {
+              result = pair.status();
+              break;
+            }
+            unindex.push_back(ScriptCall{kIndex,
+                                         {redis_scripts::IndexKey(redis_scripts::HexOf(*pair))},
+                                         {"remove", sender_id}});
+          }
         }
-        done(std::move(result));
+        auto finish = [this, operation, start](absl::StatusOr<WriteResult> result,
+                                               StoreDone<WriteResult>& done) {
+          Observe(operation, start, result.status());
+          if (result.ok() && result->restriction_started && observer_ != nullptr) {
+            observer_->OnRestrictionStarted();
+          }
+          done(std::move(result));
+        };
+        if (unindex.empty() || !result.ok()) return finish(std::move(result), done);
+        executor_->RunAsync(std::move(unindex), deadline,
+                            [finish, result = std::move(result), done = std::move(done)](
+                                absl::StatusOr<std::vector<Reply>> replies) mutable {
+                              if (!replies.ok()) return finish(replies.status(), done);
+                              finish(std::move(result), done);
+                            });
       });
+}
+
+void RedisHistoryStore::RunPairWriteAsync(const char* operation, const std::string& sender_id,
+                                          const std::string& recipient_key, absl::Time now,
+                                          const StorePolicy& policy, ScriptCall call,
+                                          absl::Time deadline, StoreDone<WriteResult> done) {
+  const std::string index = IndexKeyOf(recipient_key);
+  const std::string keep = absl::StrCat(Millis(IndexRetention(policy)));
+  call.argv.push_back(sender_id);
+  call.argv.push_back(keep);
+  if (!options_.cluster()) {
+    call.keys.push_back(index);
+    return RunWriteAsync(operation, std::move(call), deadline, std::move(done));
+  }
+  const absl::Time start = absl::Now();
+  std::vector<ScriptCall> first;
+  first.push_back(ScriptCall{kIndex, {index}, {"add", absl::StrCat(Millis(now)), sender_id, keep}});
+  executor_->RunAsync(std::move(first), deadline,
+                      [this, operation, start, deadline, call = std::move(call), sender_id,
+                       done = std::move(done)](absl::StatusOr<std::vector<Reply>> replies) mutable {
+                        if (!replies.ok()) {
+                          Observe(operation, start, replies.status());
+                          return done(replies.status());
+                        }
+                        RunWriteAsync(operation, std::move(call), deadline, std::move(done), start,
+                                      sender_id);
+                      });
 }
 
 void RedisHistoryStore::RunGetFactsAsync(const char* operation,
@@ -245,6 +301,20 @@ std::vector<std::string> RedisHistoryStore::SenderKeys(const std::string& sender
   return redis_scripts::SenderKeys(sender_id);
 }
 
+std::string RedisHistoryStore::IndexKeyOf(const std::string& recipient_key) {
+  return redis_scripts::IndexKey(redis_scripts::ShortName(recipient_key));
+}
+
+absl::Duration RedisHistoryStore::IndexRetention(const StorePolicy& policy) {
+  // Pair data written at w stays at most until w + longest window + retention (records: pruned
+  // by the first write past the window, else the key's TTL) or w + 2 * ReporterRetention
+  // (reporters: pruned by a write past their retention, else the key's TTL set by a later
+  // report); this bounds both.
+  const absl::Duration longest = std::max({policy.report_window, policy.volume_window,
+                                           policy.acceptance_window, policy.reinvite_cooldown});
+  return 2 * ReporterRetention(policy) + longest;
+}
+
 void RedisHistoryStore::SetPolicy(const StorePolicy& policy) {
   std::atomic_store(&policy_, std::make_shared<const PolicyState>(
                                   PolicyState{policy, standing::RestrictionReason(policy)}));
@@ -256,11 +326,12 @@ void RedisHistoryStore::RecordInvitation(const std::string& sender_id,
                                          absl::Time now, absl::Time deadline,
                                          StoreDone<WriteResult> done) {
   if (absl::Status status = CheckSender(sender_id); !status.ok()) return done(status);
-  ScriptCall call = CallOf(kRecordInvitation, sender_id,
-                           CommonArgv(std::atomic_load(&policy_)->policy, now, recipient_key));
-  call.argv.push_back(invitation_id);
+  const StorePolicy policy = std::atomic_load(&policy_)->policy;
+  ScriptCall call = CallOf(kRecordInvitation, sender_id, CommonArgv(policy, now, recipient_key));
+  call.argv.push_back(redis_scripts::ShortName(invitation_id));
   call.argv.push_back(absl::StrCat(Millis(sent_at)));
-  RunWriteAsync("record_invitation", std::move(call), deadline, std::move(done));
+  RunPairWriteAsync("record_invitation", sender_id, recipient_key, now, policy, std::move(call),
+                    deadline, std::move(done));
 }
 
 void RedisHistoryStore::RecordResponse(const std::string& sender_id,
@@ -283,13 +354,14 @@ void RedisHistoryStore::RecordResponse(const std::string& sender_id,
   }
   ScriptCall call =
       CallOf(kRecordResponse, sender_id, CommonArgv(state->policy, now, recipient_key));
-  call.argv.push_back(invitation_id);
+  call.argv.push_back(redis_scripts::ShortName(invitation_id));
   call.argv.push_back(absl::StrCat(static_cast<int>(response)));
   call.argv.push_back(absl::StrCat(Millis(responded_at)));
   call.argv.push_back(absl::StrCat(state->policy.restrict_reports));
   call.argv.push_back(absl::StrJoin(ladder, " "));
   call.argv.push_back(state->restriction_reason);
-  RunWriteAsync("record_response", std::move(call), deadline, std::move(done));
+  RunPairWriteAsync("record_response", sender_id, recipient_key, now, state->policy,
+                    std::move(call), deadline, std::move(done));
 }
 
 void RedisHistoryStore::GetFacts(const std::string& sender_id, const std::string& recipient_key,
@@ -327,22 +399,99 @@ void RedisHistoryStore::Release(const std::string& sender_id, const std::string&
       });
 }
 
-void RedisHistoryStore::Forget(const std::string& sender_id, absl::Time deadline,
-                               std::function<void(absl::Status)> done) {
-  if (absl::Status status = CheckSender(sender_id); !status.ok()) return done(status);
-  const absl::Time start = absl::Now();
-  std::vector<ScriptCall> calls;
-  calls.push_back(CallOf(kForget, sender_id,
-                         CommonArgv(std::atomic_load(&policy_)->policy, absl::UnixEpoch(), "")));
+void RedisHistoryStore::Forget(const std::string& member_id, const std::string& recipient_key,
+                               absl::Time deadline, StoreDone<uint64_t> done) {
+  if (absl::Status status = CheckSender(member_id); !status.ok()) return done(status);
+  struct Progress {
+    std::string member_id;
+    std::string pair;   // the recipient key's short name (hex); empty: as a sender only
+    std::string index;  // its index key
+    absl::Time start;
+    absl::Time deadline;
+    uint64_t removed = 0;
+    StoreDone<uint64_t> done;
+  };
+  auto progress = std::make_shared<Progress>();
+  progress->member_id = member_id;
+  if (!recipient_key.empty()) {
+    progress->pair = redis_scripts::ShortName(recipient_key);
+    progress->index = redis_scripts::IndexKey(progress->pair);
+  }
+  progress->start = absl::Now();
+  progress->deadline = deadline;
+  progress->done = std::move(done);
+  auto finish = [this](const std::shared_ptr<Progress>& p, absl::Status status) {
+    Observe("forget", p->start, status);
+    if (!status.ok()) return p->done(status);
+    p->done(p->removed);
+  };
+
+  // Round 1: the member's own keys, and the senders of its index.
+  std::vector<ScriptCall> first;
+  first.push_back(CallOf(kForget, member_id, {}));
+  if (!progress->pair.empty()) {
+    first.push_back(ScriptCall{kIndex, {progress->index}, {"read"}});
+  }
   executor_->RunAsync(
-      std::move(calls), deadline,
-      [this, start, done = std::move(done)](absl::StatusOr<std::vector<Reply>> replies) {
-        absl::Status status = replies.status();
-        if (status.ok() && (*replies)[0]->type != REDIS_REPLY_INTEGER) {
-          status = BadReply("forget");
+      std::move(first), deadline,
+      [this, progress, finish](absl::StatusOr<std::vector<Reply>> replies) {
+        if (!replies.ok()) return finish(progress, replies.status());
+        const redisReply* own = (*replies)[0].get();
+        if (own->type != REDIS_REPLY_ARRAY || own->elements < 1) {
+          return finish(progress, BadReply("forget"));
         }
-        Observe("forget", start, status);
-        done(std::move(status));
+        absl::StatusOr<int64_t> removed = IntegerAt(own, 0);
+        if (!removed.ok()) return finish(progress, removed.status());
+        progress->removed = static_cast<uint64_t>(*removed);
+        // Round 2: the member out of its recipients' indexes; the pair at each sender of its own.
+        std::vector<ScriptCall> second;
+        for (size_t i = 1; i < own->elements; ++i) {
+          absl::StatusOr<std::string> recipient = StringAt(own, i);
+          if (!recipient.ok()) return finish(progress, recipient.status());
+          second.push_back(ScriptCall{kIndex,
+                                      {redis_scripts::IndexKey(redis_scripts::HexOf(*recipient))},
+                                      {"remove", progress->member_id}});
+        }
+        const size_t pairs_from = second.size();
+        // The senders of the member's index, for round 3.
+        std::vector<std::string> forgotten_at = {"remove"};
+        if (!progress->pair.empty()) {
+          const redisReply* senders = (*replies)[1].get();
+          if (senders->type != REDIS_REPLY_ARRAY) return finish(progress, BadReply("index read"));
+          for (size_t i = 0; i < senders->elements; ++i) {
+            absl::StatusOr<std::string> sender = StringAt(senders, i);
+            if (!sender.ok()) return finish(progress, sender.status());
+            forgotten_at.push_back(*sender);
+            if (!CheckSender(*sender).ok() || *sender == progress->member_id) continue;
+            second.push_back(CallOf(kForgetPair, *sender, {progress->pair}));
+          }
+        }
+        // Round 3 (after round 2 succeeded, so that a retry finds the senders again): the
+        // senders read leave the member's index (not the whole key: a sender that wrote about
+        // the member since round 1 stays indexed; what it wrote is new data).
+        auto third = [this, progress, finish, forgotten_at = std::move(forgotten_at)]() {
+          if (forgotten_at.size() == 1) return finish(progress, absl::OkStatus());
+          std::vector<ScriptCall> last;
+          last.push_back(ScriptCall{kIndex, {progress->index}, forgotten_at});
+          executor_->RunAsync(std::move(last), progress->deadline,
+                              [progress, finish](absl::StatusOr<std::vector<Reply>> replies) {
+                                finish(progress, replies.status());
+                              });
+        };
+        if (second.empty()) return third();
+        executor_->RunAsync(
+            std::move(second), progress->deadline,
+            [progress, finish, third, pairs_from](absl::StatusOr<std::vector<Reply>> replies) {
+              if (!replies.ok()) return finish(progress, replies.status());
+              for (size_t i = pairs_from; i < replies->size(); ++i) {
+                const redisReply* reply = (*replies)[i].get();
+                if (reply->type != REDIS_REPLY_INTEGER || reply->integer < 0) {
+                  return finish(progress, BadReply("forget_pair"));
+                }
+                progress->removed += static_cast<uint64_t>(reply->integer);
+              }
+              third();
+            });
       });
 }
 

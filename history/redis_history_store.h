@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "etiquette/v1/history.pb.h"
 #include "history/history_store.h"
@@ -110,8 +111,11 @@ class RedisHistoryStore final : public HistoryStore {
                      StoreDone<std::vector<SenderFacts>> done) override;
   void Release(const std::string& sender_id, const std::string& reason, absl::Time now,
                absl::Time deadline, StoreDone<SenderFacts> done) override;
-  void Forget(const std::string& sender_id, absl::Time deadline,
-              std::function<void(absl::Status)> done) override;
+  // Three rounds (see history/redis_scripts.h): the member's keys (forget.lua) and its index
+  // read; the member out of its recipients' indexes and the pair forgotten at each sender of
+  // its index (forget_pair.lua); those senders out of its index (when it had any).
+  void Forget(const std::string& member_id, const std::string& recipient_key, absl::Time deadline,
+              StoreDone<uint64_t> done) override;
   // PING on every master, then (when they answer) INFO memory on every master: the highest
   // used ratio goes to the observer (OnRedisMemory), and a warning is logged when it crosses
   // kRedisMemoryWarningRatio (once each way).
@@ -120,18 +124,43 @@ class RedisHistoryStore final : public HistoryStore {
 
   // The keys of `sender_id` in KEYS order of every script (exposed for tests and operators).
   static std::vector<std::string> SenderKeys(const std::string& sender_id);
+  // The index key of the recipient whose keyed hash is `recipient_key` (for tests).
+  static std::string IndexKeyOf(const std::string& recipient_key);
+  // How long an index entry is kept after the latest write about its pair: 2 *
+  // ReporterRetention + the longest window, past the longest any pair data can stay (TTLs and
+  // pruning together).
+  static absl::Duration IndexRetention(const StorePolicy& policy);
 
  private:
   // The scripts, in the order of redis_scripts::Scripts().
-  enum Script { kRecordInvitation = 0, kRecordResponse, kGetFacts, kRelease, kForget, kScripts };
+  enum Script {
+    kRecordInvitation = 0,
+    kRecordResponse,
+    kGetFacts,
+    kRelease,
+    kForget,
+    kForgetPair,
+    kIndex,
+    kScripts
+  };
   // The EVALSHA of `script` on the keys of `sender_id`, with `argv`.
   static redis::ScriptCall CallOf(Script script, const std::string& sender_id,
                                   std::vector<std::string> argv);
   // ARGV[1..10] shared by every script (see history/lua/prelude.lua).
   std::vector<std::string> CommonArgv(const StorePolicy& policy, absl::Time now,
                                       const std::string& recipient_key) const;
+  // `sender_id` (cluster only): the sender of a pair write, whose dropped pairs (if the reply
+  // names any) leave their indexes before `done` runs.
   void RunWriteAsync(const char* operation, redis::ScriptCall call, absl::Time deadline,
-                     StoreDone<WriteResult> done);
+                     StoreDone<WriteResult> done, absl::Time start = absl::Now(),
+                     std::string sender_id = "");
+  // A write about a pair with the recipient's index: on one Redis, the index key joins the
+  // call's KEYS (one EVALSHA); on a cluster (another slot), index.lua runs first, then the
+  // write, so that the index never misses a sender holding data about the recipient.
+  void RunPairWriteAsync(const char* operation, const std::string& sender_id,
+                         const std::string& recipient_key, absl::Time now,
+                         const StorePolicy& policy, redis::ScriptCall call, absl::Time deadline,
+                         StoreDone<WriteResult> done);
   void RunGetFactsAsync(const char* operation, const std::vector<FactsQuery>& queries,
                         absl::Time now, absl::Time deadline,
                         StoreDone<std::vector<SenderFacts>> done);

@@ -11,22 +11,36 @@
 namespace etiquette::redis_scripts {
 namespace {
 
-constexpr const char* kKeySuffixes[] = {"h", "t", "r", "state"};
+constexpr const char* kKeySuffixes[] = {"h", "t", "r", "state", "x"};
 static_assert(std::size(kKeySuffixes) == kKeysPerSender);
 
-std::string Sha1Hex(const std::string& text) {
-  unsigned char digest[SHA_DIGEST_LENGTH];
-  SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+std::string Hex(const unsigned char* bytes, size_t size) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
-  for (unsigned char byte : digest) {
-    hex.push_back(kHex[byte >> 4]);
-    hex.push_back(kHex[byte & 0xf]);
+  for (size_t i = 0; i < size; ++i) {
+    hex.push_back(kHex[bytes[i] >> 4]);
+    hex.push_back(kHex[bytes[i] & 0xf]);
   }
   return hex;
 }
 
+std::string Sha1Hex(const std::string& text) {
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  return Hex(digest, sizeof(digest));
+}
+
 }  // namespace
+
+std::string ShortName(const std::string& id) { return Sha1Hex(id).substr(0, 16); }
+
+std::string HexOf(const std::string& bytes) {
+  return Hex(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+}
+
+std::string IndexKey(const std::string& short_name_hex) {
+  return absl::StrCat("etq:{r:", short_name_hex, "}:s");
+}
 
 // Every script is a line that sets SMALL_FIELDS, the parts of the prelude it needs (in order:
 // prelude.lua, prelude_facts.lua, prelude_writes.lua) and its body; see history/lua/prelude.lua.
@@ -41,7 +55,9 @@ const std::vector<ScriptText>& Scripts() {
         {"record_response", absl::StrCat(writes, lua::kRecordResponse)},
         {"get_facts", absl::StrCat(reads, lua::kGetFacts)},
         {"release", absl::StrCat(writes, lua::kRelease)},
-        {"forget", std::string(lua::kForget)}};
+        {"forget", std::string(lua::kForget)},
+        {"forget_pair", std::string(lua::kForgetPair)},
+        {"index", std::string(lua::kIndex)}};
     for (auto& [name, source] : bodies) {
       std::string sha = Sha1Hex(source);
       all->push_back(ScriptText{name, std::move(source), std::move(sha)});

@@ -35,6 +35,17 @@
 //   etq:{S}:state  HASH  o (offense_count), rs / re (latest restriction start / end, re "inf"
 //                  when indefinite), cs (clean slate), why (reason). Only for senders ever
 //                  restricted or released.
+//   etq:{S}:x      ZSET  R -> the latest write about the pair: the recipients S may hold data
+//                  about, kept 2 * IndexRetention (so that it outlives every index entry naming
+//                  S): ForgetMember(S) removes S from their indexes.
+//
+// Keys of one recipient (its key's short name R, in hex: its own slot):
+//   etq:{r:<R>}:s  ZSET  sender id -> the latest write about the pair: the senders that may hold
+//                  data about the recipient, kept IndexRetention (2 * ReporterRetention + the
+//                  longest window: past the longest any pair data can stay, TTL and pruning
+//                  together). On one Redis the write scripts keep it in the same EVALSHA (track()
+//                  in prelude_writes.lua); on a cluster it is in another slot, and the store writes
+//                  it first, in a round trip of its own (index.lua).
 //
 // Small and big mode. A sender starts small: h alone, and what needs all its invitations (the
 // window counts and a pair's flag-bit mark for facts; pruning) takes one pass over h, of at most
@@ -44,10 +55,11 @@
 // and writes keep t up to date. Both modes answer the same.
 //
 // TTLs, refreshed by every write that records something: policy.retention on h and t, except r
-// (max(retention, reported_pair_retention): reporters stay blocked longer) and state while it
-// holds an indefinite restriction (no TTL: such a restriction lasts until an operator releases
-// it, and a TTL would let a sender who keeps quiet walk out of jail). Every write first prunes
-// what no window can count any more: invitations whose sent_at (for those known only from a
+// (PEXPIREAT its newest report + ReporterRetention, set by reports only: reporters expire on
+// their own clock; a read counts an entry as reported only inside that retention) and state
+// while it holds an indefinite restriction (no TTL: such a restriction lasts until an operator
+// releases it, and a TTL would let a sender who keeps quiet walk out of jail). Every write first
+// prunes what no window can count any more: invitations whose sent_at (for those known only from a
 // response: latest responded_at) is at or before now - (longest window), with their index
 // entries and the pending marks they hold (a pair stays pending while its latest invitation is
 // kept); accepted entries outside the acceptance window; withdrawals outside the cool-down;
@@ -55,7 +67,9 @@
 // disappear. Then the cap (StorePolicy::max_records_per_sender, ARGV 10): a big-mode write that
 // takes the sender past it drops the oldest invitations and withdrawals (with their index
 // entries and marks), a report that takes r past it the oldest reporter; so h holds at most
-// about 2 * cap fields (records, marks, withdrawals), t as many, r cap. Forget UNLINKs.
+// about 2 * cap fields (records, marks, withdrawals), t as many, r cap. Forget UNLINKs
+// (forget.lua), and ForgetMember removes a recipient from each sender of its index
+// (forget_pair.lua: what is counted stays, anonymous).
 //
 // Earlier layouts (etq:{S}:inv, :sent, :acc, :resp, :wd, :rep) are not read: the data they hold
 // is ignored and expires with their TTLs (pre-release, no migration). etq:{S}:state kept its
@@ -69,7 +83,7 @@ namespace etiquette::redis_scripts {
 // Items in the facts reply of every script.
 inline constexpr int kFactsSize = 12;
 // Keys of one sender, all under the hash tag {sender_id}: KEYS of every script.
-inline constexpr int kKeysPerSender = 4;
+inline constexpr int kKeysPerSender = 5;
 // Fields of h past which a sender goes to big mode.
 inline constexpr int kSmallFields = 48;
 
@@ -80,12 +94,21 @@ struct ScriptText {
 };
 
 // Every script, in the order of RedisHistoryStore::Script: record_invitation, record_response,
-// get_facts, release, forget. Hashed on first use.
+// get_facts, release, forget, forget_pair, index. Hashed on first use.
 const std::vector<ScriptText>& Scripts();
 
-// The keys of `sender_id`, in KEYS order (h, t, r, state); the first one decides the sender's
-// cluster slot.
+// The keys of `sender_id`, in KEYS order (h, t, r, state, x); the first one decides the
+// sender's cluster slot.
 std::vector<std::string> SenderKeys(const std::string& sender_id);
+
+// The short name of an id or a recipient key, as the scripts take it: the first 8 bytes of its
+// SHA-1, as 16 hex digits.
+std::string ShortName(const std::string& id);
+// Bytes as lower-case hex.
+std::string HexOf(const std::string& bytes);
+// The index of the recipient whose key has the short name `short_name_hex`:
+// etq:{r:<short_name_hex>}:s.
+std::string IndexKey(const std::string& short_name_hex);
 
 // (A read-only script that decodes h, for tests and operators: tests/support/lua/.)
 

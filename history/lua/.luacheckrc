@@ -24,7 +24,7 @@ local prelude = {"SMALL_FIELDS", "now", "report_window", "cooldown", "call", "un
 local shared = {"pair", "head", "big"}
 local facts = {"reports_in_window", "read_h", "facts"}
 local writes = {"t6", "call_in_chunks", "restriction_active", "drop", "prune_reporters", "prune",
-                "cache", "grow", "oldest", "cap", "cap_reporters", "touch"}
+                "cache", "grow", "oldest", "cap", "cap_reporters", "touch", "report_ttl", "track"}
 
 files["prelude.lua"] = {read_globals = {"SMALL_FIELDS"}, unused = false}
 files["prelude_facts.lua"] = {read_globals = prelude, globals = shared, unused = false}

@@ -4,9 +4,12 @@
 -- every call, so a script carries only the helpers it uses), then its body. All of it is one
 -- chunk: a later part sees the locals of the earlier ones.
 --
--- KEYS (all of one sender, same hash tag): 1 h, 2 t, 3 r, 4 state (see history/redis_scripts.h).
+-- KEYS (all of one sender, same hash tag): 1 h, 2 t, 3 r, 4 state, 5 x (see
+-- history/redis_scripts.h); the writes on one Redis (not a cluster) add 6: the recipient's index.
 -- ARGV: 1 now, 2 report_window, 3 volume_window, 4 acceptance_window, 5 reinvite_cooldown,
---       6 recipient key ('' = no pair facts), 7 longest window, 8 retention,
+--       6 the recipient key's short name, 16 hex digits ('' = no pair facts; ids and keys are
+--       hashed before they reach Redis: arguments show up in SLOWLOG and MONITOR), 7 longest
+--       window, 8 retention,
 --       9 rep retention (all times and durations in milliseconds), 10 the cap of records (see
 --       cap() in prelude_writes.lua), then the script's own.
 --
@@ -32,9 +35,9 @@ local acceptance_floor = math.max(now - tonumber(ARGV[4]), -1)
 
 -- Integer text for arguments and stored values (never "1.7e+12").
 local function int(x) return string.format('%d', x) end
--- The short name of an id: the first 8 bytes of its SHA-1.
-local function short(text)
-  local hex = redis.sha1hex(text)
+-- A short name (the first 8 bytes of an id's SHA-1, computed by the caller) from its 16 hex
+-- digits.
+local function short(hex)
   return struct.pack('>I4I4', tonumber(sub(hex, 1, 8), 16), tonumber(sub(hex, 9, 16), 16))
 end
 

@@ -71,7 +71,10 @@ local function facts(h)
   local reports, spam, reported, withdrawn, pending = 0, 0, 0, '', 0
   if call('EXISTS', KEYS[3]) == 1 then  -- most senders have no reporter: one call, not three
     reports, spam = reports_in_window(state[4])
-    if asked and call('ZSCORE', KEYS[3], pair) then reported = 1 end
+    -- A reporter entry counts for ARGV[9] after its latest report (its own clock), even
+    -- before a write prunes it.
+    local score = asked and tonumber(call('ZSCORE', KEYS[3], pair))
+    if score and score % SPAM > now - tonumber(ARGV[9]) then reported = 1 end
   end
   if asked then
     if h.withdrawn and h.withdrawn > now - cooldown then withdrawn = int(h.withdrawn) end

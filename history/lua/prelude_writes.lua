@@ -242,17 +242,60 @@ local function cap_reporters()
 end
 
 -- TTLs after a write (PEXPIRE/PERSIST on a missing key are no-ops); every write that records
--- something ends with it. The state key has no TTL while it holds an indefinite restriction:
+-- something ends with it. Not r's: reporters expire on their own clock (see report_ttl), not
+-- refreshed by unrelated writes. The state key has no TTL while it holds an indefinite restriction:
 -- such a restriction lasts until an operator releases it, and a TTL would let a sender who keeps
 -- quiet for `retention` walk out of jail (and lose offense_count) by expiry. Release sets an
 -- end, and the next touch gives the TTL back.
 local function touch()
   call('PEXPIRE', KEYS[1], ARGV[8])
   if big then call('PEXPIRE', KEYS[2], ARGV[8]) end
-  call('PEXPIRE', KEYS[3], ARGV[9])
   if call('HGET', KEYS[4], 're') == 'inf' then
     call('PERSIST', KEYS[4])
   else
     call('PEXPIRE', KEYS[4], ARGV[8])
   end
+end
+
+-- After a report at `latest`: r lives until its newest report is ARGV[9] old (a TTL relative to
+-- `now`, as every time here: Redis's own clock is not used; only ever extended, and only by a
+-- report).
+local function report_ttl(latest)
+  local ttl = latest + tonumber(ARGV[9]) - now
+  if ttl > 0 and call('PTTL', KEYS[3]) < ttl then call('PEXPIRE', KEYS[3], int(ttl)) end
+end
+
+-- The pair's entry in the sender's recipients x (R -> the latest event time about the pair,
+-- `at`), and, on one Redis, in the recipient's index (KEYS[6]: sender -> `now`, the time of the
+-- latest write, kept for `keep`). In a cluster the index is in another slot, and the store
+-- writes it in a round trip of its own (index.lua), before this script.
+-- x is kept for 2 * keep (an entry outlives every index entry naming the sender: events are at
+-- most the longest window older than their write, and keep is longer than that), and capped at
+-- 2 * ARGV[10] + 8 pairs, the oldest events first: the data a sender holds is at most ARGV[10]
+-- records and withdrawals and ARGV[10] reporters, the newest by event time, so a pair it
+-- still holds data about is never dropped. A dropped pair leaves its index: here on one Redis
+-- (an index key outside KEYS: allowed there, not in a cluster); in a cluster the script
+-- answers the dropped pairs and the store removes the sender from their indexes after it.
+local function track(sender, keep, at)
+  keep = tonumber(keep)
+  call('ZADD', KEYS[5], 'GT', int(at), pair)
+  call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. int(now - 2 * keep))
+  call('PEXPIRE', KEYS[5], int(2 * keep))
+  local dropped = {}
+  local excess = call('ZCARD', KEYS[5]) - 2 * tonumber(ARGV[10]) - 8
+  if excess > 0 then
+    dropped = call('ZRANGE', KEYS[5], 0, excess - 1)
+    call('ZREM', KEYS[5], unpack(dropped))
+  end
+  if KEYS[6] then
+    call('ZADD', KEYS[6], int(now), sender)
+    call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. int(now - keep))
+    call('PEXPIRE', KEYS[6], int(keep))
+    for i = 1, #dropped do
+      local high, low = struct.unpack('>I4I4', dropped[i])
+      call('ZREM', string.format('etq:{r:%08x%08x}:s', high, low), sender)
+    end
+    dropped = {}
+  end
+  return dropped
 end

@@ -1,5 +1,6 @@
 -- RecordInvitation. Prelude: prelude.lua, prelude_facts.lua, prelude_writes.lua.
--- ARGV 11 invitation id, 12 sent_at. Reply {0 recorded | 1 duplicate, 0, facts}.
+-- ARGV 11 invitation id's short name (hex), 12 sent_at, 13 sender id, 14 index retention.
+-- Reply {0 recorded | 1 duplicate, 0, facts[, pairs dropped from x (see track)]}.
 
 pair = short(ARGV[6])
 local invitation = short(ARGV[11])
@@ -36,4 +37,5 @@ else
 end
 cap()
 touch()
-return {0, 0, facts(h)}
+local dropped = track(ARGV[13], ARGV[14], sent_at)
+return {0, 0, facts(h), dropped}

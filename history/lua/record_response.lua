@@ -1,7 +1,9 @@
 -- RecordResponse. Prelude: prelude.lua, prelude_facts.lua, prelude_writes.lua.
--- ARGV 11 invitation id, 12 response code (1-5), 13 responded_at, 14 restrict_reports,
--- 15 restriction ladder (lengths in ms, space-separated), 16 reason of a new restriction.
--- Reply {0 recorded | 1 duplicate, restriction started (0/1), facts} or {2, message}.
+-- ARGV 11 invitation id's short name (hex), 12 response code (1-5), 13 responded_at,
+-- 14 restrict_reports, 15 restriction ladder (lengths in ms, space-separated), 16 reason of a
+-- new restriction, 17 sender id, 18 index retention.
+-- Reply {0 recorded | 1 duplicate, restriction started (0/1), facts[, pairs dropped from x
+-- (see track)]} or {2, message}.
 -- The escalation at the end is the Lua copy of the jail model (history/standing.h,
 -- JailRecord::MaybeStartRestriction); tests/history/standing_stores_test.cc keeps them equal.
 
@@ -87,6 +89,7 @@ elseif code >= 4 then
     latest = math.max(latest, previous)
   end
   call('ZADD', KEYS[3], int(latest + spam), pair)
+  report_ttl(latest)
   cap_reporters()
 end
 if h then
@@ -113,4 +116,5 @@ end
 grow()
 cap()
 touch()
-return {0, started, facts(h)}
+local dropped = track(ARGV[17], ARGV[18], at)
+return {0, started, facts(h), dropped}

@@ -173,9 +173,9 @@ class ParkingStore final : public HistoryStore {
                absl::Time deadline, StoreDone<SenderFacts> done) override {
     store_.Release(sender, reason, now, deadline, std::move(done));
   }
-  void Forget(const std::string& sender, absl::Time deadline,
-              std::function<void(absl::Status)> done) override {
-    store_.Forget(sender, deadline, std::move(done));
+  void Forget(const std::string& member, const std::string& recipient_key, absl::Time deadline,
+              StoreDone<uint64_t> done) override {
+    store_.Forget(member, recipient_key, deadline, std::move(done));
   }
   absl::Status Ping() override { return absl::OkStatus(); }
   void SetPolicy(const StorePolicy& policy) override { store_.SetPolicy(policy); }

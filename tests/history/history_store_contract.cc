@@ -732,6 +732,84 @@ TEST_P(HistoryStoreContractTest, ForgetRemovesEverythingOfTheSender) {
   EXPECT_TRUE(store().Forget("c-forget-never-seen").ok());
 }
 
+// ForgetMember as a recipient and reporter: at every sender, the pair's pending mark,
+// cool-down and reported flag go; what the sender's standing counts stays (README, "Erasure").
+TEST_P(HistoryStoreContractTest, ForgetMemberAsRecipientKeepsCountsWithoutTheIdentity) {
+  const std::string a = "c-forget-a";
+  const std::string b = "c-forget-b";
+  // rk-1 (the member) reports a (spam) and four others report it too: a is restricted.
+  RestrictAt(a, 1, T0());
+  Respond(a, "c-forget-a-inv-1", "rk-1", v1::INVITATION_RESPONSE_REPORTED_SPAM, T0(), T0());
+  // b invites rk-1 twice: one pending, one withdrawn (a cool-down), one accepted by rk-9.
+  Invite(b, "inv-b1", "rk-1", T0(), T0());
+  Respond(b, "inv-b1", "rk-1", v1::INVITATION_RESPONSE_WITHDRAWN, T0(), T0());
+  Invite(b, "inv-b2", "rk-1", T0(), T0());
+  InviteAndRespond(b, 9, v1::INVITATION_RESPONSE_ACCEPTED, T0());
+  const SenderFacts a_before = Facts(a, "", T0());
+  const SenderFacts b_before = Facts(b, "", T0());
+  ASSERT_TRUE(Facts(a, "rk-1", T0()).recipient_reported_sender);
+  ASSERT_TRUE(Facts(b, "rk-1", T0()).pending);
+
+  absl::StatusOr<uint64_t> removed = store().ForgetMember("c-forget-member", "rk-1");
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_GT(*removed, 0u);
+  for (const std::string& sender : {a, b}) {
+    const SenderFacts pair = Facts(sender, "rk-1", T0());
+    EXPECT_FALSE(pair.recipient_reported_sender) << sender;
+    EXPECT_FALSE(pair.pending) << sender;
+    EXPECT_EQ(pair.withdrawn_at, absl::InfinitePast()) << sender;
+  }
+  // The counts stay: a is as restricted as before, b's volume and acceptance unchanged.
+  const SenderFacts a_after = Facts(a, "", T0());
+  EXPECT_EQ(a_after.reports_in_window, a_before.reports_in_window);
+  EXPECT_EQ(a_after.spam_reports_in_window, a_before.spam_reports_in_window);
+  EXPECT_EQ(a_after.offense_count, 1u);
+  EXPECT_TRUE(Restricted(a_after, T0()));
+  const SenderFacts b_after = Facts(b, "", T0());
+  EXPECT_EQ(b_after.invitations_in_volume_window, b_before.invitations_in_volume_window);
+  EXPECT_EQ(b_after.sent_in_acceptance_window, b_before.sent_in_acceptance_window);
+  EXPECT_EQ(b_after.accepted_in_acceptance_window, b_before.accepted_in_acceptance_window);
+  // Other pairs are untouched.
+  EXPECT_TRUE(Facts(a, "rk-2", T0()).recipient_reported_sender);
+  // Idempotent.
+  absl::StatusOr<uint64_t> again = store().ForgetMember("c-forget-member", "rk-1");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, 0u);
+  // Later writes about the pair are new data, recorded as usual.
+  Invite(b, "inv-b3", "rk-1", T0() + kMs, T0() + kMs);
+  EXPECT_TRUE(Facts(b, "rk-1", T0() + kMs).pending);
+}
+
+TEST_P(HistoryStoreContractTest, ForgetMemberAnswersRecordsRemovedAndIsIdempotent) {
+  const std::string s = "c-forget-count";
+  Invite(s, "inv-1", "rk-1", T0(), T0());
+  absl::StatusOr<uint64_t> removed = store().ForgetMember(s, "rk-own");
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_GT(*removed, 0u);
+  absl::StatusOr<uint64_t> again = store().ForgetMember(s, "rk-own");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, 0u);
+  absl::StatusOr<uint64_t> unknown = store().ForgetMember("c-never-seen", "rk-never");
+  ASSERT_TRUE(unknown.ok()) << unknown.status();
+  EXPECT_EQ(*unknown, 0u);
+}
+
+// Retention: a reporter entry expires on its own clock, ReporterRetention after its latest
+// report, with no write to prune it and whatever the sender writes about other recipients.
+TEST_P(HistoryStoreContractTest, ReporterEntryExpiresOnItsOwnClock) {
+  const std::string s = "c-reporter-clock";
+  InviteAndRespond(s, 1, v1::INVITATION_RESPONSE_REPORTED_UNKNOWN, T0());
+  const absl::Duration retention = ReporterRetention(policy());
+  EXPECT_TRUE(Facts(s, "rk-1", T0() + retention - kMs).recipient_reported_sender);
+  EXPECT_FALSE(Facts(s, "rk-1", T0() + retention).recipient_reported_sender);
+  // Unrelated writes (other recipients, every 100 days) do not keep it.
+  for (int day = 100; day < absl::ToInt64Hours(retention) / 24; day += 100) {
+    Invite(s, absl::StrCat("inv-d", day), absl::StrCat("rk-d", day), T0() + Days(day),
+           T0() + Days(day));
+  }
+  EXPECT_FALSE(Facts(s, "rk-1", T0() + retention).recipient_reported_sender);
+}
+
 TEST_P(HistoryStoreContractTest, PingAnswersOk) { EXPECT_TRUE(store().Ping().ok()); }
 
 TEST_P(HistoryStoreContractTest, ConcurrentWritesAreAtomic) {

@@ -6,6 +6,8 @@
 #include "gtest/gtest.h"
 #include "history/config.h"
 #include "history/in_memory_history_store.h"
+#include "spdlog/spdlog.h"
+#include "tests/common/capturing_sink.h"
 #include "tests/support/await.h"
 
 namespace etiquette {
@@ -163,7 +165,11 @@ TEST_F(HistoryTest, ReleaseEndsTheRestrictionWithACleanSlate) {
   EXPECT_EQ(released->standing().state(), v1::STANDING_STATE_GOOD);
   EXPECT_EQ(released->standing().reports_in_window(), 0u);  // ...until the release
   EXPECT_EQ(released->standing().offense_count(), 1u);
-  EXPECT_EQ(released->standing().reason(), "appeal accepted");
+  // A reason code with a reference (a keyed hash of the operator's text, also in the log),
+  // never the operator's free text.
+  EXPECT_THAT(released->standing().reason(),
+              ::testing::MatchesRegex("released by an operator \\(ref [0-9a-f]{12}\\)"));
+  EXPECT_THAT(released->standing().reason(), ::testing::Not(::testing::HasSubstr("appeal")));
   EXPECT_EQ(Standing("s").state(), v1::STANDING_STATE_GOOD);
 }
 
@@ -269,6 +275,28 @@ TEST_F(HistoryTest, ForgetMemberDeletesTheSendersHistory) {
   ASSERT_TRUE(blocking_.ForgetMember(request).ok());
   EXPECT_EQ(Standing("s").reports_in_window(), 0u);
   EXPECT_FALSE(Standing("s", "r0").pair().recipient_reported_sender());
+}
+
+// Member ids never reach the log (issue 13): the restriction, release and erasure lines name
+// the member by its tag (RecipientHasher::LogTag), and the release's free text goes to the log
+// only, with a reference that the standing shows instead.
+TEST_F(HistoryTest, LogsNameMembersByTagNeverById) {
+  auto sink = std::make_shared<testing::CapturingSink>();
+  spdlog::default_logger()->sinks().push_back(sink);
+  Reports("m-logged-sender", 0, 5);  // starts a restriction
+  ASSERT_TRUE(Release("m-logged-sender", "ticket 99").ok());
+  v1::ForgetMemberRequest request;
+  request.set_member_id("m-logged-sender");
+  request.set_reason("deletion request 124");
+  ASSERT_TRUE(blocking_.ForgetMember(request).ok());
+  spdlog::default_logger()->sinks().pop_back();
+  const std::string logged = sink->Text();
+  const std::string tag = RecipientHasher::Create(kSecret)->LogTag("m-logged-sender");
+  EXPECT_THAT(logged, HasSubstr("restriction started sender=" + tag));
+  EXPECT_THAT(logged, HasSubstr("admin ReleaseSender sender=" + tag));
+  EXPECT_THAT(logged, HasSubstr("ticket 99"));
+  EXPECT_THAT(logged, HasSubstr("admin ForgetMember member=" + tag + " records_removed="));
+  EXPECT_THAT(logged, Not(HasSubstr("m-logged-sender")));
 }
 
 // --- validation: one test per kind of bad input, each INVALID_ARGUMENT naming the field.
@@ -409,7 +437,8 @@ class MockHistoryStore : public HistoryStore {
               (const std::string&, const std::string&, absl::Time, absl::Time,
                StoreDone<SenderFacts>),
               (override));
-  MOCK_METHOD(void, Forget, (const std::string&, absl::Time, std::function<void(absl::Status)>),
+  MOCK_METHOD(void, Forget,
+              (const std::string&, const std::string&, absl::Time, StoreDone<uint64_t>),
               (override));
   MOCK_METHOD(absl::Status, Ping, (), (override));
   MOCK_METHOD(void, SetPolicy, (const StorePolicy&), (override));

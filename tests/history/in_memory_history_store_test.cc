@@ -136,8 +136,8 @@ TEST(InMemoryHistoryStoreTest, AnswersOnTheCallingThreadBeforeReturning) {
                    EXPECT_TRUE(facts->pending);
                    ++answered;
                  });
-  store.Forget("m-inline", absl::InfiniteFuture(), [&](absl::Status status) {
-    EXPECT_TRUE(status.ok()) << status;
+  store.Forget("m-inline", "", absl::InfiniteFuture(), [&](absl::StatusOr<uint64_t> removed) {
+    EXPECT_TRUE(removed.ok()) << removed.status();
     ++answered;
   });
   EXPECT_EQ(answered, 3);

@@ -216,6 +216,24 @@ class RedisClusterStoreTest : public ::testing::Test {
     return prefix;
   }
 
+  // The first recipient key "<prefix><n>" whose index (RedisHistoryStore::IndexKeyOf) is on
+  // `node`.
+  std::string RecipientOn(int node, const std::string& prefix) {
+    for (int n = 0; n < 1000; ++n) {
+      std::string recipient = absl::StrCat(prefix, n);
+      absl::StatusOr<int> owner =
+          cluster_->OwnerOf(RedisKeySlot(RedisHistoryStore::IndexKeyOf(recipient)));
+      if (owner.ok() && *owner == node) return recipient;
+    }
+    ADD_FAILURE() << "no recipient " << prefix << "* on node " << node;
+    return prefix;
+  }
+
+  // Keys on `node` that are recipients' indexes (etq:{r:...}:s).
+  int64_t IndexesOn(int node) {
+    return Integer(node, {"EVAL", "return #redis.call('KEYS', 'etq:{r:*')", "0"});
+  }
+
   int64_t Integer(int node, const std::vector<std::string>& args) {
     absl::StatusOr<int64_t> value = cluster_->IntegerCommand(node, args);
     EXPECT_TRUE(value.ok()) << args[0] << ": " << value.status();
@@ -339,7 +357,7 @@ TEST_F(RedisClusterStoreTest, SendersSpreadOverEveryMasterAndLandOnTheirSlotsOwn
     const int owner = Owner(sender);
     ASSERT_GE(owner, 0);
     ++senders_on[owner];
-    EXPECT_EQ(Integer(owner, {"EXISTS", Key(sender)}), 1) << sender;  // h, the only key yet
+    EXPECT_EQ(Integer(owner, {"EXISTS", Key(sender)}), 1) << sender;  // h (and x)
     for (int node = 0; node < cluster().size(); ++node) {
       if (node == owner) continue;
       absl::StatusOr<std::string> elsewhere = cluster().Command(node, {"EXISTS", Key(sender)});
@@ -350,10 +368,11 @@ TEST_F(RedisClusterStoreTest, SendersSpreadOverEveryMasterAndLandOnTheirSlotsOwn
   for (int node = 0; node < cluster().size(); ++node) {
     std::cout << "node " << node << ": " << senders_on[node] << " senders\n";
     EXPECT_GT(senders_on[node], 0) << "no sender on node " << node;
-    EXPECT_EQ(Integer(node, {"DBSIZE"}), senders_on[node]) << "node " << node;
+    // h and x of each sender; besides them, only recipients' indexes (rk-1's: one).
+    EXPECT_EQ(Integer(node, {"DBSIZE"}) - IndexesOn(node), 2 * senders_on[node]) << "node " << node;
     keys += Integer(node, {"DBSIZE"});
   }
-  EXPECT_EQ(keys, kSenders);
+  EXPECT_EQ(keys, 2 * kSenders + 1);
 
   absl::StatusOr<std::vector<SenderFacts>> facts = Blocking(store).BatchGetFacts(queries, T0());
   ASSERT_TRUE(facts.ok()) << facts.status();
@@ -370,13 +389,20 @@ TEST_F(RedisClusterStoreTest, EveryRpcIsOneScriptCallOnTheSendersMaster) {
   std::unique_ptr<RedisHistoryStore> store = NewStore();
   std::vector<std::string> senders;
   for (int node = 0; node < cluster().size(); ++node) senders.push_back(SenderOn(node, "m-one-"));
+  // Each sender's recipients have their indexes on the sender's own master (a pair write is
+  // then two script calls there: the index, then the write; see RunPairWriteAsync).
+  std::vector<std::string> recipients;
+  for (int node = 0; node < cluster().size(); ++node) {
+    recipients.push_back(RecipientOn(node, "rk-one-"));
+  }
   // Warm up: the map is learned and every script is loaded on every master.
   for (int node = 0; node < cluster().size(); ++node) {
     const std::string& sender = senders[node];
-    ASSERT_TRUE(Blocking(store).RecordInvitation(sender, "inv-0", "rk-0", T0(), T0()).ok());
+    const std::string& rk = recipients[node];
+    ASSERT_TRUE(Blocking(store).RecordInvitation(sender, "inv-0", rk, T0(), T0()).ok());
     ASSERT_TRUE(
         Blocking(store)
-            .RecordResponse(sender, "inv-0", "rk-0", v1::INVITATION_RESPONSE_ACCEPTED, T0(), T0())
+            .RecordResponse(sender, "inv-0", rk, v1::INVITATION_RESPONSE_ACCEPTED, T0(), T0())
             .ok());
     ASSERT_TRUE(Blocking(store).GetFacts(sender, "", T0()).ok());
     ASSERT_TRUE(Blocking(store).Release(sender, "warm-up", T0()).ok());
@@ -386,19 +412,20 @@ TEST_F(RedisClusterStoreTest, EveryRpcIsOneScriptCallOnTheSendersMaster) {
 
   for (int owner = 0; owner < cluster().size(); ++owner) {
     const std::string& sender = senders[owner];
+    const std::string& rk = recipients[owner];
     const std::vector<std::pair<std::string, std::function<absl::Status()>>> rpcs = {
         {"RecordInvitation",
          [&] {
-           return Blocking(store).RecordInvitation(sender, "inv-n", "rk-n", T0(), T0()).status();
+           return Blocking(store).RecordInvitation(sender, "inv-n", rk, T0(), T0()).status();
          }},
         {"RecordResponse",
          [&] {
            return Blocking(store)
-               .RecordResponse(sender, "inv-n", "rk-n", v1::INVITATION_RESPONSE_REPORTED_SPAM, T0(),
+               .RecordResponse(sender, "inv-n", rk, v1::INVITATION_RESPONSE_REPORTED_SPAM, T0(),
                                T0())
                .status();
          }},
-        {"GetFacts", [&] { return Blocking(store).GetFacts(sender, "rk-n", T0()).status(); }},
+        {"GetFacts", [&] { return Blocking(store).GetFacts(sender, rk, T0()).status(); }},
         {"Release", [&] { return Blocking(store).Release(sender, "operator", T0()).status(); }},
         {"Forget", [&] { return Blocking(store).Forget(sender); }},
     };
@@ -414,16 +441,20 @@ TEST_F(RedisClusterStoreTest, EveryRpcIsOneScriptCallOnTheSendersMaster) {
       for (int node = 0; node < cluster().size(); ++node) {
         const int64_t read = Stat(node, "total_reads_processed") - reads[node];
         // The owner: one EVALSHA, read at once (plus the INFO's own read); the others: nothing
-        // but the INFO. No slot map refresh on the happy path.
-        EXPECT_EQ(Calls(node, "evalsha") - evalsha[node], node == owner ? 1 : 0)
+        // but the INFO. No slot map refresh on the happy path. A pair write is two round trips
+        // (the recipient's index first: another slot), and so is Forget (the member out of
+        // its recipient's index), here both on the owner.
+        const bool two = name == "RecordInvitation" || name == "RecordResponse" || name == "Forget";
+        EXPECT_EQ(Calls(node, "evalsha") - evalsha[node], node == owner ? (two ? 2 : 1) : 0)
             << name << " node " << node;
-        EXPECT_EQ(read, node == owner ? 2 : 1) << name << " node " << node;
+        EXPECT_EQ(read, node == owner ? (two ? 3 : 2) : 1) << name << " node " << node;
         EXPECT_EQ(Calls(node, "cluster|slots"), slots[node]) << name << " node " << node;
       }
     }
   }
   for (int node = 0; node < cluster().size(); ++node) {
-    EXPECT_EQ(Calls(node, "script|load"), 5) << "one per script per master, node " << node;
+    // One per script used per master: all but forget_pair (no ForgetMember of a recipient).
+    EXPECT_EQ(Calls(node, "script|load"), 6) << "one per script per master, node " << node;
     EXPECT_EQ(Calls(node, "asking"), 0);
   }
 }
@@ -476,25 +507,30 @@ TEST_F(RedisClusterStoreTest, ScriptsAreLoadedOnEachMasterAndAgainAfterNoscript)
     senders.push_back(SenderOn(node, "m-noscript-"));
     EXPECT_EQ(Calls(node, "script|load"), 0);
   }
-  for (const std::string& sender : senders) {
-    ASSERT_TRUE(Blocking(store).RecordInvitation(sender, "inv-1", "rk-1", T0(), T0()).ok());
+  // Each sender writes to recipients whose index is on its own master: record_invitation and
+  // index are loaded there.
+  for (int node = 0; node < cluster().size(); ++node) {
+    ASSERT_TRUE(
+        Blocking(store)
+            .RecordInvitation(senders[node], "inv-1", RecipientOn(node, "rk-1-"), T0(), T0())
+            .ok());
   }
   for (int node = 0; node < cluster().size(); ++node) {
-    EXPECT_EQ(Calls(node, "script|load"), 1) << "record_invitation on node " << node;
+    EXPECT_EQ(Calls(node, "script|load"), 2) << "record_invitation, index on node " << node;
   }
   // One master forgets its scripts (a restart, SCRIPT FLUSH): only it loads them again, and
   // nothing is recorded twice.
   const int flushed = 1;
   ASSERT_EQ(Command(flushed, {"SCRIPT", "FLUSH"}), "OK");
-  for (const std::string& sender : senders) {
-    absl::StatusOr<WriteResult> second =
-        Blocking(store).RecordInvitation(sender, "inv-2", "rk-2", T0(), T0());
+  for (int node = 0; node < cluster().size(); ++node) {
+    absl::StatusOr<WriteResult> second = Blocking(store).RecordInvitation(
+        senders[node], "inv-2", RecipientOn(node, "rk-2-"), T0(), T0());
     ASSERT_TRUE(second.ok()) << second.status();
     EXPECT_FALSE(second->duplicate);
     EXPECT_EQ(second->facts.invitations_in_volume_window, 2u);
   }
   for (int node = 0; node < cluster().size(); ++node) {
-    EXPECT_EQ(Calls(node, "script|load"), node == flushed ? 2 : 1) << "node " << node;
+    EXPECT_EQ(Calls(node, "script|load"), node == flushed ? 4 : 2) << "node " << node;
     EXPECT_EQ(SentOn(node, senders[node]), 2);
   }
   // The same in a batch: get_facts is loaded everywhere, then one master forgets it.
@@ -502,7 +538,9 @@ TEST_F(RedisClusterStoreTest, ScriptsAreLoadedOnEachMasterAndAgainAfterNoscript)
     ASSERT_TRUE(Blocking(store).GetFacts(sender, "", T0()).ok());
   ASSERT_EQ(Command(flushed, {"SCRIPT", "FLUSH"}), "OK");
   std::vector<FactsQuery> queries;
-  for (const std::string& sender : senders) queries.push_back({sender, "rk-1"});
+  for (int node = 0; node < cluster().size(); ++node) {
+    queries.push_back({senders[node], RecipientOn(node, "rk-1-")});
+  }
   absl::StatusOr<std::vector<SenderFacts>> batch = Blocking(store).BatchGetFacts(queries, T0());
   ASSERT_TRUE(batch.ok()) << batch.status();
   for (const SenderFacts& facts : *batch) {
@@ -510,7 +548,7 @@ TEST_F(RedisClusterStoreTest, ScriptsAreLoadedOnEachMasterAndAgainAfterNoscript)
     EXPECT_TRUE(facts.pending);  // inv-1 to rk-1, unanswered
   }
   for (int node = 0; node < cluster().size(); ++node) {
-    EXPECT_EQ(Calls(node, "script|load"), node == flushed ? 4 : 2) << "node " << node;
+    EXPECT_EQ(Calls(node, "script|load"), node == flushed ? 6 : 3) << "node " << node;
   }
 }
 

@@ -74,9 +74,9 @@ class BigModeStore final : public HistoryStore {
     Big(sender_id);
     store_->Release(sender_id, reason, now, deadline, std::move(done));
   }
-  void Forget(const std::string& sender_id, absl::Time deadline,
-              std::function<void(absl::Status)> done) override {
-    store_->Forget(sender_id, deadline, std::move(done));
+  void Forget(const std::string& member_id, const std::string& recipient_key, absl::Time deadline,
+              StoreDone<uint64_t> done) override {
+    store_->Forget(member_id, recipient_key, deadline, std::move(done));
   }
   absl::Status Ping() override { return store_->Ping(); }
   void SetPolicy(const StorePolicy& policy) override { store_->SetPolicy(policy); }

@@ -92,8 +92,15 @@ class BlockingStore {
   }
 
   absl::Status Forget(const std::string& sender_id, absl::Time deadline = absl::InfiniteFuture()) {
-    return AwaitStatus([&](std::function<void(absl::Status)> done) {
-      store_.Forget(sender_id, deadline, std::move(done));
+    return ForgetMember(sender_id, "", deadline).status();
+  }
+
+  // Forget as a sender and, with `recipient_key`, as a recipient: the records removed.
+  absl::StatusOr<uint64_t> ForgetMember(const std::string& member_id,
+                                        const std::string& recipient_key,
+                                        absl::Time deadline = absl::InfiniteFuture()) {
+    return Await<uint64_t>([&](StoreDone<uint64_t> done) {
+      store_.Forget(member_id, recipient_key, deadline, std::move(done));
     });
   }
 
@@ -147,7 +154,13 @@ class BlockingHistory {
       history_.ReleaseSender(request, absl::InfiniteFuture(), std::move(done));
     });
   }
-  // The response is empty: only the status says anything.
+  // ForgetMember with its response (records_removed).
+  absl::StatusOr<v1::ForgetMemberResponse> Forget(const v1::ForgetMemberRequest& request) {
+    return Await<v1::ForgetMemberResponse>([&](StoreDone<v1::ForgetMemberResponse> done) {
+      history_.ForgetMember(request, absl::InfiniteFuture(), std::move(done));
+    });
+  }
+  // Only the status.
   absl::Status ForgetMember(const v1::ForgetMemberRequest& request) {
     return Await<v1::ForgetMemberResponse>([&](StoreDone<v1::ForgetMemberResponse> done) {
              history_.ForgetMember(request, absl::InfiniteFuture(), std::move(done));
