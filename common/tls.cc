@@ -18,9 +18,13 @@ absl::Status CheckReadable(const std::string& path) {
 }
 
 absl::Status CheckAllReadable(const TlsFiles& files) {
-  for (const std::string* path : {&files.cert, &files.key, &files.ca}) {
+  const std::pair<const std::string*, const std::string*> paths[] = {
+      {&files.cert, &files.cert_flag}, {&files.key, &files.key_flag}, {&files.ca, &files.ca_flag}};
+  for (const auto& [path, flag] : paths) {
     if (path->empty()) continue;
-    if (absl::Status s = CheckReadable(*path); !s.ok()) return s;
+    if (absl::Status s = CheckReadable(*path); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat(*flag, ": ", s.message()));
+    }
   }
   if (files.refresh_s <= 0) return absl::InvalidArgumentError("TLS refresh must be > 0 s");
   return absl::OkStatus();

@@ -19,6 +19,10 @@ struct TlsFiles {
   // made go on with what they had. The cert and key must change together: replace them in one
   // step, as Kubernetes does for a mounted Secret (a ..data symlink swapped to a new directory).
   int refresh_s = 60;
+  // The flags that name the files, for start-up errors ("--tls_cert: ...: cannot open ...").
+  std::string cert_flag = "--tls_cert";
+  std::string key_flag = "--tls_key";
+  std::string ca_flag = "--tls_client_ca";
 };
 
 // Plaintext when `files` is all empty; TLS with cert and key; and with ca also, mutual TLS:

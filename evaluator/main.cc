@@ -8,6 +8,7 @@
 #include "common/config_metrics.h"
 #include "common/server_flags.h"
 #include "common/server_main.h"
+#include "common/status.h"
 #include "common/tls.h"
 #include "evaluator/config.h"
 #include "evaluator/evaluator.h"
@@ -79,6 +80,9 @@ absl::StatusOr<std::unique_ptr<etiquette::HistoryClient>> MakeHistoryClient(cons
   if (flags.history.empty()) return nullptr;
   etiquette::TlsFiles tls = flags.history_tls;
   tls.refresh_s = flags.server.tls.refresh_s;
+  tls.cert_flag = "--history_tls_cert";
+  tls.key_flag = "--history_tls_key";
+  tls.ca_flag = "--history_tls_ca";
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
       etiquette::MakeChannelCredentials(tls);
   if (!credentials.ok()) return credentials.status();
@@ -125,7 +129,8 @@ int main(int argc, char** argv) {
   if (!flags.config.empty()) {
     absl::StatusOr<etiquette::v1::EvaluatorConfig> loaded =
         etiquette::LoadEvaluatorConfigFile(flags.config);
-    if (!loaded.ok()) return etiquette::StartupFailed(loaded.status());
+    if (!loaded.ok())
+      return etiquette::StartupFailed(etiquette::ForFlag("--config", loaded.status()));
     config = std::move(*loaded);
   }
   absl::StatusOr<std::unique_ptr<etiquette::RulesEngine>> engine =

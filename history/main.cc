@@ -11,6 +11,7 @@
 #include "common/secret_file.h"
 #include "common/server_flags.h"
 #include "common/server_main.h"
+#include "common/status.h"
 #include "history/admin_auth.h"
 #include "history/config.h"
 #include "history/history.h"
@@ -77,28 +78,35 @@ int main(int argc, char** argv) {
   if (!flags.config.empty()) {
     absl::StatusOr<etiquette::v1::HistoryConfig> loaded =
         etiquette::LoadHistoryConfigFile(flags.config);
-    if (!loaded.ok()) return etiquette::StartupFailed(loaded.status());
+    if (!loaded.ok())
+      return etiquette::StartupFailed(etiquette::ForFlag("--config", loaded.status()));
     config = std::move(*loaded);
   }
   if (flags.hmac_secret_file.empty()) {
     return etiquette::StartupFailed(absl::InvalidArgumentError("--hmac_secret_file is required"));
   }
   absl::StatusOr<std::string> secret = etiquette::ReadSecretFile(flags.hmac_secret_file);
-  if (!secret.ok()) return etiquette::StartupFailed(secret.status());
+  if (!secret.ok()) {
+    return etiquette::StartupFailed(etiquette::ForFlag("--hmac_secret_file", secret.status()));
+  }
   absl::StatusOr<etiquette::RecipientHasher> hasher =
       etiquette::RecipientHasher::Create(std::move(*secret));
-  if (!hasher.ok()) return etiquette::StartupFailed(hasher.status());
+  if (!hasher.ok()) {
+    return etiquette::StartupFailed(etiquette::ForFlag("--hmac_secret_file", hasher.status()));
+  }
   std::shared_ptr<etiquette::AdminTokens> admin_tokens;
   if (!flags.admin_token_file.empty()) {
     absl::StatusOr<std::shared_ptr<etiquette::AdminTokens>> tokens =
         etiquette::AdminTokens::Open(flags.admin_token_file);
-    if (!tokens.ok()) return etiquette::StartupFailed(tokens.status());
+    if (!tokens.ok()) {
+      return etiquette::StartupFailed(etiquette::ForFlag("--admin_token_file", tokens.status()));
+    }
     admin_tokens = std::move(*tokens);
   } else {
     spdlog::warn("no --admin_token_file: admin calls answer PERMISSION_DENIED");
   }
   absl::StatusOr<etiquette::RedisOptions> redis = etiquette::ParseRedisUrl(flags.redis);
-  if (!redis.ok()) return etiquette::StartupFailed(redis.status());
+  if (!redis.ok()) return etiquette::StartupFailed(etiquette::ForFlag("--redis", redis.status()));
   if (flags.redis_timeout_ms <= 0) {
     return etiquette::StartupFailed(
         absl::InvalidArgumentError("--redis_timeout_ms must be greater than 0"));
@@ -116,7 +124,10 @@ int main(int argc, char** argv) {
   redis->write_timeout = absl::Milliseconds(flags.redis_write_timeout_ms);
   if (!flags.redis_password_file.empty()) {
     absl::StatusOr<std::string> password = etiquette::ReadSecretFile(flags.redis_password_file);
-    if (!password.ok()) return etiquette::StartupFailed(password.status());
+    if (!password.ok()) {
+      return etiquette::StartupFailed(
+          etiquette::ForFlag("--redis_password_file", password.status()));
+    }
     redis->password = std::move(*password);
   }
   absl::StatusOr<etiquette::GrpcServerOptions> options = etiquette::ServerOptionsFrom(flags.server);
