@@ -3,7 +3,8 @@
 //
 // Input: the first byte picks a target (modulo kTargetCount); the rest is that target's payload.
 //   kEvaluate, kEvaluateBatch               a serialized EvaluateRequest / EvaluateBatchRequest,
-//                                           judged by a standalone Evaluator (default rules)
+//                                           judged by a standalone Evaluator (default rules);
+//                                           each batch slot cross-checked against Evaluate alone
 //   kEvaluateAskingHistory,                 [mode][u16 LE n][n bytes: SenderStanding][request]:
 //   kEvaluateBatchAskingHistory             the Evaluator asks a history that answers that
 //                                           (hostile) standing, or fails (fail open / closed)
@@ -38,6 +39,7 @@
 #include "fuzz/fuzz_input.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/stubs/logging.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "history/config.h"
 #include "history/history.h"
 #include "history/history_service.h"
@@ -236,7 +238,11 @@ void RunEvaluate(const Evaluator& evaluator, const std::string& bytes) {
           "Evaluate: verdict for another invitation id");
 }
 
-void RunEvaluateBatch(const Evaluator& evaluator, const std::string& bytes) {
+// With `cross_check` (a standalone evaluator, whose answers depend on nothing else), every slot
+// must also be what Evaluate answers for that invitation alone: the same verdict, or
+// INVALID_ARGUMENT where the slot holds an error.
+void RunEvaluateBatch(const Evaluator& evaluator, const std::string& bytes,
+                      bool cross_check = false) {
   v1::EvaluateBatchRequest request;
   if (!Parse(bytes, &request, EvaluateBatchCountLimits())) return;
   absl::StatusOr<v1::EvaluateBatchResponse> response = evaluator.EvaluateBatch(request);
@@ -259,13 +265,28 @@ void RunEvaluateBatch(const Evaluator& evaluator, const std::string& bytes) {
     } else {
       CheckVerdict(verdict, "EvaluateBatch slot");
     }
+    if (!cross_check) continue;
+    v1::EvaluateRequest alone;
+    *alone.mutable_invitation() = request.invitations(i);
+    absl::StatusOr<v1::Verdict> single = evaluator.Evaluate(alone);
+    if (verdict.has_error()) {
+      Require(!single.ok() && single.status().code() == absl::StatusCode::kInvalidArgument,
+              absl::StrCat("EvaluateBatch slot ", i, " is an error, Evaluate alone is not"));
+    } else {
+      Require(single.ok(),
+              absl::StrCat("EvaluateBatch slot ", i, " judged, Evaluate alone failed"));
+      Require(google::protobuf::util::MessageDifferencer::Equals(*single, verdict),
+              absl::StrCat("EvaluateBatch slot ", i, " differs from Evaluate alone"));
+    }
   }
 }
 
-// Both must agree with each other: Evaluate on one invitation and EvaluateBatch of it alone.
-void RunEvaluateBoth(const Evaluator& evaluator, const std::string& bytes, bool batch) {
+// The bytes as an EvaluateRequest or as an EvaluateBatchRequest (cross-checked slot by slot
+// against Evaluate when `cross_check`).
+void RunEvaluateBoth(const Evaluator& evaluator, const std::string& bytes, bool batch,
+                     bool cross_check = false) {
   if (batch) {
-    RunEvaluateBatch(evaluator, bytes);
+    RunEvaluateBatch(evaluator, bytes, cross_check);
   } else {
     RunEvaluate(evaluator, bytes);
   }
@@ -394,7 +415,8 @@ void RunOne(const uint8_t* data, size_t size) {
     case Target::kEvaluate:
     case Target::kEvaluateBatch: {
       Evaluator evaluator(Globals().engine, [] { return FuzzNow(); });
-      RunEvaluateBoth(evaluator, in.Rest(), target == Target::kEvaluateBatch);
+      RunEvaluateBoth(evaluator, in.Rest(), target == Target::kEvaluateBatch,
+                      /*cross_check=*/true);
       return;
     }
     case Target::kEvaluateAskingHistory:

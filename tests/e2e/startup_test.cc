@@ -26,7 +26,7 @@ using testing::ChildProcess;
 
 struct Refusal {
   const char* name;
-  const char* binary;  // "evaluator" or "history"
+  const char* binary;              // "evaluator" or "history"
   std::vector<std::string> flags;  // "$D" is the test's directory
   int exit_code;
   const char* line;  // a substring of the line that says why
@@ -56,9 +56,9 @@ class StartupTest : public ::testing::TestWithParam<Refusal> {
 
   // Runs `binary` with `flags` ($D replaced) to its exit; its output in *output.
   int Run(const std::string& binary, const std::vector<std::string>& flags, std::string* output) {
-    std::vector<std::string> argv = {binary == "history" ? ETIQUETTE_HISTORY_BINARY
-                                                         : ETIQUETTE_EVALUATOR_BINARY,
-                                     "--listen=127.0.0.1:0", "--metrics_listen="};
+    std::vector<std::string> argv = {
+        binary == "history" ? ETIQUETTE_HISTORY_BINARY : ETIQUETTE_EVALUATOR_BINARY,
+        "--listen=127.0.0.1:0", "--metrics_listen="};
     for (const std::string& flag : flags) argv.push_back(absl::StrReplaceAll(flag, {{"$D", dir_}}));
     const std::string log = dir_ + "/out.log";
     std::filesystem::remove(log);
@@ -140,11 +140,8 @@ INSTANTIATE_TEST_SUITE_P(
                 {kSecret, "--config=$D/bad-history.yaml"},
                 1,
                 "--config: "},
-        Refusal{"HistoryConfigMissing",
-                "history",
-                {kSecret, "--config=$D/nope.yaml"},
-                1,
-                "--config: "},
+        Refusal{
+            "HistoryConfigMissing", "history", {kSecret, "--config=$D/nope.yaml"}, 1, "--config: "},
         Refusal{"HistoryTlsCertMissing",
                 "history",
                 {kSecret, "--tls_cert=$D/nope.pem", "--tls_key=$D/nope.key"},
@@ -165,16 +162,10 @@ INSTANTIATE_TEST_SUITE_P(
                 {"--history_timeout_ms=0"},
                 1,
                 "--history_timeout_ms must be greater than 0"},
-        Refusal{"EvaluatorBadConfig",
-                "evaluator",
-                {"--config=$D/bad-evaluator.yaml"},
-                1,
-                "--config: "},
-        Refusal{"EvaluatorConfigNotYaml",
-                "evaluator",
-                {"--config=$D/not-yaml.yaml"},
-                1,
-                "--config: "},
+        Refusal{
+            "EvaluatorBadConfig", "evaluator", {"--config=$D/bad-evaluator.yaml"}, 1, "--config: "},
+        Refusal{
+            "EvaluatorConfigNotYaml", "evaluator", {"--config=$D/not-yaml.yaml"}, 1, "--config: "},
         Refusal{"EvaluatorHistoryCaMissing",
                 "evaluator",
                 {"--history=127.0.0.1:1", "--history_tls_ca=$D/nope.pem"},
@@ -195,11 +186,11 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST_F(StartupTest, CheckConfigAcceptsTheDeployedConfig) {
   std::string output;
-  EXPECT_EQ(Run("evaluator",
-                {absl::StrCat("--check-config=", ETIQUETTE_SOURCE_DIR,
-                              "/deploy/config/evaluator.yaml")},
-                &output),
-            0)
+  EXPECT_EQ(
+      Run("evaluator",
+          {absl::StrCat("--check-config=", ETIQUETTE_SOURCE_DIR, "/deploy/config/evaluator.yaml")},
+          &output),
+      0)
       << output;
   EXPECT_NE(output.find(": OK, rules_version "), std::string::npos) << output;
 }
