@@ -167,12 +167,21 @@ reflection_calls() {
          sum += $NF } END { printf "%d\n", sum }' <<<"$response"
 }
 
+# Promises the README's comments make in words rather than an enum value, and the grep -E
+# pattern the output of the first command after such a comment must match.
+declare -A PHRASE_PROMISES=(
+  ["fails only its own slot (error.code 3)"]='"code": 3'
+  ["m-kim reported m-sam"]='"recipientReportedSender": true'
+)
+
 # Prints, NUL-separated, pairs of (promised value, command) for the grpcurl commands of the
 # fenced code blocks of markdown file $1, with backslash-newline continuations removed and
-# newlines inside single quotes kept. The promised value is the first DECISION_*,
-# STANDING_STATE_* or SERVING word of the comment line just above the command, or empty.
+# newlines inside single quotes kept. The promised value is a grep -E pattern: the first
+# DECISION_*, STANDING_STATE_* or SERVING word of the comment line just above the command, in
+# quotes (as JSON prints an enum value); or, for the first command after a comment holding one
+# of PHRASE_PROMISES' phrases, that phrase's pattern; or empty.
 extract_commands() {
-  local line buffer="" in_fence=0 quotes comment="" promised=""
+  local line buffer="" in_fence=0 quotes comment="" promised="" phrase comment_used=0
   while IFS= read -r line || [[ -n $line ]]; do
     if [[ $line =~ ^[[:space:]]*(\`\`\`|~~~) ]]; then
       # A command still open at the end of its block is emitted as is; it will fail.
@@ -184,11 +193,19 @@ extract_commands() {
     (( in_fence )) || continue
     if [[ -z $buffer && ! $line =~ ^[[:space:]]*grpcurl([[:space:]]|$) ]]; then
       comment=$line
+      comment_used=0
       continue
     fi
     if [[ -z $buffer ]]; then
       promised=$(grep -oE 'DECISION_[A-Z_]+|STANDING_STATE_[A-Z]+|SERVING' <<<"$comment" |
                    head -n 1 || true)
+      [[ -z $promised ]] || promised="\"$promised\""
+      if (( ! comment_used )); then
+        for phrase in "${!PHRASE_PROMISES[@]}"; do
+          [[ $comment != *"$phrase"* ]] || promised=${PHRASE_PROMISES[$phrase]}
+        done
+      fi
+      comment_used=1
       [[ $comment == \#* ]] || promised=""
     fi
     buffer+=$line
@@ -243,12 +260,12 @@ run_command() {
   command=${command//"$IMAGE_PROTOSET"/$quoted_protoset}
   (cd "$work_dir" && if [[ -n $no_reflection ]]; then export "$NO_REFLECTION_ENV=1"; fi &&
      timeout "$COMMAND_TIMEOUT" bash -c "$command") >"$output" 2>&1 </dev/null || status=$?
-  if (( status == 0 )) && { [[ -z $promised ]] || grep -q "\"$promised\"" "$output"; }; then
+  if (( status == 0 )) && { [[ -z $promised ]] || grep -qE -- "$promised" "$output"; }; then
     echo "ok: $(one_line "$original")${promised:+ (shows $promised)}${no_reflection:+ [-protoset, no reflection]}"
     return 0
   fi
   echo "FAIL: $(one_line "$original")${no_reflection:+ [-protoset, no reflection]}"
-  echo "  | exit status $status${promised:+, expected to show \"$promised\"}"
+  echo "  | exit status $status${promised:+, expected to show $promised}"
   sed 's/^/  | /' "$output"
   return 1
 }
