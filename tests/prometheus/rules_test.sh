@@ -6,6 +6,9 @@
 #   rules_test.sh test       promtool test rules tests/prometheus/etiquette-rules*-test.yml, after
 #                            checking that every alert has a test where it fires and one where it
 #                            stays silent
+#   rules_test.sh dashboard  every panel query of deploy/grafana/etiquette-dashboard.json parses
+#                            (promtool check rules on them as recording rules, $__rate_interval
+#                            as 1m) and every recording rule a panel reads exists
 #   rules_test.sh mutations  each alert in turn made never to fire, then always to fire: its own
 #                            unit tests must fail both times (they guard every alert both ways)
 set -euo pipefail
@@ -42,6 +45,30 @@ case "$mode" in
         fail "$alert: no test where it stays silent"
     done
     promtool test rules "${tests[@]}"
+    ;;
+  dashboard)
+    dashboard="$root/deploy/grafana/etiquette-dashboard.json"
+    work=$(mktemp -d)
+    trap 'rm -rf "$work"' EXIT
+    jq -r '[.panels[] | select(.type != "row") | .targets[].expr] | .[]' "$dashboard" > "$work/exprs"
+    [[ $(wc -l < "$work/exprs") -ge 20 ]] || fail "expected at least 20 panel queries"
+    {
+      echo "groups:"
+      echo "  - name: dashboard"
+      echo "    rules:"
+      n=0
+      while IFS= read -r expr; do
+        n=$((n + 1))
+        echo "      - record: dashboard:query_$n"
+        printf '        expr: %s\n' "$(jq -Rn --arg e "${expr//\$__rate_interval/1m}" '$e')"
+      done < "$work/exprs"
+    } > "$work/dashboard-rules.yml"
+    promtool check rules "$work/dashboard-rules.yml" > "$work/check" 2>&1 || { cat "$work/check"; fail "a panel query does not parse"; }
+    if grep -q FAILED "$work/check"; then cat "$work/check"; fail "promtool check rules"; fi
+    for rule in $(grep -o 'etiquette:[a-z_]*:[a-z_0-9]*' "$work/exprs" | sort -u); do
+      grep -q -- "- record: $rule$" "$rules" || fail "the dashboard reads $rule, which no rule records"
+    done
+    echo "ok: $(wc -l < "$work/exprs") panel queries parse"
     ;;
   mutations)
     work=$(mktemp -d)
