@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Writes the PrometheusRule (Prometheus Operator, monitoring.coreos.com/v1) of the kustomize base
 # from the plain rules file, which is the source: the same groups, indented under `spec`.
-#   deploy/prometheus/generate-prometheus-rule.sh           rewrites deploy/base/prometheus-rule.yaml
+#   deploy/prometheus/generate-prometheus-rule.sh           rewrites deploy/base/monitoring/prometheus-rule.yaml
 #   deploy/prometheus/generate-prometheus-rule.sh --check   exits 1 when that file is stale
 # The test prometheus.rules_in_sync runs --check.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 rules="$root/deploy/prometheus/etiquette-rules.yml"
-target="$root/deploy/base/prometheus-rule.yaml"
+target="$root/deploy/base/monitoring/prometheus-rule.yaml"
 
 render() {
   cat <<'HEADER'
