@@ -1,10 +1,5 @@
 // Operations on the real binaries: TLS and mutual TLS, graceful shutdown under load, hot
 // reload of the rules, the plaintext health port, flags from the environment.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -456,19 +451,9 @@ TEST_F(OperationsTest, HistoryThresholdsReloadAndBadFilesAreRefused) {
 }
 
 TEST_F(OperationsTest, FlagsComeFromTheEnvironment) {
-  // History on a port nobody listens on (the listener is closed before the evaluator starts).
-  int dead_port = 0;
-  {
-    const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
-    dead_port = ntohs(address.sin_port);
-    ::close(listener);
-  }
+  // History on a port nobody listens on.
+  const int dead_port = testing::FreeTcpPort();
+  ASSERT_GT(dead_port, 0);
   int port = 0;
   ChildProcess* evaluator =
       Start("evaluator", {ETIQUETTE_EVALUATOR_BINARY}, &port,

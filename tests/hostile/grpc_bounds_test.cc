@@ -200,13 +200,8 @@ TEST_F(GrpcBoundsTest, MaxRequestBytesFlag) {
 TEST_F(GrpcBoundsTest, SilentConnectionClosedAfterHandshakeTimeout) {
   int port = 0;
   ASSERT_NE(StartEvaluator({"--handshake_timeout_ms=300"}, &port), nullptr);
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  const int fd = ConnectSilently(port);
   ASSERT_GE(fd, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
   // The server may send its HTTP/2 settings first; then, closed: end of stream (or a reset).
   const absl::Time start = absl::Now();
   bool closed = false;

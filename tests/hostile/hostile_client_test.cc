@@ -351,13 +351,8 @@ TEST_F(HostileClientTest, IdleConnectionsAndStreamsKeepThreadsBounded) {
   ASSERT_NE(evaluator, nullptr);
   std::vector<int> sockets;
   for (int i = 0; i < 1000; ++i) {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    const int fd = ConnectSilently(port);
     ASSERT_GE(fd, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
     sockets.push_back(fd);
   }
   EXPECT_TRUE(CallRaw(port, kEvaluate, ValidEvaluate(), absl::Seconds(5)).ok());

@@ -31,6 +31,9 @@ ProcessUsage UsageOf(pid_t pid);
 std::string ReadFile(const std::string& path);
 std::chrono::system_clock::time_point In(absl::Duration d);
 
+// A plain TCP connection to 127.0.0.1:`port` that sends nothing; -1 on failure.
+int ConnectSilently(int port);
+
 // A channel on a connection of its own (channels with different arguments share none).
 std::shared_ptr<grpc::Channel> NewConnection(int port);
 
