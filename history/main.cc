@@ -58,7 +58,8 @@ int main(int argc, char** argv) {
       "file holding the admin bearer tokens, one per line (two during a rotation), "
       "read again when it changes; empty = admin calls disabled");
   command_line.AddString("hmac_secret_file", &flags.hmac_secret_file,
-                         "file holding the secret that keys recipient hashes (required)");
+                         "file holding the secrets that key recipient hashes, one a line: the "
+                         "first writes, all read (key rotation: docs/key-rotation.md; required)");
   command_line.AddInt("redis_timeout_ms", &flags.redis_timeout_ms,
                       "bound on every Redis connect and read");
   command_line.AddInt("redis_write_timeout_ms", &flags.redis_write_timeout_ms,
@@ -90,7 +91,7 @@ int main(int argc, char** argv) {
     return etiquette::StartupFailed(etiquette::ForFlag("--hmac_secret_file", secret.status()));
   }
   absl::StatusOr<etiquette::RecipientHasher> hasher =
-      etiquette::RecipientHasher::Create(std::move(*secret));
+      etiquette::RecipientHasher::FromFileContent(*secret);
   if (!hasher.ok()) {
     return etiquette::StartupFailed(etiquette::ForFlag("--hmac_secret_file", hasher.status()));
   }
