@@ -45,19 +45,18 @@ absl::StatusOr<RekeyPassStats> RunRekeyPass(RedisHistoryStore& store, const Reci
       ++running;
     }
     const absl::Time now = absl::Now();
-    store.Rekey(hasher.Keys(id), now, now + per_member,
-                [&](absl::StatusOr<RekeyResult> result) {
-                  std::lock_guard<std::mutex> lock(mutex);
-                  if (!result.ok()) {
-                    if (failed.ok()) failed = result.status();
-                  } else if (result->senders > 0) {
-                    ++stats.members_with_data;
-                    stats.senders += result->senders;
-                    stats.pairs_moved += result->pairs_moved;
-                  }
-                  --running;
-                  changed.notify_all();
-                });
+    store.Rekey(hasher.Keys(id), now, now + per_member, [&](absl::StatusOr<RekeyResult> result) {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (!result.ok()) {
+        if (failed.ok()) failed = result.status();
+      } else if (result->senders > 0) {
+        ++stats.members_with_data;
+        stats.senders += result->senders;
+        stats.pairs_moved += result->pairs_moved;
+      }
+      --running;
+      changed.notify_all();
+    });
   }
   wait_below(1);
   if (!failed.ok()) return failed;
@@ -66,8 +65,8 @@ absl::StatusOr<RekeyPassStats> RunRekeyPass(RedisHistoryStore& store, const Reci
 
 int RekeyMain(RedisHistoryStore& store, const RecipientHasher& hasher, const std::string& path) {
   const std::vector<std::string> key_ids = hasher.KeyIds();
-  std::cout << "key ids: " << absl::StrJoin(key_ids, ", ") << " (" << key_ids.front()
-            << " writes)" << std::endl;
+  std::cout << "key ids: " << absl::StrJoin(key_ids, ", ") << " (" << key_ids.front() << " writes)"
+            << std::endl;
   if (key_ids.size() < 2) {
     std::cout << "one key: nothing to re-key" << std::endl;
     return 0;
@@ -80,8 +79,7 @@ int RekeyMain(RedisHistoryStore& store, const RecipientHasher& hasher, const std
       return 1;
     }
   }
-  absl::StatusOr<RekeyPassStats> stats =
-      RunRekeyPass(store, hasher, path == "-" ? std::cin : file);
+  absl::StatusOr<RekeyPassStats> stats = RunRekeyPass(store, hasher, path == "-" ? std::cin : file);
   if (!stats.ok()) {
     std::cerr << "re-key pass failed (it is safe to run again): " << stats.status() << std::endl;
     return 1;

@@ -13,11 +13,11 @@ namespace etiquette {
 
 // What a key-rotation pass did.
 struct RekeyPassStats {
-  uint64_t members = 0;              // ids read
-  uint64_t skipped = 0;              // lines that are not member ids
-  uint64_t members_with_data = 0;    // recipients whose indexes under an older key named someone
-  uint64_t senders = 0;              // senders visited for them
-  uint64_t pairs_moved = 0;          // pairs that had data under an older key
+  uint64_t members = 0;            // ids read
+  uint64_t skipped = 0;            // lines that are not member ids
+  uint64_t members_with_data = 0;  // recipients whose indexes under an older key named someone
+  uint64_t senders = 0;            // senders visited for them
+  uint64_t pairs_moved = 0;        // pairs that had data under an older key
 };
 
 // The key-rotation pass (docs/key-rotation.md): for each member id of `ids` (one a line; empty

@@ -320,7 +320,17 @@ TEST_F(PrivacyTest, ForgetMemberDuringARotationLeavesNothingUnderEitherKey) {
   Respond("m-s2", "inv-s2-1", m, v1::INVITATION_RESPONSE_REPORTED_UNKNOWN);
   UseSecrets({kNewSecret, kSecret});
   Respond("m-s1", "inv-s1-1", m, v1::INVITATION_RESPONSE_WITHDRAWN);  // moves s1's pair to B
-  UseSecrets({kSecret});                                              // a replica still on A
+  {
+    // ... and s1 from m's index under A to m's index under B.
+    const std::string under_a =
+        RedisHistoryStore::IndexKeyOf(RecipientHasher::Create(kSecret)->Keys(m));
+    const std::string under_b =
+        RedisHistoryStore::IndexKeyOf(RecipientHasher::Create(kNewSecret)->Keys(m));
+    EXPECT_EQ(*server().Command({"ZSCORE", under_a, "m-s1"}), "(nil)");
+    EXPECT_NE(*server().Command({"ZSCORE", under_b, "m-s1"}), "(nil)");
+    EXPECT_NE(*server().Command({"ZSCORE", under_a, "m-s2"}), "(nil)") << "s2 wrote nothing since";
+  }
+  UseSecrets({kSecret});  // a replica still on A
   Invite("m-s3", "inv-s3-1", m);
   UseSecrets({kNewSecret, kSecret});
   EXPECT_TRUE(Standing("m-s1", m).pair().has_reinvite_allowed_after());
