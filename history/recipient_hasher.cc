@@ -44,7 +44,7 @@ absl::StatusOr<RecipientHasher> RecipientHasher::Create(std::vector<std::string>
                        " must be at least ", kMinSecretBytes, " bytes"));
     }
     // The message differs from any member id ([A-Za-z0-9._:-]) and from LogTag's.
-    std::string id = absl::BytesToHexString(Hmac(secrets[i], "key id").substr(0, 2));
+    std::string id = absl::BytesToHexString(Hmac(secrets[i], "key id").substr(0, 1));
     for (const Secret& earlier : all) {
       if (earlier.id == id) {
         return absl::InvalidArgumentError(absl::StrCat(

@@ -786,15 +786,15 @@ TEST_P(HistoryStoreContractTest, ForgetMemberAsRecipientKeepsCountsWithoutTheIde
 // rollout) merges; ForgetMember with both keys leaves nothing under either.
 TEST_P(HistoryStoreContractTest, KeyRotationFindsOldKeyDataAndMovesItOnWrite) {
   const std::string s = "c-rotation";
-  const RecipientKeys m_a = Keys({{"aaaa", "rk-rot-m-a"}});
-  const RecipientKeys m_b = Keys({{"bbbb", "rk-rot-m-b"}});
-  const RecipientKeys m_ba = Keys({{"bbbb", "rk-rot-m-b"}, {"aaaa", "rk-rot-m-a"}});
-  const RecipientKeys n_a = Keys({{"aaaa", "rk-rot-n-a"}});
-  const RecipientKeys n_b = Keys({{"bbbb", "rk-rot-n-b"}});
-  const RecipientKeys n_ba = Keys({{"bbbb", "rk-rot-n-b"}, {"aaaa", "rk-rot-n-a"}});
-  const RecipientKeys p_a = Keys({{"aaaa", "rk-rot-p-a"}});
-  const RecipientKeys p_b = Keys({{"bbbb", "rk-rot-p-b"}});
-  const RecipientKeys p_ba = Keys({{"bbbb", "rk-rot-p-b"}, {"aaaa", "rk-rot-p-a"}});
+  const RecipientKeys m_a = Keys({{"aa", "rk-rot-m-a"}});
+  const RecipientKeys m_b = Keys({{"bb", "rk-rot-m-b"}});
+  const RecipientKeys m_ba = Keys({{"bb", "rk-rot-m-b"}, {"aa", "rk-rot-m-a"}});
+  const RecipientKeys n_a = Keys({{"aa", "rk-rot-n-a"}});
+  const RecipientKeys n_b = Keys({{"bb", "rk-rot-n-b"}});
+  const RecipientKeys n_ba = Keys({{"bb", "rk-rot-n-b"}, {"aa", "rk-rot-n-a"}});
+  const RecipientKeys p_a = Keys({{"aa", "rk-rot-p-a"}});
+  const RecipientKeys p_b = Keys({{"bb", "rk-rot-p-b"}});
+  const RecipientKeys p_ba = Keys({{"bb", "rk-rot-p-b"}, {"aa", "rk-rot-p-a"}});
   absl::Time t = T0();
   auto next = [&t] { return t += absl::Minutes(1); };
   // Under A alone: m withdrawn (a cool-down) and invited again (pending); n reported (spam).
