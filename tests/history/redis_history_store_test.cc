@@ -459,7 +459,8 @@ TEST_F(RedisHistoryStoreTest, MemoryOfAnActiveSender) {
     }
     for (int i = 0; i < 5; ++i) {
       Respond(sender, absl::StrCat("inv-", sender, "-", i),
-              hasher->Keys(absl::StrCat("m-rcpt-", s, "-", i)), responses[i], T0() + absl::Hours(1));
+              hasher->Keys(absl::StrCat("m-rcpt-", s, "-", i)), responses[i],
+              T0() + absl::Hours(1));
     }
     for (const std::string& key : KeysOf(sender)) {
       const int64_t bytes = CommandInteger({"MEMORY", "USAGE", key, "SAMPLES", "0"});
