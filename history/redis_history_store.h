@@ -119,7 +119,9 @@ class RedisHistoryStore final : public HistoryStore {
                absl::Time deadline, StoreDone<SenderFacts> done) override;
   // Three rounds (see history/redis_scripts.h): the member's keys (forget.lua) and its index
   // read; the member out of its recipients' indexes and the pair forgotten at each sender of
-  // its index (forget_pair.lua); those senders out of its index (when it had any).
+  // its index (forget_pair.lua); those senders out of its index (when it had any). During a key
+  // rotation (several keys in `recipient_key`): its index under each key, its recipients'
+  // indexes under each key id, every name of the pair at each sender; still three rounds.
   void Forget(const std::string& member_id, const RecipientKeys& recipient_key, absl::Time deadline,
               StoreDone<uint64_t> done) override;
   // The key-rotation pass for one recipient (docs/key-rotation.md): every sender in the
