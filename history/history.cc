@@ -141,7 +141,7 @@ void History::RecordInvitation(const v1::RecordInvitationRequest& request, absl:
   if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
   store_.RecordInvitation(
-      request.sender_id(), request.invitation_id(), hasher_.Key(request.recipient_id()), sent_at,
+      request.sender_id(), request.invitation_id(), hasher_.Keys(request.recipient_id()), sent_at,
       now, deadline,
       [this, &request, now, done = std::move(done)](absl::StatusOr<WriteResult> result) {
         if (!result.ok()) return done(result.status());
@@ -169,7 +169,7 @@ void History::RecordResponse(const v1::RecordResponseRequest& request, absl::Tim
   if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
   store_.RecordResponse(
-      request.sender_id(), request.invitation_id(), hasher_.Key(request.recipient_id()),
+      request.sender_id(), request.invitation_id(), hasher_.Keys(request.recipient_id()),
       request.response(), responded_at, now, deadline,
       [this, &request, now, done = std::move(done)](absl::StatusOr<WriteResult> result) {
         if (!result.ok()) return done(result.status());
@@ -194,7 +194,8 @@ void History::GetStanding(const v1::GetStandingRequest& request, absl::Time dead
 
   const bool with_pair = !request.recipient_id().empty();
   store_.GetFacts(
-      request.sender_id(), with_pair ? hasher_.Key(request.recipient_id()) : "", now, deadline,
+      request.sender_id(), with_pair ? hasher_.Keys(request.recipient_id()) : RecipientKeys(), now,
+      deadline,
       [this, &request, now, with_pair, done = std::move(done)](absl::StatusOr<SenderFacts> facts) {
         if (!facts.ok()) return done(facts.status());
         v1::GetStandingResponse response;
@@ -218,8 +219,9 @@ void History::BatchGetStanding(const v1::BatchGetStandingRequest& request, absl:
   for (int i = 0; i < size; ++i) {
     const v1::GetStandingRequest& one = request.requests(i);
     CheckStandingRequest(one, absl::StrCat("requests[", i, "]."), &errors);
-    queries.push_back(
-        {one.sender_id(), one.recipient_id().empty() ? "" : hasher_.Key(one.recipient_id())});
+    queries.push_back({one.sender_id(), one.recipient_id().empty()
+                                            ? RecipientKeys()
+                                            : hasher_.Keys(one.recipient_id())});
   }
   if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
@@ -268,7 +270,7 @@ void History::ForgetMember(const v1::ForgetMemberRequest& request, absl::Time de
   CheckReason(request.reason(), &errors);
   if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
-  store_.Forget(request.member_id(), hasher_.Key(request.member_id()), deadline,
+  store_.Forget(request.member_id(), hasher_.Keys(request.member_id()), deadline,
                 [this, &request, done = std::move(done)](absl::StatusOr<uint64_t> removed) {
                   if (!removed.ok()) return done(removed.status());
                   // The member's log tag, never its id.

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "etiquette/v1/history.pb.h"
+#include "history/recipient_keys.h"
 #include "history/standing.h"
 
 namespace etiquette {
@@ -56,7 +57,7 @@ struct WriteResult {
 
 struct FactsQuery {
   std::string sender_id;
-  std::string recipient_key;  // empty: no pair facts
+  RecipientKeys recipient_key;  // empty: no pair facts
 };
 
 // How an asynchronous store call ends: run exactly once, on the calling thread or on one of
@@ -83,7 +84,7 @@ class HistoryStore {
   // it in the volume and acceptance windows and marks the pair pending. A known invitation id
   // changes nothing (duplicate).
   virtual void RecordInvitation(const std::string& sender_id, const std::string& invitation_id,
-                                const std::string& recipient_key, absl::Time sent_at,
+                                const RecipientKeys& recipient_key, absl::Time sent_at,
                                 absl::Time now, absl::Time deadline,
                                 StoreDone<WriteResult> done) = 0;
 
@@ -100,13 +101,13 @@ class HistoryStore {
   // is not counted as sent). INVALID_ARGUMENT when the invitation is known with another
   // recipient, or `response` is UNSPECIFIED.
   virtual void RecordResponse(const std::string& sender_id, const std::string& invitation_id,
-                              const std::string& recipient_key, v1::InvitationResponse response,
+                              const RecipientKeys& recipient_key, v1::InvitationResponse response,
                               absl::Time responded_at, absl::Time now, absl::Time deadline,
                               StoreDone<WriteResult> done) = 0;
 
   // The facts of one sender (an unknown sender has all zeros), with pair facts when
   // `recipient_key` is not empty. Reads only.
-  virtual void GetFacts(const std::string& sender_id, const std::string& recipient_key,
+  virtual void GetFacts(const std::string& sender_id, const RecipientKeys& recipient_key,
                         absl::Time now, absl::Time deadline, StoreDone<SenderFacts> done) = 0;
 
   // GetFacts for many senders at once, in query order; fails as a whole.
@@ -125,7 +126,7 @@ class HistoryStore {
   // (invitation records keep their time and response, reporter entries their report time and
   // spam flag, under an anonymous name), so that no other member's standing changes. Answers
   // the number of records removed or anonymized; 0 when nothing was left (idempotent).
-  virtual void Forget(const std::string& member_id, const std::string& recipient_key,
+  virtual void Forget(const std::string& member_id, const RecipientKeys& recipient_key,
                       absl::Time deadline, StoreDone<uint64_t> done) = 0;
 
   // OK when the backend answers now; used for health. Synchronous: called from the health

@@ -52,7 +52,7 @@ InMemoryHistoryStore::InMemoryHistoryStore(StorePolicy policy) : policy_(std::mo
 
 void InMemoryHistoryStore::RecordInvitation(const std::string& sender_id,
                                             const std::string& invitation_id,
-                                            const std::string& recipient_key, absl::Time sent_at,
+                                            const RecipientKeys& recipient_key, absl::Time sent_at,
                                             absl::Time now, absl::Time /*deadline*/,
                                             StoreDone<WriteResult> done) {
   done(RecordInvitationNow(sender_id, invitation_id, recipient_key, sent_at, now));
@@ -60,16 +60,16 @@ void InMemoryHistoryStore::RecordInvitation(const std::string& sender_id,
 
 void InMemoryHistoryStore::RecordResponse(const std::string& sender_id,
                                           const std::string& invitation_id,
-                                          const std::string& recipient_key,
+                                          const RecipientKeys& recipient_key,
                                           InvitationResponse response, absl::Time responded_at,
                                           absl::Time now, absl::Time /*deadline*/,
                                           StoreDone<WriteResult> done) {
   done(RecordResponseNow(sender_id, invitation_id, recipient_key, response, responded_at, now));
 }
 
-void InMemoryHistoryStore::GetFacts(const std::string& sender_id, const std::string& recipient_key,
-                                    absl::Time now, absl::Time /*deadline*/,
-                                    StoreDone<SenderFacts> done) {
+void InMemoryHistoryStore::GetFacts(const std::string& sender_id,
+                                    const RecipientKeys& recipient_key, absl::Time now,
+                                    absl::Time /*deadline*/, StoreDone<SenderFacts> done) {
   SenderFacts facts;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -90,7 +90,7 @@ void InMemoryHistoryStore::Release(const std::string& sender_id, const std::stri
   done(ReleaseNow(sender_id, reason, now));
 }
 
-void InMemoryHistoryStore::Forget(const std::string& member_id, const std::string& recipient_key,
+void InMemoryHistoryStore::Forget(const std::string& member_id, const RecipientKeys& recipient_key,
                                   absl::Time /*deadline*/, StoreDone<uint64_t> done) {
   uint64_t removed = 0;
   {
@@ -99,15 +99,16 @@ void InMemoryHistoryStore::Forget(const std::string& member_id, const std::strin
       removed += it->second.invitations.size() + it->second.pairs.size() + 1;
       senders_.erase(it);
     }
-    if (!recipient_key.empty()) {
+    for (const RecipientKeys::Hashed& hashed : recipient_key.all) {
+      const std::string& key = hashed.key;
       for (auto& [sender_id, sender] : senders_) {
         for (auto& [id, invitation] : sender.invitations) {
-          if (invitation.recipient_key == recipient_key) {
+          if (invitation.recipient_key == key) {
             invitation.recipient_key.clear();  // counted still, anonymous
             ++removed;
           }
         }
-        auto pair = sender.pairs.find(recipient_key);
+        auto pair = sender.pairs.find(key);
         if (pair == sender.pairs.end()) continue;
         ++removed;
         if (pair->second.reported) {
@@ -118,7 +119,7 @@ void InMemoryHistoryStore::Forget(const std::string& member_id, const std::strin
           anonymous.reported_spam = pair->second.reported_spam;
           sender.pairs[absl::StrCat("~", ++anonymous_pairs_)] = anonymous;
         }
-        sender.pairs.erase(recipient_key);
+        sender.pairs.erase(key);
       }
     }
   }
@@ -127,19 +128,20 @@ void InMemoryHistoryStore::Forget(const std::string& member_id, const std::strin
 
 absl::StatusOr<WriteResult> InMemoryHistoryStore::RecordInvitationNow(
     const std::string& sender_id, const std::string& invitation_id,
-    const std::string& recipient_key, absl::Time sent_at, absl::Time now) {
+    const RecipientKeys& recipient_key, absl::Time sent_at, absl::Time now) {
   std::lock_guard<std::mutex> lock(mutex_);
   Sender& sender = senders_[sender_id];
+  Rekey(sender, recipient_key);
   Prune(sender, now);
   WriteResult result;
   if (sender.invitations.count(invitation_id) > 0) {
     result.duplicate = true;
   } else {
     Invitation& invitation = sender.invitations[invitation_id];
-    invitation.recipient_key = recipient_key;
+    invitation.recipient_key = recipient_key.first();
     invitation.sent_known = true;
     invitation.sent_at = NotAfter(sent_at, now);
-    sender.pairs[recipient_key].pending_invitation_id = invitation_id;
+    sender.pairs[recipient_key.first()].pending_invitation_id = invitation_id;
     Cap(sender, now);
   }
   result.facts = FactsOf(sender, recipient_key, now);
@@ -148,18 +150,19 @@ absl::StatusOr<WriteResult> InMemoryHistoryStore::RecordInvitationNow(
 
 absl::StatusOr<WriteResult> InMemoryHistoryStore::RecordResponseNow(
     const std::string& sender_id, const std::string& invitation_id,
-    const std::string& recipient_key, InvitationResponse response, absl::Time responded_at,
+    const RecipientKeys& recipient_key, InvitationResponse response, absl::Time responded_at,
     absl::Time now) {
   if (response == v1::INVITATION_RESPONSE_UNSPECIFIED) {
     return absl::InvalidArgumentError("response must not be INVITATION_RESPONSE_UNSPECIFIED");
   }
   std::lock_guard<std::mutex> lock(mutex_);
   Sender& sender = senders_[sender_id];
+  Rekey(sender, recipient_key);
   Prune(sender, now);
   WriteResult result;
   const auto known = sender.invitations.find(invitation_id);
   if (known != sender.invitations.end()) {
-    if (known->second.recipient_key != recipient_key) {
+    if (known->second.recipient_key != recipient_key.first()) {
       return absl::InvalidArgumentError(
           absl::StrCat("invitation ", invitation_id, " was recorded with another recipient"));
     }
@@ -168,12 +171,12 @@ absl::StatusOr<WriteResult> InMemoryHistoryStore::RecordResponseNow(
   if (!result.duplicate) {
     // An unknown id is recorded here with sent_known = false: not counted as sent.
     Invitation& invitation = sender.invitations[invitation_id];
-    invitation.recipient_key = recipient_key;
+    invitation.recipient_key = recipient_key.first();
     invitation.response = response;
     const absl::Time at = NotAfter(responded_at, now);
     invitation.responded_at = std::max(invitation.responded_at, at);
     result.restriction_started =
-        ApplyResponse(sender, invitation_id, recipient_key, response, at, now);
+        ApplyResponse(sender, invitation_id, recipient_key.first(), response, at, now);
     Cap(sender, now);
   }
   result.facts = FactsOf(sender, recipient_key, now);
@@ -203,14 +206,14 @@ SenderFacts InMemoryHistoryStore::ReleaseNow(const std::string& sender_id,
 absl::Status InMemoryHistoryStore::Ping() { return absl::OkStatus(); }
 
 SenderFacts InMemoryHistoryStore::FactsLocked(const std::string& sender_id,
-                                              const std::string& recipient_key,
+                                              const RecipientKeys& recipient_key,
                                               absl::Time now) const {
   const auto found = senders_.find(sender_id);
   if (found == senders_.end()) return SenderFacts();
   return FactsOf(found->second, recipient_key, now);
 }
 
-SenderFacts InMemoryHistoryStore::FactsOf(const Sender& sender, const std::string& recipient_key,
+SenderFacts InMemoryHistoryStore::FactsOf(const Sender& sender, const RecipientKeys& recipient_key,
                                           absl::Time now) const {
   SenderFacts facts;
   facts.reports_in_window = ReportsInWindow(sender, now, /*spam_only=*/false);
@@ -229,16 +232,18 @@ SenderFacts InMemoryHistoryStore::FactsOf(const Sender& sender, const std::strin
   facts.restriction_start = sender.jail.restriction_start;
   facts.restriction_end = sender.jail.restriction_end;
   facts.reason = sender.jail.reason;
-  if (recipient_key.empty()) return facts;
-  const auto pair = sender.pairs.find(recipient_key);
-  if (pair == sender.pairs.end()) return facts;
-  // A reporter entry counts for ReporterRetention after its latest report (its own clock).
-  facts.recipient_reported_sender =
-      pair->second.reported && pair->second.latest_report > now - ReporterRetention(policy_);
-  if (pair->second.withdrawn_at > now - policy_.reinvite_cooldown) {
-    facts.withdrawn_at = pair->second.withdrawn_at;
+  // The pair under every key (a rotation: what a write has not moved yet), merged.
+  for (const RecipientKeys::Hashed& hashed : recipient_key.all) {
+    const auto pair = sender.pairs.find(hashed.key);
+    if (pair == sender.pairs.end()) continue;
+    // A reporter entry counts for ReporterRetention after its latest report (its own clock).
+    facts.recipient_reported_sender |=
+        pair->second.reported && pair->second.latest_report > now - ReporterRetention(policy_);
+    if (pair->second.withdrawn_at > now - policy_.reinvite_cooldown) {
+      facts.withdrawn_at = std::max(facts.withdrawn_at, pair->second.withdrawn_at);
+    }
+    facts.pending |= !pair->second.pending_invitation_id.empty();
   }
-  facts.pending = !pair->second.pending_invitation_id.empty();
   return facts;
 }
 
@@ -253,6 +258,37 @@ uint32_t InMemoryHistoryStore::ReportsInWindow(const Sender& sender, absl::Time 
     }
   }
   return count;
+}
+
+void InMemoryHistoryStore::Rekey(Sender& sender, const RecipientKeys& keys) {
+  const std::string& to = keys.first();
+  auto sent_at = [&sender](const std::string& invitation_id) {
+    const auto found = sender.invitations.find(invitation_id);
+    return found == sender.invitations.end() ? absl::InfinitePast() : found->second.sent_at;
+  };
+  for (size_t k = 1; k < keys.all.size(); ++k) {
+    const std::string& from = keys.all[k].key;
+    for (auto& [id, invitation] : sender.invitations) {
+      if (invitation.recipient_key == from) invitation.recipient_key = to;
+    }
+    auto old = sender.pairs.find(from);
+    if (old == sender.pairs.end()) continue;
+    const Pair moved = old->second;
+    sender.pairs.erase(old);
+    Pair& pair = sender.pairs[to];
+    if (moved.reported) {
+      pair.reported = true;
+      pair.latest_report = std::max(pair.latest_report, moved.latest_report);
+      pair.reported_spam |= moved.reported_spam;
+    }
+    pair.withdrawn_at = std::max(pair.withdrawn_at, moved.withdrawn_at);
+    // Both pending (written under both keys during a rollout): the later invitation holds it.
+    if (pair.pending_invitation_id.empty() ||
+        (!moved.pending_invitation_id.empty() &&
+         sent_at(moved.pending_invitation_id) > sent_at(pair.pending_invitation_id))) {
+      pair.pending_invitation_id = moved.pending_invitation_id;
+    }
+  }
 }
 
 bool InMemoryHistoryStore::ApplyResponse(Sender& sender, const std::string& invitation_id,

@@ -41,19 +41,19 @@ class InMemoryHistoryStore final : public HistoryStore {
   // Every call answers inline, on the calling thread, before it returns; `deadline` is not
   // used (nothing waits).
   void RecordInvitation(const std::string& sender_id, const std::string& invitation_id,
-                        const std::string& recipient_key, absl::Time sent_at, absl::Time now,
+                        const RecipientKeys& recipient_key, absl::Time sent_at, absl::Time now,
                         absl::Time deadline, StoreDone<WriteResult> done) override;
   void RecordResponse(const std::string& sender_id, const std::string& invitation_id,
-                      const std::string& recipient_key, v1::InvitationResponse response,
+                      const RecipientKeys& recipient_key, v1::InvitationResponse response,
                       absl::Time responded_at, absl::Time now, absl::Time deadline,
                       StoreDone<WriteResult> done) override;
-  void GetFacts(const std::string& sender_id, const std::string& recipient_key, absl::Time now,
+  void GetFacts(const std::string& sender_id, const RecipientKeys& recipient_key, absl::Time now,
                 absl::Time deadline, StoreDone<SenderFacts> done) override;
   void BatchGetFacts(const std::vector<FactsQuery>& queries, absl::Time now, absl::Time deadline,
                      StoreDone<std::vector<SenderFacts>> done) override;
   void Release(const std::string& sender_id, const std::string& reason, absl::Time now,
                absl::Time deadline, StoreDone<SenderFacts> done) override;
-  void Forget(const std::string& member_id, const std::string& recipient_key, absl::Time deadline,
+  void Forget(const std::string& member_id, const RecipientKeys& recipient_key, absl::Time deadline,
               StoreDone<uint64_t> done) override;
   absl::Status Ping() override;
   void SetPolicy(const StorePolicy& policy) override;
@@ -96,19 +96,20 @@ class InMemoryHistoryStore final : public HistoryStore {
   // releasing it.
   absl::StatusOr<WriteResult> RecordInvitationNow(const std::string& sender_id,
                                                   const std::string& invitation_id,
-                                                  const std::string& recipient_key,
+                                                  const RecipientKeys& recipient_key,
                                                   absl::Time sent_at, absl::Time now);
   absl::StatusOr<WriteResult> RecordResponseNow(const std::string& sender_id,
                                                 const std::string& invitation_id,
-                                                const std::string& recipient_key,
+                                                const RecipientKeys& recipient_key,
                                                 v1::InvitationResponse response,
                                                 absl::Time responded_at, absl::Time now);
   std::vector<SenderFacts> BatchGetFactsNow(const std::vector<FactsQuery>& queries, absl::Time now);
   SenderFacts ReleaseNow(const std::string& sender_id, const std::string& reason, absl::Time now);
 
   // The facts of `sender` at `now`; pair facts when `recipient_key` is not empty.
-  SenderFacts FactsOf(const Sender& sender, const std::string& recipient_key, absl::Time now) const;
-  SenderFacts FactsLocked(const std::string& sender_id, const std::string& recipient_key,
+  SenderFacts FactsOf(const Sender& sender, const RecipientKeys& recipient_key,
+                      absl::Time now) const;
+  SenderFacts FactsLocked(const std::string& sender_id, const RecipientKeys& recipient_key,
                           absl::Time now) const;
   uint32_t ReportsInWindow(const Sender& sender, absl::Time now, bool spam_only) const;
 
@@ -117,6 +118,8 @@ class InMemoryHistoryStore final : public HistoryStore {
   bool ApplyResponse(Sender& sender, const std::string& invitation_id,
                      const std::string& recipient_key, v1::InvitationResponse response,
                      absl::Time responded_at, absl::Time now);
+  // Key rotation: moves the pairs and invitations under keys.all[1...] to keys.first().
+  static void Rekey(Sender& sender, const RecipientKeys& keys);
   // Drops what no window can count any more (see the class comment).
   void Prune(Sender& sender, absl::Time now) const;
   // After a write: the cap of records and withdrawals (StorePolicy::max_records_per_sender),

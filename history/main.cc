@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/command_line.h"
 #include "common/config_metrics.h"
 #include "common/config_version.h"
@@ -20,6 +21,7 @@
 #include "history/max_request_size.h"
 #include "history/redis_history_store.h"
 #include "history/redis_url.h"
+#include "history/rekey_pass.h"
 #include "spdlog/spdlog.h"
 
 namespace {
@@ -34,6 +36,7 @@ struct Flags {
   std::string config;
   std::string admin_token_file;
   std::string hmac_secret_file;
+  std::string rekey_members_file;
 };
 
 }  // namespace
@@ -58,7 +61,12 @@ int main(int argc, char** argv) {
       "file holding the admin bearer tokens, one per line (two during a rotation), "
       "read again when it changes; empty = admin calls disabled");
   command_line.AddString("hmac_secret_file", &flags.hmac_secret_file,
-                         "file holding the secret that keys recipient hashes (required)");
+                         "file holding the secrets that key recipient hashes, one a line: the "
+                         "first writes, all read (key rotation: docs/key-rotation.md; required)");
+  command_line.AddString("rekey_members_file", &flags.rekey_members_file,
+                         "key rotation: move what is stored under the older --hmac_secret_file "
+                         "keys to the first for these member ids (one a line, - = stdin), then "
+                         "exit; does not serve (docs/key-rotation.md)");
   command_line.AddInt("redis_timeout_ms", &flags.redis_timeout_ms,
                       "bound on every Redis connect and read");
   command_line.AddInt("redis_write_timeout_ms", &flags.redis_write_timeout_ms,
@@ -90,7 +98,7 @@ int main(int argc, char** argv) {
     return etiquette::StartupFailed(etiquette::ForFlag("--hmac_secret_file", secret.status()));
   }
   absl::StatusOr<etiquette::RecipientHasher> hasher =
-      etiquette::RecipientHasher::Create(std::move(*secret));
+      etiquette::RecipientHasher::FromFileContent(*secret);
   if (!hasher.ok()) {
     return etiquette::StartupFailed(etiquette::ForFlag("--hmac_secret_file", hasher.status()));
   }
@@ -139,6 +147,10 @@ int main(int argc, char** argv) {
   etiquette::ConfigMetrics config_metrics(registry, "version");
   config_metrics.SetActiveVersion(etiquette::ConfigVersion(config));
   etiquette::RedisHistoryStore store(*redis, etiquette::StorePolicyFrom(config), &redis_observer);
+  if (!flags.rekey_members_file.empty()) {
+    return etiquette::RekeyMain(store, *hasher, flags.rekey_members_file);
+  }
+  const std::string key_ids = absl::StrJoin(hasher->KeyIds(), ",");
   etiquette::History history(store, std::move(*hasher), config);
   etiquette::SenderHistoryService service(history);
   etiquette::SenderHistoryAdminService admin_service(history, admin_tokens, &history_metrics);
@@ -146,7 +158,7 @@ int main(int argc, char** argv) {
   etiquette::ServerRun run;
   run.program = "etiquette-history";
   run.details = absl::StrCat("redis ", redis->host, ":", redis->port, ", config version ",
-                             etiquette::ConfigVersion(config));
+                             etiquette::ConfigVersion(config), ", hmac key ids ", key_ids);
   run.options = std::move(*options);
   run.registry = registry;
   run.services = {&service, &admin_service};

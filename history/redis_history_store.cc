@@ -144,6 +144,41 @@ std::vector<redis::LuaScript> LuaScripts() {
 
 }  // namespace
 
+// The recipient's short names under every key (hex, concatenated, the first key's first): ARGV 6
+// of the scripts, ARGV 1 of forget_pair.lua; "" for none.
+std::string ShortNames(const RecipientKeys& keys) {
+  std::string names;
+  for (const RecipientKeys::Hashed& hashed : keys.all) {
+    absl::StrAppend(&names, redis_scripts::ShortName(hashed.key));
+  }
+  return names;
+}
+
+// The recipient's index under every key, the first key's first.
+std::vector<std::string> IndexKeysOf(const RecipientKeys& keys) {
+  std::vector<std::string> indexes;
+  for (const RecipientKeys::Hashed& hashed : keys.all) {
+    indexes.push_back(redis_scripts::IndexKey(hashed.key_id, redis_scripts::ShortName(hashed.key)));
+  }
+  return indexes;
+}
+
+// The index of the recipient whose short name is `pair` (8 bytes) under each key id.
+std::vector<std::string> IndexKeysOfPair(const std::vector<std::string>& key_ids,
+                                         const std::string& pair) {
+  std::vector<std::string> indexes;
+  for (const std::string& key_id : key_ids) {
+    indexes.push_back(redis_scripts::IndexKey(key_id, redis_scripts::HexOf(pair)));
+  }
+  return indexes;
+}
+
+std::vector<std::string> KeyIdsOf(const RecipientKeys& keys) {
+  std::vector<std::string> ids;
+  for (const RecipientKeys::Hashed& hashed : keys.all) ids.push_back(hashed.key_id);
+  return ids;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Arguments: each operation's script call.
 
@@ -153,7 +188,7 @@ ScriptCall RedisHistoryStore::CallOf(Script script, const std::string& sender_id
 }
 
 std::vector<std::string> RedisHistoryStore::CommonArgv(const StorePolicy& policy, absl::Time now,
-                                                       const std::string& recipient_key) const {
+                                                       const RecipientKeys& recipient_key) const {
   const absl::Duration longest = std::max({policy.report_window, policy.volume_window,
                                            policy.acceptance_window, policy.reinvite_cooldown});
   const absl::Duration rep_retention = ReporterRetention(policy);
@@ -162,7 +197,7 @@ std::vector<std::string> RedisHistoryStore::CommonArgv(const StorePolicy& policy
           absl::StrCat(Millis(policy.volume_window)),
           absl::StrCat(Millis(policy.acceptance_window)),
           absl::StrCat(Millis(policy.reinvite_cooldown)),
-          recipient_key.empty() ? "" : redis_scripts::ShortName(recipient_key),
+          ShortNames(recipient_key),
           absl::StrCat(Millis(longest)),
           absl::StrCat(std::max<int64_t>(1, Millis(policy.retention))),
           absl::StrCat(std::max<int64_t>(1, Millis(rep_retention))),
@@ -176,12 +211,13 @@ void RedisHistoryStore::Observe(const char* operation, absl::Time start,
 
 void RedisHistoryStore::RunWriteAsync(const char* operation, ScriptCall call, absl::Time deadline,
                                       StoreDone<WriteResult> done, absl::Time start,
-                                      std::string sender_id) {
+                                      std::string sender_id, std::vector<std::string> key_ids) {
   std::vector<ScriptCall> calls;
   calls.push_back(std::move(call));
   executor_->RunAsync(
       std::move(calls), deadline,
       [this, operation, start, deadline, sender_id = std::move(sender_id),
+       key_ids = std::move(key_ids),
        done = std::move(done)](absl::StatusOr<std::vector<Reply>> replies) mutable {
         absl::StatusOr<WriteResult> result =
             replies.ok() ? ParseWrite((*replies)[0].get()) : replies.status();
@@ -196,9 +232,10 @@ void RedisHistoryStore::RunWriteAsync(const char* operation, ScriptCall call, ab
               result = pair.status();
               break;
             }
-            unindex.push_back(ScriptCall{kIndex,
-                                         {redis_scripts::IndexKey(redis_scripts::HexOf(*pair))},
-                                         {"remove", sender_id}});
+            // The pair may be under any key: its index under each.
+            for (std::string& index : IndexKeysOfPair(key_ids, *pair)) {
+              unindex.push_back(ScriptCall{kIndex, {std::move(index)}, {"remove", sender_id}});
+            }
           }
         }
         auto finish = [this, operation, start](absl::StatusOr<WriteResult> result,
@@ -220,29 +257,38 @@ void RedisHistoryStore::RunWriteAsync(const char* operation, ScriptCall call, ab
 }
 
 void RedisHistoryStore::RunPairWriteAsync(const char* operation, const std::string& sender_id,
-                                          const std::string& recipient_key, absl::Time now,
+                                          const RecipientKeys& recipient_key, absl::Time now,
                                           const StorePolicy& policy, ScriptCall call,
                                           absl::Time deadline, StoreDone<WriteResult> done) {
-  const std::string index = IndexKeyOf(recipient_key);
+  std::vector<std::string> indexes = IndexKeysOf(recipient_key);
   const std::string keep = absl::StrCat(Millis(IndexRetention(policy)));
   call.argv.push_back(sender_id);
   call.argv.push_back(keep);
   if (!options_.cluster()) {
-    call.keys.push_back(index);
+    // KEYS 6: the index under the first key; 7...: under the older ones (a key rotation).
+    for (std::string& index : indexes) call.keys.push_back(std::move(index));
     return RunWriteAsync(operation, std::move(call), deadline, std::move(done));
   }
   const absl::Time start = absl::Now();
   std::vector<ScriptCall> first;
-  first.push_back(ScriptCall{kIndex, {index}, {"add", absl::StrCat(Millis(now)), sender_id, keep}});
+  first.push_back(
+      ScriptCall{kIndex, {indexes[0]}, {"add", absl::StrCat(Millis(now)), sender_id, keep}});
+  // A key rotation: the sender leaves the recipient's indexes under the older keys in the same
+  // round (the write moves its data to the first key; until then, both are read: the index
+  // under the first key names it already).
+  for (size_t i = 1; i < indexes.size(); ++i) {
+    first.push_back(ScriptCall{kIndex, {indexes[i]}, {"remove", sender_id}});
+  }
   executor_->RunAsync(std::move(first), deadline,
                       [this, operation, start, deadline, call = std::move(call), sender_id,
+                       key_ids = KeyIdsOf(recipient_key),
                        done = std::move(done)](absl::StatusOr<std::vector<Reply>> replies) mutable {
                         if (!replies.ok()) {
                           Observe(operation, start, replies.status());
                           return done(replies.status());
                         }
                         RunWriteAsync(operation, std::move(call), deadline, std::move(done), start,
-                                      sender_id);
+                                      sender_id, std::move(key_ids));
                       });
 }
 
@@ -301,8 +347,8 @@ std::vector<std::string> RedisHistoryStore::SenderKeys(const std::string& sender
   return redis_scripts::SenderKeys(sender_id);
 }
 
-std::string RedisHistoryStore::IndexKeyOf(const std::string& recipient_key) {
-  return redis_scripts::IndexKey(redis_scripts::ShortName(recipient_key));
+std::string RedisHistoryStore::IndexKeyOf(const RecipientKeys& recipient_key) {
+  return IndexKeysOf(recipient_key).at(0);
 }
 
 absl::Duration RedisHistoryStore::IndexRetention(const StorePolicy& policy) {
@@ -322,7 +368,7 @@ void RedisHistoryStore::SetPolicy(const StorePolicy& policy) {
 
 void RedisHistoryStore::RecordInvitation(const std::string& sender_id,
                                          const std::string& invitation_id,
-                                         const std::string& recipient_key, absl::Time sent_at,
+                                         const RecipientKeys& recipient_key, absl::Time sent_at,
                                          absl::Time now, absl::Time deadline,
                                          StoreDone<WriteResult> done) {
   if (absl::Status status = CheckSender(sender_id); !status.ok()) return done(status);
@@ -336,7 +382,7 @@ void RedisHistoryStore::RecordInvitation(const std::string& sender_id,
 
 void RedisHistoryStore::RecordResponse(const std::string& sender_id,
                                        const std::string& invitation_id,
-                                       const std::string& recipient_key,
+                                       const RecipientKeys& recipient_key,
                                        v1::InvitationResponse response, absl::Time responded_at,
                                        absl::Time now, absl::Time deadline,
                                        StoreDone<WriteResult> done) {
@@ -364,7 +410,7 @@ void RedisHistoryStore::RecordResponse(const std::string& sender_id,
                     std::move(call), deadline, std::move(done));
 }
 
-void RedisHistoryStore::GetFacts(const std::string& sender_id, const std::string& recipient_key,
+void RedisHistoryStore::GetFacts(const std::string& sender_id, const RecipientKeys& recipient_key,
                                  absl::Time now, absl::Time deadline, StoreDone<SenderFacts> done) {
   RunGetFactsAsync("get_facts", {FactsQuery{sender_id, recipient_key}}, now, deadline,
                    [done = std::move(done)](absl::StatusOr<std::vector<SenderFacts>> facts) {
@@ -399,13 +445,14 @@ void RedisHistoryStore::Release(const std::string& sender_id, const std::string&
       });
 }
 
-void RedisHistoryStore::Forget(const std::string& member_id, const std::string& recipient_key,
+void RedisHistoryStore::Forget(const std::string& member_id, const RecipientKeys& recipient_key,
                                absl::Time deadline, StoreDone<uint64_t> done) {
   if (absl::Status status = CheckSender(member_id); !status.ok()) return done(status);
   struct Progress {
     std::string member_id;
-    std::string pair;   // the recipient key's short name (hex); empty: as a sender only
-    std::string index;  // its index key
+    std::string pairs;  // its short names under every key (hex); empty: as a sender only
+    std::vector<std::string> indexes;  // its index under every key
+    std::vector<std::string> key_ids;  // at least one ("": no id) for the recipients' indexes
     absl::Time start;
     absl::Time deadline;
     uint64_t removed = 0;
@@ -413,10 +460,10 @@ void RedisHistoryStore::Forget(const std::string& member_id, const std::string& 
   };
   auto progress = std::make_shared<Progress>();
   progress->member_id = member_id;
-  if (!recipient_key.empty()) {
-    progress->pair = redis_scripts::ShortName(recipient_key);
-    progress->index = redis_scripts::IndexKey(progress->pair);
-  }
+  progress->pairs = ShortNames(recipient_key);
+  progress->indexes = IndexKeysOf(recipient_key);
+  progress->key_ids = KeyIdsOf(recipient_key);
+  if (progress->key_ids.empty()) progress->key_ids.push_back("");
   progress->start = absl::Now();
   progress->deadline = deadline;
   progress->done = std::move(done);
@@ -426,11 +473,11 @@ void RedisHistoryStore::Forget(const std::string& member_id, const std::string& 
     p->done(p->removed);
   };
 
-  // Round 1: the member's own keys, and the senders of its index.
+  // Round 1: the member's own keys, and the senders of its index under every key.
   std::vector<ScriptCall> first;
   first.push_back(CallOf(kForget, member_id, {}));
-  if (!progress->pair.empty()) {
-    first.push_back(ScriptCall{kIndex, {progress->index}, {"read"}});
+  for (const std::string& index : progress->indexes) {
+    first.push_back(ScriptCall{kIndex, {index}, {"read"}});
   }
   executor_->RunAsync(
       std::move(first), deadline,
@@ -443,36 +490,48 @@ void RedisHistoryStore::Forget(const std::string& member_id, const std::string& 
         absl::StatusOr<int64_t> removed = IntegerAt(own, 0);
         if (!removed.ok()) return finish(progress, removed.status());
         progress->removed = static_cast<uint64_t>(*removed);
-        // Round 2: the member out of its recipients' indexes; the pair at each sender of its own.
+        // Round 2: the member out of its recipients' indexes (under every key: the short name
+        // does not say which key made it); the pair at each sender of its own indexes.
         std::vector<ScriptCall> second;
         for (size_t i = 1; i < own->elements; ++i) {
           absl::StatusOr<std::string> recipient = StringAt(own, i);
           if (!recipient.ok()) return finish(progress, recipient.status());
-          second.push_back(ScriptCall{kIndex,
-                                      {redis_scripts::IndexKey(redis_scripts::HexOf(*recipient))},
-                                      {"remove", progress->member_id}});
+          for (std::string& index : IndexKeysOfPair(progress->key_ids, *recipient)) {
+            second.push_back(
+                ScriptCall{kIndex, {std::move(index)}, {"remove", progress->member_id}});
+          }
         }
         const size_t pairs_from = second.size();
-        // The senders of the member's index, for round 3.
-        std::vector<std::string> forgotten_at = {"remove"};
-        if (!progress->pair.empty()) {
-          const redisReply* senders = (*replies)[1].get();
+        // The senders read from each index, for round 3.
+        std::vector<std::vector<std::string>> forgotten_at(progress->indexes.size(),
+                                                           std::vector<std::string>{"remove"});
+        std::vector<std::string> senders_seen;
+        for (size_t k = 0; k < progress->indexes.size(); ++k) {
+          const redisReply* senders = (*replies)[1 + k].get();
           if (senders->type != REDIS_REPLY_ARRAY) return finish(progress, BadReply("index read"));
           for (size_t i = 0; i < senders->elements; ++i) {
             absl::StatusOr<std::string> sender = StringAt(senders, i);
             if (!sender.ok()) return finish(progress, sender.status());
-            forgotten_at.push_back(*sender);
+            forgotten_at[k].push_back(*sender);
             if (!CheckSender(*sender).ok() || *sender == progress->member_id) continue;
-            second.push_back(CallOf(kForgetPair, *sender, {progress->pair}));
+            if (std::find(senders_seen.begin(), senders_seen.end(), *sender) !=
+                senders_seen.end()) {
+              continue;  // in the indexes of two keys (a rotation): forgotten once
+            }
+            senders_seen.push_back(*sender);
+            second.push_back(CallOf(kForgetPair, *sender, {progress->pairs}));
           }
         }
         // Round 3 (after round 2 succeeded, so that a retry finds the senders again): the
-        // senders read leave the member's index (not the whole key: a sender that wrote about
+        // senders read leave the member's indexes (not the whole key: a sender that wrote about
         // the member since round 1 stays indexed; what it wrote is new data).
         auto third = [this, progress, finish, forgotten_at = std::move(forgotten_at)]() {
-          if (forgotten_at.size() == 1) return finish(progress, absl::OkStatus());
           std::vector<ScriptCall> last;
-          last.push_back(ScriptCall{kIndex, {progress->index}, forgotten_at});
+          for (size_t k = 0; k < forgotten_at.size(); ++k) {
+            if (forgotten_at[k].size() == 1) continue;
+            last.push_back(ScriptCall{kIndex, {progress->indexes[k]}, forgotten_at[k]});
+          }
+          if (last.empty()) return finish(progress, absl::OkStatus());
           executor_->RunAsync(std::move(last), progress->deadline,
                               [progress, finish](absl::StatusOr<std::vector<Reply>> replies) {
                                 finish(progress, replies.status());
@@ -491,6 +550,110 @@ void RedisHistoryStore::Forget(const std::string& member_id, const std::string& 
                 progress->removed += static_cast<uint64_t>(reply->integer);
               }
               third();
+            });
+      });
+}
+
+void RedisHistoryStore::Rekey(const RecipientKeys& recipient_key, absl::Time now,
+                              absl::Time deadline, StoreDone<RekeyResult> done) {
+  if (recipient_key.all.size() < 2) return done(RekeyResult{});
+  struct Progress {
+    RecipientKeys keys;
+    std::vector<std::string> indexes;
+    std::vector<std::string> senders;            // every index's, once each
+    std::vector<std::vector<std::string>> read;  // per older index: "remove", senders
+    absl::Time now;
+    absl::Time deadline;
+    absl::Time start;
+    RekeyResult result;
+    StoreDone<RekeyResult> done;
+  };
+  auto progress = std::make_shared<Progress>();
+  progress->keys = recipient_key;
+  progress->indexes = IndexKeysOf(recipient_key);
+  progress->now = now;
+  progress->deadline = deadline;
+  progress->start = absl::Now();
+  progress->done = std::move(done);
+  auto finish = [this](const std::shared_ptr<Progress>& p, absl::Status status) {
+    Observe("rekey", p->start, status);
+    if (!status.ok()) return p->done(status);
+    p->done(p->result);
+  };
+  // Round 1: the senders of every index (with the older ones' scores).
+  std::vector<ScriptCall> first;
+  for (const std::string& index : progress->indexes) {
+    first.push_back(ScriptCall{kIndex, {index}, {"read"}});
+  }
+  executor_->RunAsync(
+      std::move(first), deadline,
+      [this, progress, finish](absl::StatusOr<std::vector<Reply>> replies) {
+        if (!replies.ok()) return finish(progress, replies.status());
+        bool old_entries = false;
+        for (size_t k = 0; k < replies->size(); ++k) {
+          const redisReply* senders = (*replies)[k].get();
+          if (senders->type != REDIS_REPLY_ARRAY) return finish(progress, BadReply("index read"));
+          if (k > 0) progress->read.push_back({"remove"});
+          for (size_t i = 0; i < senders->elements; ++i) {
+            absl::StatusOr<std::string> sender = StringAt(senders, i);
+            if (!sender.ok()) return finish(progress, sender.status());
+            if (k > 0) {
+              progress->read.back().push_back(*sender);
+              old_entries = true;
+            }
+            if (!CheckSender(*sender).ok()) continue;
+            if (std::find(progress->senders.begin(), progress->senders.end(), *sender) ==
+                progress->senders.end()) {
+              progress->senders.push_back(*sender);
+            }
+          }
+        }
+        // Nothing under an older key's index: nothing to move (a write moved it, and took the
+        // sender out of the older index).
+        if (!old_entries) return finish(progress, absl::OkStatus());
+        // Round 2: every sender into the index under the first key (before its data moves
+        // there, so that the index never misses it), then round 3: the data moves at each
+        // sender, then round 4: the senders read leave the older indexes.
+        const StorePolicy policy = std::atomic_load(&policy_)->policy;
+        const std::string keep = absl::StrCat(Millis(IndexRetention(policy)));
+        std::vector<ScriptCall> second;
+        for (const std::string& sender : progress->senders) {
+          second.push_back(ScriptCall{kIndex,
+                                      {progress->indexes[0]},
+                                      {"add", absl::StrCat(Millis(progress->now)), sender, keep}});
+        }
+        executor_->RunAsync(
+            std::move(second), progress->deadline,
+            [this, progress, finish, policy](absl::StatusOr<std::vector<Reply>> replies) {
+              if (!replies.ok()) return finish(progress, replies.status());
+              std::vector<ScriptCall> third;
+              for (const std::string& sender : progress->senders) {
+                third.push_back(
+                    CallOf(kRekey, sender, CommonArgv(policy, progress->now, progress->keys)));
+              }
+              executor_->RunAsync(
+                  std::move(third), progress->deadline,
+                  [this, progress, finish](absl::StatusOr<std::vector<Reply>> replies) {
+                    if (!replies.ok()) return finish(progress, replies.status());
+                    for (const Reply& reply : *replies) {
+                      if (reply->type != REDIS_REPLY_INTEGER || reply->integer < 0) {
+                        return finish(progress, BadReply("rekey"));
+                      }
+                      progress->result.pairs_moved += static_cast<uint64_t>(reply->integer);
+                    }
+                    progress->result.senders = progress->senders.size();
+                    std::vector<ScriptCall> last;
+                    for (size_t k = 0; k < progress->read.size(); ++k) {
+                      if (progress->read[k].size() == 1) continue;
+                      last.push_back(
+                          ScriptCall{kIndex, {progress->indexes[k + 1]}, progress->read[k]});
+                    }
+                    executor_->RunAsync(
+                        std::move(last), progress->deadline,
+                        [progress, finish](absl::StatusOr<std::vector<Reply>> replies) {
+                          finish(progress, replies.status());
+                        });
+                  });
             });
       });
 }

@@ -28,9 +28,9 @@ class RedisStoreObserver {
   virtual ~RedisStoreObserver() = default;
 
   // One store operation that went to Redis: "record_invitation", "record_response",
-  // "get_facts", "batch_get_facts", "release", "forget" or "ping"; the time it took (waiting
-  // for a pooled connection, connecting, script loading and the NOSCRIPT retry included) and
-  // what it answered. Operations refused before any Redis call (a malformed sender id) are not
+  // "get_facts", "batch_get_facts", "release", "forget", "rekey" or "ping"; the time it took
+  // (waiting for a pooled connection, connecting, script loading and the NOSCRIPT retry included)
+  // and what it answered. Operations refused before any Redis call (a malformed sender id) are not
   // reported.
   virtual void OnRedisCall(const char* operation, absl::Duration elapsed,
                            const absl::Status& status) = 0;
@@ -48,6 +48,12 @@ inline constexpr double kRedisMemoryWarningRatio = 0.8;
 // used_memory / maxmemory of an INFO memory text; 0 when maxmemory is 0 (no limit), or when a
 // field is missing.
 double MemoryUsedRatio(const std::string& info);
+
+// What RedisHistoryStore::Rekey did for one recipient.
+struct RekeyResult {
+  uint64_t senders = 0;      // senders found in the recipient's indexes (0: nothing to move)
+  uint64_t pairs_moved = 0;  // of their pairs, those that had data under an older key
+};
 
 // HistoryStore on Redis (hiredis). This class builds each operation's script call (KEYS and
 // ARGV) and parses its reply; the client it runs them with is in history/redis/ (reply,
@@ -99,13 +105,13 @@ class RedisHistoryStore final : public HistoryStore {
   RedisHistoryStore& operator=(const RedisHistoryStore&) = delete;
 
   void RecordInvitation(const std::string& sender_id, const std::string& invitation_id,
-                        const std::string& recipient_key, absl::Time sent_at, absl::Time now,
+                        const RecipientKeys& recipient_key, absl::Time sent_at, absl::Time now,
                         absl::Time deadline, StoreDone<WriteResult> done) override;
   void RecordResponse(const std::string& sender_id, const std::string& invitation_id,
-                      const std::string& recipient_key, v1::InvitationResponse response,
+                      const RecipientKeys& recipient_key, v1::InvitationResponse response,
                       absl::Time responded_at, absl::Time now, absl::Time deadline,
                       StoreDone<WriteResult> done) override;
-  void GetFacts(const std::string& sender_id, const std::string& recipient_key, absl::Time now,
+  void GetFacts(const std::string& sender_id, const RecipientKeys& recipient_key, absl::Time now,
                 absl::Time deadline, StoreDone<SenderFacts> done) override;
   void BatchGetFacts(const std::vector<FactsQuery>& queries, absl::Time now, absl::Time deadline,
                      StoreDone<std::vector<SenderFacts>> done) override;
@@ -113,9 +119,19 @@ class RedisHistoryStore final : public HistoryStore {
                absl::Time deadline, StoreDone<SenderFacts> done) override;
   // Three rounds (see history/redis_scripts.h): the member's keys (forget.lua) and its index
   // read; the member out of its recipients' indexes and the pair forgotten at each sender of
-  // its index (forget_pair.lua); those senders out of its index (when it had any).
-  void Forget(const std::string& member_id, const std::string& recipient_key, absl::Time deadline,
+  // its index (forget_pair.lua); those senders out of its index (when it had any). During a key
+  // rotation (several keys in `recipient_key`): its index under each key, its recipients'
+  // indexes under each key id, every name of the pair at each sender; still three rounds.
+  void Forget(const std::string& member_id, const RecipientKeys& recipient_key, absl::Time deadline,
               StoreDone<uint64_t> done) override;
+  // The key-rotation pass for one recipient (docs/key-rotation.md): every sender in the
+  // recipient's indexes under any key gets its pair's data under the older keys moved to the
+  // first (rekey.lua), and leaves the indexes under the older keys. Nothing to do (one round
+  // trip) when no older index names a sender. Four rounds otherwise: the indexes read; the
+  // senders into the first key's index; the data moved at each; the older indexes emptied of
+  // the senders read. Idempotent; safe while writes go on.
+  void Rekey(const RecipientKeys& recipient_key, absl::Time now, absl::Time deadline,
+             StoreDone<RekeyResult> done);
   // PING on every master, then (when they answer) INFO memory on every master: the highest
   // used ratio goes to the observer (OnRedisMemory), and a warning is logged when it crosses
   // kRedisMemoryWarningRatio (once each way).
@@ -125,7 +141,7 @@ class RedisHistoryStore final : public HistoryStore {
   // The keys of `sender_id` in KEYS order of every script (exposed for tests and operators).
   static std::vector<std::string> SenderKeys(const std::string& sender_id);
   // The index key of the recipient whose keyed hash is `recipient_key` (for tests).
-  static std::string IndexKeyOf(const std::string& recipient_key);
+  static std::string IndexKeyOf(const RecipientKeys& recipient_key);
   // How long an index entry is kept after the latest write about its pair: 2 *
   // ReporterRetention + the longest window, past the longest any pair data can stay (TTLs and
   // pruning together).
@@ -141,6 +157,7 @@ class RedisHistoryStore final : public HistoryStore {
     kForget,
     kForgetPair,
     kIndex,
+    kRekey,
     kScripts
   };
   // The EVALSHA of `script` on the keys of `sender_id`, with `argv`.
@@ -148,17 +165,18 @@ class RedisHistoryStore final : public HistoryStore {
                                   std::vector<std::string> argv);
   // ARGV[1..10] shared by every script (see history/lua/prelude.lua).
   std::vector<std::string> CommonArgv(const StorePolicy& policy, absl::Time now,
-                                      const std::string& recipient_key) const;
+                                      const RecipientKeys& recipient_key) const;
   // `sender_id` (cluster only): the sender of a pair write, whose dropped pairs (if the reply
   // names any) leave their indexes before `done` runs.
+  // `key_ids` (cluster only): the configured keys' ids, for the indexes of dropped pairs.
   void RunWriteAsync(const char* operation, redis::ScriptCall call, absl::Time deadline,
                      StoreDone<WriteResult> done, absl::Time start = absl::Now(),
-                     std::string sender_id = "");
+                     std::string sender_id = "", std::vector<std::string> key_ids = {});
   // A write about a pair with the recipient's index: on one Redis, the index key joins the
   // call's KEYS (one EVALSHA); on a cluster (another slot), index.lua runs first, then the
   // write, so that the index never misses a sender holding data about the recipient.
   void RunPairWriteAsync(const char* operation, const std::string& sender_id,
-                         const std::string& recipient_key, absl::Time now,
+                         const RecipientKeys& recipient_key, absl::Time now,
                          const StorePolicy& policy, redis::ScriptCall call, absl::Time deadline,
                          StoreDone<WriteResult> done);
   void RunGetFactsAsync(const char* operation, const std::vector<FactsQuery>& queries,

@@ -42,6 +42,11 @@ std::string IndexKey(const std::string& short_name_hex) {
   return absl::StrCat("etq:{r:", short_name_hex, "}:s");
 }
 
+std::string IndexKey(const std::string& key_id, const std::string& short_name_hex) {
+  if (key_id.empty()) return IndexKey(short_name_hex);
+  return absl::StrCat("etq:{r:", key_id, ":", short_name_hex, "}:s");
+}
+
 // Every script is a line that sets SMALL_FIELDS, the parts of the prelude it needs (in order:
 // prelude.lua, prelude_facts.lua, prelude_writes.lua) and its body; see history/lua/prelude.lua.
 const std::vector<ScriptText>& Scripts() {
@@ -57,7 +62,8 @@ const std::vector<ScriptText>& Scripts() {
         {"release", absl::StrCat(writes, lua::kRelease)},
         {"forget", std::string(lua::kForget)},
         {"forget_pair", std::string(lua::kForgetPair)},
-        {"index", std::string(lua::kIndex)}};
+        {"index", std::string(lua::kIndex)},
+        {"rekey", absl::StrCat(writes, lua::kRekey)}};
     for (auto& [name, source] : bodies) {
       std::string sha = Sha1Hex(source);
       all->push_back(ScriptText{name, std::move(source), std::move(sha)});

@@ -39,8 +39,9 @@
 //                  about, kept 2 * IndexRetention (so that it outlives every index entry naming
 //                  S): ForgetMember(S) removes S from their indexes.
 //
-// Keys of one recipient (its key's short name R, in hex: its own slot):
-//   etq:{r:<R>}:s  ZSET  sender id -> the latest write about the pair: the senders that may hold
+// Keys of one recipient (its key's short name R, in hex: its own slot; K the id of the HMAC key
+// that made R, RecipientHasher):
+//   etq:{r:K:<R>}:s  ZSET  sender id -> the latest write about the pair: the senders that may hold
 //                  data about the recipient, kept IndexRetention (2 * ReporterRetention + the
 //                  longest window: past the longest any pair data can stay, TTL and pruning
 //                  together). On one Redis the write scripts keep it in the same EVALSHA (track()
@@ -71,6 +72,13 @@
 // (forget.lua), and ForgetMember removes a recipient from each sender of its index
 // (forget_pair.lua: what is counted stays, anonymous).
 //
+// Key rotation (docs/key-rotation.md): with several HMAC keys, the scripts get the recipient's
+// short name under each (ARGV 6, the writing key's first). Reads look under all of them; a write
+// first moves the pair's data under the older names to the first (migrate(), rekey() in
+// prelude_writes.lua: records, marks, cool-down, reporter entry, x) and takes the sender out of
+// the recipient's indexes under the older keys (KEYS 7... on one Redis; the store's first round
+// in a cluster); rekey.lua does the same for the operator's pass.
+//
 // Earlier layouts (etq:{S}:inv, :sent, :acc, :resp, :wd, :rep) are not read: the data they hold
 // is ignored and expires with their TTLs (pre-release, no migration). etq:{S}:state kept its
 // name and format.
@@ -94,7 +102,7 @@ struct ScriptText {
 };
 
 // Every script, in the order of RedisHistoryStore::Script: record_invitation, record_response,
-// get_facts, release, forget, forget_pair, index. Hashed on first use.
+// get_facts, release, forget, forget_pair, index, rekey. Hashed on first use.
 const std::vector<ScriptText>& Scripts();
 
 // The keys of `sender_id`, in KEYS order (h, t, r, state, x); the first one decides the
@@ -107,8 +115,10 @@ std::string ShortName(const std::string& id);
 // Bytes as lower-case hex.
 std::string HexOf(const std::string& bytes);
 // The index of the recipient whose key has the short name `short_name_hex`:
-// etq:{r:<short_name_hex>}:s.
+// etq:{r:<short_name_hex>}:s for a key with no id, else etq:{r:<key_id>:<short_name_hex>}:s
+// (RecipientHasher::KeyId: what is still under an old key is found by name).
 std::string IndexKey(const std::string& short_name_hex);
+std::string IndexKey(const std::string& key_id, const std::string& short_name_hex);
 
 // (A read-only script that decodes h, for tests and operators: tests/support/lua/.)
 

@@ -19,18 +19,19 @@ local function concat(...)
 end
 local prelude = {"SMALL_FIELDS", "now", "report_window", "cooldown", "call", "unpack6", "sub",
                  "REGION", "RESPONDED", "SENT_AT", "ACCEPTED", "WITHDRAWN", "SPAM", "SENT", "MARK",
-                 "volume_floor", "acceptance_floor", "int", "short", "asked"}
+                 "volume_floor", "acceptance_floor", "int", "short", "asked", "olds", "is_pair"}
 -- Set or changed by later parts.
 local shared = {"pair", "head", "big"}
 local facts = {"reports_in_window", "read_h", "facts"}
 local writes = {"t6", "call_in_chunks", "restriction_active", "drop", "prune_reporters", "prune",
-                "cache", "grow", "oldest", "cap", "cap_reporters", "touch", "report_ttl", "track"}
+                "cache", "grow", "oldest", "cap", "cap_reporters", "touch", "report_ttl", "rekey", "migrate", "track"}
 
 files["prelude.lua"] = {read_globals = {"SMALL_FIELDS"}, unused = false}
 files["prelude_facts.lua"] = {read_globals = prelude, globals = shared, unused = false}
 files["prelude_writes.lua"] = {read_globals = concat(prelude, facts), globals = shared,
                                unused = false}
 files["get_facts.lua"] = {read_globals = concat(prelude, facts), globals = shared}
-for _, script in ipairs({"record_invitation.lua", "record_response.lua", "release.lua"}) do
+for _, script in ipairs({"record_invitation.lua", "record_response.lua", "release.lua",
+                         "rekey.lua"}) do
   files[script] = {read_globals = concat(prelude, facts, writes), globals = shared}
 end

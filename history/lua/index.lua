@@ -1,6 +1,6 @@
--- A recipient's index: no prelude. KEYS 1: etq:{r:<the recipient key's short name, hex>}:s,
--- a ZSET of the senders that may hold data about the recipient -> the latest write about the
--- pair (history/redis_scripts.h). ARGV 1 is the operation:
+-- A recipient's index: no prelude. KEYS 1: etq:{r:<key id>:<the recipient key's short name,
+-- hex>}:s, a ZSET of the senders that may hold data about the recipient -> the latest write
+-- about the pair (history/redis_scripts.h). ARGV 1 is the operation:
 --   add <now> <sender> <retention>: the pair was written at now (Redis Cluster: the write
 --       scripts' own track() does it on one Redis); entries older than retention go. Reply 1.
 --   read: the senders. remove <sender>...: those senders (forgotten, or read by an erasure

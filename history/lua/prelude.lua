@@ -8,7 +8,10 @@
 -- history/redis_scripts.h); the writes on one Redis (not a cluster) add 6: the recipient's index.
 -- ARGV: 1 now, 2 report_window, 3 volume_window, 4 acceptance_window, 5 reinvite_cooldown,
 --       6 the recipient key's short name, 16 hex digits ('' = no pair facts; ids and keys are
---       hashed before they reach Redis: arguments show up in SLOWLOG and MONITOR), 7 longest
+--       hashed before they reach Redis: arguments show up in SLOWLOG and MONITOR), followed,
+--       during a key rotation, by its short names under the older keys (16 hex digits each;
+--       reads look under all of them, writes first move their data to the first: migrate() in
+--       prelude_writes.lua), 7 longest
 --       window, 8 retention,
 --       9 rep retention (all times and durations in milliseconds), 10 the cap of records (see
 --       cap() in prelude_writes.lua), then the script's own.
@@ -43,11 +46,16 @@ end
 
 local asked = ARGV[6] ~= ''  -- pair facts wanted
 local pair = nil  -- short name of the recipient key; writes set it even when ARGV[6] is ''
+-- The recipient's short names under older keys (a key rotation), and all of its short names.
+local olds, is_pair = {}, {}
+for i = 17, #ARGV[6], 16 do olds[#olds + 1] = short(sub(ARGV[6], i, i + 15)) end
 -- h's "m" and "c", and when asked the pair's "p" and "w" fields, in one call (big-mode writes
 -- keep the pair's up to date; a small-mode write hands facts its own view of h).
 local head = nil
 if asked then
-  pair = short(ARGV[6])
+  pair = short(sub(ARGV[6], 1, 16))
+  is_pair[pair] = true
+  for i = 1, #olds do is_pair[olds[i]] = true end
   head = call('HMGET', KEYS[1], 'm', 'c', 'p' .. pair, 'w' .. pair)
 else
   head = call('HMGET', KEYS[1], 'm', 'c')

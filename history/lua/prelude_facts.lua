@@ -28,6 +28,9 @@ local function read_h()
       if asked and (filter == '\1' or string.find(filter, sub(pair, 1, 1), 2, true)) then
         cached = nil
       end
+      for i = 1, #olds do
+        if filter == '\1' or string.find(filter, sub(olds[i], 1, 1), 2, true) then cached = nil end
+      end
     end
   end
   if cached then
@@ -50,7 +53,7 @@ local function read_h()
             sent = sent + 1
             if flags % 8 == 1 then accepted = accepted + 1 end
           end
-          if flags >= MARK and asked and sub(value, 8) == pair then pending = 1 end
+          if flags >= MARK and asked and is_pair[sub(value, 8)] then pending = 1 end
         end
       end
     end
@@ -59,6 +62,12 @@ local function read_h()
   if asked then
     if head[3] then pending = 1 end
     if head[4] then withdrawn = unpack6('>I6', head[4]) end
+    -- A key rotation: the pair under the older keys too (what no write has moved yet).
+    for i = 1, #olds do
+      local old = call('HMGET', KEYS[1], 'p' .. olds[i], 'w' .. olds[i])
+      if old[1] then pending = 1 end
+      if old[2] then withdrawn = math.max(withdrawn or 0, unpack6('>I6', old[2])) end
+    end
   end
   return {volume = volume, sent = sent, accepted = accepted, pending = pending,
           withdrawn = withdrawn}
@@ -75,6 +84,10 @@ local function facts(h)
     -- before a write prunes it.
     local score = asked and tonumber(call('ZSCORE', KEYS[3], pair))
     if score and score % SPAM > now - tonumber(ARGV[9]) then reported = 1 end
+    for i = 1, #olds do
+      score = tonumber(call('ZSCORE', KEYS[3], olds[i]))
+      if score and score % SPAM > now - tonumber(ARGV[9]) then reported = 1 end
+    end
   end
   if asked then
     if h.withdrawn and h.withdrawn > now - cooldown then withdrawn = int(h.withdrawn) end

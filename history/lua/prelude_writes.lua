@@ -265,6 +265,96 @@ local function report_ttl(latest)
   if ttl > 0 and call('PTTL', KEYS[3]) < ttl then call('PEXPIRE', KEYS[3], int(ttl)) end
 end
 
+-- Key rotation: moves what the sender holds about the pair under `old` (its short name under an
+-- older key) to `pair`, when x says it holds anything (x names every pair with data); answers
+-- whether it did. Records keep their flags and times under the new name; the pending mark goes
+-- with its holder (held under both names, written by replicas on either key during a rollout:
+-- the later invitation keeps it); cool-downs and reporter entries merge (the latest time; spam
+-- if either); x keeps the later event. The counts cache "c" goes (its filter names the marks).
+local function rekey(old)
+  local at = call('ZSCORE', KEYS[5], old)
+  if not at then return false end
+  local set, dead, holders = {}, {'c'}, {}
+  local all = call('HGETALL', KEYS[1])
+  for i = 1, #all, 2 do
+    local field, value = all[i], all[i + 1]
+    if #value == 15 then
+      local r = sub(value, 8)
+      if r == old then
+        value = sub(value, 1, 7) .. pair
+        set[#set + 1] = field
+        set[#set + 1] = value
+      end
+      if r == old or r == pair then
+        if string.byte(value) >= MARK then holders[#holders + 1] = {field, value} end
+      end
+    end
+  end
+  -- One flag-bit holder of the mark: the latest invitation.
+  if #holders > 1 then
+    table.sort(holders, function(a, b)
+      return unpack6('>I6', sub(a[2], 2, 7)) > unpack6('>I6', sub(b[2], 2, 7))
+    end)
+    for i = 2, #holders do
+      set[#set + 1] = holders[i][1]
+      set[#set + 1] = string.char(string.byte(holders[i][2]) - MARK) .. sub(holders[i][2], 2)
+    end
+  end
+  local fields = call('HMGET', KEYS[1], 'p' .. old, 'p' .. pair, 'w' .. old, 'w' .. pair)
+  if fields[1] then
+    dead[#dead + 1] = 'p' .. old
+    local keep = fields[1]
+    if fields[2] then
+      local held = call('HMGET', KEYS[1], fields[1], fields[2])
+      if not held[1] or (held[2] and unpack6('>I6', sub(held[2], 2, 7)) >=
+                                         unpack6('>I6', sub(held[1], 2, 7))) then
+        keep = fields[2]
+      end
+    end
+    set[#set + 1] = 'p' .. pair
+    set[#set + 1] = keep
+  end
+  if fields[3] then
+    dead[#dead + 1] = 'w' .. old
+    local latest = unpack6('>I6', fields[3])
+    if fields[4] then latest = math.max(latest, unpack6('>I6', fields[4])) end
+    set[#set + 1] = 'w' .. pair
+    set[#set + 1] = t6(latest)
+    if big then
+      call('ZREM', KEYS[2], 'w' .. old)
+      call('ZADD', KEYS[2], int(WITHDRAWN + latest), 'w' .. pair)
+    end
+  end
+  call_in_chunks('HDEL', KEYS[1], dead)
+  if #set > 0 then call_in_chunks('HSET', KEYS[1], set) end
+  local score = tonumber(call('ZSCORE', KEYS[3], old))
+  if score then
+    local mine = tonumber(call('ZSCORE', KEYS[3], pair))
+    if mine then
+      local spam = 0
+      if score >= SPAM or mine >= SPAM then spam = SPAM end
+      score = math.max(score % SPAM, mine % SPAM) + spam
+    end
+    call('ZREM', KEYS[3], old)
+    call('ZADD', KEYS[3], int(score), pair)
+  end
+  call('ZREM', KEYS[5], old)
+  call('ZADD', KEYS[5], 'GT', at, pair)
+  return true
+end
+
+-- Before a write during a key rotation: the pair's data under the older keys moves to `pair`
+-- (rekey), and `head` is read again. The sender leaves the recipient's indexes under the older
+-- keys in track().
+local function migrate()
+  local moved = false
+  for i = 1, #olds do
+    if rekey(olds[i]) then moved = true end
+  end
+  if moved and asked then head = call('HMGET', KEYS[1], 'm', 'c', 'p' .. pair, 'w' .. pair) end
+  return moved
+end
+
 -- The pair's entry in the sender's recipients x (R -> the latest event time about the pair,
 -- `at`), and, on one Redis, in the recipient's index (KEYS[6]: sender -> `now`, the time of the
 -- latest write, kept for `keep`). In a cluster the index is in another slot, and the store
@@ -291,9 +381,17 @@ local function track(sender, keep, at)
     call('ZADD', KEYS[6], int(now), sender)
     call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. int(now - keep))
     call('PEXPIRE', KEYS[6], int(keep))
+    -- A key rotation: KEYS[7...] are the recipient's indexes under the older keys, which the
+    -- sender leaves (its data moved to the first key: migrate()). A dropped pair may be under
+    -- any key: it leaves the index of that name under each (the key id is in the index's name:
+    -- its prefix, before the short name's 16 hex digits and "}:s").
+    for k = 7, #KEYS do call('ZREM', KEYS[k], sender) end
     for i = 1, #dropped do
       local high, low = struct.unpack('>I4I4', dropped[i])
-      call('ZREM', string.format('etq:{r:%08x%08x}:s', high, low), sender)
+      for k = 6, #KEYS do
+        call('ZREM', string.format('%s%08x%08x}:s', sub(KEYS[k], 1, #KEYS[k] - 19), high, low),
+             sender)
+      end
     end
     dropped = {}
   end

@@ -2,7 +2,8 @@
 -- ARGV 11 invitation id's short name (hex), 12 sent_at, 13 sender id, 14 index retention.
 -- Reply {0 recorded | 1 duplicate, 0, facts[, pairs dropped from x (see track)]}.
 
-pair = short(ARGV[6])
+pair = short(sub(ARGV[6], 1, 16))
+migrate()
 local invitation = short(ARGV[11])
 local h = prune(invitation)
 if (h and h.record) or (big and call('HEXISTS', KEYS[1], invitation) == 1) then

@@ -7,7 +7,8 @@
 -- The escalation at the end is the Lua copy of the jail model (history/standing.h,
 -- JailRecord::MaybeStartRestriction); tests/history/standing_stores_test.cc keeps them equal.
 
-pair = short(ARGV[6])
+pair = short(sub(ARGV[6], 1, 16))
+migrate()
 local invitation = short(ARGV[11])
 local code = tonumber(ARGV[12])
 local at = math.min(tonumber(ARGV[13]), now)
@@ -16,7 +17,7 @@ local record
 if h then record = h.record else record = call('HGET', KEYS[1], invitation) end
 local fields = {invitation}  -- what this write sets in h, in one HSET: field, value, ...
 if record then
-  if sub(record, 8) ~= pair then
+  if not is_pair[sub(record, 8)] then
     return {2, 'the invitation is known with another recipient'}
   end
   -- Only IGNORED (2) -> REPORTED_UNKNOWN (4) -> REPORTED_SPAM (5) replaces a response.

@@ -1,6 +1,7 @@
 // Operations on the real binaries: TLS and mutual TLS, graceful shutdown under load, hot
 // reload of the rules, the plaintext health port, flags from the environment.
 #include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -448,6 +449,83 @@ TEST_F(OperationsTest, HistoryThresholdsReloadAndBadFilesAreRefused) {
   ASSERT_TRUE(refused.ok()) << refused.status();
   EXPECT_NE(refused->find("warn_reports: must be greater than 0"), std::string::npos);
   EXPECT_EQ(report("r3").state(), v1::STANDING_STATE_WARNED);
+}
+
+// Key rotation on the real binary (docs/key-rotation.md): history on secret A records a pending
+// invitation and a report; restarted with {B, A} it finds both; the pass
+// (--rekey_members_file) moves them to B; restarted with B alone it still finds both (seen
+// failing with a members file that names neither).
+TEST_F(OperationsTest, HmacKeyRotationLosesNothing) {
+  absl::StatusOr<std::unique_ptr<testing::RedisServer>> redis = testing::RedisServer::Start();
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  WriteFile(dir_ + "/a", "operations-test-hmac-secret-a\n");
+  WriteFile(dir_ + "/ba", "operations-test-hmac-secret-b\noperations-test-hmac-secret-a\n");
+  WriteFile(dir_ + "/b", "operations-test-hmac-secret-b\n");
+  WriteFile(dir_ + "/members", "m-kim\nm-lee\n");
+  ChildProcess* history = nullptr;
+  std::unique_ptr<v1::SenderHistory::Stub> stub;
+  auto start = [&](const std::string& secret) {
+    if (history != nullptr) {
+      ASSERT_TRUE(history->Signal(SIGKILL).ok());
+      ASSERT_TRUE(history->WaitForExit(absl::Seconds(10)).ok());
+    }
+    int port = 0;
+    history = Start("history-" + secret,
+                    {ETIQUETTE_HISTORY_BINARY, "--listen=127.0.0.1:0", "--redis=" + (*redis)->url(),
+                     "--hmac_secret_file=" + dir_ + "/" + secret},
+                    &port);
+    ASSERT_NE(history, nullptr);
+    stub = v1::SenderHistory::NewStub(Plaintext(port));
+  };
+  auto pair = [&](const std::string& recipient) {
+    grpc::ClientContext context;
+    v1::GetStandingRequest request;
+    request.set_sender_id("m-sam");
+    request.set_recipient_id(recipient);
+    v1::GetStandingResponse response;
+    EXPECT_TRUE(stub->GetStanding(&context, request, &response).ok());
+    return response.standing().pair();
+  };
+  ASSERT_NO_FATAL_FAILURE(start("a"));
+  for (const std::string recipient : {"m-kim", "m-lee"}) {
+    grpc::ClientContext context;
+    v1::RecordInvitationRequest invitation;
+    invitation.set_sender_id("m-sam");
+    invitation.set_invitation_id("inv-" + recipient);
+    invitation.set_recipient_id(recipient);
+    v1::RecordInvitationResponse invited;
+    ASSERT_TRUE(stub->RecordInvitation(&context, invitation, &invited).ok());
+  }
+  grpc::ClientContext report_context;
+  v1::RecordResponseRequest spam;
+  spam.set_sender_id("m-sam");
+  spam.set_invitation_id("inv-m-lee");
+  spam.set_recipient_id("m-lee");
+  spam.set_response(v1::INVITATION_RESPONSE_REPORTED_SPAM);
+  v1::RecordResponseResponse reported;
+  ASSERT_TRUE(stub->RecordResponse(&report_context, spam, &reported).ok());
+  ASSERT_TRUE(pair("m-kim").pending());
+  ASSERT_TRUE(pair("m-lee").recipient_reported_sender());
+
+  ASSERT_NO_FATAL_FAILURE(start("ba"));
+  EXPECT_TRUE(pair("m-kim").pending());
+  EXPECT_TRUE(pair("m-lee").recipient_reported_sender());
+
+  absl::StatusOr<std::unique_ptr<ChildProcess>> pass = ChildProcess::Start(
+      {ETIQUETTE_HISTORY_BINARY, "--redis=" + (*redis)->url(), "--hmac_secret_file=" + dir_ + "/ba",
+       "--rekey_members_file=" + dir_ + "/members"},
+      dir_ + "/pass.log");
+  ASSERT_TRUE(pass.ok()) << pass.status();
+  absl::StatusOr<int> exit_code = (*pass)->WaitForExit(absl::Seconds(30));
+  ASSERT_TRUE(exit_code.ok()) << exit_code.status();
+  EXPECT_EQ(*exit_code, 0) << ReadFile(dir_ + "/pass.log");
+  EXPECT_EQ(CountInFile(dir_ + "/pass.log", "members read: 2,"), 1u)
+      << ReadFile(dir_ + "/pass.log");
+  EXPECT_EQ(CountInFile(dir_ + "/pass.log", "pairs moved: 2"), 1u) << ReadFile(dir_ + "/pass.log");
+
+  ASSERT_NO_FATAL_FAILURE(start("b"));
+  EXPECT_TRUE(pair("m-kim").pending());
+  EXPECT_TRUE(pair("m-lee").recipient_reported_sender());
 }
 
 TEST_F(OperationsTest, FlagsComeFromTheEnvironment) {

@@ -42,6 +42,10 @@ class StartupTest : public ::testing::TestWithParam<Refusal> {
     dir_ = dir_template;
     Write("empty", "");
     Write("short-secret", "fifteen bytes!!");
+    // Key rotation: a second secret too short, the same secret twice.
+    Write("short-second-secret", "a-first-secret-of-32-bytes-long!\nfifteen bytes!!\n");
+    Write("same-secret-twice",
+          "a-first-secret-of-32-bytes-long!\na-first-secret-of-32-bytes-long!\n");
     Write("secret", "a-secret-of-more-than-sixteen-bytes");
     Write("blank-token", "\n  \n");
     Write("bad-history.yaml", "warn_reports: 0\n");
@@ -105,6 +109,16 @@ INSTANTIATE_TEST_SUITE_P(
                 {"--hmac_secret_file=$D/short-secret"},
                 1,
                 "--hmac_secret_file: the HMAC secret must be at least 16 bytes"},
+        Refusal{"HistorySecondSecretShort",
+                "history",
+                {"--hmac_secret_file=$D/short-second-secret"},
+                1,
+                "--hmac_secret_file: the HMAC secret 2 must be at least 16 bytes"},
+        Refusal{"HistorySameSecretTwice",
+                "history",
+                {"--hmac_secret_file=$D/same-secret-twice"},
+                1,
+                "--hmac_secret_file: the HMAC secrets 1 and 2 are the same"},
         Refusal{"HistoryAdminTokenMissing",
                 "history",
                 {kSecret, "--admin_token_file=$D/nope"},

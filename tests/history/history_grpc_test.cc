@@ -154,12 +154,12 @@ class ParkingStore final : public HistoryStore {
   ParkingStore() : store_(StorePolicyFrom(DefaultHistoryConfig())) {}
 
   void RecordInvitation(const std::string& sender, const std::string& invitation,
-                        const std::string& recipient, absl::Time sent_at, absl::Time now,
+                        const RecipientKeys& recipient, absl::Time sent_at, absl::Time now,
                         absl::Time deadline, StoreDone<WriteResult> done) override {
     store_.RecordInvitation(sender, invitation, recipient, sent_at, now, deadline, std::move(done));
   }
   void RecordResponse(const std::string& sender, const std::string& invitation,
-                      const std::string& recipient, v1::InvitationResponse response,
+                      const RecipientKeys& recipient, v1::InvitationResponse response,
                       absl::Time responded_at, absl::Time now, absl::Time deadline,
                       StoreDone<WriteResult> done) override {
     store_.RecordResponse(sender, invitation, recipient, response, responded_at, now, deadline,
@@ -173,14 +173,14 @@ class ParkingStore final : public HistoryStore {
                absl::Time deadline, StoreDone<SenderFacts> done) override {
     store_.Release(sender, reason, now, deadline, std::move(done));
   }
-  void Forget(const std::string& member, const std::string& recipient_key, absl::Time deadline,
+  void Forget(const std::string& member, const RecipientKeys& recipient_key, absl::Time deadline,
               StoreDone<uint64_t> done) override {
     store_.Forget(member, recipient_key, deadline, std::move(done));
   }
   absl::Status Ping() override { return absl::OkStatus(); }
   void SetPolicy(const StorePolicy& policy) override { store_.SetPolicy(policy); }
 
-  void GetFacts(const std::string&, const std::string&, absl::Time, absl::Time,
+  void GetFacts(const std::string&, const RecipientKeys&, absl::Time, absl::Time,
                 StoreDone<SenderFacts> done) override {
     std::lock_guard<std::mutex> lock(mutex_);
     parked_.push_back(std::move(done));

@@ -780,6 +780,89 @@ TEST_P(HistoryStoreContractTest, ForgetMemberAsRecipientKeepsCountsWithoutTheIde
   EXPECT_TRUE(Facts(b, "rk-1", T0() + kMs).pending);
 }
 
+// Key rotation (docs/key-rotation.md): what was written under key A is found once key B writes
+// (keys {B, A}); the next write about a pair moves the pair to B (found under B alone after);
+// counts never count a pair twice; a pair written under both keys (replicas on either during a
+// rollout) merges; ForgetMember with both keys leaves nothing under either.
+TEST_P(HistoryStoreContractTest, KeyRotationFindsOldKeyDataAndMovesItOnWrite) {
+  const std::string s = "c-rotation";
+  const RecipientKeys m_a = Keys({{"aa", "rk-rot-m-a"}});
+  const RecipientKeys m_b = Keys({{"bb", "rk-rot-m-b"}});
+  const RecipientKeys m_ba = Keys({{"bb", "rk-rot-m-b"}, {"aa", "rk-rot-m-a"}});
+  const RecipientKeys n_a = Keys({{"aa", "rk-rot-n-a"}});
+  const RecipientKeys n_b = Keys({{"bb", "rk-rot-n-b"}});
+  const RecipientKeys n_ba = Keys({{"bb", "rk-rot-n-b"}, {"aa", "rk-rot-n-a"}});
+  const RecipientKeys p_a = Keys({{"aa", "rk-rot-p-a"}});
+  const RecipientKeys p_b = Keys({{"bb", "rk-rot-p-b"}});
+  const RecipientKeys p_ba = Keys({{"bb", "rk-rot-p-b"}, {"aa", "rk-rot-p-a"}});
+  absl::Time t = T0();
+  auto next = [&t] { return t += absl::Minutes(1); };
+  // Under A alone: m withdrawn (a cool-down) and invited again (pending); n reported (spam).
+  Invite(s, "rot-m-1", m_a, next(), t);
+  Respond(s, "rot-m-1", m_a, v1::INVITATION_RESPONSE_WITHDRAWN, next(), t);
+  const absl::Time withdrawn = t;
+  Invite(s, "rot-m-2", m_a, next(), t);
+  Invite(s, "rot-n-1", n_a, next(), t);
+  Respond(s, "rot-n-1", n_a, v1::INVITATION_RESPONSE_REPORTED_SPAM, next(), t);
+  const SenderFacts before = Facts(s, "", t);
+  ASSERT_EQ(before.reports_in_window, 1u);
+  ASSERT_EQ(before.invitations_in_volume_window, 3u);
+
+  // B writes, A still read: everything is found.
+  SenderFacts m = Facts(s, m_ba, t);
+  EXPECT_TRUE(m.pending);
+  EXPECT_EQ(m.withdrawn_at, withdrawn);
+  EXPECT_TRUE(Facts(s, n_ba, t).recipient_reported_sender);
+  EXPECT_FALSE(Facts(s, m_b, t).pending) << "B alone knows nothing yet";
+  // A write about m under {B, A}: the response to an invitation recorded under A is the same
+  // pair; m's data moves to B.
+  WriteResult answered = Respond(s, "rot-m-2", m_ba, v1::INVITATION_RESPONSE_ACCEPTED, next(), t);
+  EXPECT_FALSE(answered.duplicate);
+  EXPECT_FALSE(answered.facts.pending);
+  EXPECT_EQ(answered.facts.withdrawn_at, withdrawn);
+  EXPECT_EQ(answered.facts.accepted_in_acceptance_window, 1u);
+  m = Facts(s, m_b, t);
+  EXPECT_EQ(m.withdrawn_at, withdrawn) << "moved to B";
+  EXPECT_FALSE(m.pending);
+  EXPECT_EQ(Facts(s, m_a, t).withdrawn_at, absl::InfinitePast()) << "nothing left under A";
+  // n reports again, under {B, A}: one reporter, not two; its entry moves to B.
+  Invite(s, "rot-n-2", n_ba, next(), t);
+  WriteResult reported =
+      Respond(s, "rot-n-2", n_ba, v1::INVITATION_RESPONSE_REPORTED_UNKNOWN, next(), t);
+  EXPECT_EQ(reported.facts.reports_in_window, 1u);
+  EXPECT_EQ(reported.facts.spam_reports_in_window, 1u) << "spam if either";
+  EXPECT_TRUE(Facts(s, n_b, t).recipient_reported_sender);
+  EXPECT_FALSE(Facts(s, n_a, t).recipient_reported_sender);
+
+  // A pair written under both keys (a replica on A, another on B, during a rollout): the later
+  // invitation holds the pending mark once they merge, so answering it ends pending.
+  Invite(s, "rot-p-1", p_a, next(), t);
+  Invite(s, "rot-p-2", p_b, next(), t);
+  EXPECT_TRUE(Facts(s, p_ba, t).pending);
+  WriteResult p = Respond(s, "rot-p-2", p_ba, v1::INVITATION_RESPONSE_IGNORED, next(), t);
+  EXPECT_FALSE(p.facts.pending);
+  EXPECT_FALSE(Facts(s, p_ba, t).pending);
+  const SenderFacts after = Facts(s, "", t);
+  EXPECT_EQ(after.invitations_in_volume_window, 6u);
+  EXPECT_EQ(after.reports_in_window, 1u);
+
+  // ForgetMember with both keys: nothing of m or n under either.
+  Invite(s, "rot-m-3", m_a, next(), t);  // (an old replica writes under A again)
+  for (const RecipientKeys* member : {&m_ba, &n_ba}) {
+    absl::StatusOr<uint64_t> removed =
+        store().ForgetMember(absl::StrCat("c-rot-member-", member->first()), *member);
+    ASSERT_TRUE(removed.ok()) << removed.status();
+    EXPECT_GT(*removed, 0u);
+  }
+  for (const RecipientKeys* pair : {&m_a, &m_b, &n_a, &n_b}) {
+    const SenderFacts facts = Facts(s, *pair, t);
+    EXPECT_FALSE(facts.pending) << pair->first();
+    EXPECT_FALSE(facts.recipient_reported_sender) << pair->first();
+    EXPECT_EQ(facts.withdrawn_at, absl::InfinitePast()) << pair->first();
+  }
+  EXPECT_EQ(Facts(s, "", t).reports_in_window, 1u) << "counted still, anonymous";
+}
+
 TEST_P(HistoryStoreContractTest, ForgetMemberAnswersRecordsRemovedAndIsIdempotent) {
   const std::string s = "c-forget-count";
   Invite(s, "inv-1", "rk-1", T0(), T0());

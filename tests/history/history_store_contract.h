@@ -66,20 +66,20 @@ class HistoryStoreContractTest : public ::testing::TestWithParam<StoreFactory> {
   // The helpers below fail the test (and return a default) when the store answers an error.
 
   WriteResult Invite(const std::string& sender, const std::string& invitation,
-                     const std::string& recipient, absl::Time sent_at, absl::Time now) {
+                     const RecipientKeys& recipient, absl::Time sent_at, absl::Time now) {
     return ValueOrFail(store().RecordInvitation(sender, invitation, recipient, sent_at, now),
                        "RecordInvitation " + invitation);
   }
 
   WriteResult Respond(const std::string& sender, const std::string& invitation,
-                      const std::string& recipient, v1::InvitationResponse response,
+                      const RecipientKeys& recipient, v1::InvitationResponse response,
                       absl::Time responded_at, absl::Time now) {
     return ValueOrFail(
         store().RecordResponse(sender, invitation, recipient, response, responded_at, now),
         "RecordResponse " + invitation);
   }
 
-  SenderFacts Facts(const std::string& sender, const std::string& recipient, absl::Time now) {
+  SenderFacts Facts(const std::string& sender, const RecipientKeys& recipient, absl::Time now) {
     return ValueOrFail(store().GetFacts(sender, recipient, now), "GetFacts " + sender);
   }
 
@@ -117,6 +117,12 @@ class HistoryStoreContractTest : public ::testing::TestWithParam<StoreFactory> {
         InviteAndRespond(sender, first + 4, v1::INVITATION_RESPONSE_REPORTED_UNKNOWN, at);
     EXPECT_TRUE(fifth.restriction_started) << "no restriction started at " << at;
     return fifth;
+  }
+
+  // A recipient's keys during a key rotation (RecipientHasher::Keys): {key id, key} each, the
+  // writing key first.
+  static RecipientKeys Keys(std::vector<RecipientKeys::Hashed> keys) {
+    return RecipientKeys(std::move(keys));
   }
 
   static void ExpectNothingKnown(const SenderFacts& facts) {

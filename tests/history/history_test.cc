@@ -17,6 +17,7 @@ using ::testing::_;
 using ::testing::HasSubstr;
 using ::testing::InvokeArgument;
 using ::testing::Not;
+using ::testing::Truly;
 
 constexpr char kSecret[] = "0123456789abcdef-test-secret";
 
@@ -418,15 +419,15 @@ TEST_F(HistoryTest, ForgetNeedsAValidIdAndAReason) {
 class MockHistoryStore : public HistoryStore {
  public:
   MOCK_METHOD(void, RecordInvitation,
-              (const std::string&, const std::string&, const std::string&, absl::Time, absl::Time,
+              (const std::string&, const std::string&, const RecipientKeys&, absl::Time, absl::Time,
                absl::Time, StoreDone<WriteResult>),
               (override));
   MOCK_METHOD(void, RecordResponse,
-              (const std::string&, const std::string&, const std::string&, v1::InvitationResponse,
+              (const std::string&, const std::string&, const RecipientKeys&, v1::InvitationResponse,
                absl::Time, absl::Time, absl::Time, StoreDone<WriteResult>),
               (override));
   MOCK_METHOD(void, GetFacts,
-              (const std::string&, const std::string&, absl::Time, absl::Time,
+              (const std::string&, const RecipientKeys&, absl::Time, absl::Time,
                StoreDone<SenderFacts>),
               (override));
   MOCK_METHOD(void, BatchGetFacts,
@@ -438,7 +439,7 @@ class MockHistoryStore : public HistoryStore {
                StoreDone<SenderFacts>),
               (override));
   MOCK_METHOD(void, Forget,
-              (const std::string&, const std::string&, absl::Time, StoreDone<uint64_t>),
+              (const std::string&, const RecipientKeys&, absl::Time, StoreDone<uint64_t>),
               (override));
   MOCK_METHOD(absl::Status, Ping, (), (override));
   MOCK_METHOD(void, SetPolicy, (const StorePolicy&), (override));
@@ -447,12 +448,45 @@ class MockHistoryStore : public HistoryStore {
 TEST(HistoryStoreUseTest, StoreSeesOnlyKeyedRecipientHashes) {
   MockHistoryStore store;
   History history(store, *RecipientHasher::Create(kSecret), DefaultHistoryConfig());
-  EXPECT_CALL(store, GetFacts("s", Not(HasSubstr("member-r")), _, _, _))
+  EXPECT_CALL(store, GetFacts("s", Truly([](const RecipientKeys& keys) {
+                                return keys.all.size() == 1 &&
+                                       keys.first().find("member-r") == std::string::npos;
+                              }),
+                              _, _, _))
       .WillOnce(InvokeArgument<4>(SenderFacts()));
   v1::GetStandingRequest request;
   request.set_sender_id("s");
   request.set_recipient_id("member-r");
   EXPECT_TRUE(testing::BlockingHistory(history).GetStanding(request).ok());
+}
+
+// Key rotation: the store gets the recipient's key under every secret, the writing one first,
+// each with its key id; ForgetMember too.
+TEST(HistoryStoreUseTest, StoreGetsTheKeysOfEverySecretTheFirstFirst) {
+  MockHistoryStore store;
+  const std::string old_secret = kSecret;
+  const std::string new_secret = "a-newer-secret-of-32-bytes-long!";
+  const RecipientHasher hasher =
+      *RecipientHasher::Create(std::vector<std::string>{new_secret, old_secret});
+  const RecipientHasher old_only = *RecipientHasher::Create(old_secret);
+  const RecipientHasher new_only = *RecipientHasher::Create(new_secret);
+  History history(store, hasher, DefaultHistoryConfig());
+  auto both = Truly([&](const RecipientKeys& keys) {
+    return keys.all.size() == 2 && keys.all[0].key == new_only.Key("member-r") &&
+           keys.all[0].key_id == new_only.KeyIds()[0] &&
+           keys.all[1].key == old_only.Key("member-r") &&
+           keys.all[1].key_id == old_only.KeyIds()[0];
+  });
+  EXPECT_CALL(store, GetFacts("s", both, _, _, _)).WillOnce(InvokeArgument<4>(SenderFacts()));
+  EXPECT_CALL(store, Forget("member-r", both, _, _)).WillOnce(InvokeArgument<3>(uint64_t{0}));
+  v1::GetStandingRequest request;
+  request.set_sender_id("s");
+  request.set_recipient_id("member-r");
+  EXPECT_TRUE(testing::BlockingHistory(history).GetStanding(request).ok());
+  v1::ForgetMemberRequest forget;
+  forget.set_member_id("member-r");
+  forget.set_reason("deletion request");
+  EXPECT_TRUE(testing::BlockingHistory(history).ForgetMember(forget).ok());
 }
 
 TEST(HistoryStoreUseTest, UnavailableStoreIsUnavailable) {

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -33,6 +34,7 @@
 #include "history/redis_history_store.h"
 #include "history/redis_scripts.h"
 #include "history/redis_url.h"
+#include "history/rekey_pass.h"
 #include "tests/support/await.h"
 #include "tests/support/redis_cluster.h"
 #include "tests/support/redis_server.h"
@@ -599,6 +601,60 @@ TEST_F(RedisClusterStoreTest, ConcurrentBatchesAcrossMastersNeverWaitOnEachOther
 }
 
 // --- A slot that moves ------------------------------------------------------------------------
+
+// Key rotation on a cluster (docs/key-rotation.md): senders and recipients' indexes spread over
+// the masters; after the pass nothing is left under the old key id on any master, and every pair
+// reads the same under the new key alone.
+TEST_F(RedisClusterStoreTest, RekeyPassMovesEveryPairAcrossMasters) {
+  std::unique_ptr<RedisHistoryStore> store = NewStore();
+  BlockingStore blocking(*store);
+  const RecipientHasher a = *RecipientHasher::Create("cluster-rotation-secret-a");
+  const RecipientHasher both = *RecipientHasher::Create(
+      std::vector<std::string>{"cluster-rotation-secret-b", "cluster-rotation-secret-a"});
+  const RecipientHasher b = *RecipientHasher::Create("cluster-rotation-secret-b");
+  const absl::Time now = absl::FromUnixSeconds(1780315200);
+  std::string ids;
+  for (int r = 0; r < 6; ++r) absl::StrAppend(&ids, "m-rot-", r, "\n");
+  for (int s = 0; s < 12; ++s) {
+    const std::string sender = absl::StrCat("c-rot-s", s);
+    for (int r = s % 6; r < s % 6 + 3; ++r) {
+      const std::string recipient = absl::StrCat("m-rot-", r % 6);
+      const std::string invitation = absl::StrCat(sender, "-", recipient);
+      ASSERT_TRUE(blocking.RecordInvitation(sender, invitation, a.Keys(recipient), now, now).ok());
+      if (r % 2 == 0) {
+        ASSERT_TRUE(blocking
+                        .RecordResponse(sender, invitation, a.Keys(recipient),
+                                        v1::INVITATION_RESPONSE_REPORTED_SPAM, now, now)
+                        .ok());
+      }
+    }
+  }
+  const std::string old_pattern = absl::StrCat("etq:{r:", a.KeyIds()[0], ":*");
+  auto left_under_a = [&] {
+    int64_t left = 0;
+    for (int node = 0; node < 3; ++node) {
+      left += Integer(node, {"EVAL", "return #redis.call('KEYS', ARGV[1])", "0", old_pattern});
+    }
+    return left;
+  };
+  ASSERT_EQ(left_under_a(), 6);
+  std::istringstream members(ids);
+  absl::StatusOr<RekeyPassStats> stats = RunRekeyPass(*store, both, members);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->members_with_data, 6u);
+  EXPECT_EQ(stats->pairs_moved, 36u);
+  EXPECT_EQ(left_under_a(), 0);
+  for (int s = 0; s < 12; ++s) {
+    const std::string sender = absl::StrCat("c-rot-s", s);
+    for (int r = s % 6; r < s % 6 + 3; ++r) {
+      const std::string recipient = absl::StrCat("m-rot-", r % 6);
+      absl::StatusOr<SenderFacts> facts = blocking.GetFacts(sender, b.Keys(recipient), now);
+      ASSERT_TRUE(facts.ok()) << facts.status();
+      EXPECT_EQ(facts->recipient_reported_sender, r % 2 == 0) << sender << " " << recipient;
+      EXPECT_EQ(facts->pending, r % 2 != 0) << sender << " " << recipient;
+    }
+  }
+}
 
 TEST_F(RedisClusterStoreTest, MovedSlotIsFollowedAndTheMapLearnsIt) {
   std::unique_ptr<RedisHistoryStore> store = NewStore();

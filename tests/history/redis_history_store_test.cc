@@ -162,7 +162,7 @@ class RedisHistoryStoreTest : public RedisServerTest<> {
   // --- Workload helpers (fail the test on error) ---
 
   WriteResult Invite(const std::string& sender, const std::string& invitation,
-                     const std::string& recipient, absl::Time at) {
+                     const RecipientKeys& recipient, absl::Time at) {
     absl::StatusOr<WriteResult> result =
         Blocking(store()).RecordInvitation(sender, invitation, recipient, at, at);
     EXPECT_TRUE(result.ok()) << result.status();
@@ -170,7 +170,7 @@ class RedisHistoryStoreTest : public RedisServerTest<> {
   }
 
   WriteResult Respond(const std::string& sender, const std::string& invitation,
-                      const std::string& recipient, v1::InvitationResponse response,
+                      const RecipientKeys& recipient, v1::InvitationResponse response,
                       absl::Time at) {
     absl::StatusOr<WriteResult> result =
         Blocking(store()).RecordResponse(sender, invitation, recipient, response, at, at);
@@ -437,7 +437,8 @@ TEST_F(RedisHistoryStoreTest, MemoryOfAnActiveSender) {
   UsePatientStore();
   // The recipe of bench/run.sh: 20 senders each get 20 invitations and 5 responses (2
   // accepted, 1 ignored, 1 withdrawn, 1 reported), recipient keys as RecipientHasher makes them;
-  // the MEMORY USAGE of every key of a sender, averaged.
+  // the MEMORY USAGE of every key of a sender, averaged. The keys carry their key id (the index
+  // keys' names have it, key rotation).
   absl::StatusOr<RecipientHasher> hasher =
       RecipientHasher::Create("a-test-secret-of-32-bytes-long!");
   ASSERT_TRUE(hasher.ok()) << hasher.status();
@@ -452,13 +453,14 @@ TEST_F(RedisHistoryStoreTest, MemoryOfAnActiveSender) {
     const std::string sender = absl::StrCat("m-mem00000-", s);
     for (int i = 0; i < 20; ++i) {
       const std::string invitation = absl::StrCat("inv-", sender, "-", i);
-      const std::string recipient = hasher->Key(absl::StrCat("m-rcpt-", s, "-", i));
-      ASSERT_EQ(recipient.size(), 22u);
+      const RecipientKeys recipient = hasher->Keys(absl::StrCat("m-rcpt-", s, "-", i));
+      ASSERT_EQ(recipient.first().size(), 22u);
       Invite(sender, invitation, recipient, T0() + absl::Minutes(i));
     }
     for (int i = 0; i < 5; ++i) {
       Respond(sender, absl::StrCat("inv-", sender, "-", i),
-              hasher->Key(absl::StrCat("m-rcpt-", s, "-", i)), responses[i], T0() + absl::Hours(1));
+              hasher->Keys(absl::StrCat("m-rcpt-", s, "-", i)), responses[i],
+              T0() + absl::Hours(1));
     }
     for (const std::string& key : KeysOf(sender)) {
       const int64_t bytes = CommandInteger({"MEMORY", "USAGE", key, "SAMPLES", "0"});

@@ -45,21 +45,21 @@ class BigModeStore final : public HistoryStore {
   explicit BigModeStore(std::unique_ptr<HistoryStore> store) : store_(std::move(store)) {}
 
   void RecordInvitation(const std::string& sender_id, const std::string& invitation_id,
-                        const std::string& recipient_key, absl::Time sent_at, absl::Time now,
+                        const RecipientKeys& recipient_key, absl::Time sent_at, absl::Time now,
                         absl::Time deadline, StoreDone<WriteResult> done) override {
     Big(sender_id);
     store_->RecordInvitation(sender_id, invitation_id, recipient_key, sent_at, now, deadline,
                              std::move(done));
   }
   void RecordResponse(const std::string& sender_id, const std::string& invitation_id,
-                      const std::string& recipient_key, v1::InvitationResponse response,
+                      const RecipientKeys& recipient_key, v1::InvitationResponse response,
                       absl::Time responded_at, absl::Time now, absl::Time deadline,
                       StoreDone<WriteResult> done) override {
     Big(sender_id);
     store_->RecordResponse(sender_id, invitation_id, recipient_key, response, responded_at, now,
                            deadline, std::move(done));
   }
-  void GetFacts(const std::string& sender_id, const std::string& recipient_key, absl::Time now,
+  void GetFacts(const std::string& sender_id, const RecipientKeys& recipient_key, absl::Time now,
                 absl::Time deadline, StoreDone<SenderFacts> done) override {
     Big(sender_id);
     store_->GetFacts(sender_id, recipient_key, now, deadline, std::move(done));
@@ -74,7 +74,7 @@ class BigModeStore final : public HistoryStore {
     Big(sender_id);
     store_->Release(sender_id, reason, now, deadline, std::move(done));
   }
-  void Forget(const std::string& member_id, const std::string& recipient_key, absl::Time deadline,
+  void Forget(const std::string& member_id, const RecipientKeys& recipient_key, absl::Time deadline,
               StoreDone<uint64_t> done) override {
     store_->Forget(member_id, recipient_key, deadline, std::move(done));
   }

@@ -46,8 +46,8 @@ class BlockingStore {
 
   absl::StatusOr<WriteResult> RecordInvitation(const std::string& sender_id,
                                                const std::string& invitation_id,
-                                               const std::string& recipient_key, absl::Time sent_at,
-                                               absl::Time now,
+                                               const RecipientKeys& recipient_key,
+                                               absl::Time sent_at, absl::Time now,
                                                absl::Time deadline = absl::InfiniteFuture()) {
     return Await<WriteResult>([&](StoreDone<WriteResult> done) {
       store_.RecordInvitation(sender_id, invitation_id, recipient_key, sent_at, now, deadline,
@@ -57,7 +57,7 @@ class BlockingStore {
 
   absl::StatusOr<WriteResult> RecordResponse(const std::string& sender_id,
                                              const std::string& invitation_id,
-                                             const std::string& recipient_key,
+                                             const RecipientKeys& recipient_key,
                                              v1::InvitationResponse response,
                                              absl::Time responded_at, absl::Time now,
                                              absl::Time deadline = absl::InfiniteFuture()) {
@@ -68,7 +68,7 @@ class BlockingStore {
   }
 
   absl::StatusOr<SenderFacts> GetFacts(const std::string& sender_id,
-                                       const std::string& recipient_key, absl::Time now,
+                                       const RecipientKeys& recipient_key, absl::Time now,
                                        absl::Time deadline = absl::InfiniteFuture()) {
     return Await<SenderFacts>([&](StoreDone<SenderFacts> done) {
       store_.GetFacts(sender_id, recipient_key, now, deadline, std::move(done));
@@ -97,7 +97,7 @@ class BlockingStore {
 
   // Forget as a sender and, with `recipient_key`, as a recipient: the records removed.
   absl::StatusOr<uint64_t> ForgetMember(const std::string& member_id,
-                                        const std::string& recipient_key,
+                                        const RecipientKeys& recipient_key,
                                         absl::Time deadline = absl::InfiniteFuture()) {
     return Await<uint64_t>([&](StoreDone<uint64_t> done) {
       store_.Forget(member_id, recipient_key, deadline, std::move(done));
