@@ -580,33 +580,41 @@ class Overlay {
     return record;
   }
 
+  // A TLS port: open (something listens: a closed port would "refuse" anything), yet a
+  // plaintext gRPC client gets no answer.
+  async checkRefusesPlaintext(record, flag) {
+    const address = parseAddress(record.settings.get(flag).value);
+    const port = this.mappedPort(record.workload, address.port);
+    const open = await new Promise((resolve) => {
+      const socket = net.connect({ host: "127.0.0.1", port }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on("error", () => resolve(false));
+    });
+    if (!open) {
+      throw new TestFailure(`${record.name}: nothing listens on --${flag} port ${address.port}`);
+    }
+    const { error } = await run([this.options.cli, "-plaintext", `127.0.0.1:${port}`, "list"]);
+    if (!error) {
+      throw new TestFailure(`${record.name}: has TLS settings, yet its --${flag} port ` +
+                            `${address.port} answers a plaintext client`);
+    }
+    this.ok(`${record.name}: --${flag} port ${address.port} is open and refuses plaintext (TLS)`);
+  }
+
   // The evaluator reaches history through the manifests' address and TLS settings: an
   // Evaluate answer that is not degraded proves it (history answered, Redis included).
   async checkWiring(evaluator, history) {
     // TLS in effect on history's port: a plaintext client gets nowhere.
-    if (history?.settings.has("tls_cert")) {
-      const listen = parseAddress(history.settings.get("listen").value);
-      const port = this.mappedPort(history.workload, listen.port);
-      const { error } = await run([this.options.cli, "-plaintext", `127.0.0.1:${port}`, "list"]);
-      if (!error) {
-        throw new TestFailure(`${history.name}: has TLS settings, yet its port ${listen.port} ` +
-                              `answers a plaintext client`);
-      }
-      this.ok(`${history.name}: port ${listen.port} refuses plaintext (TLS in effect)`);
-    }
+    if (history?.settings.has("tls_cert")) await this.checkRefusesPlaintext(history, "listen");
     // The admin listener with its own TLS: a plaintext client gets nowhere there either.
     if (history?.settings.has("admin_tls_cert")) {
-      const admin = parseAddress(history.settings.get("admin_listen").value);
-      const port = this.mappedPort(history.workload, admin.port);
-      const { error } = await run([this.options.cli, "-plaintext", `127.0.0.1:${port}`, "list"]);
-      if (!error) {
-        throw new TestFailure(`${history.name}: has admin TLS settings, yet its admin port ` +
-                              `${admin.port} answers a plaintext client`);
-      }
-      this.ok(`${history.name}: admin port ${admin.port} refuses plaintext (TLS in effect)`);
+      await this.checkRefusesPlaintext(history, "admin_listen");
     }
     const tls = evaluator.settings.has("tls_cert");
     if (tls) {
+      await this.checkRefusesPlaintext(evaluator, "listen");
       console.log(`note: ${this.name}: the evaluator serves TLS; grpc_reflect_cli is ` +
                   `plaintext-only, so the evaluator-to-history call is not checked`);
       return;
