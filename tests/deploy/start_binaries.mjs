@@ -466,8 +466,19 @@ class Overlay {
                   "--port", String(port), "--bind", "127.0.0.1", "--daemonize", "no"];
     const record = this.launch(`${workload.name} (redis-server)`, argv, env,
                          join(this.workDir, `${workload.name}.log`));
-    await this.waitForRedis(record, port, env);
-    this.ok(`${workload.name}: redis-server runs with the manifest's redis.conf and password ` +
+    const probe = container.readinessProbe?.exec?.command;
+    if (probe?.[0] === "sh" && probe[1] === "-c") {
+      // The manifest's own readiness probe (as its ACL user), pointed at the test's port.
+      const script = probe[2].replace(/\bredis-cli\b/g, `${REDIS_CLI} -p ${port}`);
+      await waitFor(`${record.name} readiness probe (${probe[2]})`, STARTUP_TIMEOUT_MS,
+                    async () => {
+                      const { error, stdout, stderr } = await run(["sh", "-c", script], env);
+                      return { ok: !error, detail: (stdout + stderr).trim() };
+                    }, record);
+    } else {
+      await this.waitForRedis(record, port, env);
+    }
+    this.ok(`${workload.name}: redis-server runs with the manifest's redis.conf and ACL ` +
             `(port ${redisPort} -> ${port})`);
     return record;
   }
@@ -488,7 +499,8 @@ class Overlay {
       if (exit.code !== 0) {
         throw new TestFailure(`${name} ${exitDescription(exit)}:\n${logTail(record)}`);
       }
-      this.ok(`${name} ran (${basename(argv[1] ?? argv[0])})`);
+      const script = argv.find((arg) => arg.endsWith(".sh")) ?? argv.join(" ");
+      this.ok(`${name} ran (${basename(script)})`);
     }
   }
 
@@ -525,6 +537,10 @@ class Overlay {
       const address = parseAddress(value);
       if (flag === "redis" && sidecar && ["127.0.0.1", "localhost"].includes(address?.host)) {
         return formatAddress(address, "127.0.0.1", this.externalRedisPort);
+      }
+      // The sidecar's node map: the stand-in is the only node, dialled as itself.
+      if (flag === "redis_node_map" && sidecar) {
+        return `127.0.0.1:${this.externalRedisPort}=127.0.0.1:${this.externalRedisPort}`;
       }
       const cluster = flag === "redis" && sidecar ? parseClusterUrl(value) : null;
       if (cluster && cluster.seeds.every((seed) => /^(127\.0\.0\.1|localhost):/.test(seed))) {
