@@ -6,7 +6,9 @@
 #      they log at start-up and export as etiquette_build_info{version}.
 #   2. scripts/release.sh on a copy of the tree: cutting 99.0.0 bumps the version, records
 #      the contract, writes the changelog heading above the unreleased entries, and retags
-#      production; cutting it again, or an older version, is refused.
+#      production (every image, digests reset to the placeholder); cutting it again, or an
+#      older version, is refused; `release.sh pin IMAGE DIGEST` pins that image only, and
+#      refuses a malformed digest or an unknown image.
 # usage: release_test.sh SOURCE_DIR EVALUATOR HISTORY
 set -euo pipefail
 root=$(realpath "${1:?usage: release_test.sh SOURCE_DIR EVALUATOR HISTORY}")
@@ -22,8 +24,9 @@ newest=$(ls "$root"/proto/released/etiquette-v*.binpb 2>/dev/null | sort -V | ta
 [[ $(basename "$newest") == "etiquette-v$version.binpb" ]] ||
   fail "the newest released contract is '$(basename "$newest")', not etiquette-v$version.binpb"
 grep -q "^## $version - [0-9-]*\$" "$root/CHANGELOG.md" || fail "CHANGELOG.md has no '## $version - <date>'"
-tag=$(sed -n 's/^    newTag: "\(.*\)"$/\1/p' "$root/deploy/overlays/production/kustomization.yaml")
-[[ $tag == "$version" ]] || fail "the production overlay's image tag is '$tag', not $version"
+overlay=deploy/overlays/production/kustomization.yaml
+tags=$(sed -n 's/^    newTag: "\(.*\)"$/\1/p' "$root/$overlay" | sort -u | tr '\n' ' ')
+[[ $tags == "$version " ]] || fail "the production overlay's image tags are '$tags', not $version"
 for binary in "$evaluator" "$history"; do
   printed=$("$binary" --version 2>&1) || fail "$(basename "$binary") --version exited non-zero"
   [[ $printed == "$(basename "$binary") $version" ]] ||
@@ -65,11 +68,28 @@ copy="$work/tree"
 mkdir "$copy"
 (cd "$root" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$copy")
 export ETIQUETTE_TOOLS_DIR="${ETIQUETTE_TOOLS_DIR:-$root/build/tools}"
+# A digest pinned for the last release: cutting the next one resets it to the placeholder.
+"$copy/scripts/release.sh" pin etiquette-tls-sidecar sha256:$(printf 'cd%.0s' {1..32}) >/dev/null ||
+  fail "release.sh pin etiquette-tls-sidecar failed"
 if RELEASE_ALLOW_DIRTY=1 "$copy/scripts/release.sh" 99.0.0 >"$work/release.log" 2>&1; then
   [[ $("$copy/scripts/version.sh") == 99.0.0 ]] || fail "release.sh did not set the version"
   [[ -s $copy/proto/released/etiquette-v99.0.0.binpb ]] || fail "release.sh recorded no contract"
-  grep -q '^    newTag: "99.0.0"$' "$copy/deploy/overlays/production/kustomization.yaml" ||
-    fail "release.sh did not retag production"
+  tags=$(sed -n 's/^    newTag: "\(.*\)"$/\1/p' "$copy/$overlay" | sort -u | tr '\n' ' ')
+  [[ $tags == "99.0.0 " ]] || fail "release.sh did not retag every production image: '$tags'"
+  zero=sha256:$(printf '0%.0s' {1..64})
+  digests=$(sed -n 's/^    digest: //p' "$copy/$overlay" | sort -u | tr '\n' ' ')
+  [[ $digests == "$zero " ]] || fail "release.sh did not reset the digests to the placeholder: '$digests'"
+  digest=sha256:$(printf 'ab%.0s' {1..32})
+  "$copy/scripts/release.sh" pin etiquette "$digest" >/dev/null 2>&1 || fail "release.sh pin etiquette failed"
+  pinned=$(awk '/^  - name: /{n=$3} /^    digest: /{print n "=" $2}' "$copy/$overlay" | tr '\n' ' ')
+  [[ $pinned == "etiquette=$digest etiquette-tls-sidecar=$zero " ]] ||
+    fail "release.sh pin etiquette: digests are now '$pinned'"
+  cp "$copy/$overlay" "$work/overlay.before"
+  "$copy/scripts/release.sh" pin etiquette sha256:abc >/dev/null 2>&1 &&
+    fail "release.sh pinned a malformed digest"
+  "$copy/scripts/release.sh" pin no-such-image "$digest" >/dev/null 2>&1 &&
+    fail "release.sh pinned an image the overlay does not have"
+  cmp -s "$copy/$overlay" "$work/overlay.before" || fail "a refused pin changed the overlay"
   headings=$(grep '^## ' "$copy/CHANGELOG.md" | head -2 | tr '\n' '|')
   [[ $headings == "## Unreleased|## 99.0.0 - $(date -u +%F)|" ]] ||
     fail "CHANGELOG.md headings after release.sh: $headings"
@@ -77,7 +97,7 @@ if RELEASE_ALLOW_DIRTY=1 "$copy/scripts/release.sh" 99.0.0 >"$work/release.log" 
     fail "release.sh cut 99.0.0 twice"
   RELEASE_ALLOW_DIRTY=1 "$copy/scripts/release.sh" 98.0.0 >/dev/null 2>&1 &&
     fail "release.sh cut 98.0.0 after 99.0.0"
-  (( failed )) || echo "ok: release.sh 99.0.0 on a copy: version, contract, changelog, tag"
+  (( failed )) || echo "ok: release.sh 99.0.0 on a copy: version, contract, changelog, tags, digests, pin"
 else
   fail "release.sh 99.0.0 failed on a copy:"
   sed 's/^/  | /' "$work/release.log"

@@ -148,3 +148,29 @@ export function resolveServicePort(objects, service, port) {
 export function effectiveSecurity(pod, container, field) {
   return container.securityContext?.[field] ?? pod.securityContext?.[field];
 }
+
+// Every container of a pod: init containers (native sidecars among them) and the main ones.
+export function allContainers(pod) {
+  return [...(pod.initContainers ?? []), ...pod.containers];
+}
+
+// A native sidecar: an init container that keeps running beside the main ones.
+export function isSidecar(container) {
+  return container.restartPolicy === "Always";
+}
+
+// A NetworkPolicy rule's port (a number, or a name of a port of `pods`) as container port
+// numbers of those pods; null for a rule without ports (every port).
+export function rulePortNumbers(rule, pods) {
+  if (!rule.ports?.length) return null;
+  const numbers = new Set();
+  for (const { port } of rule.ports) {
+    if (Number.isInteger(port)) numbers.add(port);
+    for (const pod of pods) {
+      for (const container of allContainers(pod)) {
+        for (const p of container.ports ?? []) if (p.name === port) numbers.add(p.containerPort);
+      }
+    }
+  }
+  return numbers;
+}

@@ -21,7 +21,14 @@
 //     ConfigMap (configMap volumes) or with test secrets (secret volumes), and every value
 //     under a mountPath is rewritten to that folder;
 //   - secrets: tls.crt / tls.key / ca.crt are the test PKI (made with openssl by the shell
-//     half), any other key a random string (the same one everywhere it is used).
+//     half), any other key a random string (the same one everywhere it is used);
+//   - init containers: a plain one that runs `sh SCRIPT ARGS` (the dev Redis's render-acl.sh)
+//     runs here, with its mounts, env and path arguments as above, before its pod's main
+//     container; production's TLS sidecar (stunnel, image etiquette-tls-sidecar) is not run:
+//     history's loopback Redis address (the sidecar's end) points at the test's stand-in
+//     Redis, so the TLS leg itself is not covered here. The stand-in Redis has the ACL user
+//     that history's --redis_user_file names, with its password; its `default` user has
+//     another password, so history must log in as its own user.
 //
 // usage: node start_binaries.mjs sans OVERLAY=RENDERED_YAML...
 //          prints the DNS names the test certificate must carry (Services, all forms)
@@ -34,11 +41,12 @@ import http from "node:http";
 import net from "node:net";
 import { basename, dirname, join } from "node:path";
 import {
-  binaryOf, canonicalFlag, flagOfEnv, formatAddress, isBindHost, loadObjects, parseAddress,
-  resolveServicePort, serviceNamed, settingsOf, workloads,
+  binaryOf, canonicalFlag, flagOfEnv, formatAddress, isBindHost, isSidecar, loadObjects,
+  parseAddress, resolveServicePort, serviceNamed, settingsOf, workloads,
 } from "./manifests.mjs";
 
 const REDIS_SERVER = "redis-server";
+const TLS_SIDECAR_IMAGE = "etiquette-tls-sidecar";
 const REDIS_CLI = "redis-cli";
 // Bounds of every wait; each is a poll that ends as soon as the condition holds.
 const STARTUP_TIMEOUT_MS = 30_000;
@@ -368,6 +376,7 @@ class Overlay {
     // No in-cluster Redis: stand in for the external one, with history's password.
     const history = this.workloads.find((w) => binaryOf(w.pod.containers[0]) === "etiquette-history");
     let password = "";
+    let user = "";
     let cluster = false;
     if (history) {
       const container = history.pod.containers[0];
@@ -375,6 +384,8 @@ class Overlay {
       const settings = settingsOf(container, []);
       const file = settings.get("redis_password_file")?.value;
       if (file) password = readFileSync(this.rewritePath(file, mounts), "utf8").trim();
+      const userFile = settings.get("redis_user_file")?.value;
+      if (userFile) user = readFileSync(this.rewritePath(userFile, mounts), "utf8").trim();
       cluster = parseClusterUrl(settings.get("redis")?.value) !== null;
     }
     this.externalRedisPort = await freePort();
@@ -382,7 +393,11 @@ class Overlay {
     mkdirSync(dir, { recursive: true });
     const argv = [REDIS_SERVER, "--port", String(this.externalRedisPort), "--bind", "127.0.0.1",
                   "--save", "", "--appendonly", "no", "--dir", dir];
-    if (password) argv.push("--requirepass", password);
+    // With an ACL user, `default` gets a password history does not know: history must AUTH as
+    // its user (the Redis Cluster's ACL).
+    const adminPassword = user ? this.secrets.value("test-stand-in-redis", "default") : password;
+    if (adminPassword) argv.push("--requirepass", adminPassword);
+    if (user) argv.push("--user", user, "on", `>${password}`, "~*", "&*", "+@all");
     if (cluster) {
       // A Redis Cluster of one master: its own bus port (the default, port + 10000, may not
       // exist or be free).
@@ -395,10 +410,11 @@ class Overlay {
                          : "the external Redis";
     const record = this.launch(`redis-server (stand-in for ${what})`, argv, {},
                                join(this.workDir, "external-redis.log"));
-    const env = { REDISCLI_AUTH: password };
+    const env = { REDISCLI_AUTH: adminPassword };
     await this.waitForRedis(record, this.externalRedisPort, env);
     if (cluster) await this.assignAllSlots(record, this.externalRedisPort, env);
-    this.ok(`redis-server stands in for ${what} on 127.0.0.1:${this.externalRedisPort}`);
+    this.ok(`redis-server stands in for ${what} on 127.0.0.1:${this.externalRedisPort}` +
+            (user ? ` (ACL user ${user})` : ""));
     return record;
   }
 
@@ -422,6 +438,7 @@ class Overlay {
   // from the Secret; only the port, bind address and data folder are the test's.
   async startRedisFromManifest(workload) {
     const container = workload.pod.containers[0];
+    await this.runInitContainers(workload);
     const mounts = this.materializeMounts(workload, container);
     const env = this.environment(workload, container);
     const redisPort = container.ports?.[0]?.containerPort;
@@ -436,7 +453,7 @@ class Overlay {
       const text = readFileSync(conf, "utf8").replace(/^dir\s+(\S+)\s*$/gm, (line, dir) => {
         dirs.push(dir);
         return dir === data?.mountPath ? `dir ${data.dir}` : line;
-      });
+      }).replace(/^aclfile\s+(\S+)\s*$/gm, (line, file) => `aclfile ${this.rewritePath(file, mounts)}`);
       writeFileSync(conf, text);
     }
     if (!data || dirs.length !== 1 || dirs[0] !== data.mountPath) {
@@ -449,10 +466,42 @@ class Overlay {
                   "--port", String(port), "--bind", "127.0.0.1", "--daemonize", "no"];
     const record = this.launch(`${workload.name} (redis-server)`, argv, env,
                          join(this.workDir, `${workload.name}.log`));
-    await this.waitForRedis(record, port, env);
-    this.ok(`${workload.name}: redis-server runs with the manifest's redis.conf and password ` +
+    const probe = container.readinessProbe?.exec?.command;
+    if (probe?.[0] === "sh" && probe[1] === "-c") {
+      // The manifest's own readiness probe (as its ACL user), pointed at the test's port.
+      const script = probe[2].replace(/\bredis-cli\b/g, `${REDIS_CLI} -p ${port}`);
+      await waitFor(`${record.name} readiness probe (${probe[2]})`, STARTUP_TIMEOUT_MS,
+                    async () => {
+                      const { error, stdout, stderr } = await run(["sh", "-c", script], env);
+                      return { ok: !error, detail: (stdout + stderr).trim() };
+                    }, record);
+    } else {
+      await this.waitForRedis(record, port, env);
+    }
+    this.ok(`${workload.name}: redis-server runs with the manifest's redis.conf and ACL ` +
             `(port ${redisPort} -> ${port})`);
     return record;
+  }
+
+  // The pod's plain init containers, in order, as the kubelet runs them: `sh SCRIPT ARGS` with
+  // the container's mounts, env and path arguments; each must exit 0. Sidecars are not run.
+  async runInitContainers(workload) {
+    for (const container of workload.pod.initContainers ?? []) {
+      if (isSidecar(container)) continue;
+      const mounts = this.materializeMounts(workload, container);
+      const env = this.environment(workload, container);
+      const argv = [...(container.command ?? []), ...(container.args ?? [])]
+        .map((arg) => this.rewritePath(expand(arg, env), mounts));
+      const name = `${workload.name} init container ${container.name}`;
+      const log = join(this.workDir, `${workload.name}.init-${container.name}.log`);
+      const record = this.launch(name, argv, env, log);
+      const exit = await record.exited;
+      if (exit.code !== 0) {
+        throw new TestFailure(`${name} ${exitDescription(exit)}:\n${logTail(record)}`);
+      }
+      const script = argv.find((arg) => arg.endsWith(".sh")) ?? argv.join(" ");
+      this.ok(`${name} ran (${basename(script)})`);
+    }
   }
 
   async waitForRedis(record, port, env) {
@@ -481,14 +530,32 @@ class Overlay {
     if (problems.length) throw new TestFailure(`${workload.name}: ${problems.join("; ")}`);
     const mounts = this.materializeMounts(workload, container);
     const where = workload.name;
-    const rewrite = (value) => this.rewriteAddress(this.rewritePath(value, mounts), workload, where);
+    const sidecar = (workload.pod.initContainers ?? []).find((c) =>
+      isSidecar(c) && c.image?.split(/[:@]/)[0].endsWith(TLS_SIDECAR_IMAGE));
+    const rewrite = (flag, value) => {
+      // History's Redis at the TLS sidecar's loopback end: the test's stand-in Redis.
+      const address = parseAddress(value);
+      if (flag === "redis" && sidecar && ["127.0.0.1", "localhost"].includes(address?.host)) {
+        return formatAddress(address, "127.0.0.1", this.externalRedisPort);
+      }
+      // The sidecar's node map: the stand-in is the only node, dialled as itself.
+      if (flag === "redis_node_map" && sidecar) {
+        return `127.0.0.1:${this.externalRedisPort}=127.0.0.1:${this.externalRedisPort}`;
+      }
+      const cluster = flag === "redis" && sidecar ? parseClusterUrl(value) : null;
+      if (cluster && cluster.seeds.every((seed) => /^(127\.0\.0\.1|localhost):/.test(seed))) {
+        return `redis-cluster://${cluster.userinfo}127.0.0.1:${this.externalRedisPort}${cluster.rest}`;
+      }
+      return this.rewriteAddress(this.rewritePath(value, mounts), workload, where);
+    };
     const env = this.environment(workload, container);
     for (const name of Object.keys(env)) {
-      if (flagOfEnv(name) !== null) env[name] = rewrite(env[name]);
+      const flag = flagOfEnv(name);
+      if (flag !== null) env[name] = rewrite(flag, env[name]);
     }
     const args = (container.args ?? []).map((arg) => {
-      const match = /^(--[^=]+=)(.*)$/s.exec(expand(arg, env));
-      return match ? match[1] + rewrite(match[2]) : arg;
+      const match = /^--([^=]+)=(.*)$/s.exec(expand(arg, env));
+      return match ? `--${match[1]}=${rewrite(canonicalFlag(match[1]), match[2])}` : arg;
     });
     const argv = [this.options.binaries[binaryOf(container)], ...args];
     const record = this.launch(workload.name, argv, env, join(this.workDir, `${workload.name}.log`));
@@ -529,22 +596,41 @@ class Overlay {
     return record;
   }
 
+  // A TLS port: open (something listens: a closed port would "refuse" anything), yet a
+  // plaintext gRPC client gets no answer.
+  async checkRefusesPlaintext(record, flag) {
+    const address = parseAddress(record.settings.get(flag).value);
+    const port = this.mappedPort(record.workload, address.port);
+    const open = await new Promise((resolve) => {
+      const socket = net.connect({ host: "127.0.0.1", port }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on("error", () => resolve(false));
+    });
+    if (!open) {
+      throw new TestFailure(`${record.name}: nothing listens on --${flag} port ${address.port}`);
+    }
+    const { error } = await run([this.options.cli, "-plaintext", `127.0.0.1:${port}`, "list"]);
+    if (!error) {
+      throw new TestFailure(`${record.name}: has TLS settings, yet its --${flag} port ` +
+                            `${address.port} answers a plaintext client`);
+    }
+    this.ok(`${record.name}: --${flag} port ${address.port} is open and refuses plaintext (TLS)`);
+  }
+
   // The evaluator reaches history through the manifests' address and TLS settings: an
   // Evaluate answer that is not degraded proves it (history answered, Redis included).
   async checkWiring(evaluator, history) {
     // TLS in effect on history's port: a plaintext client gets nowhere.
-    if (history?.settings.has("tls_cert")) {
-      const listen = parseAddress(history.settings.get("listen").value);
-      const port = this.mappedPort(history.workload, listen.port);
-      const { error } = await run([this.options.cli, "-plaintext", `127.0.0.1:${port}`, "list"]);
-      if (!error) {
-        throw new TestFailure(`${history.name}: has TLS settings, yet its port ${listen.port} ` +
-                              `answers a plaintext client`);
-      }
-      this.ok(`${history.name}: port ${listen.port} refuses plaintext (TLS in effect)`);
+    if (history?.settings.has("tls_cert")) await this.checkRefusesPlaintext(history, "listen");
+    // The admin listener with its own TLS: a plaintext client gets nowhere there either.
+    if (history?.settings.has("admin_tls_cert")) {
+      await this.checkRefusesPlaintext(history, "admin_listen");
     }
     const tls = evaluator.settings.has("tls_cert");
     if (tls) {
+      await this.checkRefusesPlaintext(evaluator, "listen");
       console.log(`note: ${this.name}: the evaluator serves TLS; grpc_reflect_cli is ` +
                   `plaintext-only, so the evaluator-to-history call is not checked`);
       return;
@@ -608,6 +694,15 @@ class Overlay {
         const command = workload.pod.containers[0].command?.[0] ?? "";
         if (workload.pod.containers.length !== 1) {
           throw new TestFailure(`${workload.name}: one container per pod is all this test runs`);
+        }
+        for (const init of workload.pod.initContainers ?? []) {
+          const known = isSidecar(init)
+            ? init.image?.split(/[:@]/)[0].endsWith(TLS_SIDECAR_IMAGE)
+            : init.command?.[0] === "sh";
+          if (!known) {
+            throw new TestFailure(`${workload.name}: init container ${init.name} is neither ` +
+                                  `an \`sh\` script nor the ${TLS_SIDECAR_IMAGE} sidecar`);
+          }
         }
         if (!binaryOf(workload.pod.containers[0]) && basename(command) !== REDIS_SERVER) {
           throw new TestFailure(`${workload.name}: runs ${command || "the image's entrypoint"}, ` +

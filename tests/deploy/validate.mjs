@@ -6,8 +6,9 @@
 // usage: node validate.mjs DEPLOY_README OVERLAY=RENDERED_YAML...
 import { readFileSync } from "node:fs";
 import {
-  binaryOf, describe, effectiveSecurity, isBindHost, loadObjects, mapMatches, parseAddress,
-  resolveServicePort, selectorMatches, serviceNamed, settingsOf, workloads,
+  allContainers, binaryOf, describe, effectiveSecurity, isBindHost, isSidecar, loadObjects,
+  mapMatches, parseAddress, resolveServicePort, rulePortNumbers, selectorMatches, serviceNamed,
+  settingsOf, workloads,
 } from "./manifests.mjs";
 
 // Defaults of the binaries that the invariants depend on (README, flags tables).
@@ -17,6 +18,16 @@ const ETIQUETTE_UID = 65532;
 // Flags whose value is an address the binary listens on; the manifests must set each one,
 // since a default would put a port in the pod that no containerPort, probe or test knows.
 const LISTEN_FLAGS = ["listen", "health_listen", "metrics_listen"];
+// History's admin listener (SenderHistoryAdmin): its own port, Service and NetworkPolicy.
+const ADMIN_LISTEN_FLAG = "admin_listen";
+// Objects that may expose the admin port: the admin Service and the admin NetworkPolicy.
+const ADMIN_SUFFIX = "-admin";
+// The placeholder of base/network-policies.yaml that the overlay's network-peers.yaml replaces.
+const PEERS_PLACEHOLDER = "SET-BY-OVERLAY";
+const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+// Overlays whose images must be pinned by digest and whose services must require TLS.
+const PRODUCTION_OVERLAYS = ["production"];
+const DIGEST_REFERENCE = /@sha256:[0-9a-f]{64}$/;
 
 // --- Schema validation -------------------------------------------------------------------
 
@@ -113,7 +124,7 @@ function checkResources(where, container, fail) {
   }
 }
 
-function checkSecurity(where, pod, container, fail) {
+function checkSecurity(where, pod, container, fail, { probes = true } = {}) {
   const get = (field) => effectiveSecurity(pod, container, field);
   if (get("runAsNonRoot") !== true) fail(`${where}: runAsNonRoot is not true`);
   const uid = get("runAsUser");
@@ -130,6 +141,7 @@ function checkSecurity(where, pod, container, fail) {
   if (get("seccompProfile")?.type !== "RuntimeDefault") {
     fail(`${where}: seccompProfile is not RuntimeDefault`);
   }
+  if (!probes) return;
   if (!container.readinessProbe) fail(`${where}: no readinessProbe`);
   if (!container.livenessProbe) fail(`${where}: no livenessProbe`);
 }
@@ -153,7 +165,9 @@ function checkEtiquetteContainer(where, workload, container, fail) {
   if (!pod.topologySpreadConstraints?.length) fail(`${where}: no topologySpreadConstraints`);
 
   const ports = {};
-  for (const flag of LISTEN_FLAGS) {
+  const listenFlags = binaryOf(container) === "etiquette-history"
+    ? [...LISTEN_FLAGS, ADMIN_LISTEN_FLAG] : LISTEN_FLAGS;
+  for (const flag of listenFlags) {
     const address = parseAddress(settings.get(flag)?.value);
     if (!settings.has(flag)) {
       fail(`${where}: --${flag} is not set (the default would be a port nobody declared)`);
@@ -251,7 +265,7 @@ function checkReferences(objects, readme, fail) {
         fail(`${where}: Secret ${secret} is not documented in deploy/README.md`);
       }
     }
-    for (const container of workload.pod.containers) {
+    for (const container of allContainers(workload.pod)) {
       for (const entry of container.env ?? []) {
         const secret = entry.valueFrom?.secretKeyRef?.name;
         if (secret && !readme.includes(`\`${secret}\``)) {
@@ -275,9 +289,11 @@ function checkReferences(objects, readme, fail) {
     }
     // gRPC backends of the project: headless, so that clients balance per call over the pods
     // (a virtual IP pins each HTTP/2 connection, and so every call on it, to one pod).
+    // The admin Service is a ClusterIP on purpose (base/history.yaml says why).
     const grpcPort = (service.spec.ports ?? []).some((p) => p.appProtocol === "grpc");
     const ours = backing.some((w) => binaryOf(w.pod.containers[0]));
-    if (grpcPort && ours && service.spec.clusterIP !== "None") {
+    const admin = service.metadata.name.endsWith(ADMIN_SUFFIX);
+    if (grpcPort && ours && !admin && service.spec.clusterIP !== "None") {
       fail(`${describe(service)}: a gRPC backend Service is not headless (clusterIP: None)`);
     }
   }
@@ -307,9 +323,166 @@ function checkReferences(objects, readme, fail) {
     if (selected.length === 0) fail(`${describe(policy)}: selects no workload's pods`);
     for (const rule of policy.spec.ingress ?? []) {
       for (const { port } of rule.ports ?? []) {
+        // Ingress ports are ports of the selected pods (egress ports are the peers').
         const declared = selected.every((w) => w.pod.containers.some((c) =>
           (c.ports ?? []).some((p) => p.name === port || p.containerPort === port)));
         if (!declared) fail(`${describe(policy)}: port ${port} is not a port of its pods`);
+      }
+    }
+  }
+}
+
+// --- Network policies (what a security review checks) -----------------------------------------
+
+// A peer's namespaceSelector names namespaces by name: kubernetes.io/metadata.name, which
+// Kubernetes sets and nobody can forge (any other namespace label can be set by whoever may
+// label a namespace). Returns the names, or a problem.
+function namespaceNames(selector) {
+  if (!selector) return { problem: "no namespaceSelector" };
+  const names = [];
+  const label = selector.matchLabels?.[NAMESPACE_NAME_LABEL];
+  if (label !== undefined) names.push(label);
+  for (const expression of selector.matchExpressions ?? []) {
+    if (expression.key !== NAMESPACE_NAME_LABEL || expression.operator !== "In") {
+      return { problem: `namespaceSelector expression ${expression.key} ${expression.operator} ` +
+                        `is not "${NAMESPACE_NAME_LABEL} In [names]"` };
+    }
+    names.push(...(expression.values ?? []));
+  }
+  const otherLabels = Object.keys(selector.matchLabels ?? {}).filter((k) => k !== NAMESPACE_NAME_LABEL);
+  if (otherLabels.length) return { problem: `namespaceSelector uses label ${otherLabels[0]}` };
+  if (names.length === 0) return { problem: `namespaceSelector does not name namespaces by ${NAMESPACE_NAME_LABEL}` };
+  if (names.includes(PEERS_PLACEHOLDER)) {
+    return { problem: `namespace list still ${PEERS_PLACEHOLDER} (network-peers.yaml / ` +
+                      `the network-peers component did not fill it)` };
+  }
+  return { names };
+}
+
+// Each peer: namespace by name AND a pod label, in the same element (two elements would be
+// an OR: any pod of those namespaces, or that label in this namespace). Egress may also go to
+// an ipBlock (a Redis outside the cluster).
+function checkPeers(policy, fail) {
+  const check = (peer, where, allowIpBlock) => {
+    if (peer.ipBlock) {
+      if (!allowIpBlock) fail(`${describe(policy)}: ${where}: an ipBlock peer (by namespace and pod only)`);
+      return;
+    }
+    const { problem } = namespaceNames(peer.namespaceSelector);
+    if (problem) fail(`${describe(policy)}: ${where}: ${problem}`);
+    if (!Object.keys(peer.podSelector?.matchLabels ?? {}).length) {
+      fail(`${describe(policy)}: ${where}: no podSelector label in the same peer`);
+    }
+  };
+  (policy.spec.ingress ?? []).forEach((rule, i) => {
+    if (!rule.from?.length) fail(`${describe(policy)}: ingress[${i}] admits every source`);
+    (rule.from ?? []).forEach((peer, j) => check(peer, `ingress[${i}].from[${j}]`, false));
+  });
+  (policy.spec.egress ?? []).forEach((rule, i) => {
+    if (!rule.to?.length) fail(`${describe(policy)}: egress[${i}] allows every destination`);
+    if (!rule.ports?.length) fail(`${describe(policy)}: egress[${i}] allows every port`);
+    (rule.to ?? []).forEach((peer, j) => check(peer, `egress[${i}].to[${j}]`, true));
+  });
+}
+
+function checkNetworkPolicies(objects, fail) {
+  const policies = objects.filter((o) => o.kind === "NetworkPolicy");
+  policies.forEach((policy) => checkPeers(policy, fail));
+  const all = workloads(objects);
+  const selecting = (workload, type) => policies.filter((p) =>
+    (p.spec.policyTypes ?? ["Ingress"]).includes(type) &&
+    selectorMatches(p.spec.podSelector, workload.template.metadata?.labels));
+
+  // Default deny, in and out, for the whole namespace.
+  const defaultDeny = policies.some((p) => Object.keys(p.spec.podSelector ?? {}).length === 0 &&
+    ["Ingress", "Egress"].every((t) => p.spec.policyTypes?.includes(t)) &&
+    !p.spec.ingress?.length && !p.spec.egress?.length);
+  if (!defaultDeny) fail("no default-deny NetworkPolicy (podSelector {}, Ingress and Egress, no rules)");
+
+  for (const workload of all) {
+    const where = `${workload.object.kind}/${workload.name}`;
+    const egress = selecting(workload, "Egress").flatMap((p) => p.spec.egress ?? []);
+    if (egress.length === 0) fail(`${where}: no NetworkPolicy allows it any egress`);
+    // DNS: kube-dns in kube-system, UDP and TCP 53.
+    for (const protocol of ["UDP", "TCP"]) {
+      const dns = egress.some((rule) =>
+        (rule.ports ?? []).some((p) => (p.protocol ?? "TCP") === protocol && p.port === 53) &&
+        (rule.to ?? []).some((peer) =>
+          namespaceNames(peer.namespaceSelector).names?.includes("kube-system") &&
+          peer.podSelector?.matchLabels?.["k8s-app"] === "kube-dns"));
+      if (!dns) fail(`${where}: no egress to kube-dns (kube-system) on ${protocol} 53`);
+    }
+  }
+
+  // Each connection an etiquette service makes to a Service of the overlay is allowed out of
+  // its pod, to the backing pods' port (evaluator -> history, history -> in-cluster Redis).
+  for (const workload of all) {
+    const container = workload.pod.containers[0];
+    if (!binaryOf(container)) continue;
+    for (const [flag, setting] of settingsOf(container, [])) {
+      if (flag.endsWith("listen")) continue;
+      const address = parseAddress(setting.value);
+      if (!address || isBindHost(address.host)) continue;
+      const service = serviceNamed(objects, address.host);
+      const target = service && resolveServicePort(objects, service, address.port);
+      if (!target) continue;
+      const allowed = selecting(workload, "Egress").some((p) => (p.spec.egress ?? []).some((rule) =>
+        (rule.to ?? []).some((peer) => peer.podSelector &&
+          selectorMatches(peer.podSelector, target.workload.template.metadata?.labels) &&
+          namespaceNames(peer.namespaceSelector).names?.includes(workload.object.metadata.namespace)) &&
+        rulePortNumbers(rule, [target.workload.pod])?.has(target.port)));
+      if (!allowed) {
+        fail(`Deployment/${workload.name}: ${setting.where} connects to ${address.host}:` +
+             `${address.port}, which no egress rule allows`);
+      }
+    }
+  }
+
+  // History's admin port: only the -admin Service and the -admin NetworkPolicy expose it.
+  for (const workload of all.filter((w) => binaryOf(w.pod.containers[0]) === "etiquette-history")) {
+    const admin = parseAddress(settingsOf(workload.pod.containers[0], []).get(ADMIN_LISTEN_FLAG)?.value);
+    if (!admin) continue;
+    const labels = workload.template.metadata?.labels;
+    for (const service of objects.filter((o) => o.kind === "Service")) {
+      if (!mapMatches(service.spec.selector, labels) || service.metadata.name.endsWith(ADMIN_SUFFIX)) {
+        continue;
+      }
+      for (const port of service.spec.ports ?? []) {
+        if (resolveServicePort(objects, service, port.port)?.port === admin.port) {
+          fail(`${describe(service)}: exposes history's admin port ${admin.port} (only a ` +
+               `*${ADMIN_SUFFIX} Service may)`);
+        }
+      }
+    }
+    for (const policy of selectingPolicies(policies, labels)) {
+      if (policy.metadata.name.endsWith(ADMIN_SUFFIX)) continue;
+      (policy.spec.ingress ?? []).forEach((rule, i) => {
+        const ports = rulePortNumbers(rule, [workload.pod]);
+        if (ports === null || ports.has(admin.port)) {
+          fail(`${describe(policy)}: ingress[${i}] admits history's admin port ${admin.port} ` +
+               `(only a *${ADMIN_SUFFIX} NetworkPolicy may)`);
+        }
+      });
+    }
+  }
+}
+
+function selectingPolicies(policies, labels) {
+  return policies.filter((p) => selectorMatches(p.spec.podSelector, labels));
+}
+
+// --- Production -------------------------------------------------------------------------------
+
+// Images by digest (what runs is what was released, whatever happens to a tag), TLS required.
+function checkProduction(objects, fail) {
+  for (const workload of workloads(objects)) {
+    for (const container of allContainers(workload.pod)) {
+      const where = `${workload.object.kind}/${workload.name} container ${container.name}`;
+      if (!DIGEST_REFERENCE.test(container.image ?? "")) {
+        fail(`${where}: image ${container.image} is not pinned by digest (@sha256:<64 hex>)`);
+      }
+      if (binaryOf(container) && !(container.args ?? []).includes("--require_tls=true")) {
+        fail(`${where}: args do not contain --require_tls=true`);
       }
     }
   }
@@ -325,6 +498,13 @@ async function validateOverlay(name, file, readme) {
 
   await validateSchemas(objects, fail);
   for (const workload of workloads(objects)) {
+    for (const container of workload.pod.initContainers ?? []) {
+      const where = `${workload.object.kind}/${workload.name} init container ${container.name}`;
+      checkResources(where, container, fail);
+      // Probes are for the main containers (a plain init container cannot have any).
+      checkSecurity(where, workload.pod, container, fail, { probes: false });
+      if (isSidecar(container) && binaryOf(container)) fail(`${where}: a service as a sidecar`);
+    }
     for (const container of workload.pod.containers) {
       const where = `${workload.object.kind}/${workload.name} container ${container.name}`;
       checkResources(where, container, fail);
@@ -340,6 +520,8 @@ async function validateOverlay(name, file, readme) {
     fail("does not run both etiquette-evaluator and etiquette-history");
   }
   checkReferences(objects, readme, fail);
+  checkNetworkPolicies(objects, fail);
+  if (PRODUCTION_OVERLAYS.includes(name)) checkProduction(objects, fail);
 
   for (const message of failures) console.log(`FAIL: ${name}: ${message}`);
   const kinds = [...new Set(objects.map((o) => o.kind))].sort().join(", ");
