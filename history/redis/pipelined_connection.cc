@@ -256,7 +256,11 @@ absl::StatusOr<redisContext*> Connection::Connect(absl::Time deadline) {
   }
   // AUTH and SELECT as one pipeline.
   std::vector<std::vector<std::string>> commands;
-  if (!options_.password.empty()) commands.push_back({"AUTH", options_.password});
+  if (!options_.user.empty()) {
+    commands.push_back({"AUTH", options_.user, options_.password});
+  } else if (!options_.password.empty()) {
+    commands.push_back({"AUTH", options_.password});
+  }
   if (options_.db != 0) commands.push_back({"SELECT", absl::StrCat(options_.db)});
   for (const auto& command : commands) {
     std::string formatted;

@@ -21,6 +21,10 @@ struct RedisEndpoint {
 struct RedisOptions {
   std::string host = "127.0.0.1";
   int port = 6379;
+  // Redis ACL user (Redis 6+): with a user, every connection (each cluster node's too) sends
+  // AUTH <user> <password>; without, AUTH <password> (the default user) when there is a
+  // password. A user needs a password (the caller checks).
+  std::string user;
   std::string password;  // empty: no AUTH
   int db = 0;            // SELECTed on connect when not 0 (never in cluster mode)
   // Bound on connecting and on each read (GetFacts, Ping, CLUSTER SLOTS); past it a call

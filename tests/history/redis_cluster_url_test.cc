@@ -50,6 +50,15 @@ TEST(RedisClusterUrlTest, OneSeedPasswordAndCase) {
   EXPECT_EQ(one->cluster_seeds[0].host, "redis");
 }
 
+TEST(RedisClusterUrlTest, AclUser) {
+  absl::StatusOr<RedisOptions> options =
+      ParseRedisUrl("redis-cluster://etiquette-history:pw@h1:1,h2:2");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->user, "etiquette-history");
+  EXPECT_EQ(options->password, "pw");
+  EXPECT_EQ(options->cluster_seeds.size(), 2u);
+}
+
 TEST(RedisClusterUrlTest, PlainRedisUrlsAreNotClusters) {
   absl::StatusOr<RedisOptions> options = ParseRedisUrl("redis://:pw@h:1/3");
   ASSERT_TRUE(options.ok()) << options.status();
@@ -60,22 +69,22 @@ TEST(RedisClusterUrlTest, PlainRedisUrlsAreNotClusters) {
 
 TEST(RedisClusterUrlTest, BadClusterUrlsAreInvalidArgument) {
   for (const std::string url : {
-           "redis-cluster://",              // no seeds
-           "redis-cluster:///",             // no seeds
-           "redis-cluster://h1:1,,h2:2",    // empty entry
-           "redis-cluster://h1:1,",         // trailing comma
-           "redis-cluster://,h1:1",         // leading comma
-           "redis-cluster://h1:1,h2",       // a seed without port
-           "redis-cluster://h1:1,h2:0",     // port out of range
-           "redis-cluster://h1:1/0",        // a database
-           "redis-cluster://h1:1/2",        // a database
-           "redis-cluster://h1:1?x=1",      // query string
-           "redis-cluster://user:pw@h1:1",  // ACL user
-           "redis-cluster://:@h1:1",        // empty password
-           "redis-cluster://h 1:1",         // space
-           "redis-cluster://[::1:1",        // bracket
-           "rediss-cluster://h1:1",         // unknown scheme
-           "redis+cluster://h1:1",          // unknown scheme
+           "redis-cluster://",            // no seeds
+           "redis-cluster:///",           // no seeds
+           "redis-cluster://h1:1,,h2:2",  // empty entry
+           "redis-cluster://h1:1,",       // trailing comma
+           "redis-cluster://,h1:1",       // leading comma
+           "redis-cluster://h1:1,h2",     // a seed without port
+           "redis-cluster://h1:1,h2:0",   // port out of range
+           "redis-cluster://h1:1/0",      // a database
+           "redis-cluster://h1:1/2",      // a database
+           "redis-cluster://h1:1?x=1",    // query string
+           "redis-cluster://user@h1:1",   // ACL user without a password
+           "redis-cluster://:@h1:1",      // empty password
+           "redis-cluster://h 1:1",       // space
+           "redis-cluster://[::1:1",      // bracket
+           "rediss-cluster://h1:1",       // unknown scheme
+           "redis+cluster://h1:1",        // unknown scheme
        }) {
     absl::StatusOr<RedisOptions> options = ParseRedisUrl(url);
     EXPECT_EQ(options.status().code(), absl::StatusCode::kInvalidArgument) << "url: " << url;
