@@ -29,6 +29,7 @@ struct Flags {
   std::string redis = "redis://127.0.0.1:6379";
   std::string redis_password_file;
   std::string redis_user_file;
+  std::string redis_node_map;
   int redis_timeout_ms = 100;
   int redis_write_timeout_ms = 2000;
   int redis_wait_replicas = 0;
@@ -54,6 +55,9 @@ int main(int argc, char** argv) {
   command_line.AddString("redis_user_file", &flags.redis_user_file,
                          "file holding the Redis ACL user name: AUTH <user> <password> on "
                          "every connection; empty = the user in --redis, else the default user");
+  command_line.AddString("redis_node_map", &flags.redis_node_map,
+                         "Redis Cluster through a TLS sidecar: announced-host:port=127.0.0.1:port,"
+                         "... for every node; a node not listed is never dialled");
   command_line.AddString("config", &flags.config,
                          "thresholds (YAML), reloaded on change and on SIGHUP; empty = the "
                          "compiled-in defaults");
@@ -129,6 +133,9 @@ int main(int argc, char** argv) {
   if (absl::Status s =
           etiquette::ReadRedisCredentials(flags.redis_user_file, flags.redis_password_file, *redis);
       !s.ok()) {
+    return etiquette::StartupFailed(s);
+  }
+  if (absl::Status s = etiquette::ApplyRedisNodeMap(flags.redis_node_map, *redis); !s.ok()) {
     return etiquette::StartupFailed(s);
   }
   absl::StatusOr<etiquette::GrpcServerOptions> options = etiquette::ServerOptionsFrom(flags.server);

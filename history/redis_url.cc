@@ -1,6 +1,7 @@
 #include "history/redis_url.h"
 
 #include <cstdint>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -187,6 +188,39 @@ absl::StatusOr<RedisOptions> ParseRedisUrl(const std::string& url) {
     options.db = db;
   }
   return options;
+}
+
+absl::Status ApplyRedisNodeMap(const std::string& node_map, RedisOptions& options) {
+  if (node_map.empty()) return absl::OkStatus();
+  if (!options.cluster()) {
+    return absl::InvalidArgumentError(
+        "--redis_node_map: only for a Redis Cluster (--redis=redis-cluster://...)");
+  }
+  for (absl::string_view entry : absl::StrSplit(node_map, ',')) {
+    const std::vector<absl::string_view> sides = absl::StrSplit(entry, '=');
+    if (sides.size() != 2) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--redis_node_map: '", entry, "' is not announced-host:port=local-host:port"));
+    }
+    absl::StatusOr<RedisEndpoint> announced = ParseHostPort(sides[0]);
+    absl::StatusOr<RedisEndpoint> local = ParseHostPort(sides[1]);
+    for (const absl::StatusOr<RedisEndpoint>* side : {&announced, &local}) {
+      if (!side->ok()) return ForFlag("--redis_node_map", side->status());
+    }
+    // The sidecar runs in the pod: a non-loopback target would carry the password in clear.
+    if (local->host != "127.0.0.1" && local->host != "::1" && local->host != "localhost") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--redis_node_map: '", sides[1], "' is not a loopback address (the TLS sidecar's)"));
+    }
+    const std::string name = announced->host.find(':') != std::string::npos
+                                 ? absl::StrCat("[", announced->host, "]:", announced->port)
+                                 : absl::StrCat(announced->host, ":", announced->port);
+    if (!options.node_map.emplace(name, *std::move(local)).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--redis_node_map: ", name, " is mapped twice"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ReadRedisCredentials(const std::string& user_file, const std::string& password_file,

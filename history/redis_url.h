@@ -23,6 +23,12 @@ absl::StatusOr<RedisOptions> ParseRedisUrl(const std::string& url);
 // empty path leaves the URL's value): `user_file` names the Redis ACL user (--redis_user_file),
 // `password_file` its password (--redis_password_file). A user without a password is refused.
 // Errors name the flag, never the secret.
+// Applies --redis_node_map to `options` (a cluster URL's): comma-separated
+// "announced-host:port=local-host:port" entries, each cluster node's announced address (as
+// CLUSTER SLOTS and MOVED name it) and the loopback address of the TLS sidecar's port for it
+// (see RedisOptions::node_map). Empty: nothing. INVALID_ARGUMENT naming the flag.
+absl::Status ApplyRedisNodeMap(const std::string& node_map, RedisOptions& options);
+
 absl::Status ReadRedisCredentials(const std::string& user_file, const std::string& password_file,
                                   RedisOptions& options);
 

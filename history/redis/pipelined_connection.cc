@@ -243,6 +243,7 @@ void Connection::Round(std::vector<std::shared_ptr<Exchange>>& round) {
 }
 
 absl::StatusOr<redisContext*> Connection::Connect(absl::Time deadline) {
+  if (!options_.refused.empty()) return Unavailable(options_.refused);
   const absl::Duration remaining = deadline - absl::Now();
   if (remaining <= absl::ZeroDuration()) return Unavailable("timed out before connecting");
   redisContext* context =

@@ -59,6 +59,33 @@ TEST(RedisClusterUrlTest, AclUser) {
   EXPECT_EQ(options->cluster_seeds.size(), 2u);
 }
 
+TEST(RedisClusterUrlTest, NodeMap) {
+  absl::StatusOr<RedisOptions> options = ParseRedisUrl("redis-cluster://127.0.0.1:7000");
+  ASSERT_TRUE(options.ok()) << options.status();
+  ASSERT_TRUE(
+      ApplyRedisNodeMap("r0.internal:6379=127.0.0.1:7000,[fd00::1]:6379=[::1]:7001", *options)
+          .ok());
+  ASSERT_EQ(options->node_map.size(), 2u);
+  EXPECT_EQ(options->node_map["r0.internal:6379"].port, 7000);
+  EXPECT_EQ(options->node_map["[fd00::1]:6379"].host, "::1");
+  EXPECT_TRUE(ApplyRedisNodeMap("", *options).ok());
+  for (const std::string bad : {
+           "r0:6379",                                  // no '='
+           "r0:6379=127.0.0.1:7000=x",                 // two '='
+           "r0:6379=10.0.0.1:7000",                    // not loopback: the password in clear
+           "r0=127.0.0.1:7000",                        // no port
+           "r0:6379=127.0.0.1:1,r0:6379=127.0.0.1:2",  // twice
+       }) {
+    RedisOptions fresh = *ParseRedisUrl("redis-cluster://127.0.0.1:7000");
+    const absl::Status status = ApplyRedisNodeMap(bad, fresh);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(std::string(status.message()), HasSubstr("--redis_node_map")) << bad;
+  }
+  RedisOptions single = *ParseRedisUrl("redis://127.0.0.1:6379");
+  EXPECT_EQ(ApplyRedisNodeMap("r0:6379=127.0.0.1:7000", single).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(RedisClusterUrlTest, PlainRedisUrlsAreNotClusters) {
   absl::StatusOr<RedisOptions> options = ParseRedisUrl("redis://:pw@h:1/3");
   ASSERT_TRUE(options.ok()) << options.status();
