@@ -30,6 +30,8 @@ struct Flags {
   etiquette::ServerFlags server;
   std::string redis = "redis://127.0.0.1:6379";
   std::string redis_password_file;
+  std::string redis_user_file;
+  std::string redis_node_map;
   int redis_timeout_ms = 100;
   int redis_write_timeout_ms = 2000;
   int redis_wait_replicas = 0;
@@ -49,10 +51,16 @@ int main(int argc, char** argv) {
   flags.server.bounds.max_request_bytes = static_cast<int>(etiquette::kHistoryMaxRequestBytes);
   etiquette::AddServerFlags(command_line, flags.server);
   command_line.AddString("redis", &flags.redis,
-                         "redis://[:password@]host:port[/db], or a cluster: "
-                         "redis-cluster://[:password@]host:port[,host:port...]");
+                         "redis://[[user]:password@]host:port[/db], or a cluster: "
+                         "redis-cluster://[[user]:password@]host:port[,host:port...]");
   command_line.AddString("redis_password_file", &flags.redis_password_file,
                          "file holding the Redis password (instead of one in --redis)");
+  command_line.AddString("redis_user_file", &flags.redis_user_file,
+                         "file holding the Redis ACL user name: AUTH <user> <password> on "
+                         "every connection; empty = the user in --redis, else the default user");
+  command_line.AddString("redis_node_map", &flags.redis_node_map,
+                         "Redis Cluster through a TLS sidecar: announced-host:port=127.0.0.1:port,"
+                         "... for every node; a node not listed is never dialled");
   command_line.AddString("config", &flags.config,
                          "thresholds (YAML), reloaded on change and on SIGHUP; empty = the "
                          "compiled-in defaults");
@@ -130,13 +138,13 @@ int main(int argc, char** argv) {
   redis->timeout = absl::Milliseconds(flags.redis_timeout_ms);
   redis->wait_replicas = flags.redis_wait_replicas;
   redis->write_timeout = absl::Milliseconds(flags.redis_write_timeout_ms);
-  if (!flags.redis_password_file.empty()) {
-    absl::StatusOr<std::string> password = etiquette::ReadSecretFile(flags.redis_password_file);
-    if (!password.ok()) {
-      return etiquette::StartupFailed(
-          etiquette::ForFlag("--redis_password_file", password.status()));
-    }
-    redis->password = std::move(*password);
+  if (absl::Status s =
+          etiquette::ReadRedisCredentials(flags.redis_user_file, flags.redis_password_file, *redis);
+      !s.ok()) {
+    return etiquette::StartupFailed(s);
+  }
+  if (absl::Status s = etiquette::ApplyRedisNodeMap(flags.redis_node_map, *redis); !s.ok()) {
+    return etiquette::StartupFailed(s);
   }
   absl::StatusOr<etiquette::GrpcServerOptions> options = etiquette::ServerOptionsFrom(flags.server);
   if (!options.ok()) return etiquette::StartupFailed(options.status());
@@ -157,8 +165,10 @@ int main(int argc, char** argv) {
 
   etiquette::ServerRun run;
   run.program = "etiquette-history";
-  run.details = absl::StrCat("redis ", redis->host, ":", redis->port, ", config version ",
-                             etiquette::ConfigVersion(config), ", hmac key ids ", key_ids);
+  run.details = absl::StrCat("redis ", redis->host, ":", redis->port,
+                             redis->user.empty() ? "" : absl::StrCat(" as ", redis->user),
+                             ", config version ", etiquette::ConfigVersion(config),
+                             ", hmac key ids ", key_ids);
   run.options = std::move(*options);
   run.registry = registry;
   run.services = {&service, &admin_service};

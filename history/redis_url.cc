@@ -1,12 +1,15 @@
 #include "history/redis_url.h"
 
 #include <cstdint>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "common/secret_file.h"
+#include "common/status.h"
 
 namespace etiquette {
 namespace {
@@ -19,8 +22,8 @@ constexpr int kMaxDb = 1 << 20;
 absl::Status Invalid(absl::string_view what) {
   return absl::InvalidArgumentError(
       absl::StrCat("invalid redis URL: ", what,
-                   " (expected redis://[:password@]host:port[/db] or "
-                   "redis-cluster://[:password@]host:port[,host:port...])"));
+                   " (expected redis://[[user]:password@]host:port[/db] or "
+                   "redis-cluster://[[user]:password@]host:port[,host:port...])"));
 }
 
 bool IsDigits(absl::string_view s) {
@@ -43,8 +46,9 @@ int HexValue(char c) {
   return -1;
 }
 
-// Decodes %XX escapes. The messages never quote the input: it is a password.
-absl::StatusOr<std::string> PercentDecode(absl::string_view in) {
+// Decodes %XX escapes of the credentials (`what`: "the user name", "the password"). The
+// messages never quote the input.
+absl::StatusOr<std::string> PercentDecode(absl::string_view in, absl::string_view what) {
   std::string out;
   out.reserve(in.size());
   for (size_t i = 0; i < in.size(); ++i) {
@@ -53,7 +57,7 @@ absl::StatusOr<std::string> PercentDecode(absl::string_view in) {
       continue;
     }
     if (i + 2 >= in.size() || HexValue(in[i + 1]) < 0 || HexValue(in[i + 2]) < 0) {
-      return Invalid("the password has a malformed %-escape");
+      return Invalid(absl::StrCat(what, " has a malformed %-escape"));
     }
     out.push_back(static_cast<char>(HexValue(in[i + 1]) * 16 + HexValue(in[i + 2])));
     i += 2;
@@ -110,7 +114,8 @@ absl::StatusOr<RedisOptions> ParseRedisUrl(const std::string& url) {
   const bool cluster = absl::StartsWithIgnoreCase(rest, kClusterScheme);
   if (!cluster && !absl::StartsWithIgnoreCase(rest, kScheme)) {
     if (absl::StartsWithIgnoreCase(rest, "rediss://")) {
-      return Invalid("TLS (rediss://) is not supported");
+      return Invalid(
+          "TLS (rediss://) is not supported: point redis:// at a local TLS sidecar (stunnel)");
     }
     return Invalid("it must start with redis:// or redis-cluster://");
   }
@@ -126,14 +131,24 @@ absl::StatusOr<RedisOptions> ParseRedisUrl(const std::string& url) {
   if (at != absl::string_view::npos) {
     absl::string_view userinfo = rest.substr(0, at);
     rest.remove_prefix(at + 1);
-    if (userinfo.empty() || userinfo[0] != ':') {
-      return Invalid("credentials must be ':password@' (usernames are not supported)");
+    // user:password (a Redis ACL user) or :password (the default user); a user name cannot
+    // hold a raw ':' (%3A), a password can.
+    const size_t colon = userinfo.find(':');
+    if (colon == absl::string_view::npos) {
+      return Invalid("credentials must be 'user:password@' or ':password@' (no password given)");
     }
-    userinfo.remove_prefix(1);
+    absl::string_view user = userinfo.substr(0, colon);
+    userinfo.remove_prefix(colon + 1);
     if (userinfo.empty()) return Invalid("the password is empty");
-    absl::StatusOr<std::string> password = PercentDecode(userinfo);
+    absl::StatusOr<std::string> password = PercentDecode(userinfo, "the password");
     if (!password.ok()) return password.status();
     options.password = *std::move(password);
+    if (!user.empty()) {
+      absl::StatusOr<std::string> name = PercentDecode(user, "the user name");
+      if (!name.ok()) return name.status();
+      if (absl::StrContains(*name, ' ')) return Invalid("the user name contains a space");
+      options.user = *std::move(name);
+    }
   }
 
   absl::string_view authority = rest;
@@ -173,6 +188,67 @@ absl::StatusOr<RedisOptions> ParseRedisUrl(const std::string& url) {
     options.db = db;
   }
   return options;
+}
+
+absl::Status ApplyRedisNodeMap(const std::string& node_map, RedisOptions& options) {
+  if (node_map.empty()) return absl::OkStatus();
+  if (!options.cluster()) {
+    return absl::InvalidArgumentError(
+        "--redis_node_map: only for a Redis Cluster (--redis=redis-cluster://...)");
+  }
+  for (absl::string_view entry : absl::StrSplit(node_map, ',')) {
+    const std::vector<absl::string_view> sides = absl::StrSplit(entry, '=');
+    if (sides.size() != 2) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--redis_node_map: '", entry, "' is not announced-host:port=local-host:port"));
+    }
+    absl::StatusOr<RedisEndpoint> announced = ParseHostPort(sides[0]);
+    absl::StatusOr<RedisEndpoint> local = ParseHostPort(sides[1]);
+    for (const absl::StatusOr<RedisEndpoint>* side : {&announced, &local}) {
+      if (!side->ok()) return ForFlag("--redis_node_map", side->status());
+    }
+    // The sidecar runs in the pod: a non-loopback target would carry the password in clear.
+    if (local->host != "127.0.0.1" && local->host != "::1" && local->host != "localhost") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--redis_node_map: '", sides[1], "' is not a loopback address (the TLS sidecar's)"));
+    }
+    const std::string name = announced->host.find(':') != std::string::npos
+                                 ? absl::StrCat("[", announced->host, "]:", announced->port)
+                                 : absl::StrCat(announced->host, ":", announced->port);
+    if (!options.node_map.emplace(name, *std::move(local)).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--redis_node_map: ", name, " is mapped twice"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadRedisCredentials(const std::string& user_file, const std::string& password_file,
+                                  RedisOptions& options) {
+  if (!password_file.empty()) {
+    absl::StatusOr<std::string> password = ReadSecretFile(password_file);
+    if (!password.ok()) {
+      return ForFlag("--redis_password_file", password.status());
+    }
+    options.password = *std::move(password);
+  }
+  if (!user_file.empty()) {
+    absl::StatusOr<std::string> user = ReadSecretFile(user_file);
+    if (!user.ok()) {
+      return ForFlag("--redis_user_file", user.status());
+    }
+    if (user->find_first_of(" \t\r\n") != std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--redis_user_file: ", user_file, ": the user name has white space"));
+    }
+    options.user = *std::move(user);
+  }
+  if (!options.user.empty() && options.password.empty()) {
+    return absl::InvalidArgumentError(
+        "--redis_user_file: the Redis ACL user needs a password (--redis_password_file or "
+        "redis://user:password@ in --redis)");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace etiquette

@@ -9,7 +9,7 @@ packages=(
   libabsl-dev libhiredis-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   libssl-dev redis-server redis-tools
   libgtest-dev libgmock-dev prometheus-cpp-dev clang-14 clang-format-14 libclang-rt-14-dev libbenchmark-dev jq curl
-  lua-check prometheus iproute2
+  lua-check prometheus iproute2 stunnel4
 )
 
 missing=()

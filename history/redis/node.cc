@@ -9,12 +9,29 @@
 namespace etiquette::redis {
 namespace {
 
+std::string NameOf(const RedisEndpoint& endpoint);
+
 RedisOptions OptionsFor(RedisOptions options, const RedisEndpoint& endpoint) {
   options.host = endpoint.host;
   options.port = endpoint.port;
+  const bool seed =
+      std::any_of(options.cluster_seeds.begin(), options.cluster_seeds.end(),
+                  [&](const RedisEndpoint& s) { return NameOf(s) == NameOf(endpoint); });
+  if (!options.node_map.empty() && !seed) {
+    auto it = options.node_map.find(NameOf(endpoint));
+    if (it == options.node_map.end()) {
+      options.refused = absl::StrCat("cluster node ", NameOf(endpoint),
+                                     " is not in --redis_node_map: not dialled");
+    } else {
+      options.host = it->second.host;
+      options.port = it->second.port;
+    }
+  }
   if (options.cluster()) options.db = 0;  // a cluster has db 0 only
   return options;
 }
+
+std::string NameOf(const RedisEndpoint& endpoint) { return EndpointName(endpoint); }
 
 }  // namespace
 

@@ -243,6 +243,7 @@ void Connection::Round(std::vector<std::shared_ptr<Exchange>>& round) {
 }
 
 absl::StatusOr<redisContext*> Connection::Connect(absl::Time deadline) {
+  if (!options_.refused.empty()) return Unavailable(options_.refused);
   const absl::Duration remaining = deadline - absl::Now();
   if (remaining <= absl::ZeroDuration()) return Unavailable("timed out before connecting");
   redisContext* context =
@@ -256,7 +257,11 @@ absl::StatusOr<redisContext*> Connection::Connect(absl::Time deadline) {
   }
   // AUTH and SELECT as one pipeline.
   std::vector<std::vector<std::string>> commands;
-  if (!options_.password.empty()) commands.push_back({"AUTH", options_.password});
+  if (!options_.user.empty()) {
+    commands.push_back({"AUTH", options_.user, options_.password});
+  } else if (!options_.password.empty()) {
+    commands.push_back({"AUTH", options_.password});
+  }
   if (options_.db != 0) commands.push_back({"SELECT", absl::StrCat(options_.db)});
   for (const auto& command : commands) {
     std::string formatted;

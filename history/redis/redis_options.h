@@ -4,6 +4,7 @@
 // bounds on each call, the pipelined connections per node, the replicas a write waits for.
 // Parsed from a URL by ParseRedisUrl (history/redis_url.h).
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,10 @@ struct RedisEndpoint {
 struct RedisOptions {
   std::string host = "127.0.0.1";
   int port = 6379;
+  // Redis ACL user (Redis 6+): with a user, every connection (each cluster node's too) sends
+  // AUTH <user> <password>; without, AUTH <password> (the default user) when there is a
+  // password. A user needs a password (the caller checks).
+  std::string user;
   std::string password;  // empty: no AUTH
   int db = 0;            // SELECTed on connect when not 0 (never in cluster mode)
   // Bound on connecting and on each read (GetFacts, Ping, CLUSTER SLOTS); past it a call
@@ -44,6 +49,15 @@ struct RedisOptions {
   // Redis Cluster mode when not empty: the seed nodes the slot map is first learned from
   // (host and port above are then the first seed). Empty: one Redis at host:port.
   std::vector<RedisEndpoint> cluster_seeds;
+
+  // Redis Cluster behind a TLS sidecar (--redis_node_map): the address each node announces
+  // (EndpointName: "host:port", as CLUSTER SLOTS and MOVED name it) -> the local address to
+  // dial for it (the sidecar's port for that node). When not empty, a node missing from it is
+  // never dialled (its calls answer UNAVAILABLE), so that the password goes only to nodes the
+  // sidecar knows and verifies; the seeds are dialled as given.
+  std::map<std::string, RedisEndpoint> node_map;
+  // Set by the router on a node that node_map refuses: why its connections fail, undialled.
+  std::string refused;
 
   bool cluster() const { return !cluster_seeds.empty(); }
 };

@@ -60,7 +60,7 @@ absl::Status AppendReplyText(const redisReply* reply, std::string* out) {
   }
 }
 
-absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start() {
+absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(RedisServerOptions options) {
   // A write to a connection the server closed (Kill) must fail with EPIPE, not kill the test.
   ::signal(SIGPIPE, SIG_IGN);
   absl::Status last = absl::UnknownError("not started");
@@ -71,7 +71,7 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start() {
     if (::mkdtemp(dir_template) == nullptr) return absl::InternalError("mkdtemp failed");
     const int port = FreeTcpPort();
     if (port <= 0) return absl::InternalError("no free TCP port");
-    std::unique_ptr<RedisServer> server(new RedisServer(port, dir_template));
+    std::unique_ptr<RedisServer> server(new RedisServer(port, dir_template, options));
     last = server->Launch();
     if (last.ok()) return server;
   }
@@ -107,6 +107,16 @@ absl::Status RedisServer::Launch() {
                                    "no",
                                    "--logfile",
                                    ""};
+  if (!options_.acl_file.empty()) {
+    argv.insert(argv.end(), {"--aclfile", options_.acl_file});
+  }
+  const bool tls = !options_.tls_cert.empty();
+  if (tls) {
+    argv[2] = "0";  // --port 0: no plaintext listener
+    argv.insert(argv.end(), {"--tls-port", absl::StrCat(port_), "--tls-cert-file",
+                             options_.tls_cert, "--tls-key-file", options_.tls_key,
+                             "--tls-ca-cert-file", options_.tls_ca, "--tls-auth-clients", "no"});
+  }
   absl::StatusOr<std::unique_ptr<ChildProcess>> process =
       ChildProcess::Start(std::move(argv), absl::StrCat(dir_, "/redis-", ++launches_, ".log"));
   if (!process.ok()) return process.status();
@@ -118,6 +128,7 @@ absl::Status RedisServer::Launch() {
     process_.reset();
     return ready.status();
   }
+  if (tls) return absl::OkStatus();  // no TLS in hiredis 0.14: no PING
   if (absl::Status status = WaitForPing(); !status.ok()) {
     process_.reset();
     return status;
@@ -192,7 +203,9 @@ absl::StatusOr<std::string> RedisServer::Command(const std::vector<std::string>&
     redisSetTimeout(context.get(), timeval{5, 0});
     if (!password_.empty()) {
       std::unique_ptr<redisReply, ReplyDeleter> auth(static_cast<redisReply*>(
-          redisCommand(context.get(), "AUTH %b", password_.data(), password_.size())));
+          user_.empty() ? redisCommand(context.get(), "AUTH %b", password_.data(), password_.size())
+                        : redisCommand(context.get(), "AUTH %b %b", user_.data(), user_.size(),
+                                       password_.data(), password_.size())));
       if (auth == nullptr) return absl::UnavailableError(absl::StrCat("AUTH: ", context->errstr));
       if (auth->type == REDIS_REPLY_ERROR) return absl::InternalError("AUTH refused");
     }

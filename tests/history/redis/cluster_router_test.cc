@@ -4,6 +4,7 @@
 
 #include "history/redis/cluster_router.h"
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -11,10 +12,13 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "history/redis/pipelined_connection.h"
+#include "history/redis/reply.h"
 #include "history/redis_url.h"
 #include "tests/support/redis_cluster.h"
 #include "tests/support/redis_server.h"
@@ -143,6 +147,53 @@ TEST_F(ClusterRouterTest, ASeedWithoutClusterSupportIsAConfigurationError) {
   absl::StatusOr<std::shared_ptr<Node>> node = router.NodeForSlot(0, absl::Now() + kPatient);
   EXPECT_EQ(node.status().code(), absl::StatusCode::kInternal);
   EXPECT_THAT(node.status().message(), HasSubstr("cluster support disabled"));
+}
+
+}  // namespace
+}  // namespace etiquette::redis
+
+namespace etiquette::redis {
+namespace {
+
+// PING on `node`'s read connection.
+absl::Status PingNode(Node& node) {
+  Lease lease(node.connection(Lane::kReads), absl::Now() + kPatient);
+  lease.Append({"PING"});
+  absl::StatusOr<Reply> reply = lease.Next();
+  return reply.ok() ? absl::OkStatus() : reply.status();
+}
+
+// --redis_node_map (a cluster behind a TLS sidecar): a node the map names is dialled at its
+// mapped address; a node it leaves out is never dialled (UNAVAILABLE, naming the flag); the
+// seed is dialled as given.
+TEST_F(ClusterRouterTest, NodeMapDialsMappedNodesThereAndNeverTheOthers) {
+  absl::StatusOr<RedisOptions> options =
+      ParseRedisUrl(absl::StrCat("redis-cluster://127.0.0.1:", cluster_->port(0)));
+  ASSERT_TRUE(options.ok()) << options.status();
+  options->timeout = absl::Seconds(1);
+  // Node 0 as itself; node 1 at a port where nothing listens (the dial goes where the map
+  // says); node 2 left out.
+  const int nowhere = ::etiquette::testing::FreeTcpPort();
+  ASSERT_TRUE(ApplyRedisNodeMap(
+                  absl::StrCat("127.0.0.1:", cluster_->port(0), "=127.0.0.1:", cluster_->port(0),
+                               ",127.0.0.1:", cluster_->port(1), "=127.0.0.1:", nowhere),
+                  *options)
+                  .ok());
+  ClusterRouter router(*options);
+  std::map<int, absl::Status> by_port;
+  for (int slot : {0, 8000, 16383}) {  // one slot of each master
+    absl::StatusOr<std::shared_ptr<Node>> node = router.NodeForSlot(slot, absl::Now() + kPatient);
+    ASSERT_TRUE(node.ok()) << node.status();
+    by_port[(*node)->endpoint().port] = PingNode(**node);
+  }
+  ASSERT_EQ(by_port.size(), 3u);
+  EXPECT_TRUE(by_port[cluster_->port(0)].ok()) << by_port[cluster_->port(0)];
+  EXPECT_EQ(by_port[cluster_->port(1)].code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(by_port[cluster_->port(1)].message()),
+              HasSubstr(absl::StrCat("127.0.0.1:", nowhere)));
+  EXPECT_EQ(by_port[cluster_->port(2)].code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(by_port[cluster_->port(2)].message()),
+              HasSubstr("not in --redis_node_map"));
 }
 
 }  // namespace
