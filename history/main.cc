@@ -13,6 +13,7 @@
 #include "common/server_main.h"
 #include "common/status.h"
 #include "history/admin_auth.h"
+#include "history/admin_listener.h"
 #include "history/config.h"
 #include "history/history.h"
 #include "history/history_metrics.h"
@@ -34,6 +35,7 @@ struct Flags {
   std::string config;
   std::string admin_token_file;
   std::string hmac_secret_file;
+  etiquette::AdminListenerFlags admin;
 };
 
 }  // namespace
@@ -59,6 +61,7 @@ int main(int argc, char** argv) {
       "read again when it changes; empty = admin calls disabled");
   command_line.AddString("hmac_secret_file", &flags.hmac_secret_file,
                          "file holding the secret that keys recipient hashes (required)");
+  etiquette::AddAdminListenerFlags(command_line, flags.admin);
   command_line.AddInt("redis_timeout_ms", &flags.redis_timeout_ms,
                       "bound on every Redis connect and read");
   command_line.AddInt("redis_write_timeout_ms", &flags.redis_write_timeout_ms,
@@ -72,6 +75,9 @@ int main(int argc, char** argv) {
   if (absl::Status s = etiquette::ApplyServerFlags(flags.server); !s.ok()) {
     std::cerr << s.message() << "\n";
     return 2;
+  }
+  if (absl::Status s = etiquette::CheckRequireTls(flags.server); !s.ok()) {
+    return etiquette::StartupFailed(s);
   }
 
   etiquette::v1::HistoryConfig config = etiquette::DefaultHistoryConfig();
@@ -132,6 +138,9 @@ int main(int argc, char** argv) {
   }
   absl::StatusOr<etiquette::GrpcServerOptions> options = etiquette::ServerOptionsFrom(flags.server);
   if (!options.ok()) return etiquette::StartupFailed(options.status());
+  absl::StatusOr<etiquette::AdminListener> admin_listener =
+      etiquette::MakeAdminListener(flags.server, flags.admin);
+  if (!admin_listener.ok()) return etiquette::StartupFailed(admin_listener.status());
 
   auto registry = std::make_shared<prometheus::Registry>();
   etiquette::HistoryMetrics history_metrics(registry);
@@ -141,7 +150,9 @@ int main(int argc, char** argv) {
   etiquette::RedisHistoryStore store(*redis, etiquette::StorePolicyFrom(config), &redis_observer);
   etiquette::History history(store, std::move(*hasher), config);
   etiquette::SenderHistoryService service(history);
-  etiquette::SenderHistoryAdminService admin_service(history, admin_tokens, &history_metrics);
+  etiquette::AdminThrottle admin_throttle(absl::Now);
+  etiquette::SenderHistoryAdminService admin_service(history, admin_tokens, &history_metrics,
+                                                     {admin_listener->identities, &admin_throttle});
 
   etiquette::ServerRun run;
   run.program = "etiquette-history";
@@ -149,9 +160,14 @@ int main(int argc, char** argv) {
                              etiquette::ConfigVersion(config));
   run.options = std::move(*options);
   run.registry = registry;
-  run.services = {&service, &admin_service};
-  run.health_names = {etiquette::v1::SenderHistory::service_full_name(),
-                      etiquette::v1::SenderHistoryAdmin::service_full_name()};
+  run.services = {&service};
+  run.health_names = {etiquette::v1::SenderHistory::service_full_name()};
+  if (admin_listener->enabled) {  // SenderHistoryAdmin only on its own listener
+    run.listeners.push_back({"admin",
+                             std::move(admin_listener->options),
+                             {&admin_service},
+                             {etiquette::v1::SenderHistoryAdmin::service_full_name()}});
+  }
   run.check_dependency = [&history] { return history.CheckStore(); };
   // Hot reload of the thresholds.
   run.config_path = flags.config;
