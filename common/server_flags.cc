@@ -55,7 +55,8 @@ void AddServerFlags(CommandLine& command_line, ServerFlags& flags) {
   command_line.AddInt("max_ping_strikes", &b.max_ping_strikes,
                       "pings that come too often before the connection is closed; 0 = no limit");
   command_line.AddBool("reflection", &b.reflection,
-                       "serve gRPC server reflection on --listen (grpcurl without proto files)");
+                       "serve gRPC server reflection on --listen (grpcurl without proto files), "
+                       "and on history's --admin_listen, listing only its own services");
 }
 
 std::optional<int> ParseCommandLineOrExit(CommandLine& command_line, int argc,
