@@ -104,7 +104,7 @@ head -c 32 /dev/urandom | base64 | tr -d '/+=\n' > "$tmp/admin_token"
 # call, here to a file), metrics endpoint on, config files watched.
 "$bin/history/etiquette-history" --listen=127.0.0.1:0 --metrics_listen=127.0.0.1:0 \
   --redis="redis://127.0.0.1:$redis_port" --config="$root/deploy/config/history.yaml" \
-  --admin_token_file="$tmp/admin_token" --hmac_secret_file="$tmp/hmac_secret" \
+  --admin_token_file="$tmp/admin_token" --hmac_secret_file="$tmp/hmac_secret" --admin_listen= \
   2>"$tmp/history.log" &
 history_pid=$!
 pids+=("$history_pid")

@@ -29,6 +29,9 @@ void AddServerFlags(CommandLine& command_line, ServerFlags& flags) {
   command_line.AddInt("tls_refresh_s", &flags.tls.refresh_s,
                       "how often the TLS files are read again; a change applies to new "
                       "connections (rotation without restart)");
+  command_line.AddBool("require_tls", &flags.require_tls,
+                       "refuse to start unless TLS is configured (--tls_cert and --tls_key, and "
+                       "each TLS flag of the server's other listeners and channels)");
   command_line.AddString("log_format", &flags.log_format, "text or json");
   command_line.AddString("log_level", &flags.log_level,
                          "trace, debug, info, warn, error, critical or off");
@@ -52,7 +55,8 @@ void AddServerFlags(CommandLine& command_line, ServerFlags& flags) {
   command_line.AddInt("max_ping_strikes", &b.max_ping_strikes,
                       "pings that come too often before the connection is closed; 0 = no limit");
   command_line.AddBool("reflection", &b.reflection,
-                       "serve gRPC server reflection on --listen (grpcurl without proto files)");
+                       "serve gRPC server reflection on --listen (grpcurl without proto files), "
+                       "and on history's --admin_listen, listing only its own services");
 }
 
 std::optional<int> ParseCommandLineOrExit(CommandLine& command_line, int argc,
@@ -104,6 +108,17 @@ absl::Status ApplyServerFlags(const ServerFlags& flags) {
       return absl::InvalidArgumentError(absl::StrCat("--", name, " must be 0 or more"));
     }
   }
+  return absl::OkStatus();
+}
+
+absl::Status TlsRequired(absl::string_view what) {
+  return absl::FailedPreconditionError(absl::StrCat("--require_tls: ", what, " is required"));
+}
+
+absl::Status CheckRequireTls(const ServerFlags& flags) {
+  if (!flags.require_tls) return absl::OkStatus();
+  if (flags.tls.cert.empty()) return TlsRequired("--tls_cert");
+  if (flags.tls.key.empty()) return TlsRequired("--tls_key");
   return absl::OkStatus();
 }
 

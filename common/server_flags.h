@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/command_line.h"
 #include "common/grpc_server.h"
 #include "common/tls.h"
@@ -23,6 +24,9 @@ struct ServerFlags {
   int drain_delay_s = 5;
   int shutdown_grace_s = 10;
   TlsFiles tls;
+  // Refuse to start unless TLS is configured (RequireTls; each main adds its own listeners and
+  // channels).
+  bool require_tls = false;
   std::string log_format = "text";
   std::string log_level = "info";
   ServerBounds bounds;
@@ -39,6 +43,13 @@ std::optional<int> ParseCommandLineOrExit(CommandLine& command_line, int argc,
 // Sets up logging and checks the shared flags (the bounds: positive, streams and strikes 0 or
 // more); turns off absl::Mutex deadlock detection.
 absl::Status ApplyServerFlags(const ServerFlags& flags);
+
+// With --require_tls: FAILED_PRECONDITION naming the missing flag unless --tls_cert and --tls_key
+// are set; OK without --require_tls.
+absl::Status CheckRequireTls(const ServerFlags& flags);
+
+// The message of a --require_tls refusal: "--require_tls: <what> is required".
+absl::Status TlsRequired(absl::string_view what);
 
 // The gRPC server options the flags ask for (address, TLS, health port, bounds); no
 // interceptors.

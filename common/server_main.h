@@ -19,6 +19,19 @@
 
 namespace etiquette {
 
+// A further listener of the process, with its own gRPC server (e.g. history's admin service):
+// its own address, credentials and services, its own health service (the overall status and
+// `health_names`) and reflection of its own services only (options.bounds.reflection). It shares
+// the metrics interceptor, the dependency watch and the drain with the main server.
+struct ListenerRun {
+  // The start-up line's name for it: "..., <name> port N".
+  std::string name;
+  // Address, credentials, bounds; no health_address; RunServer adds the metrics interceptor.
+  GrpcServerOptions options;
+  std::vector<grpc::Service*> services;
+  std::vector<std::string> health_names;
+};
+
 // What RunServer serves; everything it points to must outlive the call.
 struct ServerRun {
   // The first word of the start-up line, e.g. "etiquette-evaluator".
@@ -33,6 +46,8 @@ struct ServerRun {
   std::vector<grpc::Service*> services;
   // The services' full names, for grpc.health.v1.Health.
   std::vector<std::string> health_names;
+  // Servers on further ports, started after the main one and drained together with it.
+  std::vector<ListenerRun> listeners;
   // Empty: no reload. Otherwise `reload` runs (one at a time, never concurrently) on SIGHUP and
   // within a second of a change of this file; it logs and counts its own outcome.
   std::string config_path;

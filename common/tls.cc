@@ -45,9 +45,9 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     return grpc::InsecureServerCredentials();
   }
   if (files.cert.empty() || files.key.empty()) {
-    return absl::InvalidArgumentError(
-        "--tls_cert and --tls_key go together (and --tls_client_ca "
-        "needs both)");
+    return absl::InvalidArgumentError(absl::StrCat(files.cert_flag, " and ", files.key_flag,
+                                                   " go together (and ", files.ca_flag,
+                                                   " needs both)"));
   }
   if (absl::Status s = CheckAllReadable(files); !s.ok()) return s;
   grpc::experimental::TlsServerCredentialsOptions options(WatchFiles(files));

@@ -116,6 +116,12 @@ int main(int argc, char** argv) {
     std::cerr << s.message() << "\n";
     return 2;
   }
+  if (absl::Status s = etiquette::CheckRequireTls(flags.server); !s.ok()) {
+    return etiquette::StartupFailed(s);
+  }
+  if (flags.server.require_tls && !flags.history.empty() && flags.history_tls.ca.empty()) {
+    return etiquette::StartupFailed(etiquette::TlsRequired("--history_tls_ca"));
+  }
   if (flags.fail_mode != "open" && flags.fail_mode != "closed") {
     return etiquette::StartupFailed(
         absl::InvalidArgumentError("--fail_mode: expected open or closed"));

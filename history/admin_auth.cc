@@ -1,11 +1,14 @@
 #include "history/admin_auth.h"
 
 #include <openssl/crypto.h>
+#include <openssl/sha.h>
 
+#include <bitset>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -14,56 +17,102 @@
 namespace etiquette {
 namespace {
 
+constexpr absl::string_view kReasonPayload = "type.etiquette/admin_auth_failure_reason";
+
 // The token of "Bearer <token>", or UNAUTHENTICATED.
 absl::StatusOr<absl::string_view> PresentedToken(
     const std::optional<absl::string_view>& authorization) {
   if (!authorization.has_value()) {
-    return absl::UnauthenticatedError("missing \"authorization: Bearer <token>\" metadata");
+    return AdminRefused(absl::StatusCode::kUnauthenticated,
+                        "missing \"authorization: Bearer <token>\" metadata", "missing_token");
   }
   constexpr absl::string_view kScheme = "Bearer ";
   absl::string_view presented = absl::StripAsciiWhitespace(*authorization);
   if (!absl::StartsWithIgnoreCase(presented, kScheme)) {
-    return absl::UnauthenticatedError("authorization must be \"Bearer <token>\"");
+    return AdminRefused(absl::StatusCode::kUnauthenticated,
+                        "authorization must be \"Bearer <token>\"", "missing_token");
   }
   presented.remove_prefix(kScheme.size());
   return absl::StripAsciiWhitespace(presented);
 }
 
-// CRYPTO_memcmp's time does not depend on where the bytes differ; only lengths leak.
-bool SameToken(absl::string_view presented, const std::string& token) {
-  return !token.empty() && presented.size() == token.size() &&
-         CRYPTO_memcmp(presented.data(), token.data(), token.size()) == 0;
-}
-
 absl::Status Disabled() {
-  return absl::PermissionDeniedError(
-      "admin calls are disabled: the service runs without --admin_token_file");
+  return AdminRefused(absl::StatusCode::kPermissionDenied,
+                      "admin calls are disabled: the service runs without --admin_token_file",
+                      "disabled");
 }
 
 }  // namespace
 
+absl::Status CheckAdminTokenStrength(absl::string_view token) {
+  if (token.size() < kMinAdminTokenBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("an admin token must be at least ", kMinAdminTokenBytes, " bytes"));
+  }
+  std::bitset<256> seen;
+  for (char c : token) seen.set(static_cast<unsigned char>(c));
+  if (seen.count() < kMinAdminTokenDistinctBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("an admin token must have at least ", kMinAdminTokenDistinctBytes,
+                     " distinct characters (e.g. openssl rand -hex 32)"));
+  }
+  return absl::OkStatus();
+}
+
+AdminTokenDigest DigestAdminToken(absl::string_view token) {
+  AdminTokenDigest digest{};
+  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), digest.data());
+  return digest;
+}
+
+absl::Status AdminRefused(absl::StatusCode code, absl::string_view message,
+                          absl::string_view reason) {
+  absl::Status status(code, message);
+  status.SetPayload(kReasonPayload, absl::Cord(reason));
+  return status;
+}
+
+std::string AdminRefusalReason(const absl::Status& refusal) {
+  const auto reason = refusal.GetPayload(kReasonPayload);
+  return reason.has_value() ? std::string(*reason) : "other";
+}
+
 absl::Status CheckAdminAuthorization(const std::optional<std::string>& token,
                                      const std::optional<absl::string_view>& authorization) {
   if (!token.has_value() || token->empty()) return Disabled();
-  return CheckAdminAuthorization(std::vector<std::string>{*token}, authorization);
+  return CheckAdminAuthorization(std::vector<AdminTokenDigest>{DigestAdminToken(*token)},
+                                 authorization);
 }
 
-absl::Status CheckAdminAuthorization(const std::vector<std::string>& tokens,
+absl::Status CheckAdminAuthorization(const std::vector<AdminTokenDigest>& digests,
                                      const std::optional<absl::string_view>& authorization) {
-  if (tokens.empty()) return Disabled();
+  if (digests.empty()) return Disabled();
   absl::StatusOr<absl::string_view> presented = PresentedToken(authorization);
   if (!presented.ok()) return presented.status();
+  // Digests of equal length: neither the length of the token nor where it differs shows in the
+  // time; CRYPTO_memcmp's time does not depend on the bytes.
+  const AdminTokenDigest digest = DigestAdminToken(*presented);
   bool match = false;
-  for (const std::string& token : tokens) match |= SameToken(*presented, token);  // all of them
-  if (!match) return absl::UnauthenticatedError("invalid admin token");
+  for (const AdminTokenDigest& known : digests) {  // all of them
+    match |= CRYPTO_memcmp(digest.data(), known.data(), digest.size()) == 0;
+  }
+  if (presented->empty() || !match) {
+    return AdminRefused(absl::StatusCode::kUnauthenticated, "invalid admin token", "wrong_token");
+  }
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<std::string>> ParseAdminTokens(absl::string_view content) {
   std::vector<std::string> tokens;
+  int line_number = 0;
   for (absl::string_view line : absl::StrSplit(content, '\n')) {
+    ++line_number;
     line = absl::StripAsciiWhitespace(line);
-    if (!line.empty()) tokens.emplace_back(line);
+    if (line.empty()) continue;
+    if (absl::Status s = CheckAdminTokenStrength(line); !s.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("line ", line_number, ": ", s.message()));
+    }
+    tokens.emplace_back(line);
   }
   if (tokens.empty()) return absl::InvalidArgumentError("holds no token");
   return tokens;
@@ -75,15 +124,17 @@ bool AdminTokens::FileIdentity::operator==(const FileIdentity& o) const {
          changed.tv_sec == o.changed.tv_sec && changed.tv_nsec == o.changed.tv_nsec;
 }
 
-std::shared_ptr<AdminTokens> AdminTokens::Fixed(std::vector<std::string> tokens) {
-  return std::shared_ptr<AdminTokens>(new AdminTokens("", std::move(tokens)));
+std::shared_ptr<AdminTokens> AdminTokens::Fixed(const std::vector<std::string>& tokens) {
+  std::vector<AdminTokenDigest> digests;
+  for (const std::string& token : tokens) digests.push_back(DigestAdminToken(token));
+  return std::shared_ptr<AdminTokens>(new AdminTokens("", std::move(digests)));
 }
 
 absl::StatusOr<std::shared_ptr<AdminTokens>> AdminTokens::Open(const std::string& path) {
   const std::optional<FileIdentity> identity = Identify(path);
-  absl::StatusOr<std::vector<std::string>> tokens = Read(path);
-  if (!tokens.ok()) return tokens.status();
-  std::shared_ptr<AdminTokens> result(new AdminTokens(path, std::move(*tokens)));
+  absl::StatusOr<std::vector<AdminTokenDigest>> digests = Read(path);
+  if (!digests.ok()) return digests.status();
+  std::shared_ptr<AdminTokens> result(new AdminTokens(path, std::move(*digests)));
   result->identity_ = identity;
   return result;
 }
@@ -94,7 +145,7 @@ std::optional<AdminTokens::FileIdentity> AdminTokens::Identify(const std::string
   return FileIdentity{st.st_dev, st.st_ino, st.st_size, st.st_mtim, st.st_ctim};
 }
 
-absl::StatusOr<std::vector<std::string>> AdminTokens::Read(const std::string& path) {
+absl::StatusOr<std::vector<AdminTokenDigest>> AdminTokens::Read(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open the file"));
   std::stringstream content;
@@ -104,31 +155,33 @@ absl::StatusOr<std::vector<std::string>> AdminTokens::Read(const std::string& pa
     return absl::Status(tokens.status().code(),
                         absl::StrCat(path, ": ", tokens.status().message()));
   }
-  return tokens;
+  std::vector<AdminTokenDigest> digests;
+  for (const std::string& token : *tokens) digests.push_back(DigestAdminToken(token));
+  return digests;
 }
 
-std::vector<std::string> AdminTokens::Current() {
+std::vector<AdminTokenDigest> AdminTokens::Current() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (path_.empty()) return tokens_;
+  if (path_.empty()) return digests_;
   const std::optional<FileIdentity> identity = Identify(path_);
-  if (identity.has_value() && identity_.has_value() && *identity == *identity_) return tokens_;
+  if (identity.has_value() && identity_.has_value() && *identity == *identity_) return digests_;
   // Changed (or unreadable): stat again after the read, so that a write racing with it is
   // seen at the next call.
-  absl::StatusOr<std::vector<std::string>> tokens = Read(path_);
-  if (!tokens.ok()) {
+  absl::StatusOr<std::vector<AdminTokenDigest>> digests = Read(path_);
+  if (!digests.ok()) {
     if (identity_.has_value()) {
       spdlog::error("admin token file: {}; keeping the {} token(s) read before",
-                    tokens.status().ToString(), tokens_.size());
+                    digests.status().ToString(), digests_.size());
     }
     identity_ = std::nullopt;  // retried at the next call
-    return tokens_;
+    return digests_;
   }
-  if (*tokens != tokens_) {
-    spdlog::info("admin token file reloaded: {} token(s)", tokens->size());
+  if (*digests != digests_) {
+    spdlog::info("admin token file reloaded: {} token(s)", digests->size());
   }
-  tokens_ = std::move(*tokens);
+  digests_ = std::move(*digests);
   identity_ = identity;
-  return tokens_;
+  return digests_;
 }
 
 absl::Status AdminTokens::Check(const std::optional<absl::string_view>& authorization) {

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <array>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -14,22 +15,49 @@
 
 namespace etiquette {
 
+// An admin token is at least 32 bytes with at least 10 distinct byte values (so "aaaa...a",
+// "abababab..." or a short word repeated are refused; `openssl rand -hex 32` passes with near
+// certainty: 64 hex digits showing fewer than 10 of the 16 is about 1 in 10^13).
+inline constexpr size_t kMinAdminTokenBytes = 32;
+inline constexpr size_t kMinAdminTokenDistinctBytes = 10;
+
+// INVALID_ARGUMENT, without quoting the token, when `token` is weaker than that.
+absl::Status CheckAdminTokenStrength(absl::string_view token);
+
+// The SHA-256 of a token: the only form in which tokens are kept and compared.
+using AdminTokenDigest = std::array<unsigned char, 32>;
+AdminTokenDigest DigestAdminToken(absl::string_view token);
+
+// Why an admin call was refused, the `reason` label of
+// etiquette_history_admin_auth_failures_total; carried by every refusal of the functions below
+// (AdminRefusalReason reads it).
+//   "disabled"       no admin token configured
+//   "missing_token"  no "authorization: Bearer <token>" metadata, or another scheme
+//   "wrong_token"    a token that is not one of the configured ones
+//   "identity"       the client certificate carries none of --admin_allowed_identities
+//   "throttled"      too many failures from that peer lately (AdminThrottle)
+absl::Status AdminRefused(absl::StatusCode code, absl::string_view message,
+                          absl::string_view reason);
+// The reason of a refusal from AdminRefused; "other" for any other status.
+std::string AdminRefusalReason(const absl::Status& refusal);
+
 // Checks an admin call's "authorization" metadata against the configured token.
 // - no token configured (`token` empty): PERMISSION_DENIED, admin calls are disabled;
 // - header missing, not "Bearer <token>", or another token: UNAUTHENTICATED.
-// The comparison takes the same time wherever the tokens differ.
+// Only digests are compared, in constant time.
 absl::Status CheckAdminAuthorization(const std::optional<std::string>& token,
                                      const std::optional<absl::string_view>& authorization);
 
-// The same against several tokens (during a rotation the old and the new one), any of which
-// is accepted. Every token is compared, each in constant time, whichever matches. No tokens:
-// PERMISSION_DENIED.
-absl::Status CheckAdminAuthorization(const std::vector<std::string>& tokens,
+// The same against several token digests (during a rotation the old and the new one), any of
+// which is accepted. Every digest is compared, each in constant time, whichever matches. No
+// digests: PERMISSION_DENIED.
+absl::Status CheckAdminAuthorization(const std::vector<AdminTokenDigest>& digests,
                                      const std::optional<absl::string_view>& authorization);
 
 // The content of an admin token file: one token per line (more than one while a rotation is in
 // progress), whitespace around each trimmed, blank lines skipped. INVALID_ARGUMENT when no
-// token is left. Messages never quote a token.
+// token is left or one is weak (CheckAdminTokenStrength; the message names its line). Messages
+// never quote a token.
 absl::StatusOr<std::vector<std::string>> ParseAdminTokens(absl::string_view content);
 
 // The admin tokens, fixed or from a file. A file is read at Open and read again when it has
@@ -39,12 +67,13 @@ absl::StatusOr<std::vector<std::string>> ParseAdminTokens(absl::string_view cont
 // unreadable or empty keeps the tokens last read (logged as an error, like a bad config reload).
 class AdminTokens {
  public:
-  static std::shared_ptr<AdminTokens> Fixed(std::vector<std::string> tokens);
+  // Tokens as given, unchecked (tests); files are checked (ParseAdminTokens).
+  static std::shared_ptr<AdminTokens> Fixed(const std::vector<std::string>& tokens);
   // NOT_FOUND when the file cannot be read, INVALID_ARGUMENT when it holds no token.
   static absl::StatusOr<std::shared_ptr<AdminTokens>> Open(const std::string& path);
 
-  // The tokens now accepted.
-  std::vector<std::string> Current();
+  // The digests of the tokens now accepted.
+  std::vector<AdminTokenDigest> Current();
   // Checks `authorization` against Current().
   absl::Status Check(const std::optional<absl::string_view>& authorization);
 
@@ -57,15 +86,15 @@ class AdminTokens {
     timespec changed{};
     bool operator==(const FileIdentity& other) const;
   };
-  AdminTokens(std::string path, std::vector<std::string> tokens)
-      : path_(std::move(path)), tokens_(std::move(tokens)) {}
+  AdminTokens(std::string path, std::vector<AdminTokenDigest> digests)
+      : path_(std::move(path)), digests_(std::move(digests)) {}
   static std::optional<FileIdentity> Identify(const std::string& path);
-  // Reads and parses the file.
-  static absl::StatusOr<std::vector<std::string>> Read(const std::string& path);
+  // Reads and parses the file; the tokens' digests.
+  static absl::StatusOr<std::vector<AdminTokenDigest>> Read(const std::string& path);
 
   const std::string path_;  // empty: fixed tokens
   std::mutex mutex_;
-  std::vector<std::string> tokens_;
+  std::vector<AdminTokenDigest> digests_;
   std::optional<FileIdentity> identity_;
 };
 

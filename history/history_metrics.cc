@@ -36,6 +36,11 @@ HistoryMetrics::HistoryMetrics(std::shared_ptr<prometheus::Registry> registry)
                          .Name("etiquette_history_admin_actions_total")
                          .Help("Operator calls by action and result (ok or the status code).")
                          .Register(*registry_)),
+      admin_auth_failures_(prometheus::BuildCounter()
+                               .Name("etiquette_history_admin_auth_failures_total")
+                               .Help("Admin calls refused before they ran, by reason (identity, "
+                                     "missing_token, wrong_token, disabled, throttled).")
+                               .Register(*registry_)),
       redis_memory_used_ratio_(prometheus::BuildGauge()
                                    .Name("etiquette_history_redis_memory_used_ratio")
                                    .Help("used_memory / maxmemory of the fullest Redis master at "
@@ -74,6 +79,14 @@ void HistoryMetrics::RecordAdminAction(const std::string& action, grpc::StatusCo
            [&] {
              return prometheus::Labels{{"action", action}, {"result", result}};
            })
+      .Increment();
+}
+
+void HistoryMetrics::RecordAdminAuthFailure(const std::string& reason) {
+  admin_auth_failures_.Get(reason,
+                           [&reason] {
+                             return prometheus::Labels{{"reason", reason}};
+                           })
       .Increment();
 }
 

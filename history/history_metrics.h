@@ -6,6 +6,7 @@
 //   etiquette_history_redis_errors_total{operation,kind}                      counter
 //   etiquette_history_restrictions_started_total                              counter
 //   etiquette_history_admin_actions_total{action,result}                      counter
+//   etiquette_history_admin_auth_failures_total{reason}                       counter
 //   etiquette_history_redis_memory_used_ratio                                 gauge
 //     used_memory / maxmemory of the fullest Redis master at the last health check (0: no
 //     maxmemory set); Ping logs a warning above kRedisMemoryWarningRatio.
@@ -43,6 +44,9 @@ class HistoryMetrics {
   // "ok" or the lowercase code name ("unauthenticated", "permission_denied",
   // "invalid_argument", "unavailable", ...).
   void RecordAdminAction(const std::string& action, grpc::StatusCode code);
+  // admin_auth_failures_total{reason}: an admin call refused before it ran (reason as
+  // AdminRefusalReason: "identity", "missing_token", "wrong_token", "disabled", "throttled").
+  void RecordAdminAuthFailure(const std::string& reason);
   // redis_memory_used_ratio.
   void SetRedisMemoryUsedRatio(double ratio);
 
@@ -52,6 +56,7 @@ class HistoryMetrics {
   SeriesCache<prometheus::Counter> redis_errors_;
   prometheus::Counter& restrictions_started_;
   SeriesCache<prometheus::Counter> admin_actions_;
+  SeriesCache<prometheus::Counter> admin_auth_failures_;
   prometheus::Gauge& redis_memory_used_ratio_;
 };
 

@@ -5,6 +5,8 @@
 #include <utility>
 
 #include "common/status.h"
+#include "grpc/grpc_security_constants.h"
+#include "grpcpp/security/auth_context.h"
 #include "history/admin_auth.h"
 #include "spdlog/spdlog.h"
 
@@ -138,21 +140,57 @@ SenderHistoryAdminService::SenderHistoryAdminService(History& history,
 
 SenderHistoryAdminService::SenderHistoryAdminService(History& history,
                                                      std::shared_ptr<AdminTokens> admin_tokens,
-                                                     HistoryMetrics* metrics)
-    : history_(history), admin_tokens_(std::move(admin_tokens)), metrics_(metrics) {
+                                                     HistoryMetrics* metrics, AdminCallGuard guard)
+    : history_(history),
+      admin_tokens_(std::move(admin_tokens)),
+      metrics_(metrics),
+      guard_(std::move(guard)) {
   AddUnary("ReleaseSender", &SenderHistoryAdminService::ReleaseSender);
   AddUnary("ForgetMember", &SenderHistoryAdminService::ForgetMember);
 }
 
-absl::Status SenderHistoryAdminService::Authorize(
-    const grpc::CallbackServerContext& context) const {
-  std::optional<absl::string_view> authorization;
-  const auto& metadata = context.client_metadata();
-  if (auto it = metadata.find("authorization"); it != metadata.end()) {
-    authorization = absl::string_view(it->second.data(), it->second.size());
+namespace {
+
+// The URI and DNS SANs of the client's verified certificate (gRPC 1.51's "peer_uri" and
+// "peer_dns" properties; none without TLS or a client certificate).
+PeerIdentity PeerIdentityOf(const grpc::CallbackServerContext& context) {
+  PeerIdentity identity;
+  const std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  if (auth == nullptr) return identity;
+  for (const auto& [name, target] : {std::pair{GRPC_PEER_URI_PROPERTY_NAME, &identity.uris},
+                                     {GRPC_PEER_DNS_PROPERTY_NAME, &identity.dns_names}}) {
+    for (const grpc::string_ref& value : auth->FindPropertyValues(name)) {
+      target->emplace_back(value.data(), value.size());
+    }
   }
-  if (admin_tokens_ == nullptr) return CheckAdminAuthorization(std::nullopt, authorization);
-  return admin_tokens_->Check(authorization);
+  return identity;
+}
+
+}  // namespace
+
+absl::Status SenderHistoryAdminService::Authorize(const grpc::CallbackServerContext& context,
+                                                  const char* method,
+                                                  const UnaryReactor& reactor) const {
+  const std::string peer = context.peer();
+  absl::Status status =
+      guard_.throttle != nullptr ? guard_.throttle->Check(peer) : absl::OkStatus();
+  if (status.ok()) status = guard_.identities.Check(PeerIdentityOf(context));
+  if (status.ok()) {
+    std::optional<absl::string_view> authorization;
+    const auto& metadata = context.client_metadata();
+    if (auto it = metadata.find("authorization"); it != metadata.end()) {
+      authorization = absl::string_view(it->second.data(), it->second.size());
+    }
+    status = admin_tokens_ == nullptr ? CheckAdminAuthorization(std::nullopt, authorization)
+                                      : admin_tokens_->Check(authorization);
+  }
+  if (status.ok()) return status;
+  const std::string reason = AdminRefusalReason(status);
+  spdlog::warn("admin {} refused: peer {}, reason {}: {} request_id={}", method, peer, reason,
+               std::string(status.message()), reactor.request_id());
+  if (metrics_ != nullptr) metrics_->RecordAdminAuthFailure(reason);
+  if (guard_.throttle != nullptr) guard_.throttle->RecordFailure(peer);
+  return status;
 }
 
 void SenderHistoryAdminService::CountAndFinish(const char* action, grpc::Status status,
@@ -165,9 +203,7 @@ void SenderHistoryAdminService::ReleaseSender(grpc::CallbackServerContext* conte
                                               const v1::ReleaseSenderRequest* request,
                                               v1::ReleaseSenderResponse* response,
                                               UnaryReactor* reactor) {
-  if (absl::Status s = Authorize(*context); !s.ok()) {
-    spdlog::warn("admin ReleaseSender refused: {} request_id={}", std::string(s.message()),
-                 reactor->request_id());
+  if (absl::Status s = Authorize(*context, "ReleaseSender", *reactor); !s.ok()) {
     return CountAndFinish("release_sender", ToGrpcStatus(s), reactor);
   }
   history_.ReleaseSender(
@@ -182,9 +218,7 @@ void SenderHistoryAdminService::ForgetMember(grpc::CallbackServerContext* contex
                                              const v1::ForgetMemberRequest* request,
                                              v1::ForgetMemberResponse* response,
                                              UnaryReactor* reactor) {
-  if (absl::Status s = Authorize(*context); !s.ok()) {
-    spdlog::warn("admin ForgetMember refused: {} request_id={}", std::string(s.message()),
-                 reactor->request_id());
+  if (absl::Status s = Authorize(*context, "ForgetMember", *reactor); !s.ok()) {
     return CountAndFinish("forget_member", ToGrpcStatus(s), reactor);
   }
   history_.ForgetMember(

@@ -9,6 +9,8 @@
 #include "common/typed_callback_service.h"
 #include "etiquette/v1/history.grpc.pb.h"
 #include "history/admin_auth.h"
+#include "history/admin_identity.h"
+#include "history/admin_throttle.h"
 #include "history/history.h"
 #include "history/history_metrics.h"
 
@@ -49,8 +51,19 @@ class SenderHistoryService final : public TypedCallbackService<v1::SenderHistory
   History& history_;
 };
 
-// The gRPC face of the operator calls: checks "authorization: Bearer <token>" (see
-// CheckAdminAuthorization), then translates. Without a token every call is PERMISSION_DENIED.
+// What guards the admin calls besides the token: the client certificate's identity, checked
+// first, and the per-peer throttle (null: none; it must outlive the service), checked before it.
+struct AdminCallGuard {
+  AllowedIdentities identities;
+  AdminThrottle* throttle = nullptr;
+};
+
+// The gRPC face of the operator calls: the throttle, the client's identity (the SANs of its
+// certificate, AllowedIdentities), then "authorization: Bearer <token>" (see
+// CheckAdminAuthorization); then translates. Without a token every call is PERMISSION_DENIED.
+// A refusal is logged as a warning with the peer address and the reason (never the token or
+// the request), counted as etiquette_history_admin_auth_failures_total{reason} and in the
+// throttle.
 // Every call that parsed, refused ones included, is counted in `metrics` (null: no metrics; it
 // must outlive the service) as etiquette_history_admin_actions_total{action,result} and
 // access-logged. Typed callback handlers, like SenderHistoryService's.
@@ -58,7 +71,7 @@ class SenderHistoryAdminService final : public TypedCallbackService<v1::SenderHi
  public:
   // `admin_tokens` null: admin calls disabled.
   SenderHistoryAdminService(History& history, std::shared_ptr<AdminTokens> admin_tokens,
-                            HistoryMetrics* metrics = nullptr);
+                            HistoryMetrics* metrics = nullptr, AdminCallGuard guard = {});
   // One fixed token (nullopt: disabled).
   SenderHistoryAdminService(History& history, std::optional<std::string> admin_token,
                             HistoryMetrics* metrics = nullptr);
@@ -69,13 +82,16 @@ class SenderHistoryAdminService final : public TypedCallbackService<v1::SenderHi
                     v1::ForgetMemberResponse* response, UnaryReactor* reactor);
 
  private:
-  absl::Status Authorize(const grpc::CallbackServerContext& context) const;
+  // OK, or the refusal, logged and counted (`method` for the log line).
+  absl::Status Authorize(const grpc::CallbackServerContext& context, const char* method,
+                         const UnaryReactor& reactor) const;
   // Counts the call as `action` in the metrics, then finishes it.
   void CountAndFinish(const char* action, grpc::Status status, UnaryReactor* reactor) const;
 
   History& history_;
   const std::shared_ptr<AdminTokens> admin_tokens_;
   HistoryMetrics* const metrics_;
+  const AdminCallGuard guard_;
 };
 
 }  // namespace etiquette

@@ -14,6 +14,7 @@
 #include "common/server_main.h"
 #include "common/status.h"
 #include "history/admin_auth.h"
+#include "history/admin_listener.h"
 #include "history/config.h"
 #include "history/history.h"
 #include "history/history_metrics.h"
@@ -39,6 +40,7 @@ struct Flags {
   std::string admin_token_file;
   std::string hmac_secret_file;
   std::string rekey_members_file;
+  etiquette::AdminListenerFlags admin;
 };
 
 }  // namespace
@@ -75,6 +77,7 @@ int main(int argc, char** argv) {
                          "key rotation: move what is stored under the older --hmac_secret_file "
                          "keys to the first for these member ids (one a line, - = stdin), then "
                          "exit; does not serve (docs/key-rotation.md)");
+  etiquette::AddAdminListenerFlags(command_line, flags.admin);
   command_line.AddInt("redis_timeout_ms", &flags.redis_timeout_ms,
                       "bound on every Redis connect and read");
   command_line.AddInt("redis_write_timeout_ms", &flags.redis_write_timeout_ms,
@@ -88,6 +91,9 @@ int main(int argc, char** argv) {
   if (absl::Status s = etiquette::ApplyServerFlags(flags.server); !s.ok()) {
     std::cerr << s.message() << "\n";
     return 2;
+  }
+  if (absl::Status s = etiquette::CheckRequireTls(flags.server); !s.ok()) {
+    return etiquette::StartupFailed(s);
   }
 
   etiquette::v1::HistoryConfig config = etiquette::DefaultHistoryConfig();
@@ -148,6 +154,9 @@ int main(int argc, char** argv) {
   }
   absl::StatusOr<etiquette::GrpcServerOptions> options = etiquette::ServerOptionsFrom(flags.server);
   if (!options.ok()) return etiquette::StartupFailed(options.status());
+  absl::StatusOr<etiquette::AdminListener> admin_listener =
+      etiquette::MakeAdminListener(flags.server, flags.admin);
+  if (!admin_listener.ok()) return etiquette::StartupFailed(admin_listener.status());
 
   auto registry = std::make_shared<prometheus::Registry>();
   etiquette::HistoryMetrics history_metrics(registry);
@@ -161,7 +170,9 @@ int main(int argc, char** argv) {
   const std::string key_ids = absl::StrJoin(hasher->KeyIds(), ",");
   etiquette::History history(store, std::move(*hasher), config);
   etiquette::SenderHistoryService service(history);
-  etiquette::SenderHistoryAdminService admin_service(history, admin_tokens, &history_metrics);
+  etiquette::AdminThrottle admin_throttle(absl::Now);
+  etiquette::SenderHistoryAdminService admin_service(history, admin_tokens, &history_metrics,
+                                                     {admin_listener->identities, &admin_throttle});
 
   etiquette::ServerRun run;
   run.program = "etiquette-history";
@@ -171,9 +182,14 @@ int main(int argc, char** argv) {
                              ", hmac key ids ", key_ids);
   run.options = std::move(*options);
   run.registry = registry;
-  run.services = {&service, &admin_service};
-  run.health_names = {etiquette::v1::SenderHistory::service_full_name(),
-                      etiquette::v1::SenderHistoryAdmin::service_full_name()};
+  run.services = {&service};
+  run.health_names = {etiquette::v1::SenderHistory::service_full_name()};
+  if (admin_listener->enabled) {  // SenderHistoryAdmin only on its own listener
+    run.listeners.push_back({"admin",
+                             std::move(admin_listener->options),
+                             {&admin_service},
+                             {etiquette::v1::SenderHistoryAdmin::service_full_name()}});
+  }
   run.check_dependency = [&history] { return history.CheckStore(); };
   // Hot reload of the thresholds.
   run.config_path = flags.config;

@@ -2,6 +2,7 @@
 # Builds and runs the whole stack in the foreground until Ctrl-C:
 #   redis-server        127.0.0.1:${REDIS_PORT:-6380}  data and append-only file under var/redis
 #   etiquette-history   127.0.0.1:50052                admin token and HMAC secret under var/
+#                       127.0.0.1:50053                admin service (plaintext, local only)
 #   etiquette-evaluator 127.0.0.1:50051                asks history for every invitation
 # Prometheus metrics: http://127.0.0.1:9101/metrics (evaluator), :9102 (history).
 # Extra arguments go to etiquette-evaluator (for example --log_level=debug).
@@ -42,7 +43,7 @@ for _ in $(seq 100); do
 done
 redis-cli -p "$redis_port" ping >/dev/null || { echo "redis-server did not answer" >&2; exit 1; }
 
-"$root/build/history/etiquette-history" --listen=127.0.0.1:50052 \
+"$root/build/history/etiquette-history" --listen=127.0.0.1:50052 --admin_listen=127.0.0.1:50053 \
   --metrics_listen=127.0.0.1:9102 --redis="redis://127.0.0.1:$redis_port" \
   --config="$root/deploy/config/history.yaml" \
   --admin_token_file="$var/admin_token" --hmac_secret_file="$var/hmac_secret" &
@@ -54,8 +55,8 @@ pids+=($!)
 
 cat <<EOT
 
-The stack is starting: evaluator 127.0.0.1:50051, history 127.0.0.1:50052, Redis
-127.0.0.1:$redis_port (data in var/redis). Ctrl-C stops all three.
+The stack is starting: evaluator 127.0.0.1:50051, history 127.0.0.1:50052 (admin service
+127.0.0.1:50053), Redis 127.0.0.1:$redis_port (data in var/redis). Ctrl-C stops all three.
 Try it from another terminal in $root (grpcurl: https://github.com/fullstorydev/grpcurl;
 server reflection is on, so no proto files are needed):
 

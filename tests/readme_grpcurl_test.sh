@@ -31,6 +31,7 @@ readonly MIN_COMMANDS=4
 readonly MIN_PROTOSET_COMMANDS=1
 readonly EVALUATOR_ADDRESS="127.0.0.1:50051"
 readonly HISTORY_ADDRESS="127.0.0.1:50052"
+readonly HISTORY_ADMIN_ADDRESS="127.0.0.1:50053"   # history's admin listener (--admin_listen)
 readonly IMAGE_PROTOSET="/usr/local/share/etiquette/etiquette.protoset"
 readonly BUILD_PROTOSET="build/proto/etiquette.protoset"   # Relative to the repository root.
 readonly NO_REFLECTION_ENV="GRPC_REFLECT_CLI_NO_REFLECTION"
@@ -50,7 +51,7 @@ readonly evaluator history cli readme protoset
 
 work_dir=$(mktemp -d)
 pids=()
-evaluator_port="" history_port=""
+evaluator_port="" history_port="" history_admin_port=""
 # shellcheck disable=SC2034  # Read as ${!name} by check_reflection_calls.
 evaluator_metrics_port="" history_metrics_port=""
 
@@ -134,17 +135,23 @@ start_redis() {
 }
 
 # start_stack LABEL: the stack of scripts/run.sh, on free ports, with empty storage; sets
-# evaluator_port, history_port and their metrics ports. LABEL prefixes the servers' logs.
+# evaluator_port, history_port, history_admin_port and the metrics ports. LABEL prefixes the servers' logs.
 start_stack() {
   local label=$1 redis_port
   mkdir -p "$work_dir/var" "$work_dir/$(dirname "$BUILD_PROTOSET")"
-  echo "readme-test-admin-token" >"$work_dir/var/admin_token"
+  echo "readme-test-admin-token-0123456789abcdef" >"$work_dir/var/admin_token"
   echo "readme-test-hmac-secret-0123456789" >"$work_dir/hmac_secret"
   ln -sfn "$protoset" "$work_dir/$BUILD_PROTOSET"
   start_redis redis_port
   start_grpc_server "$label-etiquette-history" history_port history_metrics_port "$history" \
     "--redis=redis://127.0.0.1:$redis_port" "--admin_token_file=$work_dir/var/admin_token" \
-    "--hmac_secret_file=$work_dir/hmac_secret"
+    "--hmac_secret_file=$work_dir/hmac_secret" "--admin_listen=127.0.0.1:0"
+  history_admin_port=$(sed -n 's/.*admin port \([1-9][0-9]*\).*/\1/p' \
+    "$work_dir/$label-etiquette-history.log" | head -n 1)
+  if [[ -z $history_admin_port ]]; then
+    echo "FAIL: etiquette-history did not log 'admin port N'" >&2
+    exit 1
+  fi
   start_grpc_server "$label-etiquette-evaluator" evaluator_port evaluator_metrics_port \
     "$evaluator" "--history=127.0.0.1:$history_port"
 }
@@ -242,9 +249,11 @@ run_command() {
   local original=$1 promised=$2 pass=$3 command quoted_cli quoted_protoset
   local output="$work_dir/output" status=0 no_reflection=""
   command=${original#"${original%%[![:space:]]*}"}   # Without leading blanks.
-  if [[ $command != *"$EVALUATOR_ADDRESS"* && $command != *"$HISTORY_ADDRESS"* ]]; then
+  if [[ $command != *"$EVALUATOR_ADDRESS"* && $command != *"$HISTORY_ADDRESS"* &&
+        $command != *"$HISTORY_ADMIN_ADDRESS"* ]]; then
     echo "FAIL: $(one_line "$original")"
-    echo "  | uses neither $EVALUATOR_ADDRESS nor $HISTORY_ADDRESS, where scripts/run.sh serves"
+    echo "  | uses none of $EVALUATOR_ADDRESS, $HISTORY_ADDRESS, $HISTORY_ADMIN_ADDRESS, where" \
+         "scripts/run.sh serves"
     return 1
   fi
   printf -v quoted_cli '%q' "$cli"
@@ -257,6 +266,7 @@ run_command() {
   uses_protoset "$command" && no_reflection=1
   command=${command//"$EVALUATOR_ADDRESS"/127.0.0.1:$evaluator_port}
   command=${command//"$HISTORY_ADDRESS"/127.0.0.1:$history_port}
+  command=${command//"$HISTORY_ADMIN_ADDRESS"/127.0.0.1:$history_admin_port}
   command=${command//"$IMAGE_PROTOSET"/$quoted_protoset}
   (cd "$work_dir" && if [[ -n $no_reflection ]]; then export "$NO_REFLECTION_ENV=1"; fi &&
      timeout "$COMMAND_TIMEOUT" bash -c "$command") >"$output" 2>&1 </dev/null || status=$?

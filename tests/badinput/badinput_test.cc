@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/grpc_code_name.h"
@@ -47,10 +48,12 @@ using ::testing::HasSubstr;
 constexpr absl::Duration kStartup = absl::Seconds(20);
 constexpr std::chrono::seconds kCallDeadline(30);  // the largest case sends 64 MiB
 
-absl::StatusOr<int> LoggedPort(ChildProcess& process) {
-  absl::StatusOr<std::string> line = process.WaitForLogLine("(port ", kStartup);
+// The port after `marker` in the start-up line: "(port " the services', "admin port " history's
+// admin listener's.
+absl::StatusOr<int> LoggedPort(ChildProcess& process, const std::string& marker = "(port ") {
+  absl::StatusOr<std::string> line = process.WaitForLogLine(marker, kStartup);
   if (!line.ok()) return line.status();
-  return std::stoi(line->substr(line->find("(port ") + 6));
+  return std::stoi(line->substr(line->find(marker) + marker.size()));
 }
 
 std::string ReadFile(const std::string& path) {
@@ -61,6 +64,8 @@ std::string ReadFile(const std::string& path) {
 std::string Tail(const std::string& text, size_t bytes) {
   return text.size() <= bytes ? text : text.substr(text.size() - bytes);
 }
+
+constexpr char kAdminServicePrefix[] = "/etiquette.v1.SenderHistoryAdmin/";
 
 std::string CodeName(grpc::StatusCode code) { return GrpcCodeName(code); }
 
@@ -80,13 +85,17 @@ class BadInputTest : public ::testing::Test {
     absl::StatusOr<std::unique_ptr<ChildProcess>> history = ChildProcess::Start(
         {ETIQUETTE_HISTORY_BINARY, "--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0",
          "--redis=" + redis_->url(), "--admin_token_file=" + dir_ + "/admin_token",
-         "--hmac_secret_file=" + dir_ + "/hmac_secret", "--redis_timeout_ms=1000"},
+         "--hmac_secret_file=" + dir_ + "/hmac_secret", "--redis_timeout_ms=1000",
+         "--admin_listen=127.0.0.1:0"},
         dir_ + "/history.log");
     ASSERT_TRUE(history.ok()) << history.status();
     history_ = std::move(*history);
     absl::StatusOr<int> history_port = LoggedPort(*history_);
     ASSERT_TRUE(history_port.ok()) << history_port.status() << ReadFile(dir_ + "/history.log");
     history_port_ = *history_port;
+    absl::StatusOr<int> admin_port = LoggedPort(*history_, "admin port ");
+    ASSERT_TRUE(admin_port.ok()) << admin_port.status();
+    history_admin_port_ = *admin_port;
 
     absl::StatusOr<std::unique_ptr<ChildProcess>> evaluator = ChildProcess::Start(
         {ETIQUETTE_EVALUATOR_BINARY, "--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0",
@@ -135,8 +144,11 @@ class BadInputTest : public ::testing::Test {
   // Sends `bytes` to `c.method` as they are, from a client of its own (a new connection);
   // the response bytes go to *response.
   grpc::Status SendRaw(const BadInputCase& c, const std::string& bytes, std::string* response) {
-    grpc::GenericStub stub(
-        Channel(c.server == Server::kEvaluator ? evaluator_port_ : history_port_));
+    // SenderHistoryAdmin is served on history's admin port only.
+    const int port = c.server == Server::kEvaluator                    ? evaluator_port_
+                     : absl::StartsWith(c.method, kAdminServicePrefix) ? history_admin_port_
+                                                                       : history_port_;
+    grpc::GenericStub stub(Channel(port));
     std::unique_ptr<grpc::ClientContext> context = Context();
     if (c.admin_token) context->AddMetadata("authorization", absl::StrCat("Bearer ", kAdminToken));
     for (const auto& [name, value] : c.metadata) context->AddMetadata(name, value);
@@ -243,6 +255,7 @@ class BadInputTest : public ::testing::Test {
   std::unique_ptr<ChildProcess> history_;
   std::unique_ptr<ChildProcess> evaluator_;
   int history_port_ = 0;
+  int history_admin_port_ = 0;
   int evaluator_port_ = 0;
   std::shared_ptr<grpc::Channel> evaluator_channel_;
   std::shared_ptr<grpc::Channel> history_channel_;

@@ -28,7 +28,7 @@ inline constexpr char kReleaseSender[] = "/etiquette.v1.SenderHistoryAdmin/Relea
 inline constexpr char kForgetMember[] = "/etiquette.v1.SenderHistoryAdmin/ForgetMember";
 
 // The admin token the test's history server reads from its --admin_token_file.
-inline constexpr char kAdminToken[] = "badinput-admin-token";
+inline constexpr char kAdminToken[] = "badinput-admin-token-0123456789abcdef";
 
 struct BadInputCase {
   // Unique; letters, digits and '_' only (it becomes the test's name).

@@ -488,6 +488,9 @@ TEST(HistoryMetricsTest, AdminActionsAreCountedByResult) {
                 {{{"action", "release_sender"}, {"result", "unauthenticated"}}, 2},
                 {{{"action", "release_sender"}, {"result", "ok"}}, 1},
                 {{{"action", "forget_member"}, {"result", "ok"}}, 1}}));
+  EXPECT_EQ(ValuesOf(*registry, "etiquette_history_admin_auth_failures_total"),
+            (std::map<LabelSet, double>{{{{"reason", "missing_token"}}, 1},
+                                        {{{"reason", "wrong_token"}}, 1}}));
   EXPECT_EQ(ValueOf(*registry, kHandled,
                     {{"grpc_service", "etiquette.v1.SenderHistoryAdmin"},
                      {"grpc_method", "ReleaseSender"},

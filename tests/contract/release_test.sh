@@ -38,7 +38,7 @@ head -c 32 /dev/urandom | base64 >"$work/hmac_secret"
 for binary in "$evaluator" "$history"; do
   name=$(basename "$binary")
   args=(--listen=127.0.0.1:0 --metrics_listen=127.0.0.1:0)
-  [[ $name == etiquette-history ]] && args+=(--redis=redis://127.0.0.1:1 --hmac_secret_file="$work/hmac_secret")
+  [[ $name == etiquette-history ]] && args+=(--redis=redis://127.0.0.1:1 --hmac_secret_file="$work/hmac_secret" --admin_listen=127.0.0.1:0)
   "$binary" "${args[@]}" 2>"$work/$name.log" &
   pid=$!
   port=""

@@ -73,7 +73,8 @@ inline v1::EvaluateRequest EvaluateRequestFor(const std::string& id) {
   return request;
 }
 
-// etiquette-history on 127.0.0.1:`port` in front of `redis_url`; `extra` flags appended.
+// etiquette-history on 127.0.0.1:`port` in front of `redis_url`, its admin listener on a free
+// port (Server::admin_port); `extra` flags appended.
 inline absl::StatusOr<Server> StartHistoryAt(const std::string& dir, const std::string& redis_url,
                                              int port, const std::string& log_name,
                                              std::vector<std::string> extra = {}) {
@@ -82,8 +83,9 @@ inline absl::StatusOr<Server> StartHistoryAt(const std::string& dir, const std::
     std::ofstream(secret) << "drain-tests-hmac-secret-0123456789\n";
   }
   std::vector<std::string> argv = {
-      ETIQUETTE_HISTORY_BINARY, absl::StrCat("--listen=127.0.0.1:", port),
-      "--metrics_listen=127.0.0.1:0", "--redis=" + redis_url, "--hmac_secret_file=" + secret};
+      ETIQUETTE_HISTORY_BINARY,       absl::StrCat("--listen=127.0.0.1:", port),
+      "--metrics_listen=127.0.0.1:0", "--redis=" + redis_url,
+      "--hmac_secret_file=" + secret, "--admin_listen=127.0.0.1:0"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   return faults::StartServer(std::move(argv), dir + "/" + log_name);
 }

@@ -169,7 +169,7 @@ TEST_F(RotationTest, MutualTlsToHistoryAndAdminTokensRotateWithoutRestart) {
   for (const char* cn : {"history-a", "history-b"}) MakeCert(cn, /*server=*/true);
   for (const char* cn : {"evaluator-a", "evaluator-b"}) MakeCert(cn, /*server=*/false);
   MakeCert("evaluator-c", /*server=*/false, "ca2");
-  Mount("history", "history-a", "old-admin-token-0123456789\n");
+  Mount("history", "history-a", "old-admin-token-0123456789abcdefgh\n");
   Mount("client", "evaluator-a");
   const std::string h = dir_.path() + "/history";
   const std::string c = dir_.path() + "/client";
@@ -178,9 +178,10 @@ TEST_F(RotationTest, MutualTlsToHistoryAndAdminTokensRotateWithoutRestart) {
   const std::vector<int> history_port = FreePorts(1);
   ASSERT_EQ(history_port.size(), 1u);
   const std::vector<std::string> history_flags = {
-      "--tls_cert=" + h + "/tls.crt", "--tls_key=" + h + "/tls.key",
-      "--tls_client_ca=" + h + "/ca.crt", "--tls_refresh_s=1",
-      "--admin_token_file=" + h + "/token"};
+      "--tls_cert=" + h + "/tls.crt",       "--tls_key=" + h + "/tls.key",
+      "--tls_client_ca=" + h + "/ca.crt",   "--tls_refresh_s=1",
+      "--admin_token_file=" + h + "/token", "--admin_tls_cert=" + h + "/tls.crt",
+      "--admin_tls_key=" + h + "/tls.key",  "--admin_tls_client_ca=" + h + "/ca.crt"};
   absl::StatusOr<Server> history =
       StartHistoryAt(dir_.path(), (*redis)->url(), history_port[0], "history.log", history_flags);
   ASSERT_TRUE(history.ok()) << history.status();
@@ -200,7 +201,8 @@ TEST_F(RotationTest, MutualTlsToHistoryAndAdminTokensRotateWithoutRestart) {
             ->Evaluate(&context, EvaluateRequestFor(absl::StrCat("m", ++n)), &response);
     return status.ok() && !response.verdict().degraded();
   };
-  // A fresh mTLS client of history (the operator's), presenting `cn`'s certificate.
+  // A fresh mTLS client of history's admin listener (the operator's), presenting evaluator-a's
+  // certificate.
   auto release = [&](const std::string& token) {
     grpc::SslCredentialsOptions options;
     options.pem_root_certs = faults::ReadFile(dir_.path() + "/ca.pem");
@@ -208,7 +210,7 @@ TEST_F(RotationTest, MutualTlsToHistoryAndAdminTokensRotateWithoutRestart) {
     options.pem_private_key = faults::ReadFile(dir_.path() + "/evaluator-a.key");
     grpc::ChannelArguments arguments;
     arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    auto channel = grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", history->port),
+    auto channel = grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", history->admin_port),
                                              grpc::SslCredentials(options), arguments);
     grpc::ClientContext context;
     faults::SetDeadline(context, absl::Seconds(5));
@@ -221,8 +223,8 @@ TEST_F(RotationTest, MutualTlsToHistoryAndAdminTokensRotateWithoutRestart) {
         ->ReleaseSender(&context, request, &response)
         .error_code();
   };
-  const std::string old_token = "old-admin-token-0123456789";
-  const std::string new_token = "new-admin-token-9876543210";
+  const std::string old_token = "old-admin-token-0123456789abcdefgh";
+  const std::string new_token = "new-admin-token-9876543210zyxwvuts";
 
   ASSERT_TRUE(evaluate()) << faults::LogTail(evaluator->process->log_path());
   EXPECT_EQ(release(old_token), grpc::StatusCode::OK);

@@ -176,7 +176,8 @@ TEST_F(OperationsTest, EvaluatorTalksToHistoryOverMutualTls) {
   ASSERT_NE(Start("history",
                   {ETIQUETTE_HISTORY_BINARY, "--listen=127.0.0.1:0", "--redis=" + (*redis)->url(),
                    "--hmac_secret_file=" + dir_ + "/hmac", "--tls_cert=" + m + "-server.pem",
-                   "--tls_key=" + m + "-server.key", "--tls_client_ca=" + m + "-ca.pem"},
+                   "--tls_key=" + m + "-server.key", "--tls_client_ca=" + m + "-ca.pem",
+                   "--admin_listen="},
                   &history_port),
             nullptr);
   const std::string history = absl::StrCat("--history=127.0.0.1:", history_port);
@@ -409,7 +410,7 @@ TEST_F(OperationsTest, HistoryThresholdsReloadAndBadFilesAreRefused) {
   ChildProcess* history =
       Start("history",
             {ETIQUETTE_HISTORY_BINARY, "--listen=127.0.0.1:0", "--redis=" + (*redis)->url(),
-             "--hmac_secret_file=" + dir_ + "/hmac", "--config=" + config},
+             "--hmac_secret_file=" + dir_ + "/hmac", "--config=" + config, "--admin_listen="},
             &port);
   ASSERT_NE(history, nullptr);
   auto stub = v1::SenderHistory::NewStub(Plaintext(port));

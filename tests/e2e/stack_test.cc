@@ -24,14 +24,15 @@ namespace {
 using testing::ChildProcess;
 using testing::RedisServer;
 
-constexpr char kAdminToken[] = "e2e-admin-token";
+constexpr char kAdminToken[] = "e2e-admin-token-0123456789abcdefgh";
 constexpr absl::Duration kStartup = absl::Seconds(20);
 
-// The port a server logged as "(port N)".
-absl::StatusOr<int> LoggedPort(ChildProcess& process) {
-  absl::StatusOr<std::string> line = process.WaitForLogLine("(port ", kStartup);
+// The port after `marker` in the start-up line: "(port N)" the services', "admin port N"
+// history's admin listener's.
+absl::StatusOr<int> LoggedPort(ChildProcess& process, const std::string& marker = "(port ") {
+  absl::StatusOr<std::string> line = process.WaitForLogLine(marker, kStartup);
   if (!line.ok()) return line.status();
-  const size_t at = line->find("(port ") + 6;
+  const size_t at = line->find(marker) + marker.size();
   return std::stoi(line->substr(at));
 }
 
@@ -63,7 +64,7 @@ class StackTest : public ::testing::Test {
         {ETIQUETTE_HISTORY_BINARY, "--listen=127.0.0.1:0", "--redis=" + redis_->url(),
          "--admin_token_file=" + dir_ + "/admin_token",
          "--hmac_secret_file=" + dir_ + "/hmac_secret", "--redis_timeout_ms=200",
-         "--metrics_listen=127.0.0.1:0"},
+         "--metrics_listen=127.0.0.1:0", "--admin_listen=127.0.0.1:0"},
         dir_ + "/history.log");
     ASSERT_TRUE(history.ok()) << history.status();
     history_ = std::move(*history);
@@ -73,7 +74,10 @@ class StackTest : public ::testing::Test {
     auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", history_port_),
                                        grpc::InsecureChannelCredentials());
     history_stub_ = v1::SenderHistory::NewStub(channel);
-    admin_stub_ = v1::SenderHistoryAdmin::NewStub(channel);
+    absl::StatusOr<int> admin_port = LoggedPort(*history_, "admin port ");
+    ASSERT_TRUE(admin_port.ok()) << admin_port.status();
+    admin_stub_ = v1::SenderHistoryAdmin::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", *admin_port), grpc::InsecureChannelCredentials()));
   }
 
   void StartEvaluator() {

@@ -81,10 +81,12 @@ inline std::string LogTail(const std::string& path, size_t max_bytes = 4000) {
   return text.size() <= max_bytes ? text : text.substr(text.size() - max_bytes);
 }
 
-// A server started by the tests and the gRPC port it logged as "(port N)".
+// A server started by the tests, the gRPC port it logged as "(port N)" and history's admin
+// port ("admin port N"; 0 without an admin listener).
 struct Server {
   std::unique_ptr<ChildProcess> process;
   int port = 0;
+  int admin_port = 0;
 };
 
 // Starts `argv` with its log at `log_path` and waits for its "(port N)" line.
@@ -103,7 +105,14 @@ inline absl::StatusOr<Server> StartServer(std::vector<std::string> argv,
   if (!absl::SimpleAtoi(digits.substr(0, digits.find(')')), &port) || port <= 0) {
     return absl::InternalError("no port in: " + *line);
   }
-  return Server{*std::move(process), port};
+  int admin_port = 0;
+  if (const size_t at = line->find("admin port "); at != std::string::npos) {
+    const std::string admin = line->substr(at + 11);
+    if (!absl::SimpleAtoi(admin.substr(0, admin.find(',')), &admin_port)) {
+      return absl::InternalError("no admin port in: " + *line);
+    }
+  }
+  return Server{*std::move(process), port, admin_port};
 }
 
 // etiquette-history on 127.0.0.1:`port` (0: any free port) in front of `redis_url`, with the
@@ -122,7 +131,7 @@ inline absl::StatusOr<Server> StartHistory(const std::string& dir, const std::st
                       "--metrics_listen=127.0.0.1:0", "--redis=" + redis_url,
                       absl::StrCat("--redis_timeout_ms=", redis_timeout_ms),
                       absl::StrCat("--redis_write_timeout_ms=", redis_write_timeout_ms),
-                      "--hmac_secret_file=" + secret},
+                      "--hmac_secret_file=" + secret, "--admin_listen="},
                      dir + "/" + log_name);
 }
 

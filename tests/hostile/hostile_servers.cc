@@ -150,9 +150,9 @@ ChildProcess* ServersTest::StartHistory(std::vector<std::string> flags, int* por
     redis_ = std::move(*redis);
   }
   std::ofstream(dir_ + "/hmac_secret") << "hostile-hmac-secret-0123456789\n";
-  flags.insert(flags.begin(),
-               {ETIQUETTE_HISTORY_BINARY, "--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0",
-                "--redis=" + redis_->url(), "--hmac_secret_file=" + dir_ + "/hmac_secret"});
+  flags.insert(flags.begin(), {ETIQUETTE_HISTORY_BINARY, "--listen=127.0.0.1:0",
+                               "--metrics_listen=127.0.0.1:0", "--redis=" + redis_->url(),
+                               "--hmac_secret_file=" + dir_ + "/hmac_secret", "--admin_listen="});
   return Start("history", std::move(flags), port);
 }
 

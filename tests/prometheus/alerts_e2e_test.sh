@@ -65,7 +65,7 @@ start_redis
 
 echo "alerts-e2e-hmac-secret-0123456789abcdef" > "$work/hmac_secret"
 "$history" --listen=127.0.0.1:0 --health_listen= --metrics_listen=127.0.0.1:0 \
-  --redis="redis://127.0.0.1:$redis_port" --hmac_secret_file="$work/hmac_secret" \
+  --redis="redis://127.0.0.1:$redis_port" --hmac_secret_file="$work/hmac_secret" --admin_listen= \
   > "$work/history.log" 2>&1 &
 pids+=($!)
 wait_for 10 "history serving" serving "$work/history.log"
