@@ -185,7 +185,7 @@ for c in history evaluator; do
     fail "$c: root file system not read-only"
 done
 check_calls "$run_id-evaluator" "$run_id-history" containers
-for c in "${containers[@]}"; do podman rm -f -t 10 "$c" >/dev/null; done
+for c in "${containers[@]}"; do podman rm -f -t 0 "$c" >/dev/null; done
 containers=()
 
 # --- 3. the dev overlay with podman kube play --------------------------------------------------
