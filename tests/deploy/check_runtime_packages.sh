@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# deploy.dockerfile_runtime_packages: no container engine runs on the project's machines, so
-# deploy/Dockerfile cannot be built here. This checks what can go wrong without one:
+# deploy.dockerfile_runtime_packages: checks deploy/Dockerfile without a container engine, in
+# seconds (container.image, tests/container, builds and runs the image with podman):
 #   1. the runtime stage's package list (between "runtime-packages:begin" and ":end") is
 #      exactly what the binaries load: every shared library that `ldd` lists for the built
 #      binaries belongs (dpkg -S) to a listed package or to a dependency of one (Depends and
