@@ -43,8 +43,8 @@ while IFS= read -r line || [[ -n "$line" ]]; do
 done <"$list"
 flush
 
-selected() {
-  [[ $# -eq 0 ]] && return 0
+selected() {  # selected NAME [WORD...]: no words selects every mutant
+  [[ $# -eq 1 ]] && return 0
   local n="$1"; shift
   for word in "$@"; do [[ "$n" == *"$word"* ]] && return 0; done
   return 1

@@ -144,8 +144,9 @@ done
 [[ $(podman inspect -f '{{.Config.User}}' "$IMAGE") == 65532:65532 ]] || fail "image user"
 [[ $(podman inspect -f '{{.Config.User}}' localhost/etiquette-tls-sidecar:dev) == 65532:65532 ]] ||
   fail "tls-sidecar user"
-podman run --rm --read-only localhost/etiquette-tls-sidecar:dev stunnel -version 2>&1 |
-  grep -q '^stunnel [0-9]' || fail "stunnel in the tls-sidecar image"
+# Captured first: `grep -q` would close the pipe early, and pipefail would count podman's SIGPIPE.
+stunnel_version="$(podman run --rm --read-only localhost/etiquette-tls-sidecar:dev stunnel -version 2>&1 || true)"
+grep -q '^stunnel [0-9]' <<<"$stunnel_version" || fail "stunnel in the tls-sidecar image"
 
 podman network create "$net" >/dev/null
 
@@ -155,6 +156,7 @@ mkdir -m 0755 "$secrets"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$secrets/admin-token"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$secrets/hmac-secret"
 head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$secrets/redis-password"
+head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$secrets/redis-admin-password"
 chmod 0444 "$secrets"/*
 
 # --- 2. plain containers -----------------------------------------------------------------------
@@ -194,7 +196,8 @@ mkdir "$work/kube"
 python3 "$ROOT/tests/container/kube_for_podman.py" "$work/dev.yaml" "$work/kube" "$REDIS_IMAGE" \
   "etiquette-history-secrets=admin-token=$secrets/admin-token" \
   "etiquette-history-secrets=hmac-secret=$secrets/hmac-secret" \
-  "etiquette-redis=password=$secrets/redis-password" >"$work/workloads"
+  "etiquette-redis=password=$secrets/redis-password" \
+  "etiquette-redis-admin=password=$secrets/redis-admin-password" >"$work/workloads"
 grep -q '^etiquette-redis ' "$work/workloads" || fail "no Redis workload in the dev overlay"
 # Redis first, then history, then the evaluator; each reachable by its Service's name.
 for name in etiquette-redis etiquette-history etiquette-evaluator; do

@@ -21,11 +21,14 @@ keeps the volumes it makes for ConfigMaps and emptyDirs after the pod is gone).
 - Dropped, as kube play does not start them: Namespace, Service (a network alias with the
   Service's name stands in: the Services here are headless, one name per workload),
   HorizontalPodAutoscaler, PodDisruptionBudget, NetworkPolicy. Anything else fails.
+- Init containers (the dev Redis's `acl`) run as a first step of their pod's main container
+  (same image, their mounts added): kube play 4.3 often fails removing an exited init container.
 - The Redis image (the official redis:7.0.15-bookworm, not reachable here) is replaced by
   REDIS_IMAGE, Debian's redis-server built from deploy/Dockerfile's stage redis.
 """
 import os
 import re
+import shlex
 import sys
 
 import yaml
@@ -73,7 +76,29 @@ def main():
 
     for workload in workloads:
         pod = workload["spec"]["template"]["spec"]
-        for container in pod["containers"]:
+        every_container = pod["containers"] + pod.get("initContainers", [])
+        if pod.get("initContainers"):
+            # kube play 4.3 often fails to remove an exited init container ("cannot remove
+            # container ... as it is running") and gives up on the pod. Run each init container's
+            # command first in the (same image) main container instead, with its mounts too.
+            main = pod["containers"][0]
+            steps = []
+            for init in pod.pop("initContainers"):
+                if init["image"] != main["image"]:
+                    sys.exit(f"kube_for_podman: init container {init['name']} of {name0(workload)} "
+                             "has another image than its main container")
+                steps.append(shlex.join(init.get("command", []) + init.get("args", [])))
+                mounted = {m["mountPath"]: m for m in main.get("volumeMounts", [])}
+                for mount in init.get("volumeMounts", []):
+                    if mount["mountPath"] not in mounted:
+                        main.setdefault("volumeMounts", []).append(mount)
+                    elif not mount.get("readOnly"):  # the init step writes where main reads
+                        mounted[mount["mountPath"]].pop("readOnly", None)
+            steps.append("exec " + shlex.join(main.get("command", []) + main.get("args", [])))
+            main["command"] = ["sh", "-c", " && ".join(steps)]
+            main.pop("args", None)
+            every_container = pod["containers"]
+        for container in every_container:
             if container["image"].startswith("redis:"):
                 container["image"] = redis_image
         name = workload["metadata"]["name"]
@@ -93,7 +118,7 @@ def main():
                         f.write(data[item["key"]])
                     os.chmod(path, 0o444)  # the container's uid is not the file's owner
                 volume["hostPath"] = {"path": os.path.abspath(folder), "type": "Directory"}
-        for container in pod["containers"]:
+        for container in every_container:
             for env in container.get("env", []):
                 ref = env.get("valueFrom", {}).get("secretKeyRef")
                 if ref:
@@ -112,6 +137,10 @@ def main():
         volumes = [v["configMap"]["name"] if "configMap" in v else v["name"]
                    for v in pod.get("volumes", []) if "configMap" in v or "emptyDir" in v]
         print(name, path, *volumes)
+
+
+def name0(workload):
+    return workload["metadata"]["name"]
 
 
 def expand(arg, values):

@@ -100,9 +100,13 @@ class HistoryProcess {
   static absl::StatusOr<std::unique_ptr<HistoryProcess>> Start(const ScratchDir& dir,
                                                                std::vector<std::string> flags) {
     const std::string secret = dir.Write("hmac-secret", "redis-security-hmac-secret-0123\n");
-    std::vector<std::string> argv = {ETIQUETTE_HISTORY_BINARY,  "--listen=127.0.0.1:0",
-                                     "--metrics_listen=",       "--admin_listen=", "--hmac_secret_file=" + secret,
-                                     "--redis_timeout_ms=1000", "--redis_write_timeout_ms=2000"};
+    std::vector<std::string> argv = {ETIQUETTE_HISTORY_BINARY,
+                                     "--listen=127.0.0.1:0",
+                                     "--metrics_listen=",
+                                     "--admin_listen=",
+                                     "--hmac_secret_file=" + secret,
+                                     "--redis_timeout_ms=1000",
+                                     "--redis_write_timeout_ms=2000"};
     argv.insert(argv.end(), flags.begin(), flags.end());
     // A log of its own (WaitForLogLine reads from the start; a reused log has a dead port).
     std::string log = dir.File("history.log");
