@@ -41,6 +41,7 @@
 #include "support/fake_history_client.h"
 #include "support/test_invitations.h"
 #include "tests/common/metrics_test_util.h"
+#include "tests/support/http_get.h"
 
 namespace etiquette {
 namespace {
@@ -57,27 +58,7 @@ constexpr char kHandled[] = "etiquette_grpc_server_handled_total";
 constexpr char kSeconds[] = "etiquette_grpc_server_handling_seconds";
 constexpr char kEvaluatorService[] = "etiquette.v1.InvitationEvaluator";
 
-// GET `path` from 127.0.0.1:`port` over a plain socket; the whole HTTP response.
-std::string HttpGet(int port, const std::string& path) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return "";
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string response;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
-    const std::string request =
-        "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-    if (send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size())) {
-      char buffer[4096];
-      ssize_t n;
-      while ((n = recv(fd, buffer, sizeof(buffer), 0)) > 0) response.append(buffer, n);
-    }
-  }
-  close(fd);
-  return response;
-}
+using testing::HttpGet;
 
 // ---------------------------------------------------------------------------------------------
 // The endpoint.
