@@ -1,51 +1,9 @@
 // What only the Redis store promises, against a real redis-server per test: key layout (hash
-// tags, TTLs), one script call per RPC, NOSCRIPT recovery, behaviour while Redis is down, slow
-// or restarted from its append-only file.
+// tags, TTLs), one script call per RPC, NOSCRIPT recovery, errors, ids and credentials. Its
+// behaviour while Redis is down, slow or restarted (timing bounds) is in
+// tests/faults/redis_store_fault_test.cc.
 
-#include "history/redis_history_store.h"
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <atomic>
-#include <cstdint>
-#include <functional>
-#include <future>
-#include <iostream>
-#include <map>
-#include <memory>
-#include <random>
-#include <string>
-#include <thread>
-#include <vector>
-
-#include "absl/status/status.h"
-#include "absl/status/statusor.h"
-#include "absl/strings/escaping.h"
-#include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
-#include "absl/strings/strip.h"
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
-#include "history/in_memory_history_store.h"
-#include "history/recipient_hasher.h"
-#include "history/redis_scripts.h"
-#include "history/redis_url.h"
-#include "spdlog/spdlog.h"
-#include "tests/common/capturing_sink.h"
-#include "tests/support/await.h"
-#include "tests/support/redis_fixture.h"
-#include "tests/support/redis_server.h"
-#include "tests/support/stored_invitations.h"
+#include "tests/history/redis_history_store_fixture.h"
 
 namespace etiquette::testing {
 namespace {
@@ -55,207 +13,9 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::UnorderedElementsAreArray;
 
-constexpr absl::Duration kTimeout = absl::Milliseconds(100);
-// How long a failing call may take: the timeout plus a margin for a loaded machine.
-constexpr absl::Duration kFailBound = absl::Seconds(1);
-
-absl::Time T0() { return absl::FromUnixSeconds(1780315200); }  // 2026-06-01T12:00:00Z
-absl::Duration Days(int64_t days) { return absl::Hours(24 * days); }
-
-class RedisHistoryStoreTest : public RedisServerTest<> {
- protected:
-  void SetUp() override {
-    RedisServerTest::SetUp();
-    if (HasFatalFailure()) return;
-    store_ = std::make_unique<RedisHistoryStore>(Options(kTimeout), policy_);
-  }
-
-  // For tests about semantics, not latency, with many calls: a store whose calls may take up to
-  // 5 s, so that a loaded machine does not fail them.
-  void UsePatientStore() {
-    store_ = std::make_unique<RedisHistoryStore>(Options(absl::Seconds(5)), policy_);
-  }
-
-  RedisHistoryStore& store() { return *store_; }
-
-  std::string Command(const std::vector<std::string>& args) {
-    absl::StatusOr<std::string> reply = server().Command(args);
-    EXPECT_TRUE(reply.ok()) << args[0] << ": " << reply.status();
-    return reply.ok() ? *reply : "";
-  }
-
-  int64_t CommandInteger(const std::vector<std::string>& args) {
-    int64_t value = 0;
-    const std::string reply = Command(args);
-    EXPECT_TRUE(absl::SimpleAtoi(reply, &value)) << args[0] << " answered " << reply;
-    return value;
-  }
-
-  // Every key in the server, by SCAN.
-  std::vector<std::string> AllKeys() {
-    std::vector<std::string> keys;
-    std::string cursor = "0";
-    do {
-      const std::vector<std::string> lines =
-          absl::StrSplit(Command({"SCAN", cursor, "COUNT", "1000"}), '\n', absl::SkipEmpty());
-      if (lines.empty()) break;
-      cursor = lines[0];
-      keys.insert(keys.end(), lines.begin() + 1, lines.end());
-    } while (cursor != "0");
-    std::sort(keys.begin(), keys.end());
-    return keys;
-  }
-
-  std::vector<std::string> KeysOf(const std::string& sender) {
-    std::vector<std::string> keys;
-    for (const std::string& key : AllKeys()) {
-      if (absl::StartsWith(key, absl::StrCat("etq:{", sender, "}:"))) keys.push_back(key);
-    }
-    return keys;
-  }
-
-  // What the sender's h key holds, by the layout's own script (history/redis_scripts.h).
-  struct Stored {
-    int64_t sent = -1;
-    int64_t accepted = -1;
-    int64_t responded = -1;  // known only from a response
-    int64_t withdrawals = -1;
-    int64_t marks = -1;  // pending marks held as "p" fields
-    bool big = false;
-  };
-  Stored StoredOf(const std::string& sender) {
-    const std::vector<std::string> lines =
-        absl::StrSplit(Command({"EVAL_RO", StoredInvitationsScript(), "1",
-                                RedisHistoryStore::SenderKeys(sender)[0]}),
-                       '\n');
-    Stored stored;
-    if (lines.size() != 6) {
-      ADD_FAILURE() << "stored invitations of " << sender << ": " << absl::StrJoin(lines, " ");
-      return stored;
-    }
-    int64_t* const fields[] = {&stored.sent, &stored.accepted, &stored.responded,
-                               &stored.withdrawals, &stored.marks};
-    for (size_t i = 0; i < 5; ++i) EXPECT_TRUE(absl::SimpleAtoi(lines[i], fields[i])) << lines[i];
-    stored.big = lines[5] == "1";
-    return stored;
-  }
-
-  // Puts `sender` in big mode before its first write, as if it had been big and pruned since.
-  void StartBig(const std::string& sender) {
-    EXPECT_EQ(Command({"HSET", RedisHistoryStore::SenderKeys(sender)[0], "m", "1"}), "1");
-  }
-
-  // kSmallFields + 1 invitations at `at`, to recipients rk-fill-<n>: the sender goes big.
-  void FillToBig(const std::string& sender, absl::Time at) {
-    for (int i = 0; i <= redis_scripts::kSmallFields; ++i) {
-      const std::string n = absl::StrCat(i);
-      Invite(sender, "inv-fill-" + n, "rk-fill-" + n, at);
-    }
-    EXPECT_TRUE(StoredOf(sender).big) << sender;
-  }
-
-  int64_t Counter(const std::string& command) {
-    absl::StatusOr<int64_t> calls = server().CommandCalls(command);
-    EXPECT_TRUE(calls.ok()) << calls.status();
-    return calls.ok() ? *calls : -1;
-  }
-
-  // Calls per command (INFO commandstats, lower case, script-internal calls included).
-  std::map<std::string, int64_t> CommandCounts() {
-    std::map<std::string, int64_t> counts;
-    for (absl::string_view line :
-         absl::StrSplit(Command({"INFO", "commandstats"}), absl::ByAnyChar("\r\n"))) {
-      if (!absl::ConsumePrefix(&line, "cmdstat_")) continue;
-      const size_t colon = line.find(":calls=");
-      if (colon == absl::string_view::npos) continue;
-      absl::string_view calls = line.substr(colon + 7);
-      int64_t value = 0;
-      EXPECT_TRUE(absl::SimpleAtoi(calls.substr(0, calls.find(',')), &value)) << line;
-      counts[std::string(line.substr(0, colon))] = value;
-    }
-    return counts;
-  }
-
-  // The commands run since `before` (without the INFO calls that measure them).
-  std::map<std::string, int64_t> CommandsSince(const std::map<std::string, int64_t>& before) {
-    std::map<std::string, int64_t> since;
-    for (const auto& [command, calls] : CommandCounts()) {
-      const auto it = before.find(command);
-      const int64_t delta = calls - (it == before.end() ? 0 : it->second);
-      if (delta > 0 && command != "info") since[command] = delta;
-    }
-    return since;
-  }
-
-  int64_t Stat(const std::string& field) {
-    absl::StatusOr<int64_t> value = server().InfoInteger("stats", field);
-    EXPECT_TRUE(value.ok()) << value.status();
-    return value.ok() ? *value : -1;
-  }
-
-  // --- Workload helpers (fail the test on error) ---
-
-  WriteResult Invite(const std::string& sender, const std::string& invitation,
-                     const RecipientKeys& recipient, absl::Time at) {
-    absl::StatusOr<WriteResult> result =
-        Blocking(store()).RecordInvitation(sender, invitation, recipient, at, at);
-    EXPECT_TRUE(result.ok()) << result.status();
-    return result.ok() ? *result : WriteResult();
-  }
-
-  WriteResult Respond(const std::string& sender, const std::string& invitation,
-                      const RecipientKeys& recipient, v1::InvitationResponse response,
-                      absl::Time at) {
-    absl::StatusOr<WriteResult> result =
-        Blocking(store()).RecordResponse(sender, invitation, recipient, response, at, at);
-    EXPECT_TRUE(result.ok()) << result.status();
-    return result.ok() ? *result : WriteResult();
-  }
-
-  SenderFacts Facts(const std::string& sender, const std::string& recipient, absl::Time at) {
-    absl::StatusOr<SenderFacts> facts = Blocking(store()).GetFacts(sender, recipient, at);
-    EXPECT_TRUE(facts.ok()) << facts.status();
-    return facts.ok() ? *facts : SenderFacts();
-  }
-
-  // Five distinct reporters from `at` on, one a minute: starts a restriction at the fifth.
-  WriteResult Restrict(const std::string& sender, int first, absl::Time at) {
-    WriteResult last;
-    for (int i = 0; i < 5; ++i) {
-      const std::string n = absl::StrCat(first + i);
-      const absl::Time when = at + absl::Minutes(i);
-      Invite(sender, "inv-r" + n, "rk-r" + n, when);
-      last =
-          Respond(sender, "inv-r" + n, "rk-r" + n, v1::INVITATION_RESPONSE_REPORTED_UNKNOWN, when);
-    }
-    EXPECT_TRUE(last.restriction_started);
-    return last;
-  }
-
-  // Something in every one of the sender's keys: invitations (pending, accepted, withdrawn,
-  // ignored), a response to an unknown invitation, reports and a restriction, and unless `big`
-  // is false enough invitations (rk-fill-*) for big mode, whose index is a key of its own.
-  void MixedWorkload(const std::string& sender, absl::Time at, bool big = true) {
-    Invite(sender, "inv-p", "rk-p", at);
-    Invite(sender, "inv-a", "rk-a", at);
-    Respond(sender, "inv-a", "rk-a", v1::INVITATION_RESPONSE_ACCEPTED, at);
-    Invite(sender, "inv-w", "rk-w", at);
-    Respond(sender, "inv-w", "rk-w", v1::INVITATION_RESPONSE_WITHDRAWN, at);
-    Invite(sender, "inv-i", "rk-i", at);
-    Respond(sender, "inv-i", "rk-i", v1::INVITATION_RESPONSE_IGNORED, at);
-    Respond(sender, "inv-unknown", "rk-u", v1::INVITATION_RESPONSE_ACCEPTED, at);
-    Restrict(sender, 1, at + absl::Minutes(1));
-    if (big) FillToBig(sender, at + absl::Minutes(10));
-  }
-
-  StorePolicy policy_;
-  std::unique_ptr<RedisHistoryStore> store_;
-};
-
 // --- Key layout -----------------------------------------------------------------------------
 
 TEST_F(RedisHistoryStoreTest, EveryKeyCarriesItsSendersHashTagAndATtl) {
-  UsePatientStore();
   const std::vector<std::string> senders = {"m-alex", "m-sam", "m.jo:1"};
   const std::string small = "m-alex";  // the others go big
   for (const std::string& sender : senders) MixedWorkload(sender, T0(), sender != small);
@@ -410,7 +170,6 @@ TEST_F(RedisHistoryStoreTest, OnlyAnIndefiniteRestrictionKeepsItsStateWithoutTtl
 }
 
 TEST_F(RedisHistoryStoreTest, WritesPruneWhatNoWindowCounts) {
-  UsePatientStore();
   const std::string small = "m-prune";
   const std::string big = "m-prune-big";
   StartBig(big);
@@ -468,7 +227,6 @@ TEST_F(RedisHistoryStoreTest, WritesPruneWhatNoWindowCounts) {
 }
 
 TEST_F(RedisHistoryStoreTest, MemoryOfAnActiveSender) {
-  UsePatientStore();
   // The recipe of bench/run.sh: 20 senders each get 20 invitations and 5 responses (2
   // accepted, 1 ignored, 1 withdrawn, 1 reported), recipient keys as RecipientHasher makes them;
   // the MEMORY USAGE of every key of a sender, averaged. The keys carry their key id (the index
@@ -523,7 +281,6 @@ TEST_F(RedisHistoryStoreTest, MemoryOfAnActiveSender) {
 }
 
 TEST_F(RedisHistoryStoreTest, AHundredThousandUnansweredInvitationsStayUnderTheCap) {
-  UsePatientStore();
   // One bot, 100,000 invitations nobody answers, one a second (all inside every window),
   // through the store, 500 in flight at a time: the cap (policy_.max_records_per_sender, the
   // default) keeps the newest, and the sender's keys stay small.
@@ -660,7 +417,6 @@ TEST_F(RedisHistoryStoreTest, ForgetUnlinks) {
 }
 
 TEST_F(RedisHistoryStoreTest, BigSenderReadsAreIndexLookups) {
-  UsePatientStore();
   // A sender far past small mode: facts come from ZCOUNTs and lookups, with no pass over its
   // invitations, in reads and in writes alike.
   const std::string sender = "m-heavy";
@@ -710,7 +466,6 @@ TEST_F(RedisHistoryStoreTest, SmallSenderReadsUseTheCountsOfTheLastWrite) {
   // that can use them does not pass over the sender's invitations; one that cannot (a pair
   // whose mark is a flag bit, time past the counts' validity, other windows) does, and all of
   // them answer right.
-  UsePatientStore();
   const std::string sender = "m-cached";
   for (int i = 0; i < 20; ++i) {
     const std::string n = absl::StrCat(i);
@@ -886,7 +641,6 @@ void ExpectTargetsAgree(const std::vector<Target>& targets, const Workload& work
 }
 
 TEST_F(RedisHistoryStoreTest, SmallAndBigModeAnswerAsTheInMemoryStore) {
-  UsePatientStore();
   // 25 invitation ids to 9 recipients: at most 43 fields, so the small sender stays small.
   // Events are never older than T0 and the run is shorter than the longest window, so that
   // nothing is pruned (InMemoryHistoryStore prunes a little differently).
@@ -902,7 +656,6 @@ TEST_F(RedisHistoryStoreTest, SmallAndBigModeAnswerAsTheInMemoryStore) {
 }
 
 TEST_F(RedisHistoryStoreTest, SmallAndBigModeAnswerAlikeOverMonthsOfPruning) {
-  UsePatientStore();
   // Over a year, with old events: pruning, pending marks that go with their invitations,
   // cool-downs; the in-memory store prunes as the scripts do.
   InMemoryHistoryStore memory(policy_);
@@ -916,7 +669,6 @@ TEST_F(RedisHistoryStoreTest, SmallAndBigModeAnswerAlikeOverMonthsOfPruning) {
 }
 
 TEST_F(RedisHistoryStoreTest, ASenderThatGoesBigAnswersAsOneThatWasBigAllAlong) {
-  UsePatientStore();
   // 150 invitation ids to 30 recipients: "g-grow" goes big along the way.
   StartBig("g-big");
   ExpectTargetsAgree({{"redis big", &store(), "g-big"}, {"redis growing", &store(), "g-grow"}},
@@ -944,7 +696,6 @@ TEST_F(RedisHistoryStoreTest, CallPastTheCallersDeadlineIsNeverSent) {
 }
 
 TEST_F(RedisHistoryStoreTest, EveryRpcIsExactlyOneScriptCall) {
-  UsePatientStore();
   const std::string sender = "m-calls";
   // First use loads the scripts (SCRIPT LOAD); from then on nothing but EVALSHA.
   MixedWorkload(sender, T0());
@@ -1054,366 +805,6 @@ TEST_F(RedisHistoryStoreTest, ScriptsAreLoadedAgainAfterNoscript) {
   EXPECT_EQ(StoredOf(sender).sent, 2);
 }
 
-// --- Redis down, slow, restarted ----------------------------------------------------------------
-
-// Runs every RPC once; each must answer UNAVAILABLE within kFailBound.
-void ExpectEveryRpcUnavailable(HistoryStore& store, const std::string& sender) {
-  const absl::Time at = T0();
-  const std::vector<std::pair<std::string, std::function<absl::Status()>>> rpcs = {
-      {"RecordInvitation",
-       [&] {
-         return Blocking(store).RecordInvitation(sender, "inv-down", "rk-down", at, at).status();
-       }},
-      {"RecordResponse",
-       [&] {
-         return Blocking(store)
-             .RecordResponse(sender, "inv-down", "rk-down", v1::INVITATION_RESPONSE_ACCEPTED, at,
-                             at)
-             .status();
-       }},
-      {"GetFacts", [&] { return Blocking(store).GetFacts(sender, "rk-down", at).status(); }},
-      {"BatchGetFacts",
-       [&] {
-         return Blocking(store).BatchGetFacts({{sender, ""}, {"m-x", "rk"}}, at).status();
-       }},
-      {"Release", [&] { return Blocking(store).Release(sender, "r", at).status(); }},
-      {"Forget", [&] { return Blocking(store).Forget(sender); }},
-      {"Ping", [&] { return store.Ping(); }},
-  };
-  for (const auto& [name, rpc] : rpcs) {
-    const absl::Time start = absl::Now();
-    const absl::Status status = rpc();
-    const absl::Duration elapsed = absl::Now() - start;
-    EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << name << ": " << status;
-    EXPECT_THAT(std::string(status.message()), HasSubstr("redis unavailable")) << name;
-    EXPECT_LT(elapsed, kFailBound) << name;
-  }
-}
-
-TEST_F(RedisHistoryStoreTest, KilledRedisAnswersUnavailableQuickly) {
-  Invite("m-kill", "inv-1", "rk-1", T0());  // pooled connections exist and scripts are loaded
-  ASSERT_TRUE(store().Ping().ok());
-  ASSERT_TRUE(server().Kill().ok());
-  ExpectEveryRpcUnavailable(store(), "m-kill");
-  ExpectEveryRpcUnavailable(store(), "m-kill");  // and again, with no connection left
-}
-
-// A listening socket that never accepts: the kernel completes a client's handshake into its
-// backlog, so "a connection is waiting" tells whether anyone connected, with no clock.
-class SilentListener {
- public:
-  SilentListener() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(address);
-    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-        listen(fd_, 16) != 0 ||
-        getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-      ADD_FAILURE() << "cannot listen on 127.0.0.1";
-      return;
-    }
-    port_ = ntohs(address.sin_port);
-  }
-  ~SilentListener() {
-    if (fd_ >= 0) close(fd_);
-  }
-  int port() const { return port_; }
-  // Whether a connection is waiting in the backlog, within `wait`.
-  bool ConnectionWaiting(absl::Duration wait) const {
-    pollfd readable{fd_, POLLIN, 0};
-    return poll(&readable, 1, static_cast<int>(absl::ToInt64Milliseconds(wait))) == 1;
-  }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
-
-// Construction connects to nothing (connections are made by the first call, within its
-// deadline), so a history whose Redis is away still starts and answers at once.
-TEST_F(RedisHistoryStoreTest, StoreConnectsOnFirstCallNotWhenConstructed) {
-  SilentListener listener;
-  ASSERT_GT(listener.port(), 0);
-  RedisOptions options;
-  options.port = listener.port();
-  options.timeout = kTimeout;
-  options.write_timeout = options.timeout;
-  RedisHistoryStore store(options, policy_);
-  EXPECT_FALSE(listener.ConnectionWaiting(absl::ZeroDuration()));
-  // The first call connects (and then times out: nothing ever answers).
-  EXPECT_EQ(store.Ping().code(), absl::StatusCode::kUnavailable);
-  EXPECT_TRUE(listener.ConnectionWaiting(absl::Seconds(5)));
-}
-
-TEST_F(RedisHistoryStoreTest, StoreOnADeadPortAnswersUnavailable) {
-  const int port = FreeTcpPort();
-  ASSERT_GT(port, 0);
-  RedisOptions options;
-  options.port = port;  // nothing listens there
-  options.timeout = kTimeout;
-  options.write_timeout = options.timeout;
-  RedisHistoryStore store(options, policy_);
-  ExpectEveryRpcUnavailable(store, "m-nowhere");
-}
-
-TEST_F(RedisHistoryStoreTest, StoppedRedisTimesOutAsUnavailableAndRecovers) {
-  Invite("m-stop", "inv-1", "rk-1", T0());
-  ASSERT_TRUE(server().Pause().ok());  // accepts connections, never answers
-  ExpectEveryRpcUnavailable(store(), "m-stop");
-  ASSERT_TRUE(server().Resume().ok());
-
-  // The same store recovers by itself.
-  absl::Status status;
-  const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  do {
-    status = store().Ping();
-  } while (!status.ok() && absl::Now() < deadline);
-  ASSERT_TRUE(status.ok()) << status;
-  const SenderFacts facts = Facts("m-stop", "rk-1", T0());
-  EXPECT_GE(facts.invitations_in_volume_window, 1u);
-  EXPECT_TRUE(facts.pending);
-}
-
-// A store whose reads give up after kTimeout and whose writes wait up to `write_timeout`.
-std::unique_ptr<RedisHistoryStore> StoreWithWriteTimeout(const RedisServer& server,
-                                                         absl::Duration write_timeout) {
-  absl::StatusOr<RedisOptions> options = ParseRedisUrl(server.url());
-  EXPECT_TRUE(options.ok()) << options.status();
-  options->timeout = kTimeout;
-  options->write_timeout = write_timeout;
-  return std::make_unique<RedisHistoryStore>(*options, StorePolicy());
-}
-
-// A stall longer than the read timeout (an fsync with appendfsync always, here SIGSTOP): reads
-// answer UNAVAILABLE at the read timeout, a write issued before them waits it out and is
-// acknowledged once Redis answers.
-TEST_F(RedisHistoryStoreTest, WriteOutlastsAStallThatFailsReads) {
-  std::unique_ptr<RedisHistoryStore> store = StoreWithWriteTimeout(server(), absl::Seconds(20));
-  const std::string sender = "m-stall";
-  // Both kinds of connection open, the scripts loaded.
-  ASSERT_TRUE(Blocking(store).RecordInvitation(sender, "inv-1", "rk-1", T0(), T0()).ok());
-  ASSERT_TRUE(Blocking(store).GetFacts(sender, "", T0()).ok());
-
-  ASSERT_TRUE(server().Pause().ok());
-  std::promise<absl::StatusOr<WriteResult>> written;
-  std::future<absl::StatusOr<WriteResult>> write = written.get_future();
-  store->RecordInvitation(
-      sender, "inv-2", "rk-2", T0(), T0(), absl::InfiniteFuture(),
-      [&written](absl::StatusOr<WriteResult> result) { written.set_value(std::move(result)); });
-  const absl::Time start = absl::Now();
-  absl::StatusOr<SenderFacts> read = Blocking(store).GetFacts(sender, "", T0());
-  const absl::Duration read_took = absl::Now() - start;
-  EXPECT_EQ(read.status().code(), absl::StatusCode::kUnavailable) << read.status();
-  EXPECT_LT(read_took, kFailBound);
-  // The write has waited longer than the read timeout and is still waiting.
-  EXPECT_EQ(write.wait_for(std::chrono::seconds(0)), std::future_status::timeout);
-  ASSERT_TRUE(server().Resume().ok());
-
-  ASSERT_EQ(write.wait_for(std::chrono::seconds(20)), std::future_status::ready);
-  absl::StatusOr<WriteResult> result = write.get();
-  ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_FALSE(result->duplicate);
-  EXPECT_EQ(result->facts.invitations_in_volume_window, 2u);
-  EXPECT_EQ(Facts(sender, "", T0()).invitations_in_volume_window, 2u);
-}
-
-// Writes are bounded too: by the write timeout, or by the caller's deadline when it is sooner.
-TEST_F(RedisHistoryStoreTest, WriteToAStoppedRedisAnswersUnavailableAtItsBound) {
-  constexpr absl::Duration kWriteTimeout = absl::Milliseconds(600);
-  std::unique_ptr<RedisHistoryStore> store = StoreWithWriteTimeout(server(), kWriteTimeout);
-  const std::string sender = "m-stall-bound";
-  ASSERT_TRUE(Blocking(store).RecordInvitation(sender, "inv-1", "rk-1", T0(), T0()).ok());
-  ASSERT_TRUE(server().Pause().ok());
-
-  absl::Time start = absl::Now();
-  absl::StatusOr<WriteResult> bounded =
-      Blocking(store).RecordInvitation(sender, "inv-2", "rk-2", T0(), T0());
-  absl::Duration took = absl::Now() - start;
-  EXPECT_EQ(bounded.status().code(), absl::StatusCode::kUnavailable) << bounded.status();
-  EXPECT_GE(took, kWriteTimeout - absl::Milliseconds(5));  // not at the read timeout
-  EXPECT_LT(took, kWriteTimeout + kFailBound);
-
-  start = absl::Now();
-  absl::StatusOr<WriteResult> hurried = Await<WriteResult>([&](StoreDone<WriteResult> done) {
-    store->RecordInvitation(sender, "inv-3", "rk-3", T0(), T0(), start + absl::Milliseconds(150),
-                            std::move(done));
-  });
-  took = absl::Now() - start;
-  EXPECT_EQ(hurried.status().code(), absl::StatusCode::kUnavailable) << hurried.status();
-  EXPECT_GE(took, absl::Milliseconds(145));
-  EXPECT_LT(took, kWriteTimeout - absl::Milliseconds(100));
-  ASSERT_TRUE(server().Resume().ok());
-}
-
-// Makes `replica` a replica of `master` and waits (bounded) until the master's stream reaches
-// it: once the initial sync is done, a write on the master shows in the replica's offset. (A
-// master holds its stream back after a diskless sync until the replica's first
-// acknowledgement, which may take a second.)
-absl::Status MakeReplica(RedisServer& replica, RedisServer& master) {
-  // Redis 7 waits 5 s by default for more replicas before a diskless full sync.
-  absl::StatusOr<std::string> set =
-      master.Command({"CONFIG", "SET", "repl-diskless-sync-delay", "0"});
-  if (!set.ok()) return set.status();
-  absl::StatusOr<std::string> done =
-      replica.Command({"REPLICAOF", "127.0.0.1", absl::StrCat(master.port())});
-  if (!done.ok()) return done.status();
-  for (const absl::Time give_up = absl::Now() + absl::Seconds(10); absl::Now() < give_up;
-       absl::SleepFor(absl::Milliseconds(10))) {  // polling a condition, bounded above
-    absl::StatusOr<std::string> link = replica.Command({"INFO", "replication"});
-    if (!link.ok()) return link.status();
-    if (!absl::StrContains(*link, "master_link_status:up")) continue;
-    // Synced: each round, one write on the master, then is it on the replica?
-    absl::StatusOr<std::string> probe = master.Command({"INCR", "replica-probe"});
-    if (!probe.ok()) return probe.status();
-    absl::StatusOr<int64_t> written = master.InfoInteger("replication", "master_repl_offset");
-    if (!written.ok()) return written.status();
-    for (const absl::Time round_end = absl::Now() + absl::Milliseconds(200);
-         absl::Now() < round_end; absl::SleepFor(absl::Milliseconds(5))) {
-      absl::StatusOr<int64_t> received = replica.InfoInteger("replication", "slave_repl_offset");
-      if (!received.ok()) return received.status();
-      if (*received >= *written) {
-        absl::StatusOr<std::string> removed = master.Command({"DEL", "replica-probe"});
-        return removed.ok() ? absl::OkStatus() : removed.status();
-      }
-    }
-  }
-  return absl::DeadlineExceededError("the replica did not catch up within 10 s");
-}
-
-// --redis_wait_replicas=1: a write is acknowledged only once the replica has it. While the
-// replica is stopped, writes answer UNAVAILABLE (reads still work) and their retry counts
-// once; when the master dies, the promoted replica has every acknowledged write.
-TEST_F(RedisHistoryStoreTest, WaitForAReplicaAcknowledgesOnlyWritesTheReplicaHas) {
-  absl::StatusOr<std::unique_ptr<RedisServer>> replica = RedisServer::Start();
-  ASSERT_TRUE(replica.ok()) << replica.status();
-  ASSERT_TRUE(MakeReplica(**replica, server()).ok());
-  constexpr absl::Duration kWriteTimeout = absl::Milliseconds(800);
-  absl::StatusOr<RedisOptions> options = ParseRedisUrl(server().url());
-  ASSERT_TRUE(options.ok()) << options.status();
-  options->timeout = kTimeout;
-  options->write_timeout = kWriteTimeout;
-  options->wait_replicas = 1;
-  RedisHistoryStore store(*options, StorePolicy());
-  const std::string sender = "m-replicated";
-
-  absl::StatusOr<WriteResult> first =
-      Blocking(store).RecordInvitation(sender, "inv-1", "rk-1", T0(), T0());
-  ASSERT_TRUE(first.ok()) << first.status();
-  absl::StatusOr<int64_t> waits = server().CommandCalls("wait");
-  ASSERT_TRUE(waits.ok()) << waits.status();
-  EXPECT_GE(*waits, 1);
-
-  ASSERT_TRUE((*replica)->Pause().ok());
-  const absl::Time start = absl::Now();
-  absl::StatusOr<WriteResult> unreplicated =
-      Blocking(store).RecordInvitation(sender, "inv-2", "rk-2", T0(), T0());
-  const absl::Duration took = absl::Now() - start;
-  EXPECT_EQ(unreplicated.status().code(), absl::StatusCode::kUnavailable) << unreplicated.status();
-  EXPECT_THAT(std::string(unreplicated.status().message()),
-              HasSubstr("0 of the 1 replicas required acknowledged the write in time"));
-  EXPECT_GE(took, kWriteTimeout / 2);
-  EXPECT_LT(took, kWriteTimeout + kFailBound);
-  // Reads do not wait for replicas.
-  absl::StatusOr<SenderFacts> read = Blocking(store).GetFacts(sender, "", T0());
-  ASSERT_TRUE(read.ok()) << read.status();
-  EXPECT_EQ(read->invitations_in_volume_window, 2u);  // on the master, not acknowledged
-  ASSERT_TRUE((*replica)->Resume().ok());
-
-  // The client's retry: the master had it, so it counts once.
-  absl::StatusOr<WriteResult> retried =
-      Blocking(store).RecordInvitation(sender, "inv-2", "rk-2", T0(), T0());
-  ASSERT_TRUE(retried.ok()) << retried.status();
-  EXPECT_TRUE(retried->duplicate);
-  EXPECT_EQ(retried->facts.invitations_in_volume_window, 2u);
-
-  // Failover: the master dies, the replica is promoted and has both acknowledged writes.
-  ASSERT_TRUE(server().Kill().ok());
-  ASSERT_TRUE((*replica)->Command({"REPLICAOF", "NO", "ONE"}).ok());
-  absl::StatusOr<RedisOptions> promoted = ParseRedisUrl((*replica)->url());
-  ASSERT_TRUE(promoted.ok()) << promoted.status();
-  promoted->timeout = absl::Seconds(5);
-  RedisHistoryStore after(*promoted, StorePolicy());
-  absl::StatusOr<SenderFacts> facts = Blocking(after).GetFacts(sender, "", T0());
-  ASSERT_TRUE(facts.ok()) << facts.status();
-  EXPECT_EQ(facts->invitations_in_volume_window, 2u);
-}
-
-TEST_F(RedisHistoryStoreTest, AcknowledgedWritesSurviveAKillAndTheStoreRecovers) {
-  const std::string sender = "m-durable";
-  // A writer records invitations (and accepts every other one) until Redis dies under it.
-  std::atomic<int> acknowledged{0};
-  std::vector<int> invited;   // acknowledged RecordInvitation
-  std::vector<int> accepted;  // acknowledged RecordResponse
-  int attempted = 0;
-  absl::Status failure;
-  std::thread writer([&] {
-    for (int i = 0; i < 1000000; ++i) {
-      const std::string n = absl::StrCat(i);
-      const absl::Time at = T0() + absl::Milliseconds(i);
-      ++attempted;
-      absl::StatusOr<WriteResult> sent =
-          Blocking(store()).RecordInvitation(sender, "inv-" + n, "rk-" + n, at, at);
-      if (!sent.ok()) {
-        failure = sent.status();
-        return;
-      }
-      invited.push_back(i);
-      if (i % 2 == 0) {
-        absl::StatusOr<WriteResult> response = Blocking(store()).RecordResponse(
-            sender, "inv-" + n, "rk-" + n, v1::INVITATION_RESPONSE_ACCEPTED, at, at);
-        if (!response.ok()) {
-          failure = response.status();
-          return;
-        }
-        accepted.push_back(i);
-      }
-      acknowledged.store(i + 1);
-    }
-  });
-  const absl::Time wait_until = absl::Now() + absl::Seconds(20);
-  while (acknowledged.load() < 200 && absl::Now() < wait_until) {
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  ASSERT_TRUE(server().Kill().ok());  // SIGKILL mid-run
-  writer.join();
-  ASSERT_GE(invited.size(), 200u) << "the writer was too slow";
-  EXPECT_EQ(failure.code(), absl::StatusCode::kUnavailable) << failure;
-
-  ASSERT_TRUE(server().Restart().ok());  // same port and dir: replays the append-only file
-  // The same store object reconnects by itself (a retry or two at most).
-  const absl::Time now = T0() + absl::Seconds(1000);
-  absl::StatusOr<SenderFacts> facts;
-  int tries = 0;
-  const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  do {
-    ++tries;
-    facts = Blocking(store()).GetFacts(sender, "", now);
-  } while (!facts.ok() && absl::Now() < deadline);
-  ASSERT_TRUE(facts.ok()) << facts.status();
-  EXPECT_LE(tries, 2);
-
-  EXPECT_GE(facts->invitations_in_volume_window, invited.size());
-  EXPECT_LE(facts->invitations_in_volume_window, static_cast<uint32_t>(attempted));
-  EXPECT_GE(facts->accepted_in_acceptance_window, accepted.size());
-  // Each acknowledged write, asked again, is a duplicate: it is there.
-  for (int i : invited) {
-    const std::string n = absl::StrCat(i);
-    absl::StatusOr<WriteResult> again = Blocking(store()).RecordInvitation(
-        sender, "inv-" + n, "rk-" + n, T0() + absl::Milliseconds(i), now);
-    ASSERT_TRUE(again.ok()) << again.status();
-    ASSERT_TRUE(again->duplicate) << "acknowledged invitation " << i << " was lost";
-  }
-  for (int i : accepted) {
-    const std::string n = absl::StrCat(i);
-    absl::StatusOr<WriteResult> again = Blocking(store()).RecordResponse(
-        sender, "inv-" + n, "rk-" + n, v1::INVITATION_RESPONSE_ACCEPTED, now, now);
-    ASSERT_TRUE(again.ok()) << again.status();
-    ASSERT_TRUE(again->duplicate) << "acknowledged response " << i << " was lost";
-  }
-}
-
 // --- Errors, ids, credentials ---------------------------------------------------------------
 
 TEST_F(RedisHistoryStoreTest, RedisErrorRepliesAreInternal) {
@@ -1426,7 +817,6 @@ TEST_F(RedisHistoryStoreTest, RedisErrorRepliesAreInternal) {
 }
 
 TEST_F(RedisHistoryStoreTest, ForgetRemovesEveryKeyOfTheSenderOnly) {
-  UsePatientStore();
   MixedWorkload("m-forget", T0());
   MixedWorkload("m-keep", T0());
   ASSERT_EQ(KeysOf("m-forget").size(), RedisHistoryStore::SenderKeys("m-forget").size());
@@ -1444,7 +834,6 @@ TEST_F(RedisHistoryStoreTest, ForgetRemovesEveryKeyOfTheSenderOnly) {
 }
 
 TEST_F(RedisHistoryStoreTest, LongestSenderIdAndIdsWithColonsAndDots) {
-  UsePatientStore();
   const std::string longest(64, 'x');
   const std::string dotted = "m.a:b-c_d.e:f";
   for (const std::string& sender : {longest, dotted}) {
@@ -1492,7 +881,7 @@ TEST_F(RedisHistoryStoreTest, PasswordAndDatabaseFromTheUrl) {
   absl::StatusOr<RedisOptions> wrong =
       ParseRedisUrl(absl::StrCat("redis://:Wrong-Pass@127.0.0.1:", server().port(), "/3"));
   ASSERT_TRUE(wrong.ok()) << wrong.status();
-  wrong->timeout = kTimeout;
+  wrong->timeout = kPatientTimeout;
   wrong->write_timeout = wrong->timeout;
   RedisHistoryStore refused(*wrong, policy_);
   const absl::Status ping = refused.Ping();
@@ -1502,7 +891,7 @@ TEST_F(RedisHistoryStoreTest, PasswordAndDatabaseFromTheUrl) {
   absl::StatusOr<RedisOptions> right =
       ParseRedisUrl(absl::StrCat("redis://:Sesame-42@127.0.0.1:", server().port(), "/3"));
   ASSERT_TRUE(right.ok()) << right.status();
-  right->timeout = kTimeout;
+  right->timeout = kPatientTimeout;
   right->write_timeout = right->timeout;
   RedisHistoryStore store(*right, policy_);
   ASSERT_TRUE(store.Ping().ok());
