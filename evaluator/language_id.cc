@@ -240,6 +240,7 @@ const FunctionWordTable& Table() {
 
 // The first words of a note are enough to tell its language.
 constexpr size_t kMaxWordsScored = 80;
+constexpr int kEnoughLead = 8;
 
 LanguageGuess ScoreLatin(WordSpan words) {
   std::array<int, kLatinCount> scores{};
@@ -250,6 +251,18 @@ LanguageGuess ScoreLatin(WordSpan words) {
     uint8_t languages = table.Languages(word);
     if (languages == 0) continue;
     for (size_t i = 0; languages != 0; ++i, languages >>= 1) scores[i] += languages & 1;
+    // A lead of kEnoughLead function words is as sure as the scale goes (0.98): stop reading.
+    int top = 0;
+    int next = 0;
+    for (int score : scores) {
+      if (score > top) {
+        next = top;
+        top = score;
+      } else if (score > next) {
+        next = score;
+      }
+    }
+    if (top - next >= kEnoughLead) break;
   }
   size_t best = 0;
   for (size_t i = 1; i < kLatinCount; ++i) {
