@@ -239,8 +239,8 @@ const FunctionWordTable& Table() {
 }
 
 // The first words of a note are enough to tell its language.
-constexpr size_t kMaxWordsScored = 80;
-constexpr int kEnoughLead = 8;
+constexpr size_t kMaxWordsScored = 40;
+constexpr int kEnoughLead = 6;
 
 LanguageGuess ScoreLatin(WordSpan words) {
   std::array<int, kLatinCount> scores{};
@@ -251,7 +251,7 @@ LanguageGuess ScoreLatin(WordSpan words) {
     uint8_t languages = table.Languages(word);
     if (languages == 0) continue;
     for (size_t i = 0; languages != 0; ++i, languages >>= 1) scores[i] += languages & 1;
-    // A lead of kEnoughLead function words is as sure as the scale goes (0.98): stop reading.
+    // A lead of kEnoughLead function words is sure enough (0.95): stop reading.
     int top = 0;
     int next = 0;
     for (int score : scores) {
@@ -334,8 +334,6 @@ bool Contains(absl::string_view haystack, absl::string_view utf8_char) {
 LanguageGuess IdentifyLanguage(absl::string_view text, WordSpan words) {
   if (IsAscii(text)) return ScoreLatin(words);
   std::array<size_t, kScriptCount> counts{};
-  size_t simplified = 0;
-  size_t traditional = 0;
   const char* const in = text.data();
   const int32_t length = static_cast<int32_t>(text.size());
   for (int32_t i = 0; i < length;) {
@@ -345,18 +343,12 @@ LanguageGuess IdentifyLanguage(absl::string_view text, WordSpan words) {
       ++i;
       continue;
     }
-    const int32_t start = i;
     UChar32 c;
     U8_NEXT(in, i, length, c);
     if (c < 0) continue;
     const Script script = ScriptOf(c);
     if (script == kLatin && c < 0xC0) continue;  // Latin-1 punctuation and symbols
     ++counts[script];
-    if (script == kHan) {
-      const absl::string_view character(in + start, static_cast<size_t>(i - start));
-      simplified += Contains(kSimplifiedOnly, character) ? 1 : 0;
-      traditional += Contains(kTraditionalOnly, character) ? 1 : 0;
-    }
   }
   counts[kOther] = 0;  // symbols, emoji and the like tell nothing
   size_t total = 0;
@@ -370,6 +362,18 @@ LanguageGuess IdentifyLanguage(absl::string_view text, WordSpan words) {
   if (cjk * 3 > others) {
     const double share = static_cast<double>(cjk * 3) / static_cast<double>(cjk * 3 + others);
     if (counts[kKana] > 0 && counts[kKana] * 20 >= cjk) return {"ja", share};
+    // Chinese: simplified or traditional, by the characters that exist in one script only.
+    size_t simplified = 0;
+    size_t traditional = 0;
+    for (int32_t i = 0; i < length;) {
+      const int32_t start = i;
+      UChar32 c;
+      U8_NEXT(in, i, length, c);
+      if (c < 0x3400 || ScriptOf(c) != kHan) continue;
+      const absl::string_view character(in + start, static_cast<size_t>(i - start));
+      simplified += Contains(kSimplifiedOnly, character) ? 1 : 0;
+      traditional += Contains(kTraditionalOnly, character) ? 1 : 0;
+    }
     return {traditional > simplified ? "zh-Hant" : "zh-Hans", share};
   }
   size_t dominant = kLatin;

@@ -220,13 +220,27 @@ PersonalNoteRule::NoteKind PersonalNoteRule::Classify(
   const NoteWords recipient_name(invitation.recipient().full_name());
   WordSpan core = CoreWords(words, recipient_name, packs);
   if (core.empty()) return NoteKind::kBlank;
+  // No stock text can be near a core this much longer than the longest of them, even without
+  // the sender's name: the usual personal note stops here.
+  const NoteWords sender_name(invitation.sender().full_name());
+  size_t longest_stock = 0;
+  for (const PhrasePack* pack : packs) {
+    for (size_t i = 0; i < pack->stock_notes.size(); ++i) {
+      longest_stock = std::max(longest_stock, pack->stock_notes.phrase(i).size());
+    }
+  }
+  if (static_cast<double>(core.size()) * config_.stock_similarity() >
+      static_cast<double>(longest_stock + sender_name.words().size() + kMaxWordsAfterSignoff)) {
+    return MentionsRecipient(words, joined, invitation, recipient_name, packs)
+               ? NoteKind::kPersonal
+               : NoteKind::kImpersonal;
+  }
   // What the stock texts are compared with: the core without a dash sign-off at the end
   // ("- Alex Doe") and without the sender's own name wherever it is.
   if (const size_t signed_off = DashSignoffWords(invitation.note());
       signed_off > 0 && signed_off < core.size() && core.end() == words.end()) {
     core = core.subspan(0, core.size() - signed_off);
   }
-  const NoteWords sender_name(invitation.sender().full_name());
   absl::InlinedVector<absl::string_view, 64> without_sender;
   if (!sender_name.words().empty()) {
     const WordSpan own = sender_name.words();
