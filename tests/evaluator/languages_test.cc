@@ -325,6 +325,8 @@ TEST_F(EngineTest, RecipientNamedInAJapaneseNoteIsPersonal) {
   invitation.mutable_recipient()->set_full_name("田中 太郎");
   invitation.set_note("田中さん、はじめまして。データ基盤の仕事をしています。");
   EXPECT_EQ(PersonalNote(Evaluate(invitation)), v1::SEVERITY_POSITIVE);
+  invitation.set_note("太郎さん、はじめまして。データ基盤の仕事をしています。");  // given name
+  EXPECT_EQ(PersonalNote(Evaluate(invitation)), v1::SEVERITY_POSITIVE);
   // Without the name the same note gives no reason: ADVICE.
   invitation.set_note("はじめまして。データ基盤の仕事をしています。");
   EXPECT_EQ(PersonalNote(Evaluate(invitation)), v1::SEVERITY_ADVICE);
@@ -336,6 +338,10 @@ TEST_F(EngineTest, RecipientNamedInAChineseNoteIsPersonal) {
   invitation.set_note("王先生您好，希望能和您保持联系。");
   EXPECT_EQ(PersonalNote(Evaluate(invitation)), v1::SEVERITY_POSITIVE);
   invitation.set_note("王伟您好，希望能和您保持联系。");
+  EXPECT_EQ(PersonalNote(Evaluate(invitation)), v1::SEVERITY_POSITIVE);
+  // By the given name alone, which is not the name's first word.
+  invitation.mutable_recipient()->set_full_name("王小明");
+  invitation.set_note("小明，你好！希望能和您保持联系。");
   EXPECT_EQ(PersonalNote(Evaluate(invitation)), v1::SEVERITY_POSITIVE);
   invitation.set_note("您好，希望能和您保持联系。");
   EXPECT_EQ(PersonalNote(Evaluate(invitation)), v1::SEVERITY_ADVICE);
