@@ -15,6 +15,8 @@
 #include "evaluator/evaluator.h"
 #include "evaluator/evaluator_service.h"
 #include "evaluator/invitation_validator.h"
+#include "evaluator/language_id.h"
+#include "evaluator/note_text.h"
 #include "evaluator/rules_engine.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 
@@ -77,6 +79,59 @@ void BM_RulesEngine_TypicalWithStanding(benchmark::State& state) {
   RunEngine(state, Typical(), &standing);
 }
 BENCHMARK(BM_RulesEngine_TypicalWithStanding);
+
+// The typical invitation with a German note from a German-speaking sender (ICU normalisation,
+// the de pack): the 500,000/s target. Language identification is part of every Evaluate.
+void BM_RulesEngine_TypicalGerman(benchmark::State& state) {
+  v1::Invitation invitation = WithNote(kTypicalGermanNote);
+  invitation.mutable_sender()->set_locale("de-DE");
+  invitation.mutable_recipient()->set_locale("de-DE");
+  RunEngine(state, invitation, nullptr);
+}
+BENCHMARK(BM_RulesEngine_TypicalGerman);
+
+// The same in Japanese (ICU's dictionary word breaker, the ja pack): the 250,000/s target.
+void BM_RulesEngine_TypicalJapanese(benchmark::State& state) {
+  v1::Invitation invitation = WithNote(kTypicalJapaneseNote);
+  invitation.mutable_sender()->set_locale("ja-JP");
+  invitation.mutable_recipient()->set_locale("ja-JP");
+  invitation.mutable_recipient()->set_full_name("ジョーダン リー");
+  RunEngine(state, invitation, nullptr);
+}
+BENCHMARK(BM_RulesEngine_TypicalJapanese);
+
+// The note's words alone (NoteWords) and language identification alone, per language.
+void RunNoteText(benchmark::State& state, const char* note, bool identify) {
+  for (auto _ : state) {
+    const NoteWords words(note, kMaxNoteWords);
+    if (identify) {
+      LanguageGuess guess = IdentifyLanguage(note, words.words());
+      benchmark::DoNotOptimize(guess);
+    }
+    benchmark::DoNotOptimize(words.words().data());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+void BM_NoteWords_English(benchmark::State& state) { RunNoteText(state, kTypicalNote, false); }
+BENCHMARK(BM_NoteWords_English);
+void BM_NoteWords_German(benchmark::State& state) { RunNoteText(state, kTypicalGermanNote, false); }
+BENCHMARK(BM_NoteWords_German);
+void BM_NoteWords_Japanese(benchmark::State& state) {
+  RunNoteText(state, kTypicalJapaneseNote, false);
+}
+BENCHMARK(BM_NoteWords_Japanese);
+void BM_NoteWordsAndLanguageId_English(benchmark::State& state) {
+  RunNoteText(state, kTypicalNote, true);
+}
+BENCHMARK(BM_NoteWordsAndLanguageId_English);
+void BM_NoteWordsAndLanguageId_German(benchmark::State& state) {
+  RunNoteText(state, kTypicalGermanNote, true);
+}
+BENCHMARK(BM_NoteWordsAndLanguageId_German);
+void BM_NoteWordsAndLanguageId_Japanese(benchmark::State& state) {
+  RunNoteText(state, kTypicalJapaneseNote, true);
+}
+BENCHMARK(BM_NoteWordsAndLanguageId_Japanese);
 
 void BM_RulesEngine_NoNote(benchmark::State& state) { RunEngine(state, WithNote(""), nullptr); }
 BENCHMARK(BM_RulesEngine_NoNote);

@@ -14,6 +14,16 @@ inline constexpr char kTypicalNote[] =
     "Hi Jordan, we met at the Berlin payments meetup after your talk on retry budgets. I am "
     "building a similar ledger at Globex and would value your view on idempotency keys. Best, "
     "Alex";
+// The same kind of note in German (about 190 characters, umlauts: the ICU path) and in Japanese
+// (about 70 characters: dictionary word breaking), for the per-language figures.
+inline constexpr char kTypicalGermanNote[] =
+    "Hallo Jordan, wir haben uns beim Berliner Payments-Meetup nach Ihrem Vortrag über "
+    "Retry-Budgets kennengelernt. Ich baue bei Globex ein ähnliches Ledger und würde gern Ihre "
+    "Meinung hören. Viele Grüße, Alex";
+inline constexpr char kTypicalJapaneseNote[] =
+    "ジョーダンさん、ベルリンの決済ミートアップでのリトライ予算についてのご講演、大変勉強になりまし"
+    "た。"
+    "Globexで同様の台帳を構築しており、冪等キーについてご意見を伺えれば幸いです。";
 // The stock text the personal-note rule flags.
 inline constexpr char kStockNote[] = "I'd like to add you to my professional network on LinkedIn.";
 // A short personal note (61 characters).

@@ -1,6 +1,8 @@
 #include "evaluator/config.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -10,11 +12,14 @@
 #include "common/config_version.h"
 #include "common/status.h"
 #include "common/yaml_proto.h"
+#include "evaluator/language_id.h"
 
 namespace etiquette {
 namespace {
 
 using v1::RuleMode;
+
+constexpr int kMaxLanguagePacks = 64;
 
 template <typename List>
 void SetList(List* field, std::initializer_list<const char*> values) {
@@ -120,6 +125,18 @@ v1::EvaluatorConfig DefaultEvaluatorConfig() {
   weights.set_one_way_twitter(-0.5);
   weights.set_pitch(-0.7);
   weights.set_warned_sender(-0.6);
+
+  v1::NoteLanguageConfig& language = *rules.mutable_note_language();
+  language.set_mode(v1::RULE_MODE_SHADOW);
+  language.set_min_confidence(0.8);
+
+  // Parsed once: every default config shares the same packs.
+  static const v1::EvaluatorConfig* const packs = [] {
+    auto* parsed = new v1::EvaluatorConfig();
+    if (!MergeYamlIntoMessage(kDefaultLanguagePacksYaml, parsed).ok()) std::abort();
+    return parsed;
+  }();
+  *config.mutable_language_packs() = packs->language_packs();
   return config;
 }
 
@@ -177,6 +194,35 @@ absl::Status ValidateEvaluatorConfig(const v1::EvaluatorConfig& config) {
   e.Weight("pitch", w.pitch());
   e.Weight("warned_sender", w.warned_sender());
   e.Positive("likelihood.weights.mutual_connections_cap", w.mutual_connections_cap());
+
+  e.Mode("note_language", rules.note_language().mode());
+  const double min_confidence = rules.note_language().min_confidence();
+  if (!(min_confidence > 0 && min_confidence <= 1)) {
+    e.Add("rules.note_language.min_confidence", "must be greater than 0 and at most 1");
+  }
+
+  if (config.language_packs_size() > kMaxLanguagePacks) {
+    e.Add("language_packs", absl::StrCat("at most ", kMaxLanguagePacks, " packs"));
+  }
+  std::vector<std::string> languages;
+  for (int i = 0; i < config.language_packs_size(); ++i) {
+    const v1::LanguagePack& pack = config.language_packs(i);
+    const std::string path = absl::StrCat("language_packs[", i, "]");
+    if (!IsWellFormedLanguageTag(pack.language())) {
+      e.Add(path + ".language", "must be a well-formed BCP 47 language tag");
+    }
+    const std::string folded = absl::AsciiStrToLower(pack.language());
+    if (std::find(languages.begin(), languages.end(), folded) != languages.end()) {
+      e.Add(path + ".language", "another pack has this language");
+    }
+    languages.push_back(folded);
+    e.NoBlankEntries(path + ".stock_notes", pack.stock_notes(), false);
+    e.NoBlankEntries(path + ".greetings", pack.greetings(), false);
+    e.NoBlankEntries(path + ".signoffs", pack.signoffs(), false);
+    e.NoBlankEntries(path + ".reason_cues", pack.reason_cues(), false);
+    e.NoBlankEntries(path + ".pitch_terms", pack.pitch_terms(), false);
+    e.NoBlankEntries(path + ".name_suffixes", pack.name_suffixes(), false);
+  }
   return e.ToStatus();
 }
 

@@ -7,7 +7,11 @@
 
 namespace etiquette {
 
-// The compiled-in configuration; deploy/config/evaluator.yaml spells out the same values.
+// deploy/config/language-packs.yaml as it was at build time: the default language_packs.
+extern const char kDefaultLanguagePacksYaml[];
+
+// The compiled-in configuration; deploy/config/evaluator.yaml spells out the same values, but
+// for language_packs, which come from deploy/config/language-packs.yaml.
 v1::EvaluatorConfig DefaultEvaluatorConfig();
 
 // Range checks on a whole config. INVALID_ARGUMENT lists every offending path, for example

@@ -8,6 +8,7 @@
 #include "common/ids.h"
 #include "common/proto_time.h"
 #include "common/status.h"
+#include "evaluator/language_id.h"
 
 namespace etiquette {
 namespace {
@@ -36,6 +37,11 @@ void CheckProfile(const v1::MemberProfile& profile, const std::string& path, Err
   CheckText(profile.summary(), kMaxTextBytes, path + ".summary", errors);
   CheckText(profile.company_id(), kMaxTextBytes, path + ".company_id", errors);
   CheckText(profile.company_name(), kMaxTextBytes, path + ".company_name", errors);
+  if (!profile.locale().empty() && !IsWellFormedLanguageTag(profile.locale())) {
+    errors->push_back(absl::StrCat(path,
+                                   ".locale: must be a well-formed BCP 47 language tag of at most ",
+                                   kMaxLanguageTagBytes, " characters"));
+  }
 }
 
 void CheckRelationship(const v1::Relationship& relationship, absl::Time sent_at,

@@ -1,6 +1,16 @@
 #include "evaluator/note_text.h"
 
+#include <unicode/brkiter.h>
+#include <unicode/bytestream.h>
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/utext.h>
+#include <unicode/utf8.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
 
 #include "absl/strings/string_view.h"
 
@@ -8,25 +18,6 @@ namespace etiquette {
 namespace {
 
 bool IsContinuationByte(unsigned char c) { return (c & 0xC0) == 0x80; }
-
-// Length of the apostrophe at text[i] (' or U+2019), or 0.
-size_t ApostropheAt(absl::string_view text, size_t i) {
-  if (text[i] == '\'') return 1;
-  if (text.substr(i, 3) == "\xE2\x80\x99") return 3;
-  return 0;
-}
-
-// Length of a Unicode space or punctuation mark that separates words (U+00A0 no-break space,
-// and the general punctuation block U+2000-U+206F: spaces, dashes, quotes, ellipsis...), or 0.
-size_t UnicodePunctuationAt(absl::string_view text, size_t i) {
-  if (text.substr(i, 2) == "\xC2\xA0") return 2;
-  if (i + 2 < text.size() && static_cast<unsigned char>(text[i]) == 0xE2 &&
-      (static_cast<unsigned char>(text[i + 1]) == 0x80 ||
-       static_cast<unsigned char>(text[i + 1]) == 0x81)) {
-    return 3;
-  }
-  return 0;
-}
 
 // What an ASCII byte is to the tokenizer: a word byte (its lower-case form), the apostrophe
 // (dropped), or a separator (0). By hand, because std::isalnum/std::tolower consult the locale.
@@ -41,7 +32,104 @@ constexpr std::array<char, 128> MakeAsciiClasses() {
 }
 constexpr std::array<char, 128> kAsciiClasses = MakeAsciiClasses();
 
+// ICU's NFKC_Casefold: compatibility decomposition and composition, full case folding ("ß" ->
+// "ss") and default-ignorable code points (soft hyphen, zero-width joiner...) removed.
+const icu::Normalizer2& NfkcCasefold() {
+  static const icu::Normalizer2* const normalizer = [] {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* n = icu::Normalizer2::getNFKCCasefoldInstance(status);
+    if (U_FAILURE(status) || n == nullptr) std::abort();  // ICU's data is missing: unusable
+    return n;
+  }();
+  return *normalizer;
+}
+
+// One break iterator of each kind per thread (they are not thread-safe), cloned from a
+// prototype made once: creating one loads rules and dictionaries, cloning is cheap.
+std::unique_ptr<icu::BreakIterator> MakeBreakIterator(bool words) {
+  UErrorCode status = U_ZERO_ERROR;
+  std::unique_ptr<icu::BreakIterator> iterator(
+      words ? icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), status)
+            : icu::BreakIterator::createCharacterInstance(icu::Locale::getRoot(), status));
+  if (U_FAILURE(status) || iterator == nullptr) std::abort();
+  return iterator;
+}
+icu::BreakIterator& ThreadBreakIterator(bool words) {
+  static const icu::BreakIterator* const word_prototype = MakeBreakIterator(true).release();
+  static const icu::BreakIterator* const character_prototype = MakeBreakIterator(false).release();
+  thread_local const std::unique_ptr<icu::BreakIterator> word(word_prototype->clone());
+  thread_local const std::unique_ptr<icu::BreakIterator> character(character_prototype->clone());
+  return words ? *word : *character;
+}
+
+bool IsApostrophe(UChar32 c) { return c == '\'' || c == 0x2019; }
+
+// Letters, combining marks and digits make words; anything else separates them.
+bool IsWordCodePoint(UChar32 c) {
+  if (c < 0) return false;  // ill-formed UTF-8
+  if (c < 0x80) return kAsciiClasses[c] != 0;
+  switch (u_charType(c)) {
+    case U_UPPERCASE_LETTER:
+    case U_LOWERCASE_LETTER:
+    case U_TITLECASE_LETTER:
+    case U_MODIFIER_LETTER:
+    case U_OTHER_LETTER:
+    case U_NON_SPACING_MARK:
+    case U_ENCLOSING_MARK:
+    case U_COMBINING_SPACING_MARK:
+    case U_DECIMAL_DIGIT_NUMBER:
+    case U_LETTER_NUMBER:
+    case U_OTHER_NUMBER:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Scripts written without spaces between words, which ICU splits with a dictionary: Thai, Lao,
+// Myanmar, Khmer, kana, CJK ideographs (after NFKC, so no half-width forms are left).
+bool NeedsDictionary(UChar32 c) {
+  return (c >= 0x0E00 && c <= 0x0EFF) || (c >= 0x1000 && c <= 0x109F) ||
+         (c >= 0x1780 && c <= 0x17FF) || (c >= 0x3040 && c <= 0x30FF) ||
+         (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
+         (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x3FFFF);
+}
+
 }  // namespace
+
+bool IsAscii(absl::string_view text) {
+  size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    uint64_t chunk;
+    std::memcpy(&chunk, text.data() + i, 8);
+    if ((chunk & 0x8080808080808080ULL) != 0) return false;
+  }
+  for (; i < text.size(); ++i) {
+    if (static_cast<unsigned char>(text[i]) >= 0x80) return false;
+  }
+  return true;
+}
+
+size_t CountGraphemes(absl::string_view utf8) {
+  if (IsAscii(utf8)) {  // CR LF is the one ASCII cluster of two
+    size_t count = utf8.size();
+    for (size_t i = 0; i + 1 < utf8.size(); ++i) count -= (utf8[i] == '\r' && utf8[i + 1] == '\n');
+    return count;
+  }
+  UErrorCode status = U_ZERO_ERROR;
+  UText text = UTEXT_INITIALIZER;
+  utext_openUTF8(&text, utf8.data(), static_cast<int64_t>(utf8.size()), &status);
+  icu::BreakIterator& characters = ThreadBreakIterator(false);
+  characters.setText(&text, status);
+  size_t count = 0;
+  if (U_SUCCESS(status)) {
+    for (int32_t at = characters.next(); at != icu::BreakIterator::DONE; at = characters.next()) {
+      ++count;
+    }
+  }
+  utext_close(&text);
+  return count;
+}
 
 size_t CountCodePoints(absl::string_view utf8) {
   size_t count = 0;
@@ -50,6 +138,10 @@ size_t CountCodePoints(absl::string_view utf8) {
 }
 
 NoteWords::NoteWords(absl::string_view text, size_t max_words) {
+  if (!SplitAscii(text, max_words)) SplitUnicode(text, max_words);
+}
+
+bool NoteWords::SplitAscii(absl::string_view text, size_t max_words) {
   // Every input byte yields at most one output byte, so the buffer never reallocates and the
   // views taken while filling it stay valid.
   buffer_.resize(text.size());
@@ -60,32 +152,87 @@ NoteWords::NoteWords(absl::string_view text, size_t max_words) {
     if (out != word_start) words_.emplace_back(word_start, static_cast<size_t>(out - word_start));
     word_start = out;
   };
-  for (size_t i = 0; i < text.size() && words_.size() < max_words;) {
+  for (size_t i = 0; i < text.size() && words_.size() < max_words; ++i) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {
-      const char mapped = kAsciiClasses[c];
-      if (mapped == 0) {
-        flush();
-      } else if (mapped != kApostrophe) {  // inside a word it vanishes; elsewhere too
-        *out++ = mapped;
-      }
-      ++i;
-      continue;
+    if (c >= 0x80) {
+      words_.clear();
+      buffer_.clear();
+      return false;
     }
-    // Non-ASCII, checked in the same order as ever: apostrophe, separator, word byte.
-    if (size_t n = ApostropheAt(text, i); n > 0) {
-      i += n;
-      continue;
-    }
-    if (size_t n = UnicodePunctuationAt(text, i); n > 0) {
+    const char mapped = kAsciiClasses[c];
+    if (mapped == 0) {
       flush();
-      i += n;
-      continue;
+    } else if (mapped != kApostrophe) {  // inside a word it vanishes; elsewhere too
+      *out++ = mapped;
     }
-    *out++ = static_cast<char>(c);
-    ++i;
   }
   if (words_.size() < max_words) flush();
+  buffer_.resize(static_cast<size_t>(out - begin));  // shrinking keeps the data in place
+  return true;
+}
+
+void NoteWords::SplitUnicode(absl::string_view text, size_t max_words) {
+  std::string folded;
+  {
+    UErrorCode status = U_ZERO_ERROR;
+    icu::StringByteSink<std::string> sink(&folded, static_cast<int32_t>(text.size()));
+    NfkcCasefold().normalizeUTF8(
+        0, icu::StringPiece(text.data(), static_cast<int32_t>(text.size())), sink, nullptr, status);
+    if (U_FAILURE(status)) folded.clear();
+  }
+  const char* const in = folded.data();
+  const int32_t length = static_cast<int32_t>(folded.size());
+  bool dictionary = false;
+  for (int32_t i = 0; i < length && !dictionary;) {
+    UChar32 c;
+    U8_NEXT(in, i, length, c);
+    dictionary = NeedsDictionary(c);
+  }
+
+  // The words are the folded text's bytes less separators and apostrophes: the buffer, sized
+  // once, never reallocates, and the views taken while filling it stay valid.
+  buffer_.resize(folded.size());
+  char* const begin = buffer_.data();
+  char* out = begin;
+  char* word_start = begin;
+  auto flush = [&] {
+    if (out != word_start) words_.emplace_back(word_start, static_cast<size_t>(out - word_start));
+    word_start = out;
+  };
+  // Where the dictionary says a word ends, even without a separator; INT32_MAX: nowhere.
+  UText utext = UTEXT_INITIALIZER;
+  icu::BreakIterator* breaks = nullptr;
+  int32_t next_break = INT32_MAX;
+  if (dictionary) {
+    UErrorCode status = U_ZERO_ERROR;
+    utext_openUTF8(&utext, in, length, &status);
+    breaks = &ThreadBreakIterator(true);
+    breaks->setText(&utext, status);
+    if (U_SUCCESS(status)) {
+      next_break = breaks->next();
+      if (next_break == icu::BreakIterator::DONE) next_break = INT32_MAX;
+    }
+  }
+  for (int32_t i = 0; i < length && words_.size() < max_words;) {
+    while (i >= next_break) {
+      flush();
+      next_break = breaks->next();
+      if (next_break == icu::BreakIterator::DONE) next_break = INT32_MAX;
+    }
+    if (words_.size() >= max_words) break;
+    const int32_t start = i;
+    UChar32 c;
+    U8_NEXT(in, i, length, c);
+    if (c >= 0 && IsApostrophe(c)) continue;
+    if (IsWordCodePoint(c)) {
+      std::memcpy(out, in + start, static_cast<size_t>(i - start));
+      out += i - start;
+    } else {
+      flush();
+    }
+  }
+  if (words_.size() < max_words) flush();
+  if (dictionary) utext_close(&utext);
   buffer_.resize(static_cast<size_t>(out - begin));  // shrinking keeps the data in place
 }
 

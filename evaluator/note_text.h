@@ -29,15 +29,25 @@ inline constexpr size_t kMaxNoteWords = 1000;
 // Number of Unicode code points, the unit of the platform's note limits.
 size_t CountCodePoints(absl::string_view utf8);
 
+// Number of extended grapheme clusters (user-perceived characters: "e" + combining accent,
+// a flag, a family emoji each count once), by ICU's character break iterator.
+size_t CountGraphemes(absl::string_view utf8);
+
+// True when `text` is ASCII only (no byte >= 0x80).
+bool IsAscii(absl::string_view text);
+
 // The normalised words of one text, as views into a single lower-cased buffer this object owns:
 // one pass over the text and no allocation per word, for the per-evaluation hot path. Neither
 // copyable nor movable, since the views point into the object itself.
 class NoteWords {
  public:
-  // The words of `text`, lowercased: ASCII letters and digits and any non-ASCII letter bytes
-  // form words; apostrophes inside a word are dropped ("I'd" -> "id", "don’t" -> "dont"); ASCII
-  // punctuation and spaces, the no-break space and U+2000-U+206F (dashes, quotes...) separate
-  // words.
+  // The words of `text`, case-folded and compatibility-normalised (Unicode NFKC_Casefold:
+  // "ÜBER" and "über", "Straße" and "STRASSE", full-width "ＡＢＣ" and "abc" are the same word).
+  // Letters, digits and combining marks form words; apostrophes (' and U+2019) are dropped
+  // wherever they are ("I'd" -> "id", "don’t" -> "dont"); everything else (spaces, punctuation,
+  // symbols) separates words. Chinese, Japanese, Thai, Lao, Khmer and Myanmar text, written
+  // without spaces, is split by ICU's dictionary-based word break iterator ("田中さん" ->
+  // "田中", "さん"). An ASCII-only text takes a fast path with the same result and no ICU.
   // At most `max_words` words are kept (kMaxNoteWords for a note); splitting stops there.
   explicit NoteWords(absl::string_view text, size_t max_words = SIZE_MAX);
   NoteWords(const NoteWords&) = delete;
@@ -45,8 +55,16 @@ class NoteWords {
 
   // Valid as long as this object lives.
   WordSpan words() const { return words_; }
+  // The words back to back, without separators ("田中さんこんにちは"): for finding a name in
+  // text written without spaces, whatever the word breaker made of it.
+  absl::string_view joined() const { return buffer_; }
 
  private:
+  // The ASCII fast path: false (and nothing kept) at the first non-ASCII byte.
+  bool SplitAscii(absl::string_view text, size_t max_words);
+  // Everything else: NFKC_Casefold, then words (by ICU's break iterator where needed).
+  void SplitUnicode(absl::string_view text, size_t max_words);
+
   std::string buffer_;  // the words' bytes, back to back
   // Inline capacity for a typical note (a 300-character note has about 60 words).
   absl::InlinedVector<absl::string_view, 64> words_;

@@ -8,6 +8,7 @@
 #include "etiquette/v1/evaluator.pb.h"
 #include "etiquette/v1/history.pb.h"
 #include "etiquette/v1/invitation.pb.h"
+#include "evaluator/language_packs.h"
 #include "evaluator/note_text.h"
 #include "google/protobuf/message.h"
 
@@ -36,6 +37,14 @@ struct RuleContext {
   const v1::SenderStanding* standing;  // non-null exactly when history == kAnswered
   // With kUnavailable: hold the invitation (DEFER) instead of judging it without history.
   bool history_fail_closed;
+  // The note's words back to back (NoteWords::joined()), for names in text without spaces.
+  absl::string_view note_joined = {};
+  // The note's language as identified (IdentifyLanguage), BCP 47, and how sure; empty / 0 when
+  // unknown.
+  absl::string_view note_language = {};
+  double note_language_confidence = 0;
+  // The language packs that apply to this note (LanguagePacks::Select); may be empty.
+  absl::Span<const PhrasePack* const> packs = {};
 };
 
 // What one rule found. The engine fills in rule_id and shadow, and drops the logit

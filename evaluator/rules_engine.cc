@@ -4,10 +4,12 @@
 #include <cmath>
 
 #include "evaluator/config.h"
+#include "evaluator/language_id.h"
 #include "evaluator/note_text.h"
 #include "evaluator/rules/after_interview.h"
 #include "evaluator/rules/group_activity.h"
 #include "evaluator/rules/history_rules.h"
+#include "evaluator/rules/note_language.h"
 #include "evaluator/rules/note_length.h"
 #include "evaluator/rules/note_pitch.h"
 #include "evaluator/rules/personal_note.h"
@@ -56,7 +58,8 @@ absl::StatusOr<std::unique_ptr<RulesEngine>> RulesEngine::Create(v1::EvaluatorCo
 RulesEngine::RulesEngine(v1::EvaluatorConfig config)
     : config_(std::move(config)),
       rules_version_(RulesVersion(config_)),
-      base_logit_(Logit(config_.likelihood().base_rate())) {
+      base_logit_(Logit(config_.likelihood().base_rate())),
+      packs_(config_.language_packs()) {
   const v1::RulesConfig& r = config_.rules();
   const v1::LikelihoodWeights& w = config_.likelihood().weights();
   // Evaluation and ListRules order: content rules first, then the history-backed ones.
@@ -68,6 +71,7 @@ RulesEngine::RulesEngine(v1::EvaluatorConfig config)
       std::make_unique<ProfileCompleteRule>(r.profile_complete(), w.has_photo(), w.has_headline()));
   rules_.push_back(std::make_unique<GroupActivityRule>(r.group_activity(), w.active_group()));
   rules_.push_back(std::make_unique<TwitterOnlyRule>(r.twitter_only(), w.one_way_twitter()));
+  rules_.push_back(std::make_unique<NoteLanguageRule>(r.note_language()));
   rules_.push_back(std::make_unique<RecipientReportedRule>(r.recipient_reported()));
   rules_.push_back(std::make_unique<AlreadyPendingRule>(r.already_pending()));
   rules_.push_back(std::make_unique<SenderRestrictedRule>(r.sender_restricted()));
@@ -83,14 +87,29 @@ v1::Verdict RulesEngine::Evaluate(const v1::Invitation& invitation, absl::Time s
   const v1::Relationship& relationship = invitation.relationship();
   const bool stranger = IsStranger(relationship);
   const NoteWords note_words(invitation.note(), kMaxNoteWords);
-  const RuleContext context{invitation, note_words.words(), sent_at, stranger, history,
-                            standing,   history_fail_closed};
+  const LanguageGuess language = IdentifyLanguage(invitation.note(), note_words.words());
+  const PackSet packs = packs_.Select(language.language, invitation.sender().locale());
+  const RuleContext context{invitation,
+                            note_words.words(),
+                            sent_at,
+                            stranger,
+                            history,
+                            standing,
+                            history_fail_closed,
+                            note_words.joined(),
+                            language.language,
+                            language.confidence,
+                            packs};
 
   v1::Verdict verdict;
   verdict.set_invitation_id(invitation.invitation_id());
   verdict.set_rules_version(rules_version_);
   if (standing != nullptr) *verdict.mutable_sender_standing() = *standing;
   verdict.set_degraded(history == HistoryStatus::kUnavailable);
+  if (!language.language.empty()) {
+    verdict.set_note_language(std::string(language.language));
+    verdict.set_note_language_confidence(language.confidence);
+  }
 
   // Features that belong to no rule.
   const v1::LikelihoodWeights& weights = config_.likelihood().weights();

@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "etiquette/v1/evaluator.pb.h"
 #include "etiquette/v1/evaluator_config.pb.h"
+#include "evaluator/language_packs.h"
 #include "evaluator/rule.h"
 
 namespace etiquette {
@@ -33,6 +34,7 @@ class RulesEngine {
   const v1::EvaluatorConfig config_;
   const std::string rules_version_;
   const double base_logit_;
+  const LanguagePacks packs_;  // config_.language_packs(), normalised once
   std::vector<std::unique_ptr<Rule>> rules_;
 };
 

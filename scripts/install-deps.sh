@@ -12,7 +12,7 @@ build_packages=(
   cmake ninja-build g++ pkg-config git ca-certificates ccache
   libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev grpc-proto
   libabsl-dev libhiredis-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
-  libssl-dev prometheus-cpp-dev
+  libssl-dev prometheus-cpp-dev libicu-dev
 )
 # Tests, fuzzers, benchmarks and tools on a developer's machine and CI.
 test_packages=(

@@ -1,7 +1,13 @@
 #include "evaluator/rules/personal_note.h"
 
-#include <algorithm>
+#include <unicode/utf8.h>
 
+#include <algorithm>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "evaluator/note_text.h"
 
 namespace etiquette {
@@ -11,33 +17,132 @@ namespace {
 constexpr size_t kMaxWordsAfterSignoff = 4;
 // Sign-offs longer than this many words are never found.
 constexpr size_t kMaxSignoffWords = 3;
+// Only the first words of the recipient's name are looked for (a name has a few; the bound
+// keeps a hostile 1,000-word name from costing more than a real one).
+constexpr size_t kMaxNameWords = 4;
+// Nor is a name spelled over more bytes than this at the start of a note.
+constexpr size_t kMaxNameBytes = 128;
+
+v1::LanguagePack OwnLists(const v1::PersonalNoteConfig& config) {
+  v1::LanguagePack pack;
+  *pack.mutable_stock_notes() = config.stock_notes();
+  *pack.mutable_greetings() = config.greetings();
+  *pack.mutable_signoffs() = config.signoffs();
+  *pack.mutable_reason_cues() = config.reason_cues();
+  return pack;
+}
+
+// The rule's own lists first, then the packs.
+PackSet AllPacks(const PhrasePack& own, absl::Span<const PhrasePack* const> packs) {
+  PackSet all;
+  all.push_back(&own);
+  all.insert(all.end(), packs.begin(), packs.end());
+  return all;
+}
+
+bool IsNameSuffix(absl::string_view word, absl::Span<const PhrasePack* const> packs) {
+  for (const PhrasePack* pack : packs) {
+    for (const std::string& suffix : pack->name_suffixes) {
+      if (word == suffix) return true;
+    }
+  }
+  return false;
+}
+
+// Words from `at` that spell the recipient's name (one of its words, or all of them joined:
+// "田中", "田中太郎", "jordan"), however the word breaker cut them, and an honorific after it.
+// Returns the index after them (`at` when the name is not there).
+size_t SkipName(WordSpan words, size_t at, const NoteWords& name,
+                absl::Span<const PhrasePack* const> packs) {
+  if (name.words().empty()) return at;
+  const WordSpan name_words = name.words().subspan(0, kMaxNameWords);
+  size_t matched = at;
+  std::string spelled;
+  for (size_t k = at;
+       k < words.size() && spelled.size() < name.joined().size() && spelled.size() < kMaxNameBytes;
+       ++k) {
+    spelled.append(words[k].data(), words[k].size());
+    bool prefix = absl::StartsWith(name.joined(), spelled);
+    if (spelled == name.joined()) matched = k + 1;
+    for (absl::string_view word : name_words) {
+      if (word == spelled) matched = k + 1;
+      prefix = prefix || absl::StartsWith(word, spelled);
+    }
+    if (!prefix) break;
+  }
+  if (matched > at && matched < words.size() && IsNameSuffix(words[matched], packs)) ++matched;
+  return matched;
+}
+
+// True when the word starts with a CJK ideograph or kana (names written without spaces).
+bool IsCjk(absl::string_view word) {
+  if (word.empty() || static_cast<unsigned char>(word[0]) < 0xE3) return false;
+  int32_t i = 0;
+  UChar32 c;
+  U8_NEXT(word.data(), i, static_cast<int32_t>(word.size()), c);
+  return (c >= 0x3040 && c <= 0x30FF) || (c >= 0x3400 && c <= 0x4DBF) ||
+         (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) || c >= 0x20000;
+}
+
+// The number of words after a dash sign-off at the end of the note ("... on LinkedIn. - Alex
+// Doe", "– Alex"): a dash after a space or a line break, followed by at most
+// kMaxWordsAfterSignoff words and no sentence. 0 when there is none.
+size_t DashSignoffWords(absl::string_view note) {
+  static constexpr absl::string_view kDashes[] = {"-", "\xE2\x80\x93", "\xE2\x80\x94", "~"};
+  size_t best = absl::string_view::npos;
+  size_t dash_length = 0;
+  for (absl::string_view dash : kDashes) {
+    for (size_t at = note.rfind(dash); at != absl::string_view::npos && at > 0;
+         at = at == 0 ? absl::string_view::npos : note.rfind(dash, at - 1)) {
+      const char before = note[at - 1];
+      if (before == ' ' || before == '\n' || before == '\t' || before == '-') {
+        if (best == absl::string_view::npos || at > best) {
+          best = at;
+          dash_length = dash.size();
+        }
+        break;
+      }
+    }
+  }
+  if (best == absl::string_view::npos) return 0;
+  const absl::string_view tail = note.substr(best + dash_length);
+  if (tail.find_first_of(".!?:") != absl::string_view::npos &&
+      tail.find_first_of(".!?:") + 1 < absl::StripTrailingAsciiWhitespace(tail).size()) {
+    return 0;  // a sentence follows the dash, not a name
+  }
+  const size_t count = NoteWords(tail, kMaxWordsAfterSignoff + 1).words().size();
+  return count <= kMaxWordsAfterSignoff ? count : 0;
+}
 
 }  // namespace
 
 PersonalNoteRule::PersonalNoteRule(v1::PersonalNoteConfig config, double personal_note_weight)
     : ConfiguredRule("personal-note",
                      "A note that says why the sender wants to connect, when the two have never "
-                     "met; no note, a blank one or the stock text is a violation.",
+                     "met; no note, a blank one or the stock text (in any language pack, with or "
+                     "without the sender's sign-off) is a violation.",
                      std::move(config)),
       personal_note_weight_(personal_note_weight),
-      stock_notes_(config_.stock_notes()),
-      greetings_(config_.greetings()),
-      signoffs_(config_.signoffs()),
-      reason_cues_(config_.reason_cues()) {}
+      own_(OwnLists(config_)) {}
 
-WordSpan PersonalNoteRule::CoreWords(WordSpan words, absl::string_view first_name) const {
+WordSpan PersonalNoteRule::CoreWords(WordSpan words, const NoteWords& recipient_name,
+                                     absl::Span<const PhrasePack* const> packs) const {
   size_t begin = 0;
   if (!words.empty()) {
     // Only greetings that start with the first word can match; the first of them in config
-    // order wins (configured longest-first where it matters).
-    for (uint32_t i : greetings_.StartingWith(words.front())) {
-      const WordSpan greeting = greetings_.phrase(i);
-      if (PhraseAt(words, 0, greeting)) {
-        begin = greeting.size();
-        if (!first_name.empty() && begin < words.size() && words[begin] == first_name) ++begin;
-        break;
+    // order wins (configured longest-first where it matters), the packs in order.
+    for (const PhrasePack* pack : packs) {
+      for (uint32_t i : pack->greetings.StartingWith(words.front())) {
+        const WordSpan greeting = pack->greetings.phrase(i);
+        if (PhraseAt(words, 0, greeting)) {
+          begin = greeting.size();
+          break;
+        }
       }
+      if (begin > 0) break;
     }
+    // The recipient's name after the greeting, or opening the note ("田中さん、").
+    begin = SkipName(words, begin, recipient_name, packs);
   }
   // The sign-off is the earliest one that leaves at most kMaxWordsAfterSignoff words after
   // it, so "all the best, Alex" is cut at "all", not at "best".
@@ -45,24 +150,53 @@ WordSpan PersonalNoteRule::CoreWords(WordSpan words, absl::string_view first_nam
   const size_t tail = kMaxWordsAfterSignoff + kMaxSignoffWords;
   for (size_t at = std::max(begin, words.size() > tail ? words.size() - tail : 0);
        at < words.size() && end == words.size(); ++at) {
-    for (uint32_t i : signoffs_.StartingWith(words[at])) {
-      const WordSpan signoff = signoffs_.phrase(i);
-      if (PhraseAt(words, at, signoff) &&
-          words.size() - at - signoff.size() <= kMaxWordsAfterSignoff) {
-        end = at;
-        break;
+    for (const PhrasePack* pack : packs) {
+      for (uint32_t i : pack->signoffs.StartingWith(words[at])) {
+        const WordSpan signoff = pack->signoffs.phrase(i);
+        if (PhraseAt(words, at, signoff) &&
+            words.size() - at - signoff.size() <= kMaxWordsAfterSignoff) {
+          end = at;
+          break;
+        }
       }
+      if (end != words.size()) break;
     }
   }
   return words.subspan(begin, std::max(begin, end) - begin);
 }
 
-bool PersonalNoteRule::MentionsRecipient(WordSpan words, const v1::Invitation& invitation,
-                                         absl::string_view first_name) const {
+bool PersonalNoteRule::MentionsRecipient(WordSpan words, absl::string_view joined,
+                                         const v1::Invitation& invitation,
+                                         const NoteWords& recipient_name,
+                                         absl::Span<const PhrasePack* const> packs) const {
+  const WordSpan name = recipient_name.words();
+  const absl::string_view first_name = name.empty() ? absl::string_view() : name.front();
   if (first_name.size() >= 2 && std::find(words.begin(), words.end(), first_name) != words.end()) {
     return true;
   }
-  if (reason_cues_.FoundIn(words)) return true;
+  // A name in Chinese or Japanese: the word breaker may cut it anywhere, so look for it in the
+  // note's words joined ("田中さん" holds "田中"); a one-character name only with an honorific
+  // after it ("王先生").
+  if (!joined.empty()) {
+    for (absl::string_view word : name.subspan(0, kMaxNameWords)) {
+      if (!IsCjk(word)) continue;
+      if (CountCodePoints(word) >= 2 && joined.find(word) != absl::string_view::npos) return true;
+      int32_t first_length = 0;
+      UChar32 c;
+      U8_NEXT(word.data(), first_length, static_cast<int32_t>(word.size()), c);
+      const absl::string_view family = word.substr(0, static_cast<size_t>(first_length));
+      for (const PhrasePack* pack : packs) {
+        for (const std::string& suffix : pack->name_suffixes) {
+          for (absl::string_view called : {word, family}) {
+            if (joined.find(absl::StrCat(called, suffix)) != absl::string_view::npos) return true;
+          }
+        }
+      }
+    }
+  }
+  for (const PhrasePack* pack : packs) {
+    if (pack->reason_cues.FoundIn(words)) return true;
+  }
   // The company's and every shared group's name in one pass over the note, whatever their
   // number and length (names come with the request: no name-by-name search).
   PhraseMatcher names;
@@ -75,33 +209,68 @@ bool PersonalNoteRule::MentionsRecipient(WordSpan words, const v1::Invitation& i
 }
 
 PersonalNoteRule::NoteKind PersonalNoteRule::Classify(const v1::Invitation& invitation) const {
-  return Classify(invitation, NoteWords(invitation.note(), kMaxNoteWords).words());
+  const NoteWords note(invitation.note(), kMaxNoteWords);
+  return Classify(invitation, note.words(), note.joined());
 }
 
-PersonalNoteRule::NoteKind PersonalNoteRule::Classify(const v1::Invitation& invitation,
-                                                      WordSpan words) const {
+PersonalNoteRule::NoteKind PersonalNoteRule::Classify(
+    const v1::Invitation& invitation, WordSpan words, absl::string_view joined,
+    absl::Span<const PhrasePack* const> extra_packs) const {
+  const PackSet packs = AllPacks(own_, extra_packs);
   const NoteWords recipient_name(invitation.recipient().full_name());
-  const absl::string_view first_name =
-      recipient_name.words().empty() ? absl::string_view() : recipient_name.words().front();
-  const WordSpan core = CoreWords(words, first_name);
+  WordSpan core = CoreWords(words, recipient_name, packs);
   if (core.empty()) return NoteKind::kBlank;
-  for (size_t i = 0; i < stock_notes_.size(); ++i) {
-    const WordSpan stock = stock_notes_.phrase(i);
-    // The edit distance is at least the difference in length: skip the quadratic comparison
-    // when that alone keeps the similarity under the threshold.
-    const size_t longer = std::max(core.size(), stock.size());
-    const size_t shorter = std::min(core.size(), stock.size());
-    if (1.0 - static_cast<double>(longer - shorter) / longer < config_.stock_similarity()) {
-      continue;
+  // No stock text can be near a core this much longer than the longest of them, even without
+  // the sender's name: the usual personal note stops here.
+  const NoteWords sender_name(invitation.sender().full_name());
+  size_t longest_stock = 0;
+  for (const PhrasePack* pack : packs) {
+    for (size_t i = 0; i < pack->stock_notes.size(); ++i) {
+      longest_stock = std::max(longest_stock, pack->stock_notes.phrase(i).size());
     }
-    if (WordSimilarity(core, stock) >= config_.stock_similarity()) return NoteKind::kStock;
   }
-  return MentionsRecipient(words, invitation, first_name) ? NoteKind::kPersonal
-                                                          : NoteKind::kImpersonal;
+  if (static_cast<double>(core.size()) * config_.stock_similarity() >
+      static_cast<double>(longest_stock + sender_name.words().size() + kMaxWordsAfterSignoff)) {
+    return MentionsRecipient(words, joined, invitation, recipient_name, packs)
+               ? NoteKind::kPersonal
+               : NoteKind::kImpersonal;
+  }
+  // What the stock texts are compared with: the core without a dash sign-off at the end
+  // ("- Alex Doe") and without the sender's own name wherever it is.
+  if (const size_t signed_off = DashSignoffWords(invitation.note());
+      signed_off > 0 && signed_off < core.size() && core.end() == words.end()) {
+    core = core.subspan(0, core.size() - signed_off);
+  }
+  absl::InlinedVector<absl::string_view, 64> without_sender;
+  if (!sender_name.words().empty()) {
+    const WordSpan own = sender_name.words();
+    for (absl::string_view word : core) {
+      if (std::find(own.begin(), own.end(), word) == own.end()) without_sender.push_back(word);
+    }
+    if (without_sender.size() != core.size()) core = without_sender;
+  }
+  if (core.empty()) return NoteKind::kBlank;
+  for (const PhrasePack* pack : packs) {
+    for (size_t i = 0; i < pack->stock_notes.size(); ++i) {
+      const WordSpan stock = pack->stock_notes.phrase(i);
+      // The edit distance is at least the difference in length: skip the quadratic comparison
+      // when that alone keeps the similarity under the threshold.
+      const size_t longer = std::max(core.size(), stock.size());
+      const size_t shorter = std::min(core.size(), stock.size());
+      if (1.0 - static_cast<double>(longer - shorter) / longer < config_.stock_similarity()) {
+        continue;
+      }
+      if (WordSimilarity(core, stock) >= config_.stock_similarity()) return NoteKind::kStock;
+    }
+  }
+  return MentionsRecipient(words, joined, invitation, recipient_name, packs)
+             ? NoteKind::kPersonal
+             : NoteKind::kImpersonal;
 }
 
 void PersonalNoteRule::Evaluate(const RuleContext& context, RuleResult* result) const {
-  const NoteKind kind = Classify(context.invitation, context.note_words);
+  const NoteKind kind =
+      Classify(context.invitation, context.note_words, context.note_joined, context.packs);
   if (!context.stranger) {
     if (kind == NoteKind::kBlank || kind == NoteKind::kStock) {
       result->Add(v1::SEVERITY_INFO, v1::DECISION_SEND,

@@ -2,6 +2,7 @@
 
 #include "absl/strings/string_view.h"
 #include "etiquette/v1/evaluator_config.pb.h"
+#include "evaluator/language_packs.h"
 #include "evaluator/note_text.h"
 #include "evaluator/rule.h"
 
@@ -22,24 +23,28 @@ class PersonalNoteRule final : public ConfiguredRule<v1::PersonalNoteConfig> {
   // `personal_note_weight` is added to the logit for a personal note.
   PersonalNoteRule(v1::PersonalNoteConfig config, double personal_note_weight);
 
+  // With the rule's own lists only (no language packs).
   NoteKind Classify(const v1::Invitation& invitation) const;
-  // The same, given the note's words (NoteWords(invitation.note(), kMaxNoteWords).words()).
-  NoteKind Classify(const v1::Invitation& invitation, WordSpan words) const;
+  // The same, given the note's words (NoteWords(invitation.note(), kMaxNoteWords): its words and
+  // joined()) and the language packs that apply besides the rule's own lists.
+  NoteKind Classify(const v1::Invitation& invitation, WordSpan words, absl::string_view joined = {},
+                    absl::Span<const PhrasePack* const> packs = {}) const;
   void Evaluate(const RuleContext& context, RuleResult* result) const override;
 
  private:
-  // The note's words without a leading greeting (and the recipient's first name after it)
-  // and without a trailing sign-off and what follows it: a sub-span of `words`.
-  WordSpan CoreWords(WordSpan words, absl::string_view first_name) const;
-  bool MentionsRecipient(WordSpan words, const v1::Invitation& invitation,
-                         absl::string_view first_name) const;
+  // The note's words without a leading greeting (and the recipient's name after it, with an
+  // honorific such as "さん") and without a trailing sign-off and what follows it: a sub-span
+  // of `words`.
+  WordSpan CoreWords(WordSpan words, const NoteWords& recipient_name,
+                     absl::Span<const PhrasePack* const> packs) const;
+  bool MentionsRecipient(WordSpan words, absl::string_view joined, const v1::Invitation& invitation,
+                         const NoteWords& recipient_name,
+                         absl::Span<const PhrasePack* const> packs) const;
 
   const double personal_note_weight_;
-  // The config's lists, normalised once when the rule is built.
-  const PhraseList stock_notes_;
-  const PhraseList greetings_;
-  const PhraseList signoffs_;
-  const PhraseList reason_cues_;
+  // The config's lists, normalised once when the rule is built: the English baseline, used
+  // whatever the note's language.
+  const PhrasePack own_;
 };
 
 }  // namespace etiquette

@@ -318,6 +318,20 @@ std::vector<BadInputCase> Build() {
       },
       "invitation.sender.member_id: must be at most 64 bytes, got 1048576");
 
+  // MemberProfile.locale: a well-formed BCP 47 tag of at most 35 characters.
+  eval(
+      "Evaluate_SenderLocaleNotBcp47",
+      [](v1::Invitation& i, absl::Time) { i.mutable_sender()->set_locale("de_DE"); },
+      "invitation.sender.locale: must be a well-formed BCP 47 language tag of at most 35 "
+      "characters");
+  eval(
+      "Evaluate_RecipientLocale1MiB",
+      [](v1::Invitation& i, absl::Time) {
+        i.mutable_recipient()->set_locale(std::string(1 << 20, 'a'));
+      },
+      "invitation.recipient.locale: must be a well-formed BCP 47 language tag of at most 35 "
+      "characters");
+
   // Every other text field: at most 4,096 bytes.
   const std::vector<std::pair<std::string, std::function<void(v1::MemberProfile&)>>> profile_texts =
       {{"full_name", [k4097](v1::MemberProfile& p) { p.set_full_name(k4097); }},

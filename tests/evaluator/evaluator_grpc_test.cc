@@ -18,6 +18,7 @@
 #include "evaluator/evaluator_metrics.h"
 #include "evaluator/evaluator_service.h"
 #include "evaluator/history_client.h"
+#include "evaluator/language_id.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -82,6 +83,66 @@ TEST_F(EvaluatorGrpcTest, StockNoteToStrangerMustBeRevised) {
   EXPECT_EQ(response.verdict().findings(0).rule_id(), "personal-note");
   EXPECT_EQ(response.verdict().findings(0).severity(), v1::SEVERITY_VIOLATION);
   EXPECT_FALSE(response.verdict().findings(0).advice().empty());
+}
+
+// One case per shipped language pack: its stock text, in upper case with the sender's dash
+// sign-off, is REVISE over gRPC, and the verdict names the note's language.
+TEST_F(EvaluatorGrpcTest, StockNoteInEveryLanguagePackIsRevised) {
+  struct Case {
+    const char* locale;
+    const char* stock;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"en-US", "I'D LIKE TO ADD YOU TO MY PROFESSIONAL NETWORK ON LINKEDIN. - Alex Sender"},
+           {"de-DE",
+            "ICH MÖCHTE SIE GERNE ZU MEINEM BERUFLICHEN NETZWERK AUF LINKEDIN "
+            "HINZUFÜGEN. - Alex Sender"},
+           {"fr-FR",
+            "JE SOUHAITERAIS FAIRE PARTIE DE VOTRE RÉSEAU PROFESSIONNEL SUR LINKEDIN. - "
+            "Alex Sender"},
+           {"es-ES", "ME GUSTARÍA AÑADIRTE A MI RED PROFESIONAL EN LINKEDIN. - Alex Sender"},
+           {"pt-BR",
+            "GOSTARIA DE ADICIONÁ-LO À MINHA REDE PROFISSIONAL NO LINKEDIN. - Alex Sender"},
+           {"it-IT", "VORREI AGGIUNGERTI ALLA MIA RETE PROFESSIONALE SU LINKEDIN. - Alex Sender"},
+           {"nl-NL",
+            "IK WIL JE GRAAG TOEVOEGEN AAN MIJN PROFESSIONELE NETWERK OP LINKEDIN. - Alex "
+            "Sender"},
+           {"ja-JP", "LinkedInのネットワークにご招待します。 - Alex Sender"},
+           {"zh-CN", "我想邀请您加入我的领英职业人脉。 - Alex Sender"},
+           {"ar-EG", "أود إضافتك إلى شبكتي المهنية على LinkedIn. - Alex Sender"}}) {
+    v1::Invitation invitation = GoodInvitation();
+    invitation.mutable_sender()->set_locale(c.locale);
+    invitation.set_note(c.stock);
+    v1::EvaluateResponse response;
+    grpc::Status status = Evaluate(invitation, &response);
+    ASSERT_EQ(status.error_code(), grpc::StatusCode::OK) << status.error_message();
+    EXPECT_EQ(response.verdict().decision(), v1::DECISION_REVISE) << c.locale;
+    EXPECT_TRUE(SameLanguage(response.verdict().note_language(), c.locale))
+        << c.locale << " " << response.verdict().note_language();
+  }
+}
+
+TEST_F(EvaluatorGrpcTest, RecipientNamedInAJapaneseNoteIsPositive) {
+  v1::Invitation invitation = GoodInvitation();
+  invitation.mutable_recipient()->set_full_name("田中 太郎");
+  invitation.set_note("田中さん、先週の勉強会でのご発表、大変参考になりました。");
+  v1::EvaluateResponse response;
+  ASSERT_TRUE(Evaluate(invitation, &response).ok());
+  EXPECT_EQ(response.verdict().decision(), v1::DECISION_SEND);
+  EXPECT_EQ(response.verdict().note_language(), "ja");
+  ASSERT_GE(response.verdict().findings_size(), 1);
+  EXPECT_EQ(response.verdict().findings(0).rule_id(), "personal-note");
+  EXPECT_EQ(response.verdict().findings(0).severity(), v1::SEVERITY_POSITIVE);
+}
+
+TEST_F(EvaluatorGrpcTest, MalformedLocaleIsInvalidArgumentNamingTheField) {
+  v1::Invitation invitation = GoodInvitation();
+  invitation.mutable_recipient()->set_locale("en_US");
+  v1::EvaluateResponse response;
+  grpc::Status status = Evaluate(invitation, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("invitation.recipient.locale"), std::string::npos)
+      << status.error_message();
 }
 
 TEST_F(EvaluatorGrpcTest, BadInvitationIsInvalidArgumentAndServerKeepsServing) {
@@ -189,7 +250,7 @@ TEST_F(EvaluatorGrpcTest, ListRulesShowsEveryRule) {
   grpc::ClientContext context;
   v1::ListRulesResponse response;
   ASSERT_TRUE(stub_->ListRules(&context, v1::ListRulesRequest(), &response).ok());
-  EXPECT_EQ(response.rules_size(), 14);
+  EXPECT_EQ(response.rules_size(), 15);
   EXPECT_EQ(response.rules_version(), RulesVersion(DefaultEvaluatorConfig()));
   EXPECT_EQ(response.rules(0).rule_id(), "personal-note");
   EXPECT_EQ(response.rules(0).mode(), v1::RULE_MODE_ENFORCE);

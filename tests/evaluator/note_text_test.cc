@@ -79,17 +79,23 @@ TEST(NoteWordsTest, AsciiPunctuationAndUnicodeMarksSeparate) {
               ElementsAre("a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"));
 }
 
-TEST(NoteWordsTest, OnlyAsciiLettersAreLowercased) {
-  // Non-ASCII bytes are kept as they are, capitals included.
+TEST(NoteWordsTest, EveryLetterIsCaseFolded) {
+  // Non-ASCII capitals fold too (they were kept as they were before ICU).
   const std::string e_acute_capital = "\xC3\x89";
-  EXPECT_THAT(Strings(NoteWords(e_acute_capital + "COLE Z\xC3\xBCRICH 42X").words()),
-              ElementsAre(e_acute_capital + "cole", "z\xC3\xBCrich", "42x"));
+  EXPECT_THAT(Strings(NoteWords(e_acute_capital + "COLE Z\xC3\x9CRICH 42X").words()),
+              ElementsAre("\xC3\xA9"
+                          "cole",
+                          "z\xC3\xBCrich", "42x"));
 }
 
-TEST(NoteWordsTest, TruncatedPunctuationAtTheEndStaysInTheWord) {
-  // U+2000-U+206F needs its three bytes; a cut-off lead sequence is word bytes, as before.
-  EXPECT_THAT(Strings(NoteWords("hi\xE2\x80").words()), ElementsAre("hi\xE2\x80"));
-  EXPECT_THAT(Strings(NoteWords("hi \xE2").words()), ElementsAre("hi", "\xE2"));
+TEST(NoteWordsTest, IllFormedUtf8SeparatesWords) {
+  // A cut-off sequence is no letter: it separates (config text is not checked for UTF-8).
+  EXPECT_THAT(Strings(NoteWords("hi\xE2\x80").words()), ElementsAre("hi"));
+  EXPECT_THAT(Strings(NoteWords("hi \xE2").words()), ElementsAre("hi"));
+  EXPECT_THAT(Strings(NoteWords("a\xFF"
+                                "b")
+                          .words()),
+              ElementsAre("a", "b"));
 }
 
 TEST(NoteWordsTest, AgreesWithNormalizedWords) {

@@ -3,6 +3,8 @@
 #include "absl/time/time.h"
 #include "common/proto_time.h"
 #include "etiquette/v1/invitation.pb.h"
+#include "evaluator/language_id.h"
+#include "evaluator/language_packs.h"
 #include "evaluator/note_text.h"
 #include "evaluator/rule.h"
 
@@ -40,21 +42,30 @@ inline v1::Invitation GoodInvitation() {
   return invitation;
 }
 
-// Runs one rule the way the engine does and returns what it found.
+// Runs one rule the way the engine does (language identified, `packs` selected when given)
+// and returns what it found.
 inline RuleResult RunRule(const Rule& rule, const v1::Invitation& invitation,
                           const v1::SenderStanding* standing = nullptr,
-                          HistoryStatus history = HistoryStatus::kNotConfigured) {
+                          HistoryStatus history = HistoryStatus::kNotConfigured,
+                          const LanguagePacks* packs = nullptr) {
   if (standing != nullptr) history = HistoryStatus::kAnswered;
   const absl::Time sent_at =
       invitation.has_sent_at() ? ToAbslTime(invitation.sent_at()) : TestNow();
   const NoteWords note_words(invitation.note());
+  const LanguageGuess language = IdentifyLanguage(invitation.note(), note_words.words());
+  const PackSet selected =
+      packs == nullptr ? PackSet() : packs->Select(language.language, invitation.sender().locale());
   RuleContext context{invitation,
                       note_words.words(),
                       sent_at,
                       IsStranger(invitation.relationship()),
                       history,
                       standing,
-                      /*history_fail_closed=*/false};
+                      /*history_fail_closed=*/false,
+                      note_words.joined(),
+                      language.language,
+                      language.confidence,
+                      selected};
   RuleResult result;
   rule.Evaluate(context, &result);
   return result;
