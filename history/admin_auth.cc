@@ -84,8 +84,21 @@ absl::Status CheckAdminAuthorization(const std::optional<std::string>& token,
                                  authorization);
 }
 
+std::string AdminTokenRef(const AdminTokenDigest& digest) {
+  unsigned char hash[SHA256_DIGEST_LENGTH];
+  SHA256(digest.data(), digest.size(), hash);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string ref = "token:";
+  for (int i = 0; i < 6; ++i) {
+    ref.push_back(kHex[hash[i] >> 4]);
+    ref.push_back(kHex[hash[i] & 0xf]);
+  }
+  return ref;
+}
+
 absl::Status CheckAdminAuthorization(const std::vector<AdminTokenDigest>& digests,
-                                     const std::optional<absl::string_view>& authorization) {
+                                     const std::optional<absl::string_view>& authorization,
+                                     AdminTokenDigest* matched) {
   if (digests.empty()) return Disabled();
   absl::StatusOr<absl::string_view> presented = PresentedToken(authorization);
   if (!presented.ok()) return presented.status();
@@ -99,6 +112,7 @@ absl::Status CheckAdminAuthorization(const std::vector<AdminTokenDigest>& digest
   if (presented->empty() || !match) {
     return AdminRefused(absl::StatusCode::kUnauthenticated, "invalid admin token", "wrong_token");
   }
+  if (matched != nullptr) *matched = digest;  // equal to the one that matched
   return absl::OkStatus();
 }
 
@@ -184,8 +198,9 @@ std::vector<AdminTokenDigest> AdminTokens::Current() {
   return digests_;
 }
 
-absl::Status AdminTokens::Check(const std::optional<absl::string_view>& authorization) {
-  return CheckAdminAuthorization(Current(), authorization);
+absl::Status AdminTokens::Check(const std::optional<absl::string_view>& authorization,
+                                AdminTokenDigest* matched) {
+  return CheckAdminAuthorization(Current(), authorization, matched);
 }
 
 }  // namespace etiquette

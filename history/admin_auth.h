@@ -51,8 +51,14 @@ absl::Status CheckAdminAuthorization(const std::optional<std::string>& token,
 // The same against several token digests (during a rotation the old and the new one), any of
 // which is accepted. Every digest is compared, each in constant time, whichever matches. No
 // digests: PERMISSION_DENIED.
+// `matched` (null: not wanted): set to the digest that matched, when OK.
 absl::Status CheckAdminAuthorization(const std::vector<AdminTokenDigest>& digests,
-                                     const std::optional<absl::string_view>& authorization);
+                                     const std::optional<absl::string_view>& authorization,
+                                     AdminTokenDigest* matched = nullptr);
+
+// How the audit trail names a token: "token:" and the first 12 hex digits of the SHA-256 of its
+// digest (48 bits of a hash of a hash: names a line of the token file, reveals nothing of it).
+std::string AdminTokenRef(const AdminTokenDigest& digest);
 
 // The content of an admin token file: one token per line (more than one while a rotation is in
 // progress), whitespace around each trimmed, blank lines skipped. INVALID_ARGUMENT when no
@@ -75,7 +81,8 @@ class AdminTokens {
   // The digests of the tokens now accepted.
   std::vector<AdminTokenDigest> Current();
   // Checks `authorization` against Current().
-  absl::Status Check(const std::optional<absl::string_view>& authorization);
+  absl::Status Check(const std::optional<absl::string_view>& authorization,
+                     AdminTokenDigest* matched = nullptr);
 
  private:
   struct FileIdentity {

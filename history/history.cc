@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "common/ids.h"
 #include "common/proto_time.h"
 #include "common/status.h"
@@ -79,9 +80,14 @@ void CheckReason(const std::string& reason, Errors* errors) {
   }
 }
 
+// An optional ticket reference: empty, or like an id.
+void CheckTicket(const std::string& ticket, Errors* errors) {
+  if (!ticket.empty()) CheckId(ticket, kMaxMemberIdBytes, "ticket", errors);
+}
+
 // What a released sender's standing says (and Redis keeps) instead of the operator's text.
 std::string ReleasedReason(const std::string& ref) {
-  return absl::StrCat("released by an operator (ref ", ref, ")");
+  return absl::StrCat(standing::kReleasedReasonPrefix, " (ref ", ref, ")");
 }
 
 // Operator text goes to logs escaped, so that it cannot forge log lines.
@@ -113,6 +119,7 @@ v1::SenderStanding History::Standing(const v1::HistoryConfig& config, const std:
   const standing::SenderState state = standing::StateOf(config, facts, now);
   standing.set_state(state.state);
   standing.set_reason(state.reason);
+  standing.set_reason_code(state.reason_code);
   if (state.restricted_until != absl::InfiniteFuture()) {
     *standing.mutable_restricted_until() = ToTimestamp(state.restricted_until);
   }
@@ -240,47 +247,163 @@ void History::BatchGetStanding(const v1::BatchGetStandingRequest& request, absl:
                        });
 }
 
-void History::ReleaseSender(const v1::ReleaseSenderRequest& request, absl::Time deadline,
-                            StoreDone<v1::ReleaseSenderResponse> done) {
+namespace {
+
+// The audit entry of an operator action, its outcome set from `status`.
+AdminActionRecord AuditRecord(const History::AdminCaller& caller, const char* action,
+                              absl::Time now, const absl::Status& status) {
+  AdminActionRecord record;
+  record.time = now;
+  record.admin = caller.admin;
+  record.token_ref = caller.token_ref;
+  record.action = action;
+  record.outcome = absl::StatusCodeToString(status.code());
+  return record;
+}
+
+// A page token: the id of the page's last entry, web-safe base64 (opaque to callers).
+std::string PageToken(const std::string& id) { return absl::WebSafeBase64Escape(id); }
+
+}  // namespace
+
+void History::Audit(const AdminActionRecord& record, std::function<void()> then) {
+  // Its own bound (the store's write timeout), not the caller's deadline: the action is done,
+  // its entry is written even when the caller gave up.
+  store_.AppendAdminAction(
+      record, absl::InfiniteFuture(),
+      [this, action = record.action, admin = record.admin,
+       subject = record.sender_id.empty() ? record.member_tag : hasher_.LogTag(record.sender_id),
+       outcome = record.outcome, then = std::move(then)](absl::StatusOr<std::string> id) {
+        if (!id.ok()) {
+          spdlog::error("admin audit write failed: action={} admin=\"{}\" member={} outcome={}: {}",
+                        action, absl::CHexEscape(admin), subject, outcome, id.status().ToString());
+        }
+        then();
+      });
+}
+
+void History::ReleaseSender(const v1::ReleaseSenderRequest& request, AdminCaller caller,
+                            absl::Time deadline, StoreDone<v1::ReleaseSenderResponse> done) {
   const absl::Time now = clock_();
   Errors errors;
   CheckId(request.sender_id(), kMaxMemberIdBytes, "sender_id", &errors);
   CheckReason(request.reason(), &errors);
+  CheckTicket(request.ticket(), &errors);
   if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
-  // The operator's text stays in the log; Redis and every caller see a reason code with a
-  // reference (a keyed hash of the text, in the log line too) that matches the two.
+  // The operator's text stays in the log and the audit trail; Redis and every caller see a
+  // reason code with a reference (a keyed hash of the text, in the log line and the audit entry
+  // too) that matches them.
   const std::string ref = hasher_.LogTag(request.reason());
-  store_.Release(
-      request.sender_id(), ReleasedReason(ref), now, deadline,
-      [this, &request, ref, now, done = std::move(done)](absl::StatusOr<SenderFacts> facts) {
-        if (!facts.ok()) return done(facts.status());
-        spdlog::info("admin ReleaseSender sender={} ref={} reason=\"{}\"",
-                     hasher_.LogTag(request.sender_id()), ref, LoggableReason(request.reason()));
-        v1::ReleaseSenderResponse response;
-        *response.mutable_standing() = Standing(*config(), request.sender_id(), *facts, now, false);
-        done(std::move(response));
-      });
+  store_.Release(request.sender_id(), ReleasedReason(ref), now, deadline,
+                 [this, &request, caller = std::move(caller), ref, now,
+                  done = std::move(done)](absl::StatusOr<SenderFacts> facts) mutable {
+                   spdlog::info("admin ReleaseSender sender={} ref={} outcome={} reason=\"{}\"",
+                                hasher_.LogTag(request.sender_id()), ref,
+                                absl::StatusCodeToString(facts.status().code()),
+                                LoggableReason(request.reason()));
+                   AdminActionRecord record =
+                       AuditRecord(caller, "ReleaseSender", now, facts.status());
+                   record.sender_id = request.sender_id();
+                   record.reason = request.reason();
+                   record.reason_ref = ref;
+                   record.ticket = request.ticket();
+                   absl::StatusOr<v1::ReleaseSenderResponse> result = v1::ReleaseSenderResponse();
+                   if (facts.ok()) {
+                     *result->mutable_standing() =
+                         Standing(*config(), request.sender_id(), *facts, now, false);
+                   } else {
+                     result = facts.status();
+                   }
+                   Audit(record, [result = std::move(result), done = std::move(done)]() mutable {
+                     done(std::move(result));
+                   });
+                 });
 }
 
-void History::ForgetMember(const v1::ForgetMemberRequest& request, absl::Time deadline,
-                           StoreDone<v1::ForgetMemberResponse> done) {
+void History::ForgetMember(const v1::ForgetMemberRequest& request, AdminCaller caller,
+                           absl::Time deadline, StoreDone<v1::ForgetMemberResponse> done) {
+  const absl::Time now = clock_();
   Errors errors;
   CheckId(request.member_id(), kMaxMemberIdBytes, "member_id", &errors);
   CheckReason(request.reason(), &errors);
+  CheckTicket(request.ticket(), &errors);
   if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 
-  store_.Forget(request.member_id(), hasher_.Keys(request.member_id()), deadline,
-                [this, &request, done = std::move(done)](absl::StatusOr<uint64_t> removed) {
-                  if (!removed.ok()) return done(removed.status());
-                  // The member's log tag, never its id.
-                  spdlog::info("admin ForgetMember member={} records_removed={} reason=\"{}\"",
-                               hasher_.LogTag(request.member_id()), *removed,
-                               LoggableReason(request.reason()));
-                  v1::ForgetMemberResponse response;
-                  response.set_records_removed(*removed);
-                  done(std::move(response));
-                });
+  store_.Forget(
+      request.member_id(), hasher_.Keys(request.member_id()), deadline,
+      [this, &request, caller = std::move(caller), now,
+       done = std::move(done)](absl::StatusOr<uint64_t> removed) mutable {
+        // The member's log tag, never its id (not even inside the operator's reason).
+        const std::string tag = hasher_.LogTag(request.member_id());
+        const std::string reason =
+            absl::StrReplaceAll(request.reason(), {{request.member_id(), tag}});
+        spdlog::info("admin ForgetMember member={} records_removed={} outcome={} reason=\"{}\"",
+                     tag, removed.ok() ? *removed : 0,
+                     absl::StatusCodeToString(removed.status().code()), LoggableReason(reason));
+        AdminActionRecord record = AuditRecord(caller, "ForgetMember", now, removed.status());
+        record.member_tag = tag;
+        record.reason = reason;
+        record.ticket = request.ticket();
+        absl::StatusOr<v1::ForgetMemberResponse> result = v1::ForgetMemberResponse();
+        if (removed.ok()) {
+          record.records_removed = *removed;
+          result->set_records_removed(*removed);
+        } else {
+          result = removed.status();
+        }
+        Audit(record, [result = std::move(result), done = std::move(done)]() mutable {
+          done(std::move(result));
+        });
+      });
+}
+
+void History::ListAdminActions(const v1::ListAdminActionsRequest& request, absl::Time deadline,
+                               StoreDone<v1::ListAdminActionsResponse> done) {
+  const absl::Time now = clock_();
+  Errors errors;
+  if (request.page_size() < 0 || request.page_size() > kMaxAdminActionsPage) {
+    errors.push_back(absl::StrCat("page_size: must be 0 (", kDefaultAdminActionsPage, ") to ",
+                                  kMaxAdminActionsPage, ", got ", request.page_size()));
+  }
+  AdminActionsQuery query;
+  if (!request.page_token().empty() &&
+      (!absl::WebSafeBase64Unescape(request.page_token(), &query.before_id) ||
+       query.before_id.empty())) {
+    errors.push_back("page_token: not a token of this server");
+  }
+  if (!request.sender_id().empty()) {
+    CheckId(request.sender_id(), kMaxMemberIdBytes, "sender_id", &errors);
+  }
+  if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
+
+  query.limit = request.page_size() == 0 ? kDefaultAdminActionsPage : request.page_size();
+  query.sender_id = request.sender_id();
+  query.not_before = now - absl::Hours(24) * config()->admin_audit_retention_days();
+  store_.ListAdminActions(query, deadline,
+                          [done = std::move(done)](absl::StatusOr<AdminActionsPage> page) {
+                            if (!page.ok()) return done(page.status());
+                            v1::ListAdminActionsResponse response;
+                            for (const AdminActionRecord& r : page->actions) {
+                              v1::AdminAction& a = *response.add_actions();
+                              a.set_id(r.id);
+                              *a.mutable_time() = ToTimestamp(r.time);
+                              a.set_admin(r.admin);
+                              a.set_token_ref(r.token_ref);
+                              a.set_action(r.action);
+                              a.set_sender_id(r.sender_id);
+                              a.set_member_tag(r.member_tag);
+                              a.set_reason(r.reason);
+                              a.set_reason_ref(r.reason_ref);
+                              a.set_ticket(r.ticket);
+                              a.set_outcome(r.outcome);
+                              a.set_records_removed(r.records_removed);
+                            }
+                            if (page->more && !page->actions.empty()) {
+                              response.set_next_page_token(PageToken(page->actions.back().id));
+                            }
+                            done(std::move(response));
+                          });
 }
 
 }  // namespace etiquette

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,9 @@ namespace etiquette {
 
 // Most GetStanding requests in one BatchGetStanding call.
 inline constexpr int kMaxStandingBatch = 1000;
+// ListAdminActions' page sizes.
+inline constexpr int kDefaultAdminActionsPage = 50;
+inline constexpr int kMaxAdminActionsPage = 1000;
 
 // The history service's business logic, free of gRPC: validates requests, replaces recipient
 // ids by their keyed hashes, asks the store, and turns the store's facts into a
@@ -42,11 +46,35 @@ class History {
                         StoreDone<v1::BatchGetStandingResponse> done);
 
   // Operator actions, asynchronous like the serving calls; the caller has checked the admin
-  // token. Each is logged with its reason once the store has done it.
+  // token and says who it is (`caller`; unset: "unknown"). Each one that passes validation is
+  // logged with its reason once the store has done it (or failed), then written to the audit
+  // trail (HistoryStore::AppendAdminAction) with who, what, when (this clock), the reason and the
+  // outcome, before `done` runs. A failed audit write is logged as an error and does not change
+  // the call's answer (the action is done; the log line has the entry's content but the
+  // reason). ForgetMember's entry names the member by its log tag, and its reason has every
+  // occurrence of the member's id replaced by the tag.
+  struct AdminCaller {
+    std::string admin = "unknown";  // AdminAction.admin
+    std::string token_ref;          // AdminAction.token_ref
+  };
   void ReleaseSender(const v1::ReleaseSenderRequest& request, absl::Time deadline,
-                     StoreDone<v1::ReleaseSenderResponse> done);
+                     StoreDone<v1::ReleaseSenderResponse> done) {
+    ReleaseSender(request, AdminCaller(), deadline, std::move(done));
+  }
+  void ReleaseSender(const v1::ReleaseSenderRequest& request, AdminCaller caller,
+                     absl::Time deadline, StoreDone<v1::ReleaseSenderResponse> done);
   void ForgetMember(const v1::ForgetMemberRequest& request, absl::Time deadline,
+                    StoreDone<v1::ForgetMemberResponse> done) {
+    ForgetMember(request, AdminCaller(), deadline, std::move(done));
+  }
+  void ForgetMember(const v1::ForgetMemberRequest& request, AdminCaller caller, absl::Time deadline,
                     StoreDone<v1::ForgetMemberResponse> done);
+  // The audit trail, newest first: page_size 0 is kDefaultAdminActionsPage, 1 to
+  // kMaxAdminActionsPage, else INVALID_ARGUMENT; page_token empty or a next_page_token of this
+  // service (else INVALID_ARGUMENT); sender_id empty or a valid member id. Entries older than
+  // admin_audit_retention_days are not answered.
+  void ListAdminActions(const v1::ListAdminActionsRequest& request, absl::Time deadline,
+                        StoreDone<v1::ListAdminActionsResponse> done);
 
   // OK while the store answers.
   absl::Status CheckStore() { return store_.Ping(); }
@@ -56,6 +84,8 @@ class History {
   std::shared_ptr<const v1::HistoryConfig> config() const { return std::atomic_load(&config_); }
 
  private:
+  // Writes an audit entry, logs a failure, then runs `then`.
+  void Audit(const AdminActionRecord& record, std::function<void()> then);
   v1::SenderStanding Standing(const v1::HistoryConfig& config, const std::string& sender_id,
                               const SenderFacts& facts, absl::Time now, bool with_pair) const;
 

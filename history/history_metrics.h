@@ -40,9 +40,9 @@ class HistoryMetrics {
                        const absl::Status& status);
   // restrictions_started_total.
   void RecordRestrictionStarted();
-  // admin_actions_total{action,result}: action "release_sender" or "forget_member"; result
-  // "ok" or the lowercase code name ("unauthenticated", "permission_denied",
-  // "invalid_argument", "unavailable", ...).
+  // admin_actions_total{action,result}: action "release_sender", "forget_member" or
+  // "list_admin_actions"; result "ok" or the lowercase code name ("unauthenticated",
+  // "permission_denied", "invalid_argument", "unavailable", ...).
   void RecordAdminAction(const std::string& action, grpc::StatusCode code);
   // admin_auth_failures_total{reason}: an admin call refused before it ran (reason as
   // AdminRefusalReason: "identity", "missing_token", "wrong_token", "disabled", "throttled").

@@ -147,6 +147,7 @@ SenderHistoryAdminService::SenderHistoryAdminService(History& history,
       guard_(std::move(guard)) {
   AddUnary("ReleaseSender", &SenderHistoryAdminService::ReleaseSender);
   AddUnary("ForgetMember", &SenderHistoryAdminService::ForgetMember);
+  AddUnary("ListAdminActions", &SenderHistoryAdminService::ListAdminActions);
 }
 
 namespace {
@@ -169,12 +170,14 @@ PeerIdentity PeerIdentityOf(const grpc::CallbackServerContext& context) {
 }  // namespace
 
 absl::Status SenderHistoryAdminService::Authorize(const grpc::CallbackServerContext& context,
-                                                  const char* method,
-                                                  const UnaryReactor& reactor) const {
+                                                  const char* method, const UnaryReactor& reactor,
+                                                  History::AdminCaller* caller) const {
   const std::string peer = context.peer();
+  const PeerIdentity identity = PeerIdentityOf(context);
   absl::Status status =
       guard_.throttle != nullptr ? guard_.throttle->Check(peer) : absl::OkStatus();
-  if (status.ok()) status = guard_.identities.Check(PeerIdentityOf(context));
+  if (status.ok()) status = guard_.identities.Check(identity);
+  AdminTokenDigest matched{};
   if (status.ok()) {
     std::optional<absl::string_view> authorization;
     const auto& metadata = context.client_metadata();
@@ -182,9 +185,17 @@ absl::Status SenderHistoryAdminService::Authorize(const grpc::CallbackServerCont
       authorization = absl::string_view(it->second.data(), it->second.size());
     }
     status = admin_tokens_ == nullptr ? CheckAdminAuthorization(std::nullopt, authorization)
-                                      : admin_tokens_->Check(authorization);
+                                      : admin_tokens_->Check(authorization, &matched);
   }
-  if (status.ok()) return status;
+  if (status.ok()) {
+    if (caller != nullptr) {
+      caller->token_ref = AdminTokenRef(matched);
+      caller->admin = !identity.uris.empty()        ? identity.uris.front()
+                      : !identity.dns_names.empty() ? identity.dns_names.front()
+                                                    : caller->token_ref;
+    }
+    return status;
+  }
   const std::string reason = AdminRefusalReason(status);
   spdlog::warn("admin {} refused: peer {}, reason {}: {} request_id={}", method, peer, reason,
                std::string(status.message()), reactor.request_id());
@@ -203,11 +214,12 @@ void SenderHistoryAdminService::ReleaseSender(grpc::CallbackServerContext* conte
                                               const v1::ReleaseSenderRequest* request,
                                               v1::ReleaseSenderResponse* response,
                                               UnaryReactor* reactor) {
-  if (absl::Status s = Authorize(*context, "ReleaseSender", *reactor); !s.ok()) {
+  History::AdminCaller caller;
+  if (absl::Status s = Authorize(*context, "ReleaseSender", *reactor, &caller); !s.ok()) {
     return CountAndFinish("release_sender", ToGrpcStatus(s), reactor);
   }
   history_.ReleaseSender(
-      *request, DeadlineOf(*context),
+      *request, std::move(caller), DeadlineOf(*context),
       [this, response, reactor](absl::StatusOr<v1::ReleaseSenderResponse> result) {
         CountAndFinish("release_sender",
                        Translate("ReleaseSender", std::move(result), response, *reactor), reactor);
@@ -218,14 +230,31 @@ void SenderHistoryAdminService::ForgetMember(grpc::CallbackServerContext* contex
                                              const v1::ForgetMemberRequest* request,
                                              v1::ForgetMemberResponse* response,
                                              UnaryReactor* reactor) {
-  if (absl::Status s = Authorize(*context, "ForgetMember", *reactor); !s.ok()) {
+  History::AdminCaller caller;
+  if (absl::Status s = Authorize(*context, "ForgetMember", *reactor, &caller); !s.ok()) {
     return CountAndFinish("forget_member", ToGrpcStatus(s), reactor);
   }
   history_.ForgetMember(
-      *request, DeadlineOf(*context),
+      *request, std::move(caller), DeadlineOf(*context),
       [this, response, reactor](absl::StatusOr<v1::ForgetMemberResponse> result) {
         CountAndFinish("forget_member",
                        Translate("ForgetMember", std::move(result), response, *reactor), reactor);
+      });
+}
+
+void SenderHistoryAdminService::ListAdminActions(grpc::CallbackServerContext* context,
+                                                 const v1::ListAdminActionsRequest* request,
+                                                 v1::ListAdminActionsResponse* response,
+                                                 UnaryReactor* reactor) {
+  if (absl::Status s = Authorize(*context, "ListAdminActions", *reactor); !s.ok()) {
+    return CountAndFinish("list_admin_actions", ToGrpcStatus(s), reactor);
+  }
+  history_.ListAdminActions(
+      *request, DeadlineOf(*context),
+      [this, response, reactor](absl::StatusOr<v1::ListAdminActionsResponse> result) {
+        CountAndFinish("list_admin_actions",
+                       Translate("ListAdminActions", std::move(result), response, *reactor),
+                       reactor);
       });
 }
 

@@ -80,11 +80,16 @@ class SenderHistoryAdminService final : public TypedCallbackService<v1::SenderHi
                      v1::ReleaseSenderResponse* response, UnaryReactor* reactor);
   void ForgetMember(grpc::CallbackServerContext* context, const v1::ForgetMemberRequest* request,
                     v1::ForgetMemberResponse* response, UnaryReactor* reactor);
+  void ListAdminActions(grpc::CallbackServerContext* context,
+                        const v1::ListAdminActionsRequest* request,
+                        v1::ListAdminActionsResponse* response, UnaryReactor* reactor);
 
  private:
-  // OK, or the refusal, logged and counted (`method` for the log line).
+  // OK, or the refusal, logged and counted (`method` for the log line). When OK, `caller`
+  // (null: not wanted) says who called: the first URI SAN of the verified client certificate,
+  // else its first DNS SAN, else the token's ref (AdminTokenRef); and the token's ref.
   absl::Status Authorize(const grpc::CallbackServerContext& context, const char* method,
-                         const UnaryReactor& reactor) const;
+                         const UnaryReactor& reactor, History::AdminCaller* caller = nullptr) const;
   // Counts the call as `action` in the metrics, then finishes it.
   void CountAndFinish(const char* action, grpc::Status status, UnaryReactor* reactor) const;
 

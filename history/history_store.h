@@ -60,6 +60,38 @@ struct FactsQuery {
   RecipientKeys recipient_key;  // empty: no pair facts
 };
 
+// One entry of the admin audit trail (v1::AdminAction; see History::ReleaseSender). Never a
+// member id but the sender id a release names.
+struct AdminActionRecord {
+  std::string id;  // set by the store: "<ms>-<seq>", increasing in the order of appends
+  absl::Time time = absl::InfinitePast();
+  std::string admin;
+  std::string token_ref;
+  std::string action;
+  std::string sender_id;
+  std::string member_tag;
+  std::string reason;
+  std::string reason_ref;
+  std::string ticket;
+  std::string outcome;
+  uint64_t records_removed = 0;
+};
+
+// A page of the audit trail: entries older than `before_id` (empty: from the newest), newest
+// first, written after `not_before` (the retention), at most `limit`, only those of
+// `sender_id` when it is not empty.
+struct AdminActionsQuery {
+  std::string before_id;
+  absl::Time not_before = absl::InfinitePast();
+  int limit = 50;
+  std::string sender_id;
+};
+
+struct AdminActionsPage {
+  std::vector<AdminActionRecord> actions;
+  bool more = false;  // more entries match past the last one
+};
+
 // How an asynchronous store call ends: run exactly once, on the calling thread or on one of
 // the store's own threads; it must not block (it may run on the thread that reads Redis).
 template <typename T>
@@ -128,6 +160,21 @@ class HistoryStore {
   // the number of records removed or anonymized; 0 when nothing was left (idempotent).
   virtual void Forget(const std::string& member_id, const RecipientKeys& recipient_key,
                       absl::Time deadline, StoreDone<uint64_t> done) = 0;
+
+  // The admin audit trail: appends `record` (the store sets its id), keeping at most about
+  // policy.admin_audit_max_entries entries and none written before now -
+  // policy.admin_audit_retention. Answers the id.
+  virtual void AppendAdminAction(const AdminActionRecord& record, absl::Time deadline,
+                                 StoreDone<std::string> done) {
+    (void)record, (void)deadline;
+    done(absl::UnimplementedError("this store keeps no admin audit trail"));
+  }
+  // A page of it (AdminActionsQuery). Reads only.
+  virtual void ListAdminActions(const AdminActionsQuery& query, absl::Time deadline,
+                                StoreDone<AdminActionsPage> done) {
+    (void)query, (void)deadline;
+    done(absl::UnimplementedError("this store keeps no admin audit trail"));
+  }
 
   // OK when the backend answers now; used for health. Synchronous: called from the health
   // watcher's own thread.

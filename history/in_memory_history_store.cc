@@ -1,13 +1,16 @@
 #include "history/in_memory_history_store.h"
 
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <string>
 #include <tuple>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "history/standing.h"
 
 namespace etiquette {
@@ -201,6 +204,57 @@ SenderFacts InMemoryHistoryStore::ReleaseNow(const std::string& sender_id,
   Prune(sender, now);
   sender.jail.Release(reason, now);
   return FactsOf(sender, "", now);
+}
+
+void InMemoryHistoryStore::AppendAdminAction(const AdminActionRecord& record,
+                                             absl::Time /*deadline*/, StoreDone<std::string> done) {
+  std::string id;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::pair<int64_t, int64_t> key{absl::ToUnixMillis(record.time), 0};
+    if (!audit_.empty() && audit_.back().first >= key) {
+      key = {audit_.back().first.first, audit_.back().first.second + 1};
+    }
+    id = absl::StrCat(key.first, "-", key.second);
+    AdminActionRecord stored = record;
+    stored.id = id;
+    audit_.emplace_back(key, std::move(stored));
+    const int64_t min_ms = absl::ToUnixMillis(record.time - policy_.admin_audit_retention);
+    while (audit_.size() > policy_.admin_audit_max_entries ||
+           (!audit_.empty() && audit_.front().first.first < min_ms)) {
+      audit_.pop_front();
+    }
+  }
+  done(std::move(id));
+}
+
+void InMemoryHistoryStore::ListAdminActions(const AdminActionsQuery& query, absl::Time /*deadline*/,
+                                            StoreDone<AdminActionsPage> done) {
+  std::pair<int64_t, int64_t> before{INT64_MAX, INT64_MAX};
+  if (!query.before_id.empty()) {
+    const std::vector<std::string> parts = absl::StrSplit(query.before_id, '-');
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &before.first) ||
+        !absl::SimpleAtoi(parts[1], &before.second)) {
+      return done(absl::InvalidArgumentError("page_token: not a token of this server"));
+    }
+  }
+  const int64_t min_ms =
+      query.not_before == absl::InfinitePast() ? INT64_MIN : absl::ToUnixMillis(query.not_before);
+  AdminActionsPage page;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = audit_.rbegin(); it != audit_.rend(); ++it) {
+      if (it->first >= before) continue;
+      if (it->first.first < min_ms) break;
+      if (!query.sender_id.empty() && it->second.sender_id != query.sender_id) continue;
+      if (static_cast<int>(page.actions.size()) == query.limit) {
+        page.more = true;
+        break;
+      }
+      page.actions.push_back(it->second);
+    }
+  }
+  done(std::move(page));
 }
 
 absl::Status InMemoryHistoryStore::Ping() { return absl::OkStatus(); }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -55,6 +56,13 @@ class InMemoryHistoryStore final : public HistoryStore {
                absl::Time deadline, StoreDone<SenderFacts> done) override;
   void Forget(const std::string& member_id, const RecipientKeys& recipient_key, absl::Time deadline,
               StoreDone<uint64_t> done) override;
+  // The audit trail as Redis keeps it: ids "<ms>-<seq>" from the record's time (never going
+  // back), the cap exact (Redis' "~" may keep a few more), entries before record.time -
+  // retention dropped at each append and not answered by a list at its `not_before`.
+  void AppendAdminAction(const AdminActionRecord& record, absl::Time deadline,
+                         StoreDone<std::string> done) override;
+  void ListAdminActions(const AdminActionsQuery& query, absl::Time deadline,
+                        StoreDone<AdminActionsPage> done) override;
   absl::Status Ping() override;
   void SetPolicy(const StorePolicy& policy) override;
 
@@ -136,6 +144,8 @@ class InMemoryHistoryStore final : public HistoryStore {
   mutable std::mutex mutex_;
   std::map<std::string, Sender> senders_;  // guarded by mutex_
   uint64_t anonymous_pairs_ = 0;           // guarded by mutex_: names of forgotten reporters
+  // The audit trail, oldest first, with the (ms, seq) of each id; guarded by mutex_.
+  std::deque<std::pair<std::pair<int64_t, int64_t>, AdminActionRecord>> audit_;
 };
 
 }  // namespace etiquette

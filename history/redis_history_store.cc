@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <utility>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -337,7 +338,8 @@ RedisHistoryStore::RedisHistoryStore(RedisOptions options, StorePolicy policy,
       observer_(observer) {
   // Hashes the scripts now rather than inside the first call's deadline.
   std::vector<redis::LuaScript> scripts = LuaScripts();
-  scripts[kGetFacts].read_only = true;  // the one script that changes nothing
+  scripts[kGetFacts].read_only = true;  // the scripts that change nothing
+  scripts[kAuditList].read_only = true;
   executor_ = std::make_unique<redis::ScriptExecutor>(options_, std::move(scripts));
 }
 
@@ -442,6 +444,131 @@ void RedisHistoryStore::Release(const std::string& sender_id, const std::string&
             replies.ok() ? ParseFacts((*replies)[0].get()) : replies.status();
         Observe("release", start, facts.status());
         done(std::move(facts));
+      });
+}
+
+namespace {
+
+// The stream fields of an audit entry (history/redis_scripts.h), in ARGV order.
+std::vector<std::string> AuditFields(const AdminActionRecord& r) {
+  return {"t",     absl::StrCat(Millis(r.time)),
+          "admin", r.admin,
+          "tok",   r.token_ref,
+          "act",   r.action,
+          "s",     r.sender_id,
+          "m",     r.member_tag,
+          "why",   r.reason,
+          "ref",   r.reason_ref,
+          "tk",    r.ticket,
+          "out",   r.outcome,
+          "n",     absl::StrCat(r.records_removed)};
+}
+
+absl::StatusOr<AdminActionRecord> ParseAuditEntry(const redisReply* id, const redisReply* fields) {
+  if (id->type != REDIS_REPLY_STRING || fields->type != REDIS_REPLY_ARRAY ||
+      fields->elements % 2 != 0) {
+    return BadReply("audit entry");
+  }
+  AdminActionRecord r;
+  r.id = std::string(redis::ReplyText(id));
+  for (size_t i = 0; i < fields->elements; i += 2) {
+    absl::StatusOr<std::string> name = StringAt(fields, i);
+    absl::StatusOr<std::string> value = StringAt(fields, i + 1);
+    if (!name.ok()) return name.status();
+    if (!value.ok()) return value.status();
+    if (*name == "t") {
+      int64_t ms = 0;
+      if (!absl::SimpleAtoi(*value, &ms)) return BadReply("audit time");
+      r.time = absl::FromUnixMillis(ms);
+    } else if (*name == "n") {
+      if (!absl::SimpleAtoi(*value, &r.records_removed)) return BadReply("audit count");
+    } else {
+      std::string* const target = *name == "admin" ? &r.admin
+                                  : *name == "tok" ? &r.token_ref
+                                  : *name == "act" ? &r.action
+                                  : *name == "s"   ? &r.sender_id
+                                  : *name == "m"   ? &r.member_tag
+                                  : *name == "why" ? &r.reason
+                                  : *name == "ref" ? &r.reason_ref
+                                  : *name == "tk"  ? &r.ticket
+                                  : *name == "out" ? &r.outcome
+                                                   : nullptr;
+      if (target != nullptr) *target = *std::move(value);  // unknown fields: a later version's
+    }
+  }
+  return r;
+}
+
+absl::StatusOr<AdminActionsPage> ParseAuditPage(const redisReply* reply) {
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements % 2 != 1) return BadReply("audit page");
+  absl::StatusOr<int64_t> more = IntegerAt(reply, 0);
+  if (!more.ok()) return more.status();
+  AdminActionsPage page;
+  page.more = *more != 0;
+  for (size_t i = 1; i < reply->elements; i += 2) {
+    absl::StatusOr<AdminActionRecord> entry =
+        ParseAuditEntry(reply->element[i], reply->element[i + 1]);
+    if (!entry.ok()) return entry.status();
+    page.actions.push_back(*std::move(entry));
+  }
+  return page;
+}
+
+// "<ms>-<seq>", both decimal: an entry id.
+bool IsStreamId(const std::string& id) {
+  const std::vector<std::string> parts = absl::StrSplit(id, '-');
+  uint64_t n = 0;
+  return parts.size() == 2 && absl::SimpleAtoi(parts[0], &n) && absl::SimpleAtoi(parts[1], &n) &&
+         absl::c_all_of(id, [](char c) { return absl::ascii_isdigit(c) || c == '-'; });
+}
+
+}  // namespace
+
+void RedisHistoryStore::AppendAdminAction(const AdminActionRecord& record, absl::Time deadline,
+                                          StoreDone<std::string> done) {
+  const StorePolicy policy = std::atomic_load(&policy_)->policy;
+  std::vector<std::string> argv = {
+      absl::StrCat(std::max<uint32_t>(1, policy.admin_audit_max_entries)),
+      absl::StrCat(std::max<int64_t>(0, Millis(record.time))),
+      absl::StrCat(std::max<int64_t>(0, Millis(record.time - policy.admin_audit_retention)))};
+  for (std::string& field : AuditFields(record)) argv.push_back(std::move(field));
+  std::vector<ScriptCall> calls;
+  calls.push_back(ScriptCall{kAuditAppend, {redis_scripts::kAdminAuditKey}, std::move(argv)});
+  const absl::Time start = absl::Now();
+  executor_->RunAsync(
+      std::move(calls), deadline,
+      [this, start, done = std::move(done)](absl::StatusOr<std::vector<Reply>> replies) {
+        absl::StatusOr<std::string> id =
+            !replies.ok() ? replies.status()
+            : (*replies)[0]->type != REDIS_REPLY_STRING
+                ? BadReply("audit id")
+                : absl::StatusOr<std::string>(std::string(redis::ReplyText((*replies)[0].get())));
+        Observe("audit_append", start, id.status());
+        done(std::move(id));
+      });
+}
+
+void RedisHistoryStore::ListAdminActions(const AdminActionsQuery& query, absl::Time deadline,
+                                         StoreDone<AdminActionsPage> done) {
+  if (!query.before_id.empty() && !IsStreamId(query.before_id)) {
+    return done(absl::InvalidArgumentError("page_token: not a token of this server"));
+  }
+  const int64_t lower =
+      query.not_before == absl::InfinitePast() ? 0 : std::max<int64_t>(0, Millis(query.not_before));
+  std::vector<ScriptCall> calls;
+  calls.push_back(
+      ScriptCall{kAuditList,
+                 {redis_scripts::kAdminAuditKey},
+                 {query.before_id.empty() ? "+" : absl::StrCat("(", query.before_id),
+                  absl::StrCat(lower), absl::StrCat(std::max(1, query.limit)), query.sender_id}});
+  const absl::Time start = absl::Now();
+  executor_->RunAsync(
+      std::move(calls), deadline,
+      [this, start, done = std::move(done)](absl::StatusOr<std::vector<Reply>> replies) {
+        absl::StatusOr<AdminActionsPage> page =
+            replies.ok() ? ParseAuditPage((*replies)[0].get()) : replies.status();
+        Observe("audit_list", start, page.status());
+        done(std::move(page));
       });
 }
 

@@ -28,7 +28,8 @@ class RedisStoreObserver {
   virtual ~RedisStoreObserver() = default;
 
   // One store operation that went to Redis: "record_invitation", "record_response",
-  // "get_facts", "batch_get_facts", "release", "forget", "rekey" or "ping"; the time it took
+  // "get_facts", "batch_get_facts", "release", "forget", "rekey", "audit_append", "audit_list"
+  // or "ping"; the time it took
   // (waiting for a pooled connection, connecting, script loading and the NOSCRIPT retry included)
   // and what it answered. Operations refused before any Redis call (a malformed sender id) are not
   // reported.
@@ -132,6 +133,13 @@ class RedisHistoryStore final : public HistoryStore {
   // the senders read. Idempotent; safe while writes go on.
   void Rekey(const RecipientKeys& recipient_key, absl::Time now, absl::Time deadline,
              StoreDone<RekeyResult> done);
+  // The admin audit trail: one stream, etq:{admin-audit}:log (history/redis_scripts.h); an
+  // append is one EVALSHA (audit_append.lua: XADD, trimmed by count and age), a page one
+  // EVALSHA (audit_list.lua, read-only: XREVRANGE).
+  void AppendAdminAction(const AdminActionRecord& record, absl::Time deadline,
+                         StoreDone<std::string> done) override;
+  void ListAdminActions(const AdminActionsQuery& query, absl::Time deadline,
+                        StoreDone<AdminActionsPage> done) override;
   // PING on every master, then (when they answer) INFO memory on every master: the highest
   // used ratio goes to the observer (OnRedisMemory), and a warning is logged when it crosses
   // kRedisMemoryWarningRatio (once each way).
@@ -158,6 +166,8 @@ class RedisHistoryStore final : public HistoryStore {
     kForgetPair,
     kIndex,
     kRekey,
+    kAuditAppend,
+    kAuditList,
     kScripts
   };
   // The EVALSHA of `script` on the keys of `sender_id`, with `argv`.

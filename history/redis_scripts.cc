@@ -63,7 +63,9 @@ const std::vector<ScriptText>& Scripts() {
         {"forget", std::string(lua::kForget)},
         {"forget_pair", std::string(lua::kForgetPair)},
         {"index", std::string(lua::kIndex)},
-        {"rekey", absl::StrCat(writes, lua::kRekey)}};
+        {"rekey", absl::StrCat(writes, lua::kRekey)},
+        {"audit_append", std::string(lua::kAuditAppend)},
+        {"audit_list", std::string(lua::kAuditList)}};
     for (auto& [name, source] : bodies) {
       std::string sha = Sha1Hex(source);
       all->push_back(ScriptText{name, std::move(source), std::move(sha)});

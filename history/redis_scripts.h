@@ -79,6 +79,21 @@
 // the recipient's indexes under the older keys (KEYS 7... on one Redis; the store's first round
 // in a cluster); rekey.lua does the same for the operator's pass.
 //
+// The admin audit trail (ListAdminActions), one key for the whole deployment:
+//   etq:{admin-audit}:log  STREAM, one entry an admin action (fields t: its time in ms, admin,
+//                  tok: the token's ref, act: the action, s: the sender a release names, m: a
+//                  forgotten member's log tag, why: the operator's reason, ref: the reason's
+//                  ref, tk: the ticket, out: the outcome, n: records removed). No TTL: each
+//                  append (audit_append.lua) trims it to policy.admin_audit_max_entries
+//                  (exact MAXLEN) and drops entries older than policy.admin_audit_retention
+//                  (XTRIM MINID). Entry ids are <the service's time in ms>-<seq>, never going
+//                  back (a time before the last entry's takes its ms and the next seq). On Redis
+//                  Cluster the hash tag puts it on one node: admin calls are a handful a day, so
+//                  neither its load nor its size (about 300 bytes an entry, 3 MB at the default
+//                  cap) matters, and one stream keeps one order. Written in a round trip of its own
+//                  after the action (the entry holds the action's outcome, and on a cluster the
+//                  stream is in another slot).
+//
 // Earlier layouts (etq:{S}:inv, :sent, :acc, :resp, :wd, :rep) are not read: the data they hold
 // is ignored and expires with their TTLs (pre-release, no migration). etq:{S}:state kept its
 // name and format.
@@ -102,7 +117,8 @@ struct ScriptText {
 };
 
 // Every script, in the order of RedisHistoryStore::Script: record_invitation, record_response,
-// get_facts, release, forget, forget_pair, index, rekey. Hashed on first use.
+// get_facts, release, forget, forget_pair, index, rekey, audit_append, audit_list. Hashed on
+// first use.
 const std::vector<ScriptText>& Scripts();
 
 // The keys of `sender_id`, in KEYS order (h, t, r, state, x); the first one decides the
@@ -119,6 +135,9 @@ std::string HexOf(const std::string& bytes);
 // (RecipientHasher::KeyId: what is still under an old key is found by name).
 std::string IndexKey(const std::string& short_name_hex);
 std::string IndexKey(const std::string& key_id, const std::string& short_name_hex);
+
+// The key of the admin audit trail.
+inline constexpr char kAdminAuditKey[] = "etq:{admin-audit}:log";
 
 // (A read-only script that decodes h, for tests and operators: tests/support/lua/.)
 

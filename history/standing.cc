@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "history/history_store.h"
@@ -63,18 +64,26 @@ double AcceptanceRate(const SenderFacts& facts) {
 SenderState StateOf(const v1::HistoryConfig& config, const SenderFacts& facts, absl::Time now) {
   SenderState state;
   state.reason = facts.reason;
+  if (!facts.reason.empty()) {
+    state.reason_code = absl::StartsWith(facts.reason, kReleasedReasonPrefix)
+                            ? kReasonReleasedByOperator
+                            : kReasonRestrictedByReports;
+  }
   const uint32_t sent = facts.sent_in_acceptance_window;
   const double acceptance = AcceptanceRate(facts);
   if (RestrictionActive(facts.restriction_start, facts.restriction_end, now)) {
     state.state = v1::STANDING_STATE_RESTRICTED;
+    state.reason_code = kReasonRestrictedByReports;
     state.restricted_until = facts.restriction_end;
   } else if (facts.reports_in_window >= config.warn_reports()) {
     state.state = v1::STANDING_STATE_WARNED;
+    state.reason_code = kReasonWarnedByReports;
     state.reason = absl::StrCat(facts.reports_in_window, " recipients reported invitations in ",
                                 config.report_window_days(), " days");
   } else if (sent >= config.low_acceptance_min_invitations() &&
              acceptance < config.low_acceptance_rate()) {
     state.state = v1::STANDING_STATE_WARNED;
+    state.reason_code = kReasonWarnedByLowAcceptance;
     state.reason = absl::StrFormat("low acceptance: %.0f%% of %d invitations in %d days",
                                    acceptance * 100, sent, config.acceptance_window_days());
   }

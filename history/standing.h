@@ -43,6 +43,10 @@ struct StorePolicy {
   // no honest sender comes near it inside the windows that count. Values under
   // kMinRecordsPerSender count as kMinRecordsPerSender (see RecordsCap).
   uint32_t max_records_per_sender = 500;
+  // The admin audit trail (HistoryConfig admin_audit_*): about this many entries, none older
+  // than the retention.
+  uint32_t admin_audit_max_entries = 10000;
+  absl::Duration admin_audit_retention = absl::Hours(24 * 400);
 };
 
 // The smallest cap of records per sender: above what RedisHistoryStore keeps in its small mode
@@ -104,6 +108,14 @@ struct JailRecord {
   void Release(const std::string& reason, absl::Time now);
 };
 
+// The reason codes of SenderStanding.reason_code (a contract: never renamed).
+inline constexpr char kReasonWarnedByReports[] = "warned-by-reports";
+inline constexpr char kReasonWarnedByLowAcceptance[] = "warned-by-low-acceptance";
+inline constexpr char kReasonRestrictedByReports[] = "restricted-by-reports";
+inline constexpr char kReasonReleasedByOperator[] = "released-by-operator";
+// How the reason text of a release starts (History::ReleaseSender writes it, with a ref).
+inline constexpr char kReleasedReasonPrefix[] = "released by an operator";
+
 // The state of a sender at `now`, from its facts and the config's warning thresholds.
 struct SenderState {
   v1::StandingState state = v1::STANDING_STATE_GOOD;
@@ -111,6 +123,9 @@ struct SenderState {
   // ("7 recipients reported invitations in 90 days", "low acceptance: ..."). GOOD: the facts'
   // reason (the latest restriction's or release's, if any).
   std::string reason;
+  // The stable code of the reason (v1::SenderStanding.reason_code): one of the kReason*
+  // constants below, "" when there is no reason.
+  std::string reason_code;
   // RESTRICTED with a timed restriction: its end; else InfiniteFuture.
   absl::Time restricted_until = absl::InfiniteFuture();
 };

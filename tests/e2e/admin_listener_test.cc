@@ -72,6 +72,7 @@ class AdminListenerTest : public ::testing::Test {
              "etiquette/sa/etiquette-evaluator,DNS:evaluator.etiquette.test");
     std::ofstream(d + "/token") << kToken << "\n";
     std::ofstream(d + "/hmac") << "admin-listener-test-hmac-secret\n";
+    std::ofstream(d + "/history.yaml") << "admin_audit_max_entries: 10\n";
     absl::StatusOr<std::unique_ptr<testing::RedisServer>> redis = testing::RedisServer::Start();
     ASSERT_TRUE(redis.ok()) << redis.status();
     redis_ = std::move(*redis);
@@ -82,7 +83,7 @@ class AdminListenerTest : public ::testing::Test {
          "--admin_listen=127.0.0.1:0", "--admin_tls_cert=" + d + "/server.pem",
          "--admin_tls_key=" + d + "/server.key", "--admin_tls_client_ca=" + d + "/ca.pem",
          absl::StrCat("--admin_allowed_identities=", kOperator, ",", kOperatorDns),
-         "--admin_token_file=" + d + "/token"},
+         "--admin_token_file=" + d + "/token", "--config=" + d + "/history.yaml"},
         d + "/history.log");
     ASSERT_TRUE(history.ok()) << history.status();
     history_ = std::move(*history);
@@ -133,6 +134,16 @@ class AdminListenerTest : public ::testing::Test {
     return v1::SenderHistoryAdmin::NewStub(channel)
         ->ReleaseSender(&context, request, &response)
         .error_code();
+  }
+
+  // ListAdminActions through the operator's certificate.
+  grpc::Status List(const v1::ListAdminActionsRequest& request,
+                    v1::ListAdminActionsResponse* response) {
+    grpc::ClientContext context;
+    faults::SetDeadline(context, absl::Seconds(5));
+    context.AddMetadata("authorization", std::string("Bearer ") + kToken);
+    return v1::SenderHistoryAdmin::NewStub(Channel(history_.admin_port, "operator"))
+        ->ListAdminActions(&context, request, response);
   }
 
   // Reflection's list of services through `channel`: the raw response bytes.
@@ -239,6 +250,76 @@ TEST_F(AdminListenerTest, OnlyAnAllowedClientIdentityWithTheTokenGetsThrough) {
   EXPECT_NE(log.find("reason wrong_token"), std::string::npos) << log;
   EXPECT_EQ(log.find(kToken), std::string::npos) << log;
   EXPECT_EQ(log.find(wrong), std::string::npos) << log;
+}
+
+// The audit trail (issue 13): who (the certificate's SAN), what, the reason, the outcome; no id
+// of an erased member anywhere in the stream; the cap (10 here) holds; ListAdminActions pages.
+TEST_F(AdminListenerTest, AdminActionsAreAuditedWithTheCallersIdentityAndListedInPages) {
+  constexpr char kErased[] = "erased-member-e2e-id";
+  {
+    grpc::ClientContext context;
+    faults::SetDeadline(context, absl::Seconds(5));
+    context.AddMetadata("authorization", std::string("Bearer ") + kToken);
+    v1::ForgetMemberRequest request;
+    request.set_member_id(kErased);
+    request.set_reason(absl::StrCat("deletion request of ", kErased));
+    request.set_ticket("DSR-42");
+    v1::ForgetMemberResponse response;
+    ASSERT_TRUE(v1::SenderHistoryAdmin::NewStub(Channel(history_.admin_port, "operator-dns"))
+                    ->ForgetMember(&context, request, &response)
+                    .ok());
+  }
+  absl::StatusOr<std::string> stream =
+      redis_->Command({"XRANGE", "etq:{admin-audit}:log", "-", "+"});
+  ASSERT_TRUE(stream.ok()) << stream.status();
+  EXPECT_NE(stream->find(kOperatorDns), std::string::npos) << *stream;
+  EXPECT_NE(stream->find("ForgetMember"), std::string::npos) << *stream;
+  EXPECT_NE(stream->find("DSR-42"), std::string::npos) << *stream;
+  EXPECT_EQ(stream->find(kErased), std::string::npos) << *stream;
+
+  for (int i = 0; i < 11; ++i) {
+    ASSERT_EQ(Release(Channel(history_.admin_port, "operator"), kToken), grpc::StatusCode::OK);
+  }
+  absl::StatusOr<std::string> length = redis_->Command({"XLEN", "etq:{admin-audit}:log"});
+  ASSERT_TRUE(length.ok()) << length.status();
+  EXPECT_EQ(*length, "10");
+  stream = redis_->Command({"XRANGE", "etq:{admin-audit}:log", "-", "+"});
+  ASSERT_TRUE(stream.ok()) << stream.status();
+  EXPECT_EQ(stream->find(kErased), std::string::npos) << *stream;
+
+  v1::ListAdminActionsRequest request;
+  request.set_page_size(4);
+  std::vector<int> sizes;
+  for (int page = 0; page < 5; ++page) {
+    v1::ListAdminActionsResponse response;
+    grpc::Status status = List(request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    sizes.push_back(response.actions_size());
+    for (const v1::AdminAction& action : response.actions()) {
+      EXPECT_EQ(action.admin(), kOperator);
+      EXPECT_EQ(action.action(), "ReleaseSender");
+      EXPECT_EQ(action.sender_id(), "admin-listener-sender");
+      EXPECT_EQ(action.reason(), "admin listener test");
+      EXPECT_EQ(action.outcome(), "OK");
+      EXPECT_EQ(action.token_ref().substr(0, 6), "token:");
+      EXPECT_EQ(action.token_ref().size(), 18u);
+    }
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+  EXPECT_EQ(sizes, (std::vector<int>{4, 4, 2}));
+
+  v1::ListAdminActionsResponse response;
+  v1::ListAdminActionsRequest bad;
+  bad.set_page_size(1001);
+  EXPECT_EQ(List(bad, &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  bad.set_page_size(-1);
+  EXPECT_EQ(List(bad, &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  bad.set_page_size(0);
+  bad.set_page_token("not a token");
+  EXPECT_EQ(List(bad, &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  bad.set_page_token("MTIzNA");  // "1234": base64, but not an entry id
+  EXPECT_EQ(List(bad, &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(AdminListenerTest, EvaluatorWithRequireTlsStartsWithItsTlsFlags) {

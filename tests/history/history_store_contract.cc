@@ -936,3 +936,109 @@ TEST_P(HistoryStoreContractTest, ConcurrentWritesAreAtomic) {
 }
 
 }  // namespace etiquette::testing
+
+// --- Admin audit trail --------------------------------------------------------------------
+// One stream for the whole store: each test filters by a sender id of its own.
+
+namespace etiquette::testing {
+namespace {
+
+AdminActionRecord AuditEntry(const std::string& sender, absl::Time at, int n) {
+  AdminActionRecord r;
+  r.time = at;
+  r.admin = "spiffe://test/ops";
+  r.token_ref = "token:0123456789ab";
+  r.action = "ReleaseSender";
+  r.sender_id = sender;
+  r.reason = absl::StrCat("reason ", n);
+  r.reason_ref = "ref";
+  r.ticket = "OPS-1";
+  r.outcome = "OK";
+  r.records_removed = n;
+  return r;
+}
+
+}  // namespace
+
+TEST_P(HistoryStoreContractTest, AdminAuditTrailPagesNewestFirst) {
+  const std::string s = "c-audit-pages";
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(store().AppendAdminAction(AuditEntry(s, T0() + i * kMs, i)).ok());
+  }
+  AdminActionsQuery query;
+  query.sender_id = s;
+  query.limit = 2;
+  std::vector<std::string> reasons;
+  for (int page = 0; page < 3; ++page) {
+    absl::StatusOr<AdminActionsPage> got = store().ListAdminActions(query);
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(got->more, page < 2) << page;
+    for (const AdminActionRecord& r : got->actions) reasons.push_back(r.reason);
+    if (got->actions.empty()) break;
+    query.before_id = got->actions.back().id;
+  }
+  EXPECT_EQ(reasons,
+            (std::vector<std::string>{"reason 4", "reason 3", "reason 2", "reason 1", "reason 0"}));
+  query = AdminActionsQuery();
+  query.sender_id = s;
+  query.limit = 1;
+  absl::StatusOr<AdminActionsPage> newest = store().ListAdminActions(query);
+  ASSERT_TRUE(newest.ok()) << newest.status();
+  ASSERT_EQ(newest->actions.size(), 1u);
+  const AdminActionRecord& r = newest->actions[0];
+  EXPECT_EQ(r.time, T0() + 4 * kMs);
+  EXPECT_EQ(r.admin, "spiffe://test/ops");
+  EXPECT_EQ(r.token_ref, "token:0123456789ab");
+  EXPECT_EQ(r.action, "ReleaseSender");
+  EXPECT_EQ(r.sender_id, s);
+  EXPECT_EQ(r.reason_ref, "ref");
+  EXPECT_EQ(r.ticket, "OPS-1");
+  EXPECT_EQ(r.outcome, "OK");
+  EXPECT_EQ(r.records_removed, 4u);
+}
+
+TEST_P(HistoryStoreContractTest, AdminAuditTrailKeepsAtMostTheCap) {
+  StorePolicy policy = this->policy();
+  policy.admin_audit_max_entries = 10;
+  UsePolicy(policy);
+  const std::string s = "c-audit-cap";
+  for (int i = 0; i < 15; ++i) {
+    ASSERT_TRUE(store().AppendAdminAction(AuditEntry(s, T0() + i * kMs, i)).ok());
+  }
+  AdminActionsQuery query;
+  query.limit = 100;
+  absl::StatusOr<AdminActionsPage> got = store().ListAdminActions(query);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->actions.size(), 10u);  // the whole stream, other tests' entries included
+  EXPECT_FALSE(got->more);
+  EXPECT_EQ(got->actions.front().reason, "reason 14");
+  EXPECT_EQ(got->actions.back().reason, "reason 5");
+}
+
+TEST_P(HistoryStoreContractTest, AdminAuditTrailDropsEntriesPastTheRetention) {
+  const std::string s = "c-audit-retention";
+  const absl::Time later = T0() + Days(5000);  // after every other test's entries
+  ASSERT_TRUE(store().AppendAdminAction(AuditEntry(s, later, 1)).ok());
+  ASSERT_TRUE(store()
+                  .AppendAdminAction(AuditEntry(s, later + policy().admin_audit_retention + kMs, 2))
+                  .ok());
+  AdminActionsQuery query;
+  query.sender_id = s;
+  absl::StatusOr<AdminActionsPage> got = store().ListAdminActions(query);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->actions.size(), 1u);
+  EXPECT_EQ(got->actions[0].reason, "reason 2");
+  // A list does not answer what is older than its not_before.
+  query.not_before = later + policy().admin_audit_retention + 2 * kMs;
+  got = store().ListAdminActions(query);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(got->actions.empty());
+}
+
+TEST_P(HistoryStoreContractTest, AdminAuditTrailRefusesAMalformedPageStart) {
+  AdminActionsQuery query;
+  query.before_id = "not-an-id";
+  EXPECT_EQ(store().ListAdminActions(query).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace etiquette::testing

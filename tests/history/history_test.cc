@@ -300,6 +300,115 @@ TEST_F(HistoryTest, LogsNameMembersByTagNeverById) {
   EXPECT_THAT(logged, Not(HasSubstr("m-logged-sender")));
 }
 
+// --- the admin audit trail and reason codes (issue 13).
+
+TEST_F(HistoryTest, ReasonCodesAreStableStringsNeverTheOperatorsText) {
+  EXPECT_EQ(Standing("rc").reason_code(), "");
+  EXPECT_EQ(Reports("rc", 0, 3).reason_code(), "warned-by-reports");
+  EXPECT_EQ(Reports("rc", 3, 2).reason_code(), "restricted-by-reports");
+  absl::StatusOr<v1::ReleaseSenderResponse> released = Release("rc", "appeal accepted");
+  ASSERT_TRUE(released.ok()) << released.status();
+  EXPECT_EQ(released->standing().reason_code(), "released-by-operator");
+  EXPECT_EQ(Standing("rc").reason_code(), "released-by-operator");
+}
+
+TEST_F(HistoryTest, AdminActionsAreAuditedWithWhoWhatWhenReasonAndOutcome) {
+  v1::ReleaseSenderRequest release;
+  release.set_sender_id("audited-sender");
+  release.set_reason("appeal accepted");
+  release.set_ticket("OPS-7");
+  absl::StatusOr<v1::ReleaseSenderResponse> released =
+      testing::Await<v1::ReleaseSenderResponse>([&](StoreDone<v1::ReleaseSenderResponse> done) {
+        history_.ReleaseSender(release, {"spiffe://ops/alice", "token:aaaaaaaaaaaa"},
+                               absl::InfiniteFuture(), std::move(done));
+      });
+  ASSERT_TRUE(released.ok()) << released.status();
+  now_ += absl::Seconds(1);
+  v1::ForgetMemberRequest forget;
+  forget.set_member_id("erased-member");
+  forget.set_reason("deletion request from erased-member");
+  ASSERT_TRUE(blocking_.ForgetMember(forget).ok());
+
+  absl::StatusOr<v1::ListAdminActionsResponse> listed =
+      blocking_.ListAdminActions(v1::ListAdminActionsRequest());
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->actions_size(), 2);
+  EXPECT_TRUE(listed->next_page_token().empty());
+  const v1::AdminAction& forgot = listed->actions(0);  // newest first
+  const std::string tag = RecipientHasher::Create(kSecret)->LogTag("erased-member");
+  EXPECT_EQ(forgot.action(), "ForgetMember");
+  EXPECT_EQ(forgot.admin(), "unknown");
+  EXPECT_EQ(forgot.member_tag(), tag);
+  EXPECT_EQ(forgot.sender_id(), "");
+  EXPECT_EQ(forgot.reason(), "deletion request from " + tag);
+  EXPECT_EQ(forgot.outcome(), "OK");
+  EXPECT_THAT(forgot.DebugString(), Not(HasSubstr("erased-member")));
+  const v1::AdminAction& rel = listed->actions(1);
+  EXPECT_EQ(rel.action(), "ReleaseSender");
+  EXPECT_EQ(rel.admin(), "spiffe://ops/alice");
+  EXPECT_EQ(rel.token_ref(), "token:aaaaaaaaaaaa");
+  EXPECT_EQ(rel.sender_id(), "audited-sender");
+  EXPECT_EQ(rel.reason(), "appeal accepted");
+  EXPECT_EQ(rel.ticket(), "OPS-7");
+  EXPECT_EQ(rel.outcome(), "OK");
+  EXPECT_EQ(ToAbslTime(rel.time()), now_ - absl::Seconds(1));
+  EXPECT_THAT(released->standing().reason(), HasSubstr(rel.reason_ref()));
+  EXPECT_EQ(rel.reason_ref().size(), 12u);
+
+  v1::ListAdminActionsRequest by_sender;
+  by_sender.set_sender_id("audited-sender");
+  listed = blocking_.ListAdminActions(by_sender);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->actions_size(), 1);
+  EXPECT_EQ(listed->actions(0).action(), "ReleaseSender");
+}
+
+TEST_F(HistoryTest, ListAdminActionsPaginates) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(Release("paged", absl::StrCat("reason ", i)).ok());
+    now_ += absl::Seconds(1);
+  }
+  v1::ListAdminActionsRequest request;
+  request.set_page_size(2);
+  std::vector<std::string> reasons;
+  for (int page = 0; page < 3; ++page) {
+    absl::StatusOr<v1::ListAdminActionsResponse> listed = blocking_.ListAdminActions(request);
+    ASSERT_TRUE(listed.ok()) << listed.status();
+    for (const v1::AdminAction& a : listed->actions()) reasons.push_back(a.reason());
+    EXPECT_EQ(listed->next_page_token().empty(), page == 2) << page;
+    request.set_page_token(listed->next_page_token());
+  }
+  EXPECT_EQ(reasons,
+            (std::vector<std::string>{"reason 4", "reason 3", "reason 2", "reason 1", "reason 0"}));
+}
+
+TEST_F(HistoryTest, ListAdminActionsRefusesBadPageSizesAndTokens) {
+  for (int size : {-1, kMaxAdminActionsPage + 1}) {
+    v1::ListAdminActionsRequest request;
+    request.set_page_size(size);
+    absl::StatusOr<v1::ListAdminActionsResponse> listed = blocking_.ListAdminActions(request);
+    EXPECT_EQ(listed.status().code(), absl::StatusCode::kInvalidArgument) << size;
+    EXPECT_THAT(listed.status().message(), HasSubstr("page_size")) << size;
+  }
+  for (const char* token : {"!!!", "bm90LWFuLWlk" /* "not-an-id" */}) {
+    v1::ListAdminActionsRequest request;
+    request.set_page_token(token);
+    absl::StatusOr<v1::ListAdminActionsResponse> listed = blocking_.ListAdminActions(request);
+    EXPECT_EQ(listed.status().code(), absl::StatusCode::kInvalidArgument) << token;
+    EXPECT_THAT(listed.status().message(), HasSubstr("page_token")) << token;
+  }
+  v1::ListAdminActionsRequest request;
+  request.set_page_size(kMaxAdminActionsPage);
+  request.set_sender_id("bad id");
+  EXPECT_EQ(blocking_.ListAdminActions(request).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  v1::ReleaseSenderRequest release;
+  release.set_sender_id("s");
+  release.set_reason("ok");
+  release.set_ticket("bad ticket");
+  EXPECT_EQ(blocking_.ReleaseSender(release).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 // --- validation: one test per kind of bad input, each INVALID_ARGUMENT naming the field.
 
 TEST_F(HistoryTest, BadIdsAreInvalidArgument) {

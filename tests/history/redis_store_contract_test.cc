@@ -78,6 +78,14 @@ class BigModeStore final : public HistoryStore {
               StoreDone<uint64_t> done) override {
     store_->Forget(member_id, recipient_key, deadline, std::move(done));
   }
+  void AppendAdminAction(const AdminActionRecord& record, absl::Time deadline,
+                         StoreDone<std::string> done) override {
+    store_->AppendAdminAction(record, deadline, std::move(done));
+  }
+  void ListAdminActions(const AdminActionsQuery& query, absl::Time deadline,
+                        StoreDone<AdminActionsPage> done) override {
+    store_->ListAdminActions(query, deadline, std::move(done));
+  }
   absl::Status Ping() override { return store_->Ping(); }
   void SetPolicy(const StorePolicy& policy) override { store_->SetPolicy(policy); }
 

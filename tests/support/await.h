@@ -104,6 +104,20 @@ class BlockingStore {
     });
   }
 
+  absl::StatusOr<std::string> AppendAdminAction(const AdminActionRecord& record,
+                                                absl::Time deadline = absl::InfiniteFuture()) {
+    return Await<std::string>([&](StoreDone<std::string> done) {
+      store_.AppendAdminAction(record, deadline, std::move(done));
+    });
+  }
+
+  absl::StatusOr<AdminActionsPage> ListAdminActions(const AdminActionsQuery& query,
+                                                    absl::Time deadline = absl::InfiniteFuture()) {
+    return Await<AdminActionsPage>([&](StoreDone<AdminActionsPage> done) {
+      store_.ListAdminActions(query, deadline, std::move(done));
+    });
+  }
+
   absl::Status Ping() { return store_.Ping(); }
   void SetPolicy(const StorePolicy& policy) { store_.SetPolicy(policy); }
 
@@ -166,6 +180,12 @@ class BlockingHistory {
              history_.ForgetMember(request, absl::InfiniteFuture(), std::move(done));
            })
         .status();
+  }
+  absl::StatusOr<v1::ListAdminActionsResponse> ListAdminActions(
+      const v1::ListAdminActionsRequest& request) {
+    return Await<v1::ListAdminActionsResponse>([&](StoreDone<v1::ListAdminActionsResponse> done) {
+      history_.ListAdminActions(request, absl::InfiniteFuture(), std::move(done));
+    });
   }
 
  private:
