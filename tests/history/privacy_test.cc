@@ -98,6 +98,10 @@ class PrivacyTest : public RedisServerTest<> {
       for (size_t i = 1; i < lines.size(); ++i) {
         const std::string& key = lines[i];
         if (key.empty()) continue;
+        // The admin audit trail names a forgotten member by its log tag on purpose (README
+        // "Admin audit trail"), never by id: e2e.AdminListenerTest.AdminActionsAreAudited*
+        // scans it for the id.
+        if (key == redis_scripts::kAdminAuditKey) continue;
         absl::StrAppend(&all, "KEY ", key, "\n");
         const std::string type = *server().Command({"TYPE", key});
         std::vector<std::string> read;
