@@ -1,5 +1,6 @@
 #include "evaluator/config.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -107,6 +108,30 @@ v1::EvaluatorConfig DefaultEvaluatorConfig() {
   rules.mutable_sender_standing()->set_mode(v1::RULE_MODE_ENFORCE);
   rules.mutable_history_unavailable()->set_mode(v1::RULE_MODE_ENFORCE);
 
+  v1::NotePlaceholderConfig& placeholder = *rules.mutable_note_placeholder();
+  placeholder.set_mode(v1::RULE_MODE_ENFORCE);
+  SetList(placeholder.mutable_delimiters(), {"[]", "{{}}", "{}", "<>", "%%"});
+  // The merge fields of common outreach tools' templates (first name, company, ...) and the
+  // fill-in-the-blank words of the note templates public guides publish ("[your area]").
+  SetList(placeholder.mutable_placeholder_terms(), {"name",         "first name",
+                                                    "firstname",    "last name",
+                                                    "lastname",     "full name",
+                                                    "fname",        "company",
+                                                    "companyname",  "organization",
+                                                    "organisation", "title",
+                                                    "job title",    "jobtitle",
+                                                    "position",     "role",
+                                                    "industry",     "topic",
+                                                    "area",         "field",
+                                                    "city",         "location",
+                                                    "school",       "university",
+                                                    "event",        "mutual connection",
+                                                    "recipient",    "prospect",
+                                                    "insert",       "link",
+                                                    "website",      "your",
+                                                    "their",        "x"});
+  placeholder.set_max_chars(40);
+
   v1::LikelihoodConfig& likelihood = *config.mutable_likelihood();
   likelihood.set_base_rate(0.31);
   v1::LikelihoodWeights& weights = *likelihood.mutable_weights();
@@ -161,6 +186,26 @@ absl::Status ValidateEvaluatorConfig(const v1::EvaluatorConfig& config) {
   e.Positive("rules.weekly_limit.max_invitations_7d", rules.weekly_limit().max_invitations_7d());
   e.Mode("sender_standing", rules.sender_standing().mode());
   e.Mode("history_unavailable", rules.history_unavailable().mode());
+
+  const v1::NotePlaceholderConfig& placeholder = rules.note_placeholder();
+  e.Mode("note_placeholder", placeholder.mode());
+  for (int i = 0; i < placeholder.delimiters_size(); ++i) {
+    const std::string& pair = placeholder.delimiters(i);
+    const bool symbols = std::none_of(pair.begin(), pair.end(), [](char c) {
+      return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+             absl::ascii_isspace(static_cast<unsigned char>(c)) ||
+             static_cast<unsigned char>(c) >= 0x80;
+    });
+    if (pair.size() < 2 || pair.size() > 8 || pair.size() % 2 != 0 || !symbols) {
+      e.Add(absl::StrCat("rules.note_placeholder.delimiters[", i, "]"),
+            "must be an opening and a closing delimiter of equal length, 2 to 8 ASCII symbols "
+            "in all");
+    }
+  }
+  e.NoBlankEntries("rules.note_placeholder.placeholder_terms", placeholder.placeholder_terms(),
+                   false);
+  e.Positive("rules.note_placeholder.max_chars", placeholder.max_chars());
+  e.AtMost("rules.note_placeholder.max_chars", placeholder.max_chars(), 100);
 
   const double base_rate = config.likelihood().base_rate();
   if (!(base_rate > 0 && base_rate < 1)) {

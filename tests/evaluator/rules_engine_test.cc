@@ -189,11 +189,12 @@ TEST(RulesEngineTest, ListRulesShowsEveryRuleWithModeAndParameters) {
     ids.push_back(rule.rule_id());
     EXPECT_FALSE(rule.description().empty()) << rule.rule_id();
   }
-  EXPECT_THAT(ids, ::testing::ElementsAre("personal-note", "note-length", "note-pitch",
-                                          "after-interview", "profile-complete", "group-activity",
-                                          "twitter-only", "recipient-reported", "already-pending",
-                                          "sender-restricted", "reinvite-cooldown", "weekly-limit",
-                                          "sender-standing", "history-unavailable"));
+  EXPECT_THAT(
+      ids, ::testing::ElementsAre("personal-note", "note-length", "note-pitch", "after-interview",
+                                  "profile-complete", "group-activity", "twitter-only",
+                                  "note-placeholder", "recipient-reported", "already-pending",
+                                  "sender-restricted", "reinvite-cooldown", "weekly-limit",
+                                  "sender-standing", "history-unavailable"));
   EXPECT_EQ(rules.rules(1).parameters().at("free_limit"), "200");
   EXPECT_EQ(rules.rules(1).parameters().at("premium_limit"), "300");
   EXPECT_EQ(rules.rules(1).mode(), v1::RULE_MODE_ENFORCE);
