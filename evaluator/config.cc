@@ -11,6 +11,7 @@
 #include "common/config_version.h"
 #include "common/status.h"
 #include "common/yaml_proto.h"
+#include "evaluator/pitch_patterns.h"
 
 namespace etiquette {
 namespace {
@@ -92,6 +93,37 @@ v1::EvaluatorConfig DefaultEvaluatorConfig() {
            "our service", "our platform", "our solution", "book a call", "schedule a call",
            "quick call", "special offer", "limited time", "promo code", "sign up", "purchase"});
   pitch.set_flag_links(true);
+  // The pitches public guides tell senders not to make in a connection request: offers
+  // ("I help companies like yours..."), a call or demo asked for in the first message, a
+  // calendar link, prices and discounts. Grammar in NotePitchConfig.pitch_patterns.
+  SetList(pitch.mutable_pitch_patterns(),
+          {"companies|businesses|brands|firms|organizations|organisations|startups|agencies|"
+           "teams|founders|leaders|professionals|clients like yours|you",
+           "i|we help|helps|helped ... companies|businesses|brands|firms|organizations|"
+           "organisations|startups|agencies|clients|founders|ceos",
+           "increase|boost|scale|grow|double|triple|10x your? revenue|sales|leads|pipeline|roi|"
+           "conversions|traffic|bookings|mrr|arr",
+           "more leads|clients|customers|appointments|sales|revenue",
+           "hop|jump|get on a|an? quick|short|brief|#? min|mins|minute|minutes? "
+           "call|chat|zoom|meeting|demo",
+           "book|schedule|set|grab|arrange|have up? a|an quick|short|brief|#? "
+           "min|mins|minute|minutes? call|zoom|meeting|demo",
+           "love|happy|keen|open|free|available to|for a|an? quick|short|brief|#? "
+           "min|mins|minute|minutes? chat|call|zoom|meeting|demo",
+           "min|mins|minute|minutes of your time",
+           "have #|a? few? min|mins|minute|minutes",
+           "your calendar|availability",
+           "calendly|savvycal|chilipiper|tidycal|zcal|acuityscheduling",
+           "cal com",
+           "meetings hubspot",
+           "# off",
+           "# percent off",
+           "price|prices|priced|pricing",
+           "discount|discounts|discounted",
+           "special deal|price|rate|offer",
+           "# a|per month|year|seat|user|license|licence",
+           "money back",
+           "no cost|charge"});
 
   rules.mutable_after_interview()->set_mode(v1::RULE_MODE_ENFORCE);
   rules.mutable_after_interview()->set_lookback_days(180);
@@ -169,6 +201,11 @@ absl::Status ValidateEvaluatorConfig(const v1::EvaluatorConfig& config) {
 
   e.Mode("note_pitch", rules.note_pitch().mode());
   e.NoBlankEntries("rules.note_pitch.pitch_terms", rules.note_pitch().pitch_terms(), false);
+  for (int i = 0; i < rules.note_pitch().pitch_patterns_size(); ++i) {
+    if (absl::Status s = PitchPatterns::Check(rules.note_pitch().pitch_patterns(i)); !s.ok()) {
+      e.Add(absl::StrCat("rules.note_pitch.pitch_patterns[", i, "]"), std::string(s.message()));
+    }
+  }
 
   e.Mode("after_interview", rules.after_interview().mode());
   e.Positive("rules.after_interview.lookback_days", rules.after_interview().lookback_days());

@@ -32,6 +32,7 @@ struct PitchPatterns::Pattern {
     enum class Kind { kWords, kNumber, kGap } kind = Kind::kWords;
     std::vector<std::string> words;     // kWords: exact words
     std::vector<std::string> prefixes;  // kWords: word prefixes ("pre*")
+    bool number = false;                // kWords: "#" among the alternatives
     bool optional = false;
   };
   std::vector<Element> elements;
@@ -46,7 +47,8 @@ absl::Status PitchPatterns::Check(absl::string_view pattern) {
       absl::StrSplit(pattern, ' ', absl::SkipWhitespace());
   if (elements.empty()) return absl::InvalidArgumentError("must not be blank");
   if (elements.size() > kMaxElements) {
-    return absl::InvalidArgumentError(absl::StrCat("must have at most ", kMaxElements, " elements"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("must have at most ", kMaxElements, " elements"));
   }
   for (size_t i = 0; i < elements.size(); ++i) {
     absl::string_view element = elements[i];
@@ -58,6 +60,7 @@ absl::Status PitchPatterns::Check(absl::string_view pattern) {
     }
     if (element == "#") continue;
     for (absl::string_view alternative : absl::StrSplit(element, '|')) {
+      if (alternative == "#") continue;
       const bool prefix = absl::ConsumeSuffix(&alternative, "*");
       if (prefix && i == 0) return absl::InvalidArgumentError("the first element has a prefix*");
       if (OneWord(alternative).empty()) {
@@ -69,7 +72,7 @@ absl::Status PitchPatterns::Check(absl::string_view pattern) {
   return absl::OkStatus();
 }
 
-void PitchPatterns::Build(const std::vector<std::string>& texts) {
+PitchPatterns::PitchPatterns(const std::vector<std::string>& texts) {
   std::vector<std::string> first_words;
   for (const std::string& text : texts) {
     if (!Check(text).ok()) continue;
@@ -84,13 +87,19 @@ void PitchPatterns::Build(const std::vector<std::string>& texts) {
         element.kind = Pattern::Element::Kind::kNumber;
       } else {
         for (absl::string_view alternative : absl::StrSplit(text_element, '|')) {
+          if (alternative == "#") {
+            element.number = true;
+            continue;
+          }
           const bool prefix = absl::ConsumeSuffix(&alternative, "*");
           (prefix ? element.prefixes : element.words).push_back(OneWord(alternative));
         }
       }
     }
     const Pattern::Element& first = pattern.elements.front();
-    if (first.kind == Pattern::Element::Kind::kNumber) starting_with_number_.push_back(index);
+    if (first.kind == Pattern::Element::Kind::kNumber || first.number) {
+      starting_with_number_.push_back(index);
+    }
     for (const std::string& word : first.words) {
       first_words.push_back(word);
       by_first_word_.push_back(index);
@@ -117,6 +126,7 @@ bool PitchPatterns::MatchFrom(const Pattern& pattern, size_t element, WordSpan w
       if (at >= words.size()) return false;
       const absl::string_view word = words[at];
       const bool hit =
+          (e.number && IsNumber(word)) ||
           std::find(e.words.begin(), e.words.end(), word) != e.words.end() ||
           std::any_of(e.prefixes.begin(), e.prefixes.end(),
                       [&](const std::string& prefix) { return absl::StartsWith(word, prefix); });

@@ -17,7 +17,8 @@ namespace etiquette {
 //   word        that word (normalised as a note is: lower case, apostrophes dropped)
 //   a|b|c       any one of these words
 //   pre*        any word starting with "pre" (not as the first element)
-//   #           a number (a word of digits: "20%" is the number 20 then a separator)
+//   #           a number (a word of digits: "20%" is the number 20 then a separator); also
+//               as one of a list ("quick|#")
 //   ...         up to 3 words of anything
 //   element?    the element may be missing (not the first element)
 // The first element is a word, a list of words or #, so that a note is scanned once and only
@@ -28,11 +29,10 @@ class PitchPatterns {
   static absl::Status Check(absl::string_view pattern);
 
   // Malformed patterns (see Check) are skipped.
+  explicit PitchPatterns(const std::vector<std::string>& patterns);
   template <typename Texts>  // a container of strings, e.g. a repeated string field
-  explicit PitchPatterns(const Texts& texts) {
-    std::vector<std::string> patterns(texts.begin(), texts.end());
-    Build(patterns);
-  }
+  explicit PitchPatterns(const Texts& texts)
+      : PitchPatterns(std::vector<std::string>(texts.begin(), texts.end())) {}
   ~PitchPatterns();
   PitchPatterns(PitchPatterns&&);
   PitchPatterns& operator=(PitchPatterns&&);
@@ -43,7 +43,6 @@ class PitchPatterns {
 
  private:
   struct Pattern;
-  void Build(const std::vector<std::string>& patterns);
   bool MatchFrom(const Pattern& pattern, size_t element, WordSpan words, size_t at) const;
 
   std::vector<Pattern> patterns_;
