@@ -99,7 +99,7 @@ v1::EvaluatorConfig DefaultEvaluatorConfig() {
   SetList(pitch.mutable_pitch_patterns(),
           {"companies|businesses|brands|firms|organizations|organisations|startups|agencies|"
            "teams|founders|leaders|professionals|clients like yours|you",
-           "i|we help|helps|helped ... companies|businesses|brands|firms|organizations|"
+           "help|helps|helped ... companies|businesses|brands|firms|organizations|"
            "organisations|startups|agencies|clients|founders|ceos",
            "increase|boost|scale|grow|double|triple|10x your? revenue|sales|leads|pipeline|roi|"
            "conversions|traffic|bookings|mrr|arr",
