@@ -13,6 +13,7 @@
 #include "common/status.h"
 #include "common/yaml_proto.h"
 #include "evaluator/language_id.h"
+#include "evaluator/pitch_patterns.h"
 
 namespace etiquette {
 namespace {
@@ -96,6 +97,37 @@ v1::EvaluatorConfig DefaultEvaluatorConfig() {
            "our service", "our platform", "our solution", "book a call", "schedule a call",
            "quick call", "special offer", "limited time", "promo code", "sign up", "purchase"});
   pitch.set_flag_links(true);
+  // The pitches public guides tell senders not to make in a connection request: offers
+  // ("I help companies like yours..."), a call or demo asked for in the first message, a
+  // calendar link, prices and discounts. Grammar in NotePitchConfig.pitch_patterns.
+  SetList(pitch.mutable_pitch_patterns(),
+          {"companies|businesses|brands|firms|organizations|organisations|startups|agencies|"
+           "teams|founders|leaders|professionals|clients like yours|you",
+           "help|helps|helped ... companies|businesses|brands|firms|organizations|"
+           "organisations|startups|agencies|clients|founders|ceos",
+           "increase|boost|scale|grow|double|triple|10x your? revenue|sales|leads|pipeline|roi|"
+           "conversions|traffic|bookings|mrr|arr",
+           "more leads|clients|customers|appointments|sales|revenue",
+           "hop|jump|get on a|an? quick|short|brief|#? min|mins|minute|minutes? "
+           "call|chat|zoom|meeting|demo",
+           "book|schedule|set|grab|arrange|have up? a|an quick|short|brief|#? "
+           "min|mins|minute|minutes? call|zoom|meeting|demo",
+           "love|happy|keen|open|free|available to|for a|an? quick|short|brief|#? "
+           "min|mins|minute|minutes? chat|call|zoom|meeting|demo",
+           "min|mins|minute|minutes of your time",
+           "have #|a? few? min|mins|minute|minutes",
+           "your calendar|availability",
+           "calendly|savvycal|chilipiper|tidycal|zcal|acuityscheduling",
+           "cal com",
+           "meetings hubspot",
+           "# off",
+           "# percent off",
+           "price|prices|priced|pricing",
+           "discount|discounts|discounted",
+           "special deal|price|rate|offer",
+           "# a|per month|year|seat|user|license|licence",
+           "money back",
+           "no cost|charge"});
 
   rules.mutable_after_interview()->set_mode(v1::RULE_MODE_ENFORCE);
   rules.mutable_after_interview()->set_lookback_days(180);
@@ -111,6 +143,30 @@ v1::EvaluatorConfig DefaultEvaluatorConfig() {
   rules.mutable_weekly_limit()->set_max_invitations_7d(100);
   rules.mutable_sender_standing()->set_mode(v1::RULE_MODE_ENFORCE);
   rules.mutable_history_unavailable()->set_mode(v1::RULE_MODE_ENFORCE);
+
+  v1::NotePlaceholderConfig& placeholder = *rules.mutable_note_placeholder();
+  placeholder.set_mode(v1::RULE_MODE_ENFORCE);
+  SetList(placeholder.mutable_delimiters(), {"[]", "{{}}", "{}", "<>", "%%"});
+  // The merge fields of common outreach tools' templates (first name, company, ...) and the
+  // fill-in-the-blank words of the note templates public guides publish ("[your area]").
+  SetList(placeholder.mutable_placeholder_terms(), {"name",         "first name",
+                                                    "firstname",    "last name",
+                                                    "lastname",     "full name",
+                                                    "fname",        "company",
+                                                    "companyname",  "organization",
+                                                    "organisation", "title",
+                                                    "job title",    "jobtitle",
+                                                    "position",     "role",
+                                                    "industry",     "topic",
+                                                    "area",         "field",
+                                                    "city",         "location",
+                                                    "school",       "university",
+                                                    "event",        "mutual connection",
+                                                    "recipient",    "prospect",
+                                                    "insert",       "link",
+                                                    "website",      "your",
+                                                    "their",        "x"});
+  placeholder.set_max_chars(40);
 
   v1::LikelihoodConfig& likelihood = *config.mutable_likelihood();
   likelihood.set_base_rate(0.31);
@@ -161,6 +217,11 @@ absl::Status ValidateEvaluatorConfig(const v1::EvaluatorConfig& config) {
 
   e.Mode("note_pitch", rules.note_pitch().mode());
   e.NoBlankEntries("rules.note_pitch.pitch_terms", rules.note_pitch().pitch_terms(), false);
+  for (int i = 0; i < rules.note_pitch().pitch_patterns_size(); ++i) {
+    if (absl::Status s = PitchPatterns::Check(rules.note_pitch().pitch_patterns(i)); !s.ok()) {
+      e.Add(absl::StrCat("rules.note_pitch.pitch_patterns[", i, "]"), std::string(s.message()));
+    }
+  }
 
   e.Mode("after_interview", rules.after_interview().mode());
   e.Positive("rules.after_interview.lookback_days", rules.after_interview().lookback_days());
@@ -178,6 +239,26 @@ absl::Status ValidateEvaluatorConfig(const v1::EvaluatorConfig& config) {
   e.Positive("rules.weekly_limit.max_invitations_7d", rules.weekly_limit().max_invitations_7d());
   e.Mode("sender_standing", rules.sender_standing().mode());
   e.Mode("history_unavailable", rules.history_unavailable().mode());
+
+  const v1::NotePlaceholderConfig& placeholder = rules.note_placeholder();
+  e.Mode("note_placeholder", placeholder.mode());
+  for (int i = 0; i < placeholder.delimiters_size(); ++i) {
+    const std::string& pair = placeholder.delimiters(i);
+    const bool symbols = std::none_of(pair.begin(), pair.end(), [](char c) {
+      return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+             absl::ascii_isspace(static_cast<unsigned char>(c)) ||
+             static_cast<unsigned char>(c) >= 0x80;
+    });
+    if (pair.size() < 2 || pair.size() > 8 || pair.size() % 2 != 0 || !symbols) {
+      e.Add(absl::StrCat("rules.note_placeholder.delimiters[", i, "]"),
+            "must be an opening and a closing delimiter of equal length, 2 to 8 ASCII symbols "
+            "in all");
+    }
+  }
+  e.NoBlankEntries("rules.note_placeholder.placeholder_terms", placeholder.placeholder_terms(),
+                   false);
+  e.Positive("rules.note_placeholder.max_chars", placeholder.max_chars());
+  e.AtMost("rules.note_placeholder.max_chars", placeholder.max_chars(), 100);
 
   const double base_rate = config.likelihood().base_rate();
   if (!(base_rate > 0 && base_rate < 1)) {

@@ -12,6 +12,7 @@
 #include "evaluator/rules/note_language.h"
 #include "evaluator/rules/note_length.h"
 #include "evaluator/rules/note_pitch.h"
+#include "evaluator/rules/note_placeholder.h"
 #include "evaluator/rules/personal_note.h"
 #include "evaluator/rules/profile_complete.h"
 #include "evaluator/rules/twitter_only.h"
@@ -72,6 +73,7 @@ RulesEngine::RulesEngine(v1::EvaluatorConfig config)
   rules_.push_back(std::make_unique<GroupActivityRule>(r.group_activity(), w.active_group()));
   rules_.push_back(std::make_unique<TwitterOnlyRule>(r.twitter_only(), w.one_way_twitter()));
   rules_.push_back(std::make_unique<NoteLanguageRule>(r.note_language()));
+  rules_.push_back(std::make_unique<NotePlaceholderRule>(r.note_placeholder()));
   rules_.push_back(std::make_unique<RecipientReportedRule>(r.recipient_reported()));
   rules_.push_back(std::make_unique<AlreadyPendingRule>(r.already_pending()));
   rules_.push_back(std::make_unique<SenderRestrictedRule>(r.sender_restricted()));

@@ -24,15 +24,17 @@ bool ContainsHttpLink(absl::string_view text) {
 
 NotePitchRule::NotePitchRule(v1::NotePitchConfig config, double pitch_weight)
     : ConfiguredRule("note-pitch",
-                     "The note does not sell: no sales language (pitch_terms, and the language "
-                     "packs' pitch_terms) and, with flag_links, no http(s) links.",
+                     "The note does not sell: no sales language (pitch_terms, pitch_patterns, and "
+                     "the language packs' pitch_terms) and, with flag_links, no http(s) links.",
                      std::move(config)),
       pitch_weight_(pitch_weight),
-      pitch_terms_(config_.pitch_terms()) {}
+      pitch_terms_(config_.pitch_terms()),
+      pitch_patterns_(config_.pitch_patterns()) {}
 
 void NotePitchRule::Evaluate(const RuleContext& context, RuleResult* result) const {
   const bool link = config_.flag_links() && ContainsHttpLink(context.invitation.note());
-  bool sales = !link && pitch_terms_.FoundIn(context.note_words);
+  bool sales = !link && (pitch_terms_.FoundIn(context.note_words) ||
+                         pitch_patterns_.FoundIn(context.note_words));
   for (size_t i = 0; !link && !sales && i < context.packs.size(); ++i) {
     sales = context.packs[i]->pitch_terms.FoundIn(context.note_words);
   }

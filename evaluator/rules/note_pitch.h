@@ -2,6 +2,7 @@
 
 #include "etiquette/v1/evaluator_config.pb.h"
 #include "evaluator/note_text.h"
+#include "evaluator/pitch_patterns.h"
 #include "evaluator/rule.h"
 
 namespace etiquette {
@@ -16,7 +17,8 @@ class NotePitchRule final : public ConfiguredRule<v1::NotePitchConfig> {
 
  private:
   const double pitch_weight_;
-  const PhraseList pitch_terms_;  // config_.pitch_terms(), normalised once
+  const PhraseList pitch_terms_;        // config_.pitch_terms(), normalised once
+  const PitchPatterns pitch_patterns_;  // config_.pitch_patterns(), parsed once
 };
 
 }  // namespace etiquette

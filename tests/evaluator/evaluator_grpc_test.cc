@@ -250,7 +250,7 @@ TEST_F(EvaluatorGrpcTest, ListRulesShowsEveryRule) {
   grpc::ClientContext context;
   v1::ListRulesResponse response;
   ASSERT_TRUE(stub_->ListRules(&context, v1::ListRulesRequest(), &response).ok());
-  EXPECT_EQ(response.rules_size(), 15);
+  EXPECT_EQ(response.rules_size(), 16);
   EXPECT_EQ(response.rules_version(), RulesVersion(DefaultEvaluatorConfig()));
   EXPECT_EQ(response.rules(0).rule_id(), "personal-note");
   EXPECT_EQ(response.rules(0).mode(), v1::RULE_MODE_ENFORCE);

@@ -192,7 +192,7 @@ TEST(RulesEngineTest, ListRulesShowsEveryRuleWithModeAndParameters) {
   EXPECT_THAT(
       ids, ::testing::ElementsAre("personal-note", "note-length", "note-pitch", "after-interview",
                                   "profile-complete", "group-activity", "twitter-only",
-                                  "note-language", "recipient-reported", "already-pending",
+                                  "note-language", "note-placeholder", "recipient-reported", "already-pending",
                                   "sender-restricted", "reinvite-cooldown", "weekly-limit",
                                   "sender-standing", "history-unavailable"));
   EXPECT_EQ(rules.rules(1).parameters().at("free_limit"), "200");

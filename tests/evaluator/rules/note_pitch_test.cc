@@ -164,5 +164,24 @@ TEST_F(NotePitchRuleTest, UsesTheConfiguredTermsAndWeight) {
   EXPECT_EQ(silent.logit, 0.0);
 }
 
+TEST_F(NotePitchRuleTest, PitchPatternsFireWithoutAnyPitchWord) {
+  const RuleResult result = RunRule(
+      rule_, WithNote("Hi Marcus, I help companies like yours scale revenue, would love to chat!"));
+  ASSERT_EQ(result.findings.size(), 1u);
+  EXPECT_EQ(result.findings[0].severity(), v1::SEVERITY_ADVICE);
+  EXPECT_EQ(result.findings[0].message(), "The note uses sales language.");
+  EXPECT_DOUBLE_EQ(result.logit, -0.7);
+}
+
+TEST_F(NotePitchRuleTest, WithoutPatternsTheOfferIsNotAPitch) {
+  v1::NotePitchConfig config = DefaultEvaluatorConfig().rules().note_pitch();
+  config.clear_pitch_patterns();
+  const NotePitchRule rule(config, PitchWeight());
+  EXPECT_TRUE(
+      RunRule(rule, WithNote("Hi Marcus, I help companies like yours scale revenue, would love "
+                             "to chat!"))
+          .findings.empty());
+}
+
 }  // namespace
 }  // namespace etiquette
