@@ -6,7 +6,6 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -189,8 +188,11 @@ constexpr size_t kMaxKeyBytes = 8;
 
 // A word of at most 8 bytes as a number (bytes in order, zero-padded).
 uint64_t Key(absl::string_view word) {
+  // A byte loop rather than a variable-length memcpy, which compiles to a library call.
   uint64_t key = 0;
-  std::memcpy(&key, word.data(), word.size());
+  for (size_t i = 0; i < word.size(); ++i) {
+    key |= uint64_t{static_cast<unsigned char>(word[i])} << (8 * i);
+  }
   return key;
 }
 
