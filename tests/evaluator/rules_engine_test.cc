@@ -192,9 +192,9 @@ TEST(RulesEngineTest, ListRulesShowsEveryRuleWithModeAndParameters) {
   EXPECT_THAT(
       ids, ::testing::ElementsAre("personal-note", "note-length", "note-pitch", "after-interview",
                                   "profile-complete", "group-activity", "twitter-only",
-                                  "note-language", "note-placeholder", "recipient-reported", "already-pending",
-                                  "sender-restricted", "reinvite-cooldown", "weekly-limit",
-                                  "sender-standing", "history-unavailable"));
+                                  "note-language", "note-placeholder", "recipient-reported",
+                                  "already-pending", "sender-restricted", "reinvite-cooldown",
+                                  "weekly-limit", "sender-standing", "history-unavailable"));
   EXPECT_EQ(rules.rules(1).parameters().at("free_limit"), "200");
   EXPECT_EQ(rules.rules(1).parameters().at("premium_limit"), "300");
   EXPECT_EQ(rules.rules(1).mode(), v1::RULE_MODE_ENFORCE);
