@@ -271,7 +271,7 @@ void History::Audit(const AdminActionRecord& record, std::function<void()> then)
   // its entry is written even when the caller gave up.
   store_.AppendAdminAction(
       record, absl::InfiniteFuture(),
-      [this, action = record.action, admin = record.admin,
+      [action = record.action, admin = record.admin,
        subject = record.sender_id.empty() ? record.member_tag : hasher_.LogTag(record.sender_id),
        outcome = record.outcome, then = std::move(then)](absl::StatusOr<std::string> id) {
         if (!id.ok()) {
