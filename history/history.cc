@@ -266,19 +266,22 @@ std::string PageToken(const std::string& id) { return absl::WebSafeBase64Escape(
 
 }  // namespace
 
-void History::Audit(const AdminActionRecord& record, std::function<void()> then) {
+void History::Audit(const AdminActionRecord& record, const std::string& erased_member,
+                    std::function<void(absl::StatusOr<AdminActionRecord>)> then) {
   // Its own bound (the store's write timeout), not the caller's deadline: the action is done,
   // its entry is written even when the caller gave up.
   store_.AppendAdminAction(
-      record, absl::InfiniteFuture(),
+      record, erased_member, absl::InfiniteFuture(),
       [action = record.action, admin = record.admin,
-       subject = record.sender_id.empty() ? record.member_tag : hasher_.LogTag(record.sender_id),
-       outcome = record.outcome, then = std::move(then)](absl::StatusOr<std::string> id) {
-        if (!id.ok()) {
+       subject = hasher_.LogTag(erased_member.empty() ? record.sender_id : erased_member),
+       outcome = record.outcome,
+       then = std::move(then)](absl::StatusOr<AdminActionRecord> stored) mutable {
+        if (!stored.ok()) {
           spdlog::error("admin audit write failed: action={} admin=\"{}\" member={} outcome={}: {}",
-                        action, absl::CHexEscape(admin), subject, outcome, id.status().ToString());
+                        action, absl::CHexEscape(admin), subject, outcome,
+                        stored.status().ToString());
         }
-        then();
+        then(std::move(stored));
       });
 }
 
@@ -315,9 +318,11 @@ void History::ReleaseSender(const v1::ReleaseSenderRequest& request, AdminCaller
                    } else {
                      result = facts.status();
                    }
-                   Audit(record, [result = std::move(result), done = std::move(done)]() mutable {
-                     done(std::move(result));
-                   });
+                   Audit(record, "",
+                         [result = std::move(result), done = std::move(done)](
+                             const absl::StatusOr<AdminActionRecord>&) mutable {
+                           done(std::move(result));
+                         });
                  });
 }
 
@@ -334,27 +339,35 @@ void History::ForgetMember(const v1::ForgetMemberRequest& request, AdminCaller c
       request.member_id(), hasher_.Keys(request.member_id()), deadline,
       [this, &request, caller = std::move(caller), now,
        done = std::move(done)](absl::StatusOr<uint64_t> removed) mutable {
-        // The member's log tag, never its id (not even inside the operator's reason).
+        // The member's log tag in the log line, never its id (not even inside the operator's
+        // reason); in the audit trail, nothing about the member.
         const std::string tag = hasher_.LogTag(request.member_id());
-        const std::string reason =
-            absl::StrReplaceAll(request.reason(), {{request.member_id(), tag}});
         spdlog::info("admin ForgetMember member={} records_removed={} outcome={} reason=\"{}\"",
                      tag, removed.ok() ? *removed : 0,
-                     absl::StatusCodeToString(removed.status().code()), LoggableReason(reason));
+                     absl::StatusCodeToString(removed.status().code()),
+                     LoggableReason(
+                         absl::StrReplaceAll(request.reason(), {{request.member_id(), tag}})));
         AdminActionRecord record = AuditRecord(caller, "ForgetMember", now, removed.status());
-        record.member_tag = tag;
-        record.reason = reason;
+        record.reason =
+            absl::StrReplaceAll(request.reason(), {{request.member_id(), "[erased member]"}});
         record.ticket = request.ticket();
-        absl::StatusOr<v1::ForgetMemberResponse> result = v1::ForgetMemberResponse();
-        if (removed.ok()) {
-          record.records_removed = *removed;
-          result->set_records_removed(*removed);
-        } else {
-          result = removed.status();
-        }
-        Audit(record, [result = std::move(result), done = std::move(done)]() mutable {
-          done(std::move(result));
-        });
+        if (removed.ok()) record.records_removed = *removed;
+        Audit(record, request.member_id(),
+              [removed = std::move(removed),
+               done = std::move(done)](absl::StatusOr<AdminActionRecord> stored) mutable {
+                if (!removed.ok()) return done(removed.status());
+                if (!stored.ok()) {
+                  return done(absl::UnavailableError(absl::StrCat(
+                      "the member's data is erased, but the audit trail could not be updated "
+                      "(it may still name the member as a released sender): retry, ForgetMember "
+                      "is idempotent; ",
+                      stored.status().message())));
+                }
+                v1::ForgetMemberResponse response;
+                response.set_records_removed(*removed);
+                response.set_audit_entries_removed(stored->audit_entries_removed);
+                done(std::move(response));
+              });
       });
 }
 
@@ -392,12 +405,12 @@ void History::ListAdminActions(const v1::ListAdminActionsRequest& request, absl:
                               a.set_token_ref(r.token_ref);
                               a.set_action(r.action);
                               a.set_sender_id(r.sender_id);
-                              a.set_member_tag(r.member_tag);
                               a.set_reason(r.reason);
                               a.set_reason_ref(r.reason_ref);
                               a.set_ticket(r.ticket);
                               a.set_outcome(r.outcome);
                               a.set_records_removed(r.records_removed);
+                              a.set_audit_entries_removed(r.audit_entries_removed);
                             }
                             if (page->more && !page->actions.empty()) {
                               response.set_next_page_token(PageToken(page->actions.back().id));

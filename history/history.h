@@ -49,10 +49,12 @@ class History {
   // token and says who it is (`caller`; unset: "unknown"). Each one that passes validation is
   // logged with its reason once the store has done it (or failed), then written to the audit
   // trail (HistoryStore::AppendAdminAction) with who, what, when (this clock), the reason and the
-  // outcome, before `done` runs. A failed audit write is logged as an error and does not change
-  // the call's answer (the action is done; the log line has the entry's content but the
-  // reason). ForgetMember's entry names the member by its log tag, and its reason has every
-  // occurrence of the member's id replaced by the tag.
+  // outcome, before `done` runs. A release's failed audit write is logged as an error and does
+  // not change the call's answer (the action is done; the log line has the entry's content but
+  // the reason). ForgetMember's entry never names the member (its reason has every occurrence of
+  // the member's id replaced by "[erased member]"; only the log line has the member's log tag),
+  // and the same write removes the earlier entries that named it (releases of it as a sender):
+  // when that write fails, ForgetMember answers UNAVAILABLE (retry: it is idempotent).
   struct AdminCaller {
     std::string admin = "unknown";  // AdminAction.admin
     std::string token_ref;          // AdminAction.token_ref
@@ -84,8 +86,10 @@ class History {
   std::shared_ptr<const v1::HistoryConfig> config() const { return std::atomic_load(&config_); }
 
  private:
-  // Writes an audit entry, logs a failure, then runs `then`.
-  void Audit(const AdminActionRecord& record, std::function<void()> then);
+  // Writes an audit entry (removing the entries that name `erased_member` first, when not
+  // empty), logs a failure, then runs `then` with the entry as stored or the failure.
+  void Audit(const AdminActionRecord& record, const std::string& erased_member,
+             std::function<void(absl::StatusOr<AdminActionRecord>)> then);
   v1::SenderStanding Standing(const v1::HistoryConfig& config, const std::string& sender_id,
                               const SenderFacts& facts, absl::Time now, bool with_pair) const;
 

@@ -61,7 +61,7 @@ struct FactsQuery {
 };
 
 // One entry of the admin audit trail (v1::AdminAction; see History::ReleaseSender). Never a
-// member id but the sender id a release names.
+// member id but the sender id a release names, and never anything about an erased member.
 struct AdminActionRecord {
   std::string id;  // set by the store: "<ms>-<seq>", increasing in the order of appends
   absl::Time time = absl::InfinitePast();
@@ -69,12 +69,14 @@ struct AdminActionRecord {
   std::string token_ref;
   std::string action;
   std::string sender_id;
-  std::string member_tag;
   std::string reason;
   std::string reason_ref;
   std::string ticket;
   std::string outcome;
   uint64_t records_removed = 0;
+  // ForgetMember: the earlier entries that named the erased member (as the sender of a release)
+  // and were removed with this append (AppendAdminAction's `erased_member`). Set by the store.
+  uint64_t audit_entries_removed = 0;
 };
 
 // A page of the audit trail: entries older than `before_id` (empty: from the newest), newest
@@ -163,10 +165,13 @@ class HistoryStore {
 
   // The admin audit trail: appends `record` (the store sets its id), keeping at most about
   // policy.admin_audit_max_entries entries and none written before now -
-  // policy.admin_audit_retention. Answers the id.
-  virtual void AppendAdminAction(const AdminActionRecord& record, absl::Time deadline,
-                                 StoreDone<std::string> done) {
-    (void)record, (void)deadline;
+  // policy.admin_audit_retention. When `erased_member` is not empty (ForgetMember), first removes,
+  // in the same atomic step, every entry whose sender_id is that member, and stores their number
+  // in the new entry's audit_entries_removed: the trail keeps no trace of an erased member, and
+  // says that it dropped some. Answers the new entry as stored (id and count set).
+  virtual void AppendAdminAction(const AdminActionRecord& record, const std::string& erased_member,
+                                 absl::Time deadline, StoreDone<AdminActionRecord> done) {
+    (void)record, (void)erased_member, (void)deadline;
     done(absl::UnimplementedError("this store keeps no admin audit trail"));
   }
   // A page of it (AdminActionsQuery). Reads only.

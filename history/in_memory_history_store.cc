@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -207,25 +208,32 @@ SenderFacts InMemoryHistoryStore::ReleaseNow(const std::string& sender_id,
 }
 
 void InMemoryHistoryStore::AppendAdminAction(const AdminActionRecord& record,
-                                             absl::Time /*deadline*/, StoreDone<std::string> done) {
-  std::string id;
+                                             const std::string& erased_member,
+                                             absl::Time /*deadline*/,
+                                             StoreDone<AdminActionRecord> done) {
+  AdminActionRecord stored = record;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (!erased_member.empty()) {
+      const auto names_member = [&](const auto& entry) {
+        return entry.second.sender_id == erased_member;
+      };
+      stored.audit_entries_removed = absl::c_count_if(audit_, names_member);
+      audit_.erase(std::remove_if(audit_.begin(), audit_.end(), names_member), audit_.end());
+    }
     std::pair<int64_t, int64_t> key{absl::ToUnixMillis(record.time), 0};
     if (!audit_.empty() && audit_.back().first >= key) {
       key = {audit_.back().first.first, audit_.back().first.second + 1};
     }
-    id = absl::StrCat(key.first, "-", key.second);
-    AdminActionRecord stored = record;
-    stored.id = id;
-    audit_.emplace_back(key, std::move(stored));
+    stored.id = absl::StrCat(key.first, "-", key.second);
+    audit_.emplace_back(key, stored);
     const int64_t min_ms = absl::ToUnixMillis(record.time - policy_.admin_audit_retention);
     while (audit_.size() > policy_.admin_audit_max_entries ||
            (!audit_.empty() && audit_.front().first.first < min_ms)) {
       audit_.pop_front();
     }
   }
-  done(std::move(id));
+  done(std::move(stored));
 }
 
 void InMemoryHistoryStore::ListAdminActions(const AdminActionsQuery& query, absl::Time /*deadline*/,

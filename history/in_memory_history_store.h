@@ -35,7 +35,7 @@ namespace etiquette {
 //   afterwards: recording it again is not a duplicate, and a response to it is recorded as a
 //   response to an unknown invitation. Then the same cap of records and of reporters
 //   (StorePolicy::max_records_per_sender).
-class InMemoryHistoryStore final : public HistoryStore {
+class InMemoryHistoryStore : public HistoryStore {
  public:
   explicit InMemoryHistoryStore(StorePolicy policy);
 
@@ -59,8 +59,8 @@ class InMemoryHistoryStore final : public HistoryStore {
   // The audit trail as Redis keeps it: ids "<ms>-<seq>" from the record's time (never going
   // back), the cap exact (Redis' "~" may keep a few more), entries before record.time -
   // retention dropped at each append and not answered by a list at its `not_before`.
-  void AppendAdminAction(const AdminActionRecord& record, absl::Time deadline,
-                         StoreDone<std::string> done) override;
+  void AppendAdminAction(const AdminActionRecord& record, const std::string& erased_member,
+                         absl::Time deadline, StoreDone<AdminActionRecord> done) override;
   void ListAdminActions(const AdminActionsQuery& query, absl::Time deadline,
                         StoreDone<AdminActionsPage> done) override;
   absl::Status Ping() override;

@@ -456,7 +456,6 @@ std::vector<std::string> AuditFields(const AdminActionRecord& r) {
           "tok",   r.token_ref,
           "act",   r.action,
           "s",     r.sender_id,
-          "m",     r.member_tag,
           "why",   r.reason,
           "ref",   r.reason_ref,
           "tk",    r.ticket,
@@ -482,12 +481,13 @@ absl::StatusOr<AdminActionRecord> ParseAuditEntry(const redisReply* id, const re
       r.time = absl::FromUnixMillis(ms);
     } else if (*name == "n") {
       if (!absl::SimpleAtoi(*value, &r.records_removed)) return BadReply("audit count");
+    } else if (*name == "ra") {
+      if (!absl::SimpleAtoi(*value, &r.audit_entries_removed)) return BadReply("audit count");
     } else {
       std::string* const target = *name == "admin" ? &r.admin
                                   : *name == "tok" ? &r.token_ref
                                   : *name == "act" ? &r.action
                                   : *name == "s"   ? &r.sender_id
-                                  : *name == "m"   ? &r.member_tag
                                   : *name == "why" ? &r.reason
                                   : *name == "ref" ? &r.reason_ref
                                   : *name == "tk"  ? &r.ticket
@@ -524,27 +524,40 @@ bool IsStreamId(const std::string& id) {
 
 }  // namespace
 
-void RedisHistoryStore::AppendAdminAction(const AdminActionRecord& record, absl::Time deadline,
-                                          StoreDone<std::string> done) {
+void RedisHistoryStore::AppendAdminAction(const AdminActionRecord& record,
+                                          const std::string& erased_member, absl::Time deadline,
+                                          StoreDone<AdminActionRecord> done) {
   const StorePolicy policy = std::atomic_load(&policy_)->policy;
   std::vector<std::string> argv = {
       absl::StrCat(std::max<uint32_t>(1, policy.admin_audit_max_entries)),
       absl::StrCat(std::max<int64_t>(0, Millis(record.time))),
-      absl::StrCat(std::max<int64_t>(0, Millis(record.time - policy.admin_audit_retention)))};
+      absl::StrCat(std::max<int64_t>(0, Millis(record.time - policy.admin_audit_retention))),
+      erased_member};
   for (std::string& field : AuditFields(record)) argv.push_back(std::move(field));
   std::vector<ScriptCall> calls;
   calls.push_back(ScriptCall{kAuditAppend, {redis_scripts::kAdminAuditKey}, std::move(argv)});
   const absl::Time start = absl::Now();
   executor_->RunAsync(
       std::move(calls), deadline,
-      [this, start, done = std::move(done)](absl::StatusOr<std::vector<Reply>> replies) {
-        absl::StatusOr<std::string> id =
-            !replies.ok() ? replies.status()
-            : (*replies)[0]->type != REDIS_REPLY_STRING
-                ? BadReply("audit id")
-                : absl::StatusOr<std::string>(std::string(redis::ReplyText((*replies)[0].get())));
-        Observe("audit_append", start, id.status());
-        done(std::move(id));
+      [this, start, stored = record, done = std::move(done)](
+          absl::StatusOr<std::vector<Reply>> replies) mutable {
+        absl::Status status = replies.status();
+        if (status.ok()) {
+          const redisReply* reply = (*replies)[0].get();
+          absl::StatusOr<int64_t> removed = reply->type == REDIS_REPLY_ARRAY &&
+                                                    reply->elements == 2 &&
+                                                    reply->element[0]->type == REDIS_REPLY_STRING
+                                                ? IntegerAt(reply, 1)
+                                                : BadReply("audit append");
+          if (removed.ok()) {
+            stored.id = std::string(redis::ReplyText(reply->element[0]));
+            stored.audit_entries_removed = static_cast<uint64_t>(*removed);
+          }
+          status = removed.status();
+        }
+        Observe("audit_append", start, status);
+        if (!status.ok()) return done(status);
+        done(std::move(stored));
       });
 }
 

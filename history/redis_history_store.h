@@ -134,10 +134,11 @@ class RedisHistoryStore final : public HistoryStore {
   void Rekey(const RecipientKeys& recipient_key, absl::Time now, absl::Time deadline,
              StoreDone<RekeyResult> done);
   // The admin audit trail: one stream, etq:{admin-audit}:log (history/redis_scripts.h); an
-  // append is one EVALSHA (audit_append.lua: XADD, trimmed by count and age), a page one
+  // append is one EVALSHA (audit_append.lua: XADD, trimmed by count and age; with an erased
+  // member, its XDELs first, after a scan of the capped stream), a page one
   // EVALSHA (audit_list.lua, read-only: XREVRANGE).
-  void AppendAdminAction(const AdminActionRecord& record, absl::Time deadline,
-                         StoreDone<std::string> done) override;
+  void AppendAdminAction(const AdminActionRecord& record, const std::string& erased_member,
+                         absl::Time deadline, StoreDone<AdminActionRecord> done) override;
   void ListAdminActions(const AdminActionsQuery& query, absl::Time deadline,
                         StoreDone<AdminActionsPage> done) override;
   // PING on every master, then (when they answer) INFO memory on every master: the highest

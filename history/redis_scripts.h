@@ -81,9 +81,10 @@
 //
 // The admin audit trail (ListAdminActions), one key for the whole deployment:
 //   etq:{admin-audit}:log  STREAM, one entry an admin action (fields t: its time in ms, admin,
-//                  tok: the token's ref, act: the action, s: the sender a release names, m: a
-//                  forgotten member's log tag, why: the operator's reason, ref: the reason's
-//                  ref, tk: the ticket, out: the outcome, n: records removed). No TTL: each
+//                  tok: the token's ref, act: the action, s: the sender a release names, why:
+//                  the operator's reason, ref: the reason's ref, tk: the ticket, out: the
+//                  outcome, n: records removed, ra: a ForgetMember's count of the entries it
+//                  deleted because they named the erased member in s). No TTL: each
 //                  append (audit_append.lua) trims it to policy.admin_audit_max_entries
 //                  (exact MAXLEN) and drops entries older than policy.admin_audit_retention
 //                  (XTRIM MINID). Entry ids are <the service's time in ms>-<seq>, never going

@@ -1035,6 +1035,48 @@ TEST_P(HistoryStoreContractTest, AdminAuditTrailDropsEntriesPastTheRetention) {
   EXPECT_TRUE(got->actions.empty());
 }
 
+TEST_P(HistoryStoreContractTest, AdminAuditTrailEntryOfAnErasureRemovesTheEntriesNamingTheMember) {
+  const std::string erased = "c-audit-erased";
+  const std::string other = "c-audit-kept";
+  const absl::Time at = T0() + Days(4000);  // after the other tests' entries, before retention's
+  ASSERT_TRUE(store().AppendAdminAction(AuditEntry(erased, at, 1)).ok());
+  ASSERT_TRUE(store().AppendAdminAction(AuditEntry(other, at + kMs, 2)).ok());
+  // The newest entry names the member: the new entry's id still goes past it.
+  ASSERT_TRUE(store().AppendAdminAction(AuditEntry(erased, at + 2 * kMs, 3)).ok());
+  AdminActionRecord forget = AuditEntry("", at + 2 * kMs, 0);
+  forget.action = "ForgetMember";
+
+  absl::StatusOr<AdminActionRecord> stored = store().AppendAdminAction(forget, erased);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->audit_entries_removed, 2u);
+  EXPECT_FALSE(stored->id.empty());
+
+  AdminActionsQuery query;
+  query.sender_id = erased;
+  absl::StatusOr<AdminActionsPage> named = store().ListAdminActions(query);
+  ASSERT_TRUE(named.ok()) << named.status();
+  EXPECT_TRUE(named->actions.empty());
+  query.sender_id = other;
+  absl::StatusOr<AdminActionsPage> kept = store().ListAdminActions(query);
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  ASSERT_EQ(kept->actions.size(), 1u);
+  EXPECT_EQ(kept->actions[0].reason, "reason 2");
+  query = AdminActionsQuery();
+  query.limit = 1;
+  absl::StatusOr<AdminActionsPage> newest = store().ListAdminActions(query);
+  ASSERT_TRUE(newest.ok()) << newest.status();
+  ASSERT_EQ(newest->actions.size(), 1u);
+  EXPECT_EQ(newest->actions[0].id, stored->id);
+  EXPECT_EQ(newest->actions[0].action, "ForgetMember");
+  EXPECT_EQ(newest->actions[0].audit_entries_removed, 2u);
+
+  // Again: nothing left to remove.
+  forget.time = at + 3 * kMs;
+  stored = store().AppendAdminAction(forget, erased);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->audit_entries_removed, 0u);
+}
+
 TEST_P(HistoryStoreContractTest, AdminAuditTrailRefusesAMalformedPageStart) {
   AdminActionsQuery query;
   query.before_id = "not-an-id";

@@ -338,11 +338,12 @@ TEST_F(HistoryTest, AdminActionsAreAuditedWithWhoWhatWhenReasonAndOutcome) {
   const std::string tag = RecipientHasher::Create(kSecret)->LogTag("erased-member");
   EXPECT_EQ(forgot.action(), "ForgetMember");
   EXPECT_EQ(forgot.admin(), "unknown");
-  EXPECT_EQ(forgot.member_tag(), tag);
+  EXPECT_EQ(forgot.member_tag(), "");
   EXPECT_EQ(forgot.sender_id(), "");
-  EXPECT_EQ(forgot.reason(), "deletion request from " + tag);
+  EXPECT_EQ(forgot.reason(), "deletion request from [erased member]");
   EXPECT_EQ(forgot.outcome(), "OK");
   EXPECT_THAT(forgot.DebugString(), Not(HasSubstr("erased-member")));
+  EXPECT_THAT(forgot.DebugString(), Not(HasSubstr(tag)));
   const v1::AdminAction& rel = listed->actions(1);
   EXPECT_EQ(rel.action(), "ReleaseSender");
   EXPECT_EQ(rel.admin(), "spiffe://ops/alice");
@@ -361,6 +362,63 @@ TEST_F(HistoryTest, AdminActionsAreAuditedWithWhoWhatWhenReasonAndOutcome) {
   ASSERT_TRUE(listed.ok()) << listed.status();
   ASSERT_EQ(listed->actions_size(), 1);
   EXPECT_EQ(listed->actions(0).action(), "ReleaseSender");
+}
+
+// The trail keeps nothing about an erased member: the erasure removes the entries that name it
+// (its releases) and says how many, in its answer and in its own entry.
+TEST_F(HistoryTest, ForgetMemberRemovesTheAuditEntriesThatNameTheMember) {
+  ASSERT_TRUE(Release("erased-sender", "appeal accepted").ok());
+  ASSERT_TRUE(Release("erased-sender", "second appeal").ok());
+  ASSERT_TRUE(Release("kept-sender", "appeal accepted").ok());
+  v1::ForgetMemberRequest forget;
+  forget.set_member_id("erased-sender");
+  forget.set_reason("deletion request");
+  absl::StatusOr<v1::ForgetMemberResponse> first = blocking_.Forget(forget);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->audit_entries_removed(), 2u);
+
+  absl::StatusOr<v1::ListAdminActionsResponse> listed =
+      blocking_.ListAdminActions(v1::ListAdminActionsRequest());
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->actions_size(), 2);
+  EXPECT_EQ(listed->actions(0).action(), "ForgetMember");
+  EXPECT_EQ(listed->actions(0).audit_entries_removed(), 2u);
+  EXPECT_EQ(listed->actions(1).sender_id(), "kept-sender");
+  EXPECT_THAT(listed->DebugString(), Not(HasSubstr("erased-sender")));
+
+  absl::StatusOr<v1::ForgetMemberResponse> again = blocking_.Forget(forget);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->records_removed(), 0u);
+  EXPECT_EQ(again->audit_entries_removed(), 0u);
+}
+
+// A store whose audit trail cannot be written.
+class AuditFailingStore : public InMemoryHistoryStore {
+ public:
+  using InMemoryHistoryStore::InMemoryHistoryStore;
+  void AppendAdminAction(const AdminActionRecord&, const std::string&, absl::Time,
+                         StoreDone<AdminActionRecord> done) override {
+    done(absl::UnavailableError("audit trail down"));
+  }
+};
+
+// An erasure is complete only with the trail's entries about the member gone: when that write
+// fails, the caller hears UNAVAILABLE (and retries); a release is done whatever the trail says.
+TEST(HistoryAuditFailureTest, ForgetMemberIsUnavailableUntilTheTrailIsUpdated) {
+  const v1::HistoryConfig config = DefaultHistoryConfig();
+  AuditFailingStore store(StorePolicyFrom(config));
+  History history(store, *RecipientHasher::Create(kSecret), config, [] { return absl::FromUnixSeconds(1780315200); });
+  testing::BlockingHistory blocking(history);
+  v1::ReleaseSenderRequest release;
+  release.set_sender_id("s");
+  release.set_reason("appeal accepted");
+  EXPECT_TRUE(blocking.ReleaseSender(release).ok());
+  v1::ForgetMemberRequest forget;
+  forget.set_member_id("s");
+  forget.set_reason("deletion request");
+  absl::StatusOr<v1::ForgetMemberResponse> forgot = blocking.Forget(forget);
+  EXPECT_EQ(forgot.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(forgot.status().message(), HasSubstr("retry"));
 }
 
 TEST_F(HistoryTest, ListAdminActionsPaginates) {

@@ -78,9 +78,9 @@ class BigModeStore final : public HistoryStore {
               StoreDone<uint64_t> done) override {
     store_->Forget(member_id, recipient_key, deadline, std::move(done));
   }
-  void AppendAdminAction(const AdminActionRecord& record, absl::Time deadline,
-                         StoreDone<std::string> done) override {
-    store_->AppendAdminAction(record, deadline, std::move(done));
+  void AppendAdminAction(const AdminActionRecord& record, const std::string& erased_member,
+                         absl::Time deadline, StoreDone<AdminActionRecord> done) override {
+    store_->AppendAdminAction(record, erased_member, deadline, std::move(done));
   }
   void ListAdminActions(const AdminActionsQuery& query, absl::Time deadline,
                         StoreDone<AdminActionsPage> done) override {

@@ -104,10 +104,12 @@ class BlockingStore {
     });
   }
 
-  absl::StatusOr<std::string> AppendAdminAction(const AdminActionRecord& record,
-                                                absl::Time deadline = absl::InfiniteFuture()) {
-    return Await<std::string>([&](StoreDone<std::string> done) {
-      store_.AppendAdminAction(record, deadline, std::move(done));
+  // The entry as stored (id and audit_entries_removed set).
+  absl::StatusOr<AdminActionRecord> AppendAdminAction(
+      const AdminActionRecord& record, const std::string& erased_member = "",
+      absl::Time deadline = absl::InfiniteFuture()) {
+    return Await<AdminActionRecord>([&](StoreDone<AdminActionRecord> done) {
+      store_.AppendAdminAction(record, erased_member, deadline, std::move(done));
     });
   }
 
