@@ -298,32 +298,30 @@ void History::ReleaseSender(const v1::ReleaseSenderRequest& request, AdminCaller
   // reason code with a reference (a keyed hash of the text, in the log line and the audit entry
   // too) that matches them.
   const std::string ref = hasher_.LogTag(request.reason());
-  store_.Release(request.sender_id(), ReleasedReason(ref), now, deadline,
-                 [this, &request, caller = std::move(caller), ref, now,
-                  done = std::move(done)](absl::StatusOr<SenderFacts> facts) mutable {
-                   spdlog::info("admin ReleaseSender sender={} ref={} outcome={} reason=\"{}\"",
-                                hasher_.LogTag(request.sender_id()), ref,
-                                absl::StatusCodeToString(facts.status().code()),
-                                LoggableReason(request.reason()));
-                   AdminActionRecord record =
-                       AuditRecord(caller, "ReleaseSender", now, facts.status());
-                   record.sender_id = request.sender_id();
-                   record.reason = request.reason();
-                   record.reason_ref = ref;
-                   record.ticket = request.ticket();
-                   absl::StatusOr<v1::ReleaseSenderResponse> result = v1::ReleaseSenderResponse();
-                   if (facts.ok()) {
-                     *result->mutable_standing() =
-                         Standing(*config(), request.sender_id(), *facts, now, false);
-                   } else {
-                     result = facts.status();
-                   }
-                   Audit(record, "",
-                         [result = std::move(result), done = std::move(done)](
-                             const absl::StatusOr<AdminActionRecord>&) mutable {
-                           done(std::move(result));
-                         });
-                 });
+  store_.Release(
+      request.sender_id(), ReleasedReason(ref), now, deadline,
+      [this, &request, caller = std::move(caller), ref, now,
+       done = std::move(done)](absl::StatusOr<SenderFacts> facts) mutable {
+        spdlog::info("admin ReleaseSender sender={} ref={} outcome={} reason=\"{}\"",
+                     hasher_.LogTag(request.sender_id()), ref,
+                     absl::StatusCodeToString(facts.status().code()),
+                     LoggableReason(request.reason()));
+        AdminActionRecord record = AuditRecord(caller, "ReleaseSender", now, facts.status());
+        record.sender_id = request.sender_id();
+        record.reason = request.reason();
+        record.reason_ref = ref;
+        record.ticket = request.ticket();
+        absl::StatusOr<v1::ReleaseSenderResponse> result = v1::ReleaseSenderResponse();
+        if (facts.ok()) {
+          *result->mutable_standing() =
+              Standing(*config(), request.sender_id(), *facts, now, false);
+        } else {
+          result = facts.status();
+        }
+        Audit(record, "",
+              [result = std::move(result), done = std::move(done)](
+                  const absl::StatusOr<AdminActionRecord>&) mutable { done(std::move(result)); });
+      });
 }
 
 void History::ForgetMember(const v1::ForgetMemberRequest& request, AdminCaller caller,
@@ -342,11 +340,10 @@ void History::ForgetMember(const v1::ForgetMemberRequest& request, AdminCaller c
         // The member's log tag in the log line, never its id (not even inside the operator's
         // reason); in the audit trail, nothing about the member.
         const std::string tag = hasher_.LogTag(request.member_id());
-        spdlog::info("admin ForgetMember member={} records_removed={} outcome={} reason=\"{}\"",
-                     tag, removed.ok() ? *removed : 0,
-                     absl::StatusCodeToString(removed.status().code()),
-                     LoggableReason(
-                         absl::StrReplaceAll(request.reason(), {{request.member_id(), tag}})));
+        spdlog::info(
+            "admin ForgetMember member={} records_removed={} outcome={} reason=\"{}\"", tag,
+            removed.ok() ? *removed : 0, absl::StatusCodeToString(removed.status().code()),
+            LoggableReason(absl::StrReplaceAll(request.reason(), {{request.member_id(), tag}})));
         AdminActionRecord record = AuditRecord(caller, "ForgetMember", now, removed.status());
         record.reason =
             absl::StrReplaceAll(request.reason(), {{request.member_id(), "[erased member]"}});

@@ -537,28 +537,27 @@ void RedisHistoryStore::AppendAdminAction(const AdminActionRecord& record,
   std::vector<ScriptCall> calls;
   calls.push_back(ScriptCall{kAuditAppend, {redis_scripts::kAdminAuditKey}, std::move(argv)});
   const absl::Time start = absl::Now();
-  executor_->RunAsync(
-      std::move(calls), deadline,
-      [this, start, stored = record, done = std::move(done)](
-          absl::StatusOr<std::vector<Reply>> replies) mutable {
-        absl::Status status = replies.status();
-        if (status.ok()) {
-          const redisReply* reply = (*replies)[0].get();
-          absl::StatusOr<int64_t> removed = reply->type == REDIS_REPLY_ARRAY &&
-                                                    reply->elements == 2 &&
-                                                    reply->element[0]->type == REDIS_REPLY_STRING
-                                                ? IntegerAt(reply, 1)
-                                                : BadReply("audit append");
-          if (removed.ok()) {
-            stored.id = std::string(redis::ReplyText(reply->element[0]));
-            stored.audit_entries_removed = static_cast<uint64_t>(*removed);
-          }
-          status = removed.status();
-        }
-        Observe("audit_append", start, status);
-        if (!status.ok()) return done(status);
-        done(std::move(stored));
-      });
+  executor_->RunAsync(std::move(calls), deadline,
+                      [this, start, stored = record,
+                       done = std::move(done)](absl::StatusOr<std::vector<Reply>> replies) mutable {
+                        absl::Status status = replies.status();
+                        if (status.ok()) {
+                          const redisReply* reply = (*replies)[0].get();
+                          absl::StatusOr<int64_t> removed =
+                              reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
+                                      reply->element[0]->type == REDIS_REPLY_STRING
+                                  ? IntegerAt(reply, 1)
+                                  : BadReply("audit append");
+                          if (removed.ok()) {
+                            stored.id = std::string(redis::ReplyText(reply->element[0]));
+                            stored.audit_entries_removed = static_cast<uint64_t>(*removed);
+                          }
+                          status = removed.status();
+                        }
+                        Observe("audit_append", start, status);
+                        if (!status.ok()) return done(status);
+                        done(std::move(stored));
+                      });
 }
 
 void RedisHistoryStore::ListAdminActions(const AdminActionsQuery& query, absl::Time deadline,

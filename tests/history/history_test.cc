@@ -407,7 +407,8 @@ class AuditFailingStore : public InMemoryHistoryStore {
 TEST(HistoryAuditFailureTest, ForgetMemberIsUnavailableUntilTheTrailIsUpdated) {
   const v1::HistoryConfig config = DefaultHistoryConfig();
   AuditFailingStore store(StorePolicyFrom(config));
-  History history(store, *RecipientHasher::Create(kSecret), config, [] { return absl::FromUnixSeconds(1780315200); });
+  History history(store, *RecipientHasher::Create(kSecret), config,
+                  [] { return absl::FromUnixSeconds(1780315200); });
   testing::BlockingHistory blocking(history);
   v1::ReleaseSenderRequest release;
   release.set_sender_id("s");
