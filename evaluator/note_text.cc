@@ -180,44 +180,51 @@ bool NoteWords::SplitAscii(absl::string_view text, size_t max_words) {
   return true;
 }
 
-void NoteWords::SplitUnicode(absl::string_view text, size_t max_words) {
-  // The folded text goes straight into buffer_: without dictionary scripts it is split there in
-  // place (a word's bytes only ever move towards the front), one allocation for the whole note.
-  buffer_.clear();
-  {
-    UErrorCode status = U_ZERO_ERROR;
-    icu::StringByteSink<std::string> sink(&buffer_, static_cast<int32_t>(text.size()));
-    NfkcCasefold().normalizeUTF8(
-        0, icu::StringPiece(text.data(), static_cast<int32_t>(text.size())), sink, nullptr, status);
-    if (U_FAILURE(status)) buffer_.clear();
-  }
-  bool dictionary = false;
-  {
-    const char* const in = buffer_.data();
-    const int32_t length = static_cast<int32_t>(buffer_.size());
-    for (int32_t i = 0; i < length && !dictionary;) {
-      if (static_cast<unsigned char>(in[i]) < 0x80) {
-        ++i;
-        continue;
-      }
-      UChar32 c;
-      U8_NEXT(in, i, length, c);
-      dictionary = NeedsDictionary(c);
+namespace {
+// NFKC_Casefold of `text` appended to `out` (nothing when ICU fails).
+void AppendFolded(absl::string_view text, std::string* out) {
+  UErrorCode status = U_ZERO_ERROR;
+  icu::StringByteSink<std::string> sink(out, static_cast<int32_t>(text.size()));
+  NfkcCasefold().normalizeUTF8(0, icu::StringPiece(text.data(), static_cast<int32_t>(text.size())),
+                               sink, nullptr, status);
+  if (U_FAILURE(status)) out->clear();
+}
+
+// True when a code point of `utf8` from byte `from` on needs the dictionary.
+bool AnyNeedsDictionary(absl::string_view utf8, int32_t from) {
+  const char* const in = utf8.data();
+  const int32_t length = static_cast<int32_t>(utf8.size());
+  for (int32_t i = from; i < length;) {
+    if (static_cast<unsigned char>(in[i]) < 0x80) {
+      ++i;
+      continue;
     }
+    UChar32 c;
+    U8_NEXT(in, i, length, c);
+    if (NeedsDictionary(c)) return true;
   }
-  if (!dictionary) {
-    SplitFoldedInPlace(max_words);
-    return;
-  }
-  // The break iterator reads the folded text while the words are written: separate buffers.
-  const std::string folded = std::move(buffer_);
+  return false;
+}
+}  // namespace
+
+void NoteWords::SplitUnicode(absl::string_view text, size_t max_words) {
+  // The folded text goes straight into buffer_ and is split there in place (a word's bytes only
+  // ever move towards the front): one allocation for the whole note. Only when a script written
+  // without spaces turns up is the text folded again for the dictionary break iterator.
   buffer_.clear();
+  AppendFolded(text, &buffer_);
+  if (SplitFoldedInPlace(max_words)) return;
+  // The break iterator reads the folded text while the words are written: separate buffers.
+  std::string folded;
+  AppendFolded(text, &folded);
+  buffer_.clear();
+  buffer_.resize(folded.size());
   const char* const in = folded.data();
   const int32_t length = static_cast<int32_t>(folded.size());
+  const bool dictionary = true;
 
   // The words are the folded text's bytes less separators and apostrophes: the buffer, sized
   // once, never reallocates, and the views taken while filling it stay valid.
-  buffer_.resize(folded.size());
   char* const begin = buffer_.data();
   char* out = begin;
   char* word_start = begin;
@@ -262,7 +269,7 @@ void NoteWords::SplitUnicode(absl::string_view text, size_t max_words) {
   buffer_.resize(static_cast<size_t>(out - begin));  // shrinking keeps the data in place
 }
 
-void NoteWords::SplitFoldedInPlace(size_t max_words) {
+bool NoteWords::SplitFoldedInPlace(size_t max_words) {
   // The same words as the dictionary path of SplitUnicode with no dictionary break: each code
   // point is kept (a word's), dropped (an apostrophe) or ends a word (anything else). Writing
   // never overtakes reading, and the buffer never reallocates, so the views stay valid.
@@ -270,36 +277,46 @@ void NoteWords::SplitFoldedInPlace(size_t max_words) {
   const int32_t length = static_cast<int32_t>(buffer_.size());
   int32_t out = 0;
   int32_t word_start = 0;
-  auto flush = [&] {
-    if (out != word_start) {
-      words_.emplace_back(data + word_start, static_cast<size_t>(out - word_start));
-    }
-    word_start = out;
-  };
-  for (int32_t i = 0; i < length && words_.size() < max_words;) {
+  int32_t i = 0;
+  if (max_words == 0) return !AnyNeedsDictionary(buffer_, 0);
+  while (i < length) {
     const unsigned char byte = static_cast<unsigned char>(data[i]);
+    bool separator;
     if (byte < 0x80) {  // already folded: the class table gives the byte itself or a separator
       ++i;
       const char mapped = kAsciiClasses[byte];
-      if (mapped == 0) {
-        flush();
-      } else if (mapped != kApostrophe) {
-        data[out++] = static_cast<char>(byte);
-      }
-      continue;
-    }
-    const int32_t start = i;
-    UChar32 c;
-    U8_NEXT(data, i, length, c);
-    if (c >= 0 && IsApostrophe(c)) continue;
-    if (IsWordCodePoint(c)) {
-      for (int32_t k = start; k < i; ++k) data[out++] = data[k];
+      separator = mapped == 0;
+      if (mapped != 0 && mapped != kApostrophe) data[out++] = static_cast<char>(byte);
     } else {
-      flush();
+      const int32_t start = i;
+      UChar32 c;
+      U8_NEXT(data, i, length, c);
+      if (c >= 0x0E00 && NeedsDictionary(c)) {
+        words_.clear();
+        return false;
+      }
+      if (c >= 0 && IsApostrophe(c)) continue;
+      separator = !IsWordCodePoint(c);
+      if (!separator) {
+        for (int32_t k = start; k < i; ++k) data[out++] = data[k];
+      }
+    }
+    if (separator && out != word_start) {
+      words_.emplace_back(data + word_start, static_cast<size_t>(out - word_start));
+      word_start = out;
+      if (words_.size() >= max_words) {  // splitting stops here; the path depends on the rest
+        if (AnyNeedsDictionary(buffer_, i)) {
+          words_.clear();
+          return false;
+        }
+        break;
+      }
     }
   }
-  if (words_.size() < max_words) flush();
+  if (out != word_start)
+    words_.emplace_back(data + word_start, static_cast<size_t>(out - word_start));
   buffer_.resize(static_cast<size_t>(out));  // shrinking keeps the data in place
+  return true;
 }
 
 std::vector<std::string> NormalizedWords(absl::string_view text) {
