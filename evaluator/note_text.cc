@@ -144,7 +144,21 @@ size_t CountGraphemes(absl::string_view utf8) {
 
 size_t CountCodePoints(absl::string_view utf8) {
   size_t count = 0;
-  for (char c : utf8) count += IsContinuationByte(static_cast<unsigned char>(c)) ? 0 : 1;
+  size_t i = 0;
+  for (; i + 8 <= utf8.size(); i += 8) {  // an ASCII chunk is eight code points
+    uint64_t chunk;
+    std::memcpy(&chunk, utf8.data() + i, 8);
+    if ((chunk & 0x8080808080808080ULL) == 0) {
+      count += 8;
+      continue;
+    }
+    for (size_t k = i; k < i + 8; ++k) {
+      count += IsContinuationByte(static_cast<unsigned char>(utf8[k])) ? 0 : 1;
+    }
+  }
+  for (; i < utf8.size(); ++i) {
+    count += IsContinuationByte(static_cast<unsigned char>(utf8[i])) ? 0 : 1;
+  }
   return count;
 }
 
