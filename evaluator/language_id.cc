@@ -248,23 +248,28 @@ LanguageGuess ScoreLatin(WordSpan words) {
   std::array<int, kLatinCount> scores{};
   const FunctionWordTable& table = Table();
   size_t scored = 0;
+  int top = 0;  // the highest score so far
   for (absl::string_view word : words) {
     if (++scored > kMaxWordsScored) break;
-    uint8_t languages = table.Languages(word);
+    unsigned languages = table.Languages(word);
     if (languages == 0) continue;
-    for (size_t i = 0; languages != 0; ++i, languages >>= 1) scores[i] += languages & 1;
-    // A lead of kEnoughLead function words is sure enough (0.95): stop reading.
-    int top = 0;
+    for (; languages != 0; languages &= languages - 1) {  // the set bits only
+      top = std::max(top, ++scores[static_cast<size_t>(__builtin_ctz(languages))]);
+    }
+    // A lead of kEnoughLead function words is sure enough (0.95): stop reading. The lead is at
+    // most the top score, so the runner-up is only looked for once the top score is that high.
+    if (top < kEnoughLead) continue;
+    int first = 0;
     int next = 0;
     for (int score : scores) {
-      if (score > top) {
-        next = top;
-        top = score;
+      if (score > first) {
+        next = first;
+        first = score;
       } else if (score > next) {
         next = score;
       }
     }
-    if (top - next >= kEnoughLead) break;
+    if (first - next >= kEnoughLead) break;
   }
   size_t best = 0;
   for (size_t i = 1; i < kLatinCount; ++i) {

@@ -65,9 +65,7 @@ icu::BreakIterator& ThreadBreakIterator(bool words) {
 bool IsApostrophe(UChar32 c) { return c == '\'' || c == 0x2019; }
 
 // Letters, combining marks and digits make words; anything else separates them.
-bool IsWordCodePoint(UChar32 c) {
-  if (c < 0) return false;  // ill-formed UTF-8
-  if (c < 0x80) return kAsciiClasses[c] != 0;
+bool IsWordCategory(UChar32 c) {
   switch (u_charType(c)) {
     case U_UPPERCASE_LETTER:
     case U_LOWERCASE_LETTER:
@@ -84,6 +82,19 @@ bool IsWordCodePoint(UChar32 c) {
     default:
       return false;
   }
+}
+
+bool IsWordCodePoint(UChar32 c) {
+  if (c < 0) return false;  // ill-formed UTF-8
+  if (c < 0x80) return kAsciiClasses[c] != 0;
+  // Latin, Greek, Cyrillic, Hebrew, Arabic... from a table made once: no ICU call per letter.
+  static const std::array<bool, 0x800> kTwoByteWords = [] {
+    std::array<bool, 0x800> words{};
+    for (UChar32 cp = 0x80; cp < 0x800; ++cp) words[cp] = IsWordCategory(cp);
+    return words;
+  }();
+  if (c < 0x800) return kTwoByteWords[c];
+  return IsWordCategory(c);
 }
 
 // Scripts written without spaces between words, which ICU splits with a dictionary: Thai, Lao,
@@ -133,7 +144,21 @@ size_t CountGraphemes(absl::string_view utf8) {
 
 size_t CountCodePoints(absl::string_view utf8) {
   size_t count = 0;
-  for (char c : utf8) count += IsContinuationByte(static_cast<unsigned char>(c)) ? 0 : 1;
+  size_t i = 0;
+  for (; i + 8 <= utf8.size(); i += 8) {  // an ASCII chunk is eight code points
+    uint64_t chunk;
+    std::memcpy(&chunk, utf8.data() + i, 8);
+    if ((chunk & 0x8080808080808080ULL) == 0) {
+      count += 8;
+      continue;
+    }
+    for (size_t k = i; k < i + 8; ++k) {
+      count += IsContinuationByte(static_cast<unsigned char>(utf8[k])) ? 0 : 1;
+    }
+  }
+  for (; i < utf8.size(); ++i) {
+    count += IsContinuationByte(static_cast<unsigned char>(utf8[i])) ? 0 : 1;
+  }
   return count;
 }
 
@@ -142,56 +167,78 @@ NoteWords::NoteWords(absl::string_view text, size_t max_words) {
 }
 
 bool NoteWords::SplitAscii(absl::string_view text, size_t max_words) {
+  if (!IsAscii(text)) return false;  // eight bytes at a time, before any work
+  if (max_words == 0) return true;
   // Every input byte yields at most one output byte, so the buffer never reallocates and the
   // views taken while filling it stay valid.
   buffer_.resize(text.size());
   char* const begin = buffer_.data();
   char* out = begin;
   char* word_start = begin;
-  auto flush = [&] {
-    if (out != word_start) words_.emplace_back(word_start, static_cast<size_t>(out - word_start));
-    word_start = out;
-  };
-  for (size_t i = 0; i < text.size() && words_.size() < max_words; ++i) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x80) {
-      words_.clear();
-      buffer_.clear();
-      return false;
-    }
-    const char mapped = kAsciiClasses[c];
+  const char* in = text.data();
+  const char* const end = in + text.size();
+  for (; in != end; ++in) {
+    const char mapped = kAsciiClasses[static_cast<unsigned char>(*in)];
     if (mapped == 0) {
-      flush();
+      if (out != word_start) {
+        words_.emplace_back(word_start, static_cast<size_t>(out - word_start));
+        word_start = out;
+        if (words_.size() >= max_words) break;  // splitting stops at the bound
+      }
     } else if (mapped != kApostrophe) {  // inside a word it vanishes; elsewhere too
       *out++ = mapped;
     }
   }
-  if (words_.size() < max_words) flush();
+  if (out != word_start) words_.emplace_back(word_start, static_cast<size_t>(out - word_start));
   buffer_.resize(static_cast<size_t>(out - begin));  // shrinking keeps the data in place
   return true;
 }
 
-void NoteWords::SplitUnicode(absl::string_view text, size_t max_words) {
-  std::string folded;
-  {
-    UErrorCode status = U_ZERO_ERROR;
-    icu::StringByteSink<std::string> sink(&folded, static_cast<int32_t>(text.size()));
-    NfkcCasefold().normalizeUTF8(
-        0, icu::StringPiece(text.data(), static_cast<int32_t>(text.size())), sink, nullptr, status);
-    if (U_FAILURE(status)) folded.clear();
-  }
-  const char* const in = folded.data();
-  const int32_t length = static_cast<int32_t>(folded.size());
-  bool dictionary = false;
-  for (int32_t i = 0; i < length && !dictionary;) {
+namespace {
+// NFKC_Casefold of `text` appended to `out` (nothing when ICU fails).
+void AppendFolded(absl::string_view text, std::string* out) {
+  UErrorCode status = U_ZERO_ERROR;
+  icu::StringByteSink<std::string> sink(out, static_cast<int32_t>(text.size()));
+  NfkcCasefold().normalizeUTF8(0, icu::StringPiece(text.data(), static_cast<int32_t>(text.size())),
+                               sink, nullptr, status);
+  if (U_FAILURE(status)) out->clear();
+}
+
+// True when a code point of `utf8` from byte `from` on needs the dictionary.
+bool AnyNeedsDictionary(absl::string_view utf8, int32_t from) {
+  const char* const in = utf8.data();
+  const int32_t length = static_cast<int32_t>(utf8.size());
+  for (int32_t i = from; i < length;) {
+    if (static_cast<unsigned char>(in[i]) < 0x80) {
+      ++i;
+      continue;
+    }
     UChar32 c;
     U8_NEXT(in, i, length, c);
-    dictionary = NeedsDictionary(c);
+    if (NeedsDictionary(c)) return true;
   }
+  return false;
+}
+}  // namespace
+
+void NoteWords::SplitUnicode(absl::string_view text, size_t max_words) {
+  // The folded text goes straight into buffer_ and is split there in place (a word's bytes only
+  // ever move towards the front): one allocation for the whole note. Only when a script written
+  // without spaces turns up is the text folded again for the dictionary break iterator.
+  buffer_.clear();
+  AppendFolded(text, &buffer_);
+  if (SplitFoldedInPlace(max_words)) return;
+  // The break iterator reads the folded text while the words are written: separate buffers.
+  std::string folded;
+  AppendFolded(text, &folded);
+  buffer_.clear();
+  buffer_.resize(folded.size());
+  const char* const in = folded.data();
+  const int32_t length = static_cast<int32_t>(folded.size());
+  const bool dictionary = true;
 
   // The words are the folded text's bytes less separators and apostrophes: the buffer, sized
   // once, never reallocates, and the views taken while filling it stay valid.
-  buffer_.resize(folded.size());
   char* const begin = buffer_.data();
   char* out = begin;
   char* word_start = begin;
@@ -234,6 +281,56 @@ void NoteWords::SplitUnicode(absl::string_view text, size_t max_words) {
   if (words_.size() < max_words) flush();
   if (dictionary) utext_close(&utext);
   buffer_.resize(static_cast<size_t>(out - begin));  // shrinking keeps the data in place
+}
+
+bool NoteWords::SplitFoldedInPlace(size_t max_words) {
+  // The same words as the dictionary path of SplitUnicode with no dictionary break: each code
+  // point is kept (a word's), dropped (an apostrophe) or ends a word (anything else). Writing
+  // never overtakes reading, and the buffer never reallocates, so the views stay valid.
+  char* const data = buffer_.data();
+  const int32_t length = static_cast<int32_t>(buffer_.size());
+  int32_t out = 0;
+  int32_t word_start = 0;
+  int32_t i = 0;
+  if (max_words == 0) return !AnyNeedsDictionary(buffer_, 0);
+  while (i < length) {
+    const unsigned char byte = static_cast<unsigned char>(data[i]);
+    bool separator;
+    if (byte < 0x80) {  // already folded: the class table gives the byte itself or a separator
+      ++i;
+      const char mapped = kAsciiClasses[byte];
+      separator = mapped == 0;
+      if (mapped != 0 && mapped != kApostrophe) data[out++] = static_cast<char>(byte);
+    } else {
+      const int32_t start = i;
+      UChar32 c;
+      U8_NEXT(data, i, length, c);
+      if (c >= 0x0E00 && NeedsDictionary(c)) {
+        words_.clear();
+        return false;
+      }
+      if (c >= 0 && IsApostrophe(c)) continue;
+      separator = !IsWordCodePoint(c);
+      if (!separator) {
+        for (int32_t k = start; k < i; ++k) data[out++] = data[k];
+      }
+    }
+    if (separator && out != word_start) {
+      words_.emplace_back(data + word_start, static_cast<size_t>(out - word_start));
+      word_start = out;
+      if (words_.size() >= max_words) {  // splitting stops here; the path depends on the rest
+        if (AnyNeedsDictionary(buffer_, i)) {
+          words_.clear();
+          return false;
+        }
+        break;
+      }
+    }
+  }
+  if (out != word_start)
+    words_.emplace_back(data + word_start, static_cast<size_t>(out - word_start));
+  buffer_.resize(static_cast<size_t>(out));  // shrinking keeps the data in place
+  return true;
 }
 
 std::vector<std::string> NormalizedWords(absl::string_view text) {

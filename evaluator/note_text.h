@@ -64,6 +64,9 @@ class NoteWords {
   bool SplitAscii(absl::string_view text, size_t max_words);
   // Everything else: NFKC_Casefold, then words (by ICU's break iterator where needed).
   void SplitUnicode(absl::string_view text, size_t max_words);
+  // SplitUnicode's words of the folded text in buffer_, split in place; false (and no words
+  // kept) when some code point needs the dictionary break iterator.
+  bool SplitFoldedInPlace(size_t max_words);
 
   std::string buffer_;  // the words' bytes, back to back
   // Inline capacity for a typical note (a 300-character note has about 60 words).

@@ -142,7 +142,8 @@ int PitchPatterns::Find(WordSpan words) const {
       const uint32_t index = by_first_word_[entry];
       if (MatchFrom(patterns_[index], 1, words, at + 1)) return static_cast<int>(index);
     }
-    if (!starting_with_number_.empty() && IsNumber(words[at])) {
+    if (!starting_with_number_.empty() && !words[at].empty() &&
+        absl::ascii_isdigit(static_cast<unsigned char>(words[at].front())) && IsNumber(words[at])) {
       for (uint32_t index : starting_with_number_) {
         if (MatchFrom(patterns_[index], 1, words, at + 1)) return static_cast<int>(index);
       }

@@ -15,6 +15,22 @@ std::vector<std::string> Strings(WordSpan words) {
   return out;
 }
 
+// A note split in place until a script that needs the dictionary turns up, then split again
+// with the break iterator: the words before it are neither lost nor doubled, and the bound on
+// words holds on both paths.
+TEST(NoteTextTest, LatinWordsBeforeJapaneseAreSplitOnce) {
+  const NoteWords note("Grüße, Herr Müller! 田中さん、はじめまして。");
+  EXPECT_THAT(std::vector<std::string>(note.words().begin(), note.words().end()),
+              ElementsAre("grüsse", "herr", "müller", "田中", "さん", "はじめまして"));
+  EXPECT_EQ(note.joined(), "grüsseherrmüller田中さんはじめまして");
+  const NoteWords bounded("Grüße, Herr Müller! 田中さん", 2);
+  EXPECT_THAT(std::vector<std::string>(bounded.words().begin(), bounded.words().end()),
+              ElementsAre("grüsse", "herr"));
+  EXPECT_EQ(bounded.joined(), "grüsseherr");
+  // Thirty-two code points, eight bytes at a time and not.
+  EXPECT_EQ(CountCodePoints("abcdefghÄbcdefghabcdefgh田中さんabcd"), 32u);
+}
+
 TEST(NoteTextTest, CountsCodePointsNotBytes) {
   EXPECT_EQ(CountCodePoints(""), 0u);
   EXPECT_EQ(CountCodePoints("abc"), 3u);
