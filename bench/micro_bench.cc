@@ -140,7 +140,7 @@ void BM_NoteFingerprint_Typical(benchmark::State& state) {
   const v1::Invitation invitation = Typical();
   const NoteWords words(invitation.note(), kMaxNoteWords);
   for (auto _ : state) {
-    uint64_t fingerprint = NoteFingerprint(words.words(), invitation);
+    uint64_t fingerprint = NoteFingerprint(words.words(), words.joined(), invitation);
     benchmark::DoNotOptimize(fingerprint);
   }
 }

@@ -31,12 +31,17 @@ namespace etiquette {
 // fingerprints and compares them later. Changing the algorithm changes every fingerprint: then
 // notes sent before the change stop matching for one volume window (7 days).
 //
-// Cost: one hash per word and a few operations per bigram, no allocation for ASCII names
-// (bench/micro_bench.cc BM_NoteFingerprint_Typical).
+// Cost: one hash per word (short words read 8 bytes at a time when `joined` is given), a
+// carry-save bit-sliced count of the bigrams' bits, no allocation for ASCII names: ~190 ns for
+// the typical 31-word note (bench/micro_bench.cc BM_NoteFingerprint_Typical).
 
 // The fingerprint of `note_words` (NoteWords::words() of the invitation's note), with the
 // invitation's names masked (see above). 0 exactly when the note has no word: no note.
 uint64_t NoteFingerprint(WordSpan note_words, const v1::Invitation& invitation);
+// The same, faster, when `joined` is the text the words are views into (NoteWords::joined(),
+// RuleContext::note_joined): short words are then read 8 bytes at a time. Same value.
+uint64_t NoteFingerprint(WordSpan note_words, absl::string_view joined,
+                         const v1::Invitation& invitation);
 
 // The same from the invitation alone (splits the note itself).
 uint64_t NoteFingerprint(const v1::Invitation& invitation);

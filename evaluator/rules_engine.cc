@@ -116,7 +116,10 @@ v1::Verdict RulesEngine::Evaluate(const v1::Invitation& invitation, absl::Time s
     verdict.set_note_language_confidence(language.confidence);
   }
   // Only notes to strangers count towards template-blast (Verdict.note_fingerprint).
-  if (stranger) verdict.set_note_fingerprint(NoteFingerprint(note_words.words(), invitation));
+  if (stranger) {
+    verdict.set_note_fingerprint(
+        NoteFingerprint(note_words.words(), note_words.joined(), invitation));
+  }
 
   // Features that belong to no rule.
   const v1::LikelihoodWeights& weights = config_.likelihood().weights();
