@@ -16,6 +16,7 @@
 #include "evaluator/evaluator_service.h"
 #include "evaluator/invitation_validator.h"
 #include "evaluator/language_id.h"
+#include "evaluator/note_fingerprint.h"
 #include "evaluator/note_text.h"
 #include "evaluator/rules_engine.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -132,6 +133,18 @@ void BM_NoteWordsAndLanguageId_Japanese(benchmark::State& state) {
   RunNoteText(state, kTypicalJapaneseNote, true);
 }
 BENCHMARK(BM_NoteWordsAndLanguageId_Japanese);
+
+// The note fingerprint alone (issue 16: SimHash of the typical note's words, names masked),
+// from the words the engine already split.
+void BM_NoteFingerprint_Typical(benchmark::State& state) {
+  const v1::Invitation invitation = Typical();
+  const NoteWords words(invitation.note(), kMaxNoteWords);
+  for (auto _ : state) {
+    uint64_t fingerprint = NoteFingerprint(words.words(), words.joined(), invitation);
+    benchmark::DoNotOptimize(fingerprint);
+  }
+}
+BENCHMARK(BM_NoteFingerprint_Typical);
 
 void BM_RulesEngine_NoNote(benchmark::State& state) { RunEngine(state, WithNote(""), nullptr); }
 BENCHMARK(BM_RulesEngine_NoNote);

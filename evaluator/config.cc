@@ -186,6 +186,12 @@ v1::EvaluatorConfig DefaultEvaluatorConfig() {
   language.set_mode(v1::RULE_MODE_SHADOW);
   language.set_min_confidence(0.8);
 
+  // template-blast: see TemplateBlastConfig for where the thresholds come from.
+  v1::TemplateBlastConfig& blast = *rules.mutable_template_blast();
+  blast.set_mode(v1::RULE_MODE_SHADOW);
+  blast.set_advice_at(5);
+  blast.set_defer_at(25);
+
   // Parsed once: every default config shares the same packs.
   static const v1::EvaluatorConfig* const packs = [] {
     auto* parsed = new v1::EvaluatorConfig();
@@ -259,6 +265,15 @@ absl::Status ValidateEvaluatorConfig(const v1::EvaluatorConfig& config) {
                    false);
   e.Positive("rules.note_placeholder.max_chars", placeholder.max_chars());
   e.AtMost("rules.note_placeholder.max_chars", placeholder.max_chars(), 100);
+
+  const v1::TemplateBlastConfig& blast = rules.template_blast();
+  e.Mode("template_blast", blast.mode());
+  e.Positive("rules.template_blast.advice_at", blast.advice_at());
+  e.AtMost("rules.template_blast.advice_at", blast.advice_at(), 1000);
+  if (blast.defer_at() < blast.advice_at()) {
+    e.Add("rules.template_blast.defer_at", "must be at least advice_at");
+  }
+  e.AtMost("rules.template_blast.defer_at", blast.defer_at(), 1000);
 
   const double base_rate = config.likelihood().base_rate();
   if (!(base_rate > 0 && base_rate < 1)) {

@@ -9,6 +9,8 @@
 #include "absl/synchronization/notification.h"
 #include "common/proto_time.h"
 #include "evaluator/invitation_validator.h"
+#include "evaluator/note_fingerprint.h"
+#include "evaluator/rule.h"
 #include "spdlog/spdlog.h"
 
 namespace etiquette {
@@ -18,6 +20,11 @@ v1::GetStandingRequest StandingRequestFor(const v1::Invitation& invitation) {
   v1::GetStandingRequest request;
   request.set_sender_id(invitation.sender().member_id());
   request.set_recipient_id(invitation.recipient().member_id());
+  // The note's fingerprint, as the verdict will carry it (RulesEngine::Evaluate): history counts
+  // the sender's recent near-identical notes in the same read (template-blast).
+  if (IsStranger(invitation.relationship())) {
+    request.set_note_fingerprint(NoteFingerprint(invitation));
+  }
   return request;
 }
 

@@ -5,6 +5,7 @@
 
 #include "evaluator/config.h"
 #include "evaluator/language_id.h"
+#include "evaluator/note_fingerprint.h"
 #include "evaluator/note_text.h"
 #include "evaluator/rules/after_interview.h"
 #include "evaluator/rules/group_activity.h"
@@ -15,6 +16,7 @@
 #include "evaluator/rules/note_placeholder.h"
 #include "evaluator/rules/personal_note.h"
 #include "evaluator/rules/profile_complete.h"
+#include "evaluator/rules/template_blast.h"
 #include "evaluator/rules/twitter_only.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/reflection.h"
@@ -74,6 +76,7 @@ RulesEngine::RulesEngine(v1::EvaluatorConfig config)
   rules_.push_back(std::make_unique<TwitterOnlyRule>(r.twitter_only(), w.one_way_twitter()));
   rules_.push_back(std::make_unique<NoteLanguageRule>(r.note_language()));
   rules_.push_back(std::make_unique<NotePlaceholderRule>(r.note_placeholder()));
+  rules_.push_back(std::make_unique<TemplateBlastRule>(r.template_blast()));
   rules_.push_back(std::make_unique<RecipientReportedRule>(r.recipient_reported()));
   rules_.push_back(std::make_unique<AlreadyPendingRule>(r.already_pending()));
   rules_.push_back(std::make_unique<SenderRestrictedRule>(r.sender_restricted()));
@@ -111,6 +114,11 @@ v1::Verdict RulesEngine::Evaluate(const v1::Invitation& invitation, absl::Time s
   if (!language.language.empty()) {
     verdict.set_note_language(std::string(language.language));
     verdict.set_note_language_confidence(language.confidence);
+  }
+  // Only notes to strangers count towards template-blast (Verdict.note_fingerprint).
+  if (stranger) {
+    verdict.set_note_fingerprint(
+        NoteFingerprint(note_words.words(), note_words.joined(), invitation));
   }
 
   // Features that belong to no rule.

@@ -24,6 +24,8 @@ v1::HistoryConfig DefaultHistoryConfig() {
   config.set_volume_window_days(7);
   config.set_reinvite_cooldown_days(21);
   config.set_reported_pair_retention_days(730);
+  config.set_note_fingerprints_per_sender(100);
+  config.set_near_identical_max_distance(14);
   config.set_admin_audit_max_entries(10000);
   config.set_admin_audit_retention_days(400);
   return config;
@@ -56,6 +58,9 @@ absl::Status ValidateHistoryConfig(const v1::HistoryConfig& config) {
   e.AtMost("reinvite_cooldown_days", config.reinvite_cooldown_days(), kMaxDays);
   e.Positive("reported_pair_retention_days", config.reported_pair_retention_days());
   e.AtMost("reported_pair_retention_days", config.reported_pair_retention_days(), 36500);
+  e.Positive("note_fingerprints_per_sender", config.note_fingerprints_per_sender());
+  e.AtMost("note_fingerprints_per_sender", config.note_fingerprints_per_sender(), 1000);
+  e.AtMost("near_identical_max_distance", config.near_identical_max_distance(), 32);
   if (config.admin_audit_max_entries() < 10) {
     e.Add("admin_audit_max_entries", "must be at least 10");
   }
@@ -97,6 +102,8 @@ StorePolicy StorePolicyFrom(const v1::HistoryConfig& config) {
   }
   policy.retention = Days(config.report_window_days() + longest);
   policy.reported_pair_retention = Days(config.reported_pair_retention_days());
+  policy.max_note_fingerprints = config.note_fingerprints_per_sender();
+  policy.near_identical_max_distance = config.near_identical_max_distance();
   policy.admin_audit_max_entries = config.admin_audit_max_entries();
   policy.admin_audit_retention = Days(config.admin_audit_retention_days());
   return policy;

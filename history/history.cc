@@ -114,6 +114,7 @@ v1::SenderStanding History::Standing(const v1::HistoryConfig& config, const std:
   standing.set_reports_in_window(facts.reports_in_window);
   standing.set_spam_reports_in_window(facts.spam_reports_in_window);
   standing.set_invitations_last_7d(facts.invitations_in_volume_window);
+  standing.set_near_identical_notes_last_7d(facts.near_identical_notes);
   standing.set_acceptance_rate(standing::AcceptanceRate(facts));
   standing.set_offense_count(facts.offense_count);
   const standing::SenderState state = standing::StateOf(config, facts, now);
@@ -149,7 +150,7 @@ void History::RecordInvitation(const v1::RecordInvitationRequest& request, absl:
 
   store_.RecordInvitation(
       request.sender_id(), request.invitation_id(), hasher_.Keys(request.recipient_id()), sent_at,
-      now, deadline,
+      request.note_fingerprint(), now, deadline,
       [this, &request, now, done = std::move(done)](absl::StatusOr<WriteResult> result) {
         if (!result.ok()) return done(result.status());
         v1::RecordInvitationResponse response;
@@ -201,8 +202,10 @@ void History::GetStanding(const v1::GetStandingRequest& request, absl::Time dead
 
   const bool with_pair = !request.recipient_id().empty();
   store_.GetFacts(
-      request.sender_id(), with_pair ? hasher_.Keys(request.recipient_id()) : RecipientKeys(), now,
-      deadline,
+      FactsQuery{request.sender_id(),
+                 with_pair ? hasher_.Keys(request.recipient_id()) : RecipientKeys(),
+                 request.note_fingerprint()},
+      now, deadline,
       [this, &request, now, with_pair, done = std::move(done)](absl::StatusOr<SenderFacts> facts) {
         if (!facts.ok()) return done(facts.status());
         v1::GetStandingResponse response;
@@ -226,9 +229,10 @@ void History::BatchGetStanding(const v1::BatchGetStandingRequest& request, absl:
   for (int i = 0; i < size; ++i) {
     const v1::GetStandingRequest& one = request.requests(i);
     CheckStandingRequest(one, absl::StrCat("requests[", i, "]."), &errors);
-    queries.push_back({one.sender_id(), one.recipient_id().empty()
-                                            ? RecipientKeys()
-                                            : hasher_.Keys(one.recipient_id())});
+    queries.push_back(
+        {one.sender_id(),
+         one.recipient_id().empty() ? RecipientKeys() : hasher_.Keys(one.recipient_id()),
+         one.note_fingerprint()});
   }
   if (absl::Status s = InvalidArgumentFromErrors(errors); !s.ok()) return done(s);
 

@@ -44,6 +44,11 @@ struct SenderFacts {
   // Latest WITHDRAWN response to this recipient inside reinvite_cooldown, else InfinitePast.
   absl::Time withdrawn_at = absl::InfinitePast();
   bool pending = false;  // an invitation to this recipient recorded and not yet answered
+
+  // Filled only when the query carried a note fingerprint (FactsQuery::note_fingerprint): the
+  // sender's kept note fingerprints (RecordInvitation) of invitations with sent_at > now -
+  // volume_window at most policy.near_identical_max_distance bits from it.
+  uint32_t near_identical_notes = 0;
 };
 
 struct WriteResult {
@@ -57,7 +62,8 @@ struct WriteResult {
 
 struct FactsQuery {
   std::string sender_id;
-  RecipientKeys recipient_key;  // empty: no pair facts
+  RecipientKeys recipient_key;    // empty: no pair facts
+  uint64_t note_fingerprint = 0;  // 0: no near_identical_notes
 };
 
 // One entry of the admin audit trail (v1::AdminAction; see History::ReleaseSender). Never a
@@ -116,11 +122,22 @@ class HistoryStore {
 
   // Records that `invitation_id` went from `sender_id` to `recipient_key` at `sent_at`: counts
   // it in the volume and acceptance windows and marks the pair pending. A known invitation id
-  // changes nothing (duplicate).
+  // changes nothing (duplicate). A `note_fingerprint` other than 0 is kept with sent_at, when
+  // sent_at > now - volume_window, among the sender's note fingerprints: those with sent_at
+  // inside the volume window, at most policy.max_note_fingerprints (past it the earliest
+  // recorded go); never a member id, so a recipient's erasure leaves them and a sender's erases
+  // them.
   virtual void RecordInvitation(const std::string& sender_id, const std::string& invitation_id,
                                 const RecipientKeys& recipient_key, absl::Time sent_at,
-                                absl::Time now, absl::Time deadline,
+                                uint64_t note_fingerprint, absl::Time now, absl::Time deadline,
                                 StoreDone<WriteResult> done) = 0;
+  // The same without a note fingerprint.
+  void RecordInvitation(const std::string& sender_id, const std::string& invitation_id,
+                        const RecipientKeys& recipient_key, absl::Time sent_at, absl::Time now,
+                        absl::Time deadline, StoreDone<WriteResult> done) {
+    RecordInvitation(sender_id, invitation_id, recipient_key, sent_at, 0, now, deadline,
+                     std::move(done));
+  }
 
   // Records the recipient's response. The first response to an invitation is recorded; a later
   // one only when it escalates IGNORED -> REPORTED_UNKNOWN -> REPORTED_SPAM, anything else is
@@ -140,9 +157,15 @@ class HistoryStore {
                               StoreDone<WriteResult> done) = 0;
 
   // The facts of one sender (an unknown sender has all zeros), with pair facts when
-  // `recipient_key` is not empty. Reads only.
-  virtual void GetFacts(const std::string& sender_id, const RecipientKeys& recipient_key,
-                        absl::Time now, absl::Time deadline, StoreDone<SenderFacts> done) = 0;
+  // `query.recipient_key` is not empty and near_identical_notes when `query.note_fingerprint`
+  // is not 0. Reads only.
+  virtual void GetFacts(const FactsQuery& query, absl::Time now, absl::Time deadline,
+                        StoreDone<SenderFacts> done) = 0;
+  // The same without a note fingerprint.
+  void GetFacts(const std::string& sender_id, const RecipientKeys& recipient_key, absl::Time now,
+                absl::Time deadline, StoreDone<SenderFacts> done) {
+    GetFacts(FactsQuery{sender_id, recipient_key}, now, deadline, std::move(done));
+  }
 
   // GetFacts for many senders at once, in query order; fails as a whole.
   virtual void BatchGetFacts(const std::vector<FactsQuery>& queries, absl::Time now,

@@ -57,9 +57,10 @@ InMemoryHistoryStore::InMemoryHistoryStore(StorePolicy policy) : policy_(std::mo
 void InMemoryHistoryStore::RecordInvitation(const std::string& sender_id,
                                             const std::string& invitation_id,
                                             const RecipientKeys& recipient_key, absl::Time sent_at,
-                                            absl::Time now, absl::Time /*deadline*/,
-                                            StoreDone<WriteResult> done) {
-  done(RecordInvitationNow(sender_id, invitation_id, recipient_key, sent_at, now));
+                                            uint64_t note_fingerprint, absl::Time now,
+                                            absl::Time /*deadline*/, StoreDone<WriteResult> done) {
+  done(
+      RecordInvitationNow(sender_id, invitation_id, recipient_key, sent_at, note_fingerprint, now));
 }
 
 void InMemoryHistoryStore::RecordResponse(const std::string& sender_id,
@@ -71,13 +72,12 @@ void InMemoryHistoryStore::RecordResponse(const std::string& sender_id,
   done(RecordResponseNow(sender_id, invitation_id, recipient_key, response, responded_at, now));
 }
 
-void InMemoryHistoryStore::GetFacts(const std::string& sender_id,
-                                    const RecipientKeys& recipient_key, absl::Time now,
+void InMemoryHistoryStore::GetFacts(const FactsQuery& query, absl::Time now,
                                     absl::Time /*deadline*/, StoreDone<SenderFacts> done) {
   SenderFacts facts;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    facts = FactsLocked(sender_id, recipient_key, now);
+    facts = FactsLocked(query, now);
   }
   done(std::move(facts));
 }
@@ -132,7 +132,8 @@ void InMemoryHistoryStore::Forget(const std::string& member_id, const RecipientK
 
 absl::StatusOr<WriteResult> InMemoryHistoryStore::RecordInvitationNow(
     const std::string& sender_id, const std::string& invitation_id,
-    const RecipientKeys& recipient_key, absl::Time sent_at, absl::Time now) {
+    const RecipientKeys& recipient_key, absl::Time sent_at, uint64_t note_fingerprint,
+    absl::Time now) {
   std::lock_guard<std::mutex> lock(mutex_);
   Sender& sender = senders_[sender_id];
   Rekey(sender, recipient_key);
@@ -147,6 +148,16 @@ absl::StatusOr<WriteResult> InMemoryHistoryStore::RecordInvitationNow(
     invitation.sent_at = NotAfter(sent_at, now);
     sender.pairs[recipient_key.first()].pending_invitation_id = invitation_id;
     Cap(sender, now);
+    if (note_fingerprint != 0 && invitation.sent_at > now - policy_.volume_window) {
+      std::deque<std::pair<uint64_t, absl::Time>>& notes = sender.notes;
+      notes.erase(std::remove_if(notes.begin(), notes.end(),
+                                 [&](const std::pair<uint64_t, absl::Time>& note) {
+                                   return note.second <= now - policy_.volume_window;
+                                 }),
+                  notes.end());
+      notes.emplace_back(note_fingerprint, invitation.sent_at);
+      while (notes.size() > policy_.max_note_fingerprints) notes.pop_front();
+    }
   }
   result.facts = FactsOf(sender, recipient_key, now);
   return result;
@@ -193,7 +204,7 @@ std::vector<SenderFacts> InMemoryHistoryStore::BatchGetFactsNow(
   std::vector<SenderFacts> all;
   all.reserve(queries.size());
   for (const FactsQuery& query : queries) {
-    all.push_back(FactsLocked(query.sender_id, query.recipient_key, now));
+    all.push_back(FactsLocked(query, now));
   }
   return all;
 }
@@ -267,12 +278,20 @@ void InMemoryHistoryStore::ListAdminActions(const AdminActionsQuery& query, absl
 
 absl::Status InMemoryHistoryStore::Ping() { return absl::OkStatus(); }
 
-SenderFacts InMemoryHistoryStore::FactsLocked(const std::string& sender_id,
-                                              const RecipientKeys& recipient_key,
-                                              absl::Time now) const {
-  const auto found = senders_.find(sender_id);
+SenderFacts InMemoryHistoryStore::FactsLocked(const FactsQuery& query, absl::Time now) const {
+  const auto found = senders_.find(query.sender_id);
   if (found == senders_.end()) return SenderFacts();
-  return FactsOf(found->second, recipient_key, now);
+  SenderFacts facts = FactsOf(found->second, query.recipient_key, now);
+  if (query.note_fingerprint != 0) {
+    for (const auto& [fingerprint, sent_at] : found->second.notes) {
+      if (sent_at > now - policy_.volume_window &&
+          static_cast<uint32_t>(__builtin_popcountll(fingerprint ^ query.note_fingerprint)) <=
+              policy_.near_identical_max_distance) {
+        ++facts.near_identical_notes;
+      }
+    }
+  }
+  return facts;
 }
 
 SenderFacts InMemoryHistoryStore::FactsOf(const Sender& sender, const RecipientKeys& recipient_key,

@@ -41,15 +41,18 @@ class InMemoryHistoryStore : public HistoryStore {
 
   // Every call answers inline, on the calling thread, before it returns; `deadline` is not
   // used (nothing waits).
+  using HistoryStore::GetFacts;
+  using HistoryStore::RecordInvitation;
   void RecordInvitation(const std::string& sender_id, const std::string& invitation_id,
-                        const RecipientKeys& recipient_key, absl::Time sent_at, absl::Time now,
-                        absl::Time deadline, StoreDone<WriteResult> done) override;
+                        const RecipientKeys& recipient_key, absl::Time sent_at,
+                        uint64_t note_fingerprint, absl::Time now, absl::Time deadline,
+                        StoreDone<WriteResult> done) override;
   void RecordResponse(const std::string& sender_id, const std::string& invitation_id,
                       const RecipientKeys& recipient_key, v1::InvitationResponse response,
                       absl::Time responded_at, absl::Time now, absl::Time deadline,
                       StoreDone<WriteResult> done) override;
-  void GetFacts(const std::string& sender_id, const RecipientKeys& recipient_key, absl::Time now,
-                absl::Time deadline, StoreDone<SenderFacts> done) override;
+  void GetFacts(const FactsQuery& query, absl::Time now, absl::Time deadline,
+                StoreDone<SenderFacts> done) override;
   void BatchGetFacts(const std::vector<FactsQuery>& queries, absl::Time now, absl::Time deadline,
                      StoreDone<std::vector<SenderFacts>> done) override;
   void Release(const std::string& sender_id, const std::string& reason, absl::Time now,
@@ -98,6 +101,8 @@ class InMemoryHistoryStore : public HistoryStore {
     std::map<std::string, Pair> pairs;              // by recipient key
     // Restrictions, clean slate, reason: the model's part (history/standing.h).
     standing::JailRecord jail;
+    // Note fingerprints and their invitations' sent_at, in the order recorded.
+    std::deque<std::pair<uint64_t, absl::Time>> notes;
   };
 
   // The calls' work, under the mutex; the public calls hand the result to `done` after
@@ -105,7 +110,8 @@ class InMemoryHistoryStore : public HistoryStore {
   absl::StatusOr<WriteResult> RecordInvitationNow(const std::string& sender_id,
                                                   const std::string& invitation_id,
                                                   const RecipientKeys& recipient_key,
-                                                  absl::Time sent_at, absl::Time now);
+                                                  absl::Time sent_at, uint64_t note_fingerprint,
+                                                  absl::Time now);
   absl::StatusOr<WriteResult> RecordResponseNow(const std::string& sender_id,
                                                 const std::string& invitation_id,
                                                 const RecipientKeys& recipient_key,
@@ -117,8 +123,7 @@ class InMemoryHistoryStore : public HistoryStore {
   // The facts of `sender` at `now`; pair facts when `recipient_key` is not empty.
   SenderFacts FactsOf(const Sender& sender, const RecipientKeys& recipient_key,
                       absl::Time now) const;
-  SenderFacts FactsLocked(const std::string& sender_id, const RecipientKeys& recipient_key,
-                          absl::Time now) const;
+  SenderFacts FactsLocked(const FactsQuery& query, absl::Time now) const;
   uint32_t ReportsInWindow(const Sender& sender, absl::Time now, bool spam_only) const;
 
   // Applies a recorded response to the pair and the sender, then the escalation

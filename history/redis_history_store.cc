@@ -62,7 +62,7 @@ absl::StatusOr<uint32_t> CountAt(const redisReply* array, size_t i) {
 // The facts() table of the prelude.
 absl::StatusOr<SenderFacts> ParseFacts(const redisReply* reply) {
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements != redis_scripts::kFactsSize) {
-    return BadReply("facts are not an array of 12");
+    return BadReply("facts are not an array of 13");
   }
   SenderFacts facts;
   uint32_t* const counts[] = {&facts.reports_in_window,
@@ -82,8 +82,10 @@ absl::StatusOr<SenderFacts> ParseFacts(const redisReply* reply) {
   absl::StatusOr<int64_t> reported = IntegerAt(reply, 9);
   absl::StatusOr<std::string> withdrawn = StringAt(reply, 10);
   absl::StatusOr<int64_t> pending = IntegerAt(reply, 11);
-  for (const absl::Status& status : {start.status(), end.status(), reason.status(),
-                                     reported.status(), withdrawn.status(), pending.status()}) {
+  absl::StatusOr<uint32_t> near = CountAt(reply, 12);
+  for (const absl::Status& status :
+       {start.status(), end.status(), reason.status(), reported.status(), withdrawn.status(),
+        pending.status(), near.status()}) {
     if (!status.ok()) return status;
   }
   absl::StatusOr<absl::Time> start_time = TimeFrom(*start, absl::InfinitePast());
@@ -99,6 +101,7 @@ absl::StatusOr<SenderFacts> ParseFacts(const redisReply* reply) {
   facts.recipient_reported_sender = *reported != 0;
   facts.withdrawn_at = *withdrawn_time;
   facts.pending = *pending != 0;
+  facts.near_identical_notes = *near;
   return facts;
 }
 
@@ -183,6 +186,12 @@ std::vector<std::string> KeyIdsOf(const RecipientKeys& keys) {
 // ---------------------------------------------------------------------------------------------
 // Arguments: each operation's script call.
 
+// A note fingerprint as the scripts take it: 16 hex digits, "" for none (0).
+std::string FingerprintArg(uint64_t fingerprint) {
+  if (fingerprint == 0) return "";
+  return absl::StrCat(absl::Hex(fingerprint, absl::kZeroPad16));
+}
+
 ScriptCall RedisHistoryStore::CallOf(Script script, const std::string& sender_id,
                                      std::vector<std::string> argv) {
   return ScriptCall{script, redis_scripts::SenderKeys(sender_id), std::move(argv)};
@@ -266,7 +275,7 @@ void RedisHistoryStore::RunPairWriteAsync(const char* operation, const std::stri
   call.argv.push_back(sender_id);
   call.argv.push_back(keep);
   if (!options_.cluster()) {
-    // KEYS 6: the index under the first key; 7...: under the older ones (a key rotation).
+    // KEYS 7: the index under the first key; 8...: under the older ones (a key rotation).
     for (std::string& index : indexes) call.keys.push_back(std::move(index));
     return RunWriteAsync(operation, std::move(call), deadline, std::move(done));
   }
@@ -302,8 +311,11 @@ void RedisHistoryStore::RunGetFactsAsync(const char* operation,
   calls.reserve(queries.size());
   for (const FactsQuery& query : queries) {
     if (absl::Status status = CheckSender(query.sender_id); !status.ok()) return done(status);
-    calls.push_back(
-        CallOf(kGetFacts, query.sender_id, CommonArgv(policy, now, query.recipient_key)));
+    ScriptCall call =
+        CallOf(kGetFacts, query.sender_id, CommonArgv(policy, now, query.recipient_key));
+    call.argv.push_back(FingerprintArg(query.note_fingerprint));
+    call.argv.push_back(absl::StrCat(policy.near_identical_max_distance));
+    calls.push_back(std::move(call));
   }
   const absl::Time start = absl::Now();
   executor_->RunAsync(
@@ -371,13 +383,15 @@ void RedisHistoryStore::SetPolicy(const StorePolicy& policy) {
 void RedisHistoryStore::RecordInvitation(const std::string& sender_id,
                                          const std::string& invitation_id,
                                          const RecipientKeys& recipient_key, absl::Time sent_at,
-                                         absl::Time now, absl::Time deadline,
-                                         StoreDone<WriteResult> done) {
+                                         uint64_t note_fingerprint, absl::Time now,
+                                         absl::Time deadline, StoreDone<WriteResult> done) {
   if (absl::Status status = CheckSender(sender_id); !status.ok()) return done(status);
   const StorePolicy policy = std::atomic_load(&policy_)->policy;
   ScriptCall call = CallOf(kRecordInvitation, sender_id, CommonArgv(policy, now, recipient_key));
   call.argv.push_back(redis_scripts::ShortName(invitation_id));
   call.argv.push_back(absl::StrCat(Millis(sent_at)));
+  call.argv.push_back(FingerprintArg(note_fingerprint));
+  call.argv.push_back(absl::StrCat(std::max<uint32_t>(1, policy.max_note_fingerprints)));
   RunPairWriteAsync("record_invitation", sender_id, recipient_key, now, policy, std::move(call),
                     deadline, std::move(done));
 }
@@ -412,9 +426,9 @@ void RedisHistoryStore::RecordResponse(const std::string& sender_id,
                     std::move(call), deadline, std::move(done));
 }
 
-void RedisHistoryStore::GetFacts(const std::string& sender_id, const RecipientKeys& recipient_key,
-                                 absl::Time now, absl::Time deadline, StoreDone<SenderFacts> done) {
-  RunGetFactsAsync("get_facts", {FactsQuery{sender_id, recipient_key}}, now, deadline,
+void RedisHistoryStore::GetFacts(const FactsQuery& query, absl::Time now, absl::Time deadline,
+                                 StoreDone<SenderFacts> done) {
+  RunGetFactsAsync("get_facts", {query}, now, deadline,
                    [done = std::move(done)](absl::StatusOr<std::vector<SenderFacts>> facts) {
                      if (!facts.ok()) return done(facts.status());
                      done(std::move((*facts)[0]));

@@ -105,15 +105,18 @@ class RedisHistoryStore final : public HistoryStore {
   RedisHistoryStore(const RedisHistoryStore&) = delete;
   RedisHistoryStore& operator=(const RedisHistoryStore&) = delete;
 
+  using HistoryStore::GetFacts;
+  using HistoryStore::RecordInvitation;
   void RecordInvitation(const std::string& sender_id, const std::string& invitation_id,
-                        const RecipientKeys& recipient_key, absl::Time sent_at, absl::Time now,
-                        absl::Time deadline, StoreDone<WriteResult> done) override;
+                        const RecipientKeys& recipient_key, absl::Time sent_at,
+                        uint64_t note_fingerprint, absl::Time now, absl::Time deadline,
+                        StoreDone<WriteResult> done) override;
   void RecordResponse(const std::string& sender_id, const std::string& invitation_id,
                       const RecipientKeys& recipient_key, v1::InvitationResponse response,
                       absl::Time responded_at, absl::Time now, absl::Time deadline,
                       StoreDone<WriteResult> done) override;
-  void GetFacts(const std::string& sender_id, const RecipientKeys& recipient_key, absl::Time now,
-                absl::Time deadline, StoreDone<SenderFacts> done) override;
+  void GetFacts(const FactsQuery& query, absl::Time now, absl::Time deadline,
+                StoreDone<SenderFacts> done) override;
   void BatchGetFacts(const std::vector<FactsQuery>& queries, absl::Time now, absl::Time deadline,
                      StoreDone<std::vector<SenderFacts>> done) override;
   void Release(const std::string& sender_id, const std::string& reason, absl::Time now,

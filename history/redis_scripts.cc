@@ -11,7 +11,7 @@
 namespace etiquette::redis_scripts {
 namespace {
 
-constexpr const char* kKeySuffixes[] = {"h", "t", "r", "state", "x"};
+constexpr const char* kKeySuffixes[] = {"h", "t", "r", "state", "x", "n"};
 static_assert(std::size(kKeySuffixes) == kKeysPerSender);
 
 std::string Hex(const unsigned char* bytes, size_t size) {

@@ -38,6 +38,14 @@
 //   etq:{S}:x      ZSET  R -> the latest write about the pair: the recipients S may hold data
 //                  about, kept 2 * IndexRetention (so that it outlives every index entry naming
 //                  S): ForgetMember(S) removes S from their indexes.
+//   etq:{S}:n      STRING of 14-byte entries, one per note fingerprint recorded with an
+//                  invitation (RecordInvitation's note_fingerprint): the fingerprint (8 bytes,
+//                  big-endian) and the invitation's sent_at (T6), in the order recorded. Only
+//                  entries with sent_at inside the volume window: a write drops the others, then
+//                  the earliest past policy.max_note_fingerprints; PX until its newest entry
+//                  leaves the window (it expires with the window). No member id, no note text:
+//                  ForgetMember(S) UNLINKs it, a recipient's erasure and key rotation leave it.
+//                  GetFacts with a fingerprint counts the near-identical ones (get_facts.lua).
 //
 // Keys of one recipient (its key's short name R, in hex: its own slot; K the id of the HMAC key
 // that made R, RecipientHasher):
@@ -76,7 +84,7 @@
 // short name under each (ARGV 6, the writing key's first). Reads look under all of them; a write
 // first moves the pair's data under the older names to the first (migrate(), rekey() in
 // prelude_writes.lua: records, marks, cool-down, reporter entry, x) and takes the sender out of
-// the recipient's indexes under the older keys (KEYS 7... on one Redis; the store's first round
+// the recipient's indexes under the older keys (KEYS 8... on one Redis; the store's first round
 // in a cluster); rekey.lua does the same for the operator's pass.
 //
 // The admin audit trail (ListAdminActions), one key for the whole deployment:
@@ -105,9 +113,9 @@
 namespace etiquette::redis_scripts {
 
 // Items in the facts reply of every script.
-inline constexpr int kFactsSize = 12;
+inline constexpr int kFactsSize = 13;
 // Keys of one sender, all under the hash tag {sender_id}: KEYS of every script.
-inline constexpr int kKeysPerSender = 5;
+inline constexpr int kKeysPerSender = 6;
 // Fields of h past which a sender goes to big mode.
 inline constexpr int kSmallFields = 48;
 
@@ -122,7 +130,7 @@ struct ScriptText {
 // first use.
 const std::vector<ScriptText>& Scripts();
 
-// The keys of `sender_id`, in KEYS order (h, t, r, state, x); the first one decides the
+// The keys of `sender_id`, in KEYS order (h, t, r, state, x, n); the first one decides the
 // sender's cluster slot.
 std::vector<std::string> SenderKeys(const std::string& sender_id);
 

@@ -43,6 +43,10 @@ struct StorePolicy {
   // no honest sender comes near it inside the windows that count. Values under
   // kMinRecordsPerSender count as kMinRecordsPerSender (see RecordsCap).
   uint32_t max_records_per_sender = 500;
+  // Note fingerprints kept per sender (HistoryConfig note_fingerprints_per_sender), and the
+  // largest distance in bits of a near-identical note (near_identical_max_distance).
+  uint32_t max_note_fingerprints = 100;
+  uint32_t near_identical_max_distance = 14;
   // The admin audit trail (HistoryConfig admin_audit_*): about this many entries, none older
   // than the retention.
   uint32_t admin_audit_max_entries = 10000;

@@ -1,4 +1,4 @@
--- Forget a member as a sender: no prelude. KEYS: the sender's (h, t, r, state, x). Reply
+-- Forget a member as a sender: no prelude. KEYS: the sender's (h, t, r, state, x, n). Reply
 -- {records removed, R...}: the fields of h (invitation records, pending marks, withdrawals;
 -- not its "c" and "m"), the reporter entries, 1 for the restriction state; then the short names
 -- of the recipients whose index may name the sender (those of x, h and r), which the store

@@ -1,6 +1,7 @@
 -- Forget a member as the recipient of one sender: no prelude. KEYS: the sender's (h, t, r,
--- state, x). ARGV 1: the recipient key's short names (16 hex digits each), one per configured
--- HMAC key (a key rotation: the member's data may be under any of them). Reply: records removed.
+-- state, x, n: n names no recipient and stays). ARGV 1: the recipient key's short names (16 hex
+-- digits each), one per configured HMAC key (a key rotation: the member's data may be under any
+-- of them). Reply: records removed.
 --
 -- What the sender holds about the pair goes: the pending mark and the cool-down (fields and
 -- flag bits, with their index entries in t), the recipient's entry in x. What the sender's

@@ -4,8 +4,8 @@
 -- every call, so a script carries only the helpers it uses), then its body. All of it is one
 -- chunk: a later part sees the locals of the earlier ones.
 --
--- KEYS (all of one sender, same hash tag): 1 h, 2 t, 3 r, 4 state, 5 x (see
--- history/redis_scripts.h); the writes on one Redis (not a cluster) add 6: the recipient's index.
+-- KEYS (all of one sender, same hash tag): 1 h, 2 t, 3 r, 4 state, 5 x, 6 n (see
+-- history/redis_scripts.h); the writes on one Redis (not a cluster) add 7: the recipient's index.
 -- ARGV: 1 now, 2 report_window, 3 volume_window, 4 acceptance_window, 5 reinvite_cooldown,
 --       6 the recipient key's short name, 16 hex digits ('' = no pair facts; ids and keys are
 --       hashed before they reach Redis: arguments show up in SLOWLOG and MONITOR), followed,

@@ -94,5 +94,5 @@ local function facts(h)
     pending = h.pending
   end
   return {reports, spam, h.volume, h.sent, h.accepted, tonumber(state[1]) or 0, state[2] or '',
-          state[3] or '', state[5] or '', reported, withdrawn, pending}
+          state[3] or '', state[5] or '', reported, withdrawn, pending, 0}
 end

@@ -356,7 +356,7 @@ local function migrate()
 end
 
 -- The pair's entry in the sender's recipients x (R -> the latest event time about the pair,
--- `at`), and, on one Redis, in the recipient's index (KEYS[6]: sender -> `now`, the time of the
+-- `at`), and, on one Redis, in the recipient's index (KEYS[7]: sender -> `now`, the time of the
 -- latest write, kept for `keep`). In a cluster the index is in another slot, and the store
 -- writes it in a round trip of its own (index.lua), before this script.
 -- x is kept for 2 * keep (an entry outlives every index entry naming the sender: events are at
@@ -377,18 +377,18 @@ local function track(sender, keep, at)
     dropped = call('ZRANGE', KEYS[5], 0, excess - 1)
     call('ZREM', KEYS[5], unpack(dropped))
   end
-  if KEYS[6] then
-    call('ZADD', KEYS[6], int(now), sender)
-    call('ZREMRANGEBYSCORE', KEYS[6], '-inf', '(' .. int(now - keep))
-    call('PEXPIRE', KEYS[6], int(keep))
-    -- A key rotation: KEYS[7...] are the recipient's indexes under the older keys, which the
+  if KEYS[7] then
+    call('ZADD', KEYS[7], int(now), sender)
+    call('ZREMRANGEBYSCORE', KEYS[7], '-inf', '(' .. int(now - keep))
+    call('PEXPIRE', KEYS[7], int(keep))
+    -- A key rotation: KEYS[8...] are the recipient's indexes under the older keys, which the
     -- sender leaves (its data moved to the first key: migrate()). A dropped pair may be under
     -- any key: it leaves the index of that name under each (the key id is in the index's name:
     -- its prefix, before the short name's 16 hex digits and "}:s").
-    for k = 7, #KEYS do call('ZREM', KEYS[k], sender) end
+    for k = 8, #KEYS do call('ZREM', KEYS[k], sender) end
     for i = 1, #dropped do
       local high, low = struct.unpack('>I4I4', dropped[i])
-      for k = 6, #KEYS do
+      for k = 7, #KEYS do
         call('ZREM', string.format('%s%08x%08x}:s', sub(KEYS[k], 1, #KEYS[k] - 19), high, low),
              sender)
       end

@@ -1,6 +1,28 @@
 -- RecordInvitation. Prelude: prelude.lua, prelude_facts.lua, prelude_writes.lua.
--- ARGV 11 invitation id's short name (hex), 12 sent_at, 13 sender id, 14 index retention.
+-- ARGV 11 invitation id's short name (hex), 12 sent_at, 13 the note's fingerprint (16 hex
+-- digits; '': none), 14 the cap of fingerprints, 15 sender id, 16 index retention.
 -- Reply {0 recorded | 1 duplicate, 0, facts[, pairs dropped from x (see track)]}.
+
+-- Keeps the note fingerprint `hex` (16 hex digits) of an invitation sent at `sent_at` in n
+-- (KEYS[6]; see near_notes in get_facts.lua): entries outside the volume window go, then
+-- past `limit` entries the earliest recorded. n expires when its newest entry leaves the window.
+local function remember_note(hex, sent_at, limit)
+  if sent_at <= volume_floor then return end
+  local notes = call('GET', KEYS[6]) or ''
+  local kept, newest = {}, sent_at
+  for i = 1, #notes - 13, 14 do
+    local at = unpack6('>I6', notes, i + 8)
+    if at > volume_floor then
+      kept[#kept + 1] = sub(notes, i, i + 13)
+      newest = math.max(newest, at)
+    end
+  end
+  kept[#kept + 1] = struct.pack('>I4I4', tonumber(sub(hex, 1, 8), 16),
+                                tonumber(sub(hex, 9, 16), 16)) .. t6(sent_at)
+  local first = math.max(1, #kept - limit + 1)
+  call('SET', KEYS[6], table.concat(kept, '', first), 'PX',
+       int(newest + tonumber(ARGV[3]) - now))
+end
 
 pair = short(sub(ARGV[6], 1, 16))
 migrate()
@@ -38,5 +60,6 @@ else
 end
 cap()
 touch()
-local dropped = track(ARGV[13], ARGV[14], sent_at)
+if ARGV[13] ~= '' then remember_note(ARGV[13], sent_at, tonumber(ARGV[14])) end
+local dropped = track(ARGV[15], ARGV[16], sent_at)
 return {0, 0, facts(h), dropped}

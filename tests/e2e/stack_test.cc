@@ -233,6 +233,72 @@ TEST_F(StackTest, PendingInvitationIsBlocked) {
   EXPECT_EQ(Evaluate("eager", "someone-else").decision(), v1::DECISION_SEND);
 }
 
+// Issue 16: the platform records each sent invitation with its verdict's note fingerprint;
+// the next invitation with the same mail-merged note sees how many went out (template-blast).
+TEST_F(StackTest, TheSameNoteToManyStrangersIsATemplateBlast) {
+  auto invitation = [](const std::string& first_name, const std::string& note) {
+    v1::EvaluateRequest request;
+    *request.mutable_invitation() = testing::GoodInvitation();
+    v1::Invitation& invitation = *request.mutable_invitation();
+    invitation.set_invitation_id("e2e-blast-" + first_name);
+    invitation.mutable_sender()->set_member_id("blaster");
+    invitation.mutable_recipient()->set_member_id("blast-" + first_name);
+    invitation.mutable_recipient()->set_full_name(first_name + " Example");
+    invitation.clear_sent_at();
+    invitation.set_note(note);
+    return request;
+  };
+  auto merged = [](const std::string& first_name) {
+    return "Hi " + first_name +
+           ", I came across your profile and was impressed by your work. I am growing my "
+           "network of fintech professionals and would love to connect. Best regards";
+  };
+  auto evaluate = [&](const v1::EvaluateRequest& request) {
+    v1::EvaluateResponse response;
+    grpc::Status status = evaluator_stub_->Evaluate(Context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.verdict();
+  };
+  auto blast_finding = [](const v1::Verdict& verdict) -> const v1::Finding* {
+    for (const v1::Finding& finding : verdict.findings()) {
+      if (finding.rule_id() == "template-blast") return &finding;
+    }
+    return nullptr;
+  };
+  const std::string names[] = {"Anna", "Bob", "Chen", "Dara", "Emeka"};
+  uint64_t first_fingerprint = 0;
+  for (const std::string& name : names) {
+    const v1::EvaluateRequest request = invitation(name, merged(name));
+    const v1::Verdict verdict = evaluate(request);
+    EXPECT_EQ(blast_finding(verdict), nullptr) << name;
+    ASSERT_NE(verdict.note_fingerprint(), 0u) << name;
+    if (first_fingerprint == 0) first_fingerprint = verdict.note_fingerprint();
+    EXPECT_EQ(verdict.note_fingerprint(), first_fingerprint) << name << ": names are masked";
+    // Sent: recorded with the verdict's fingerprint.
+    v1::RecordInvitationRequest record;
+    record.set_sender_id("blaster");
+    record.set_invitation_id(request.invitation().invitation_id());
+    record.set_recipient_id(request.invitation().recipient().member_id());
+    record.set_note_fingerprint(verdict.note_fingerprint());
+    v1::RecordInvitationResponse recorded;
+    ASSERT_TRUE(history_stub_->RecordInvitation(Context().get(), record, &recorded).ok());
+  }
+  const v1::Verdict sixth = evaluate(invitation("Farid", merged("Farid")));
+  EXPECT_EQ(sixth.sender_standing().near_identical_notes_last_7d(), 5u);
+  const v1::Finding* finding = blast_finding(sixth);
+  ASSERT_NE(finding, nullptr);
+  EXPECT_EQ(finding->severity(), v1::SEVERITY_ADVICE);
+  EXPECT_TRUE(finding->shadow());  // SHADOW by default: the decision is unchanged
+  EXPECT_EQ(sixth.decision(), v1::DECISION_SEND);
+  // A note written for its recipient is not near any of them.
+  const v1::Verdict personal =
+      evaluate(invitation("Gita",
+                          "Hi Gita, your talk at the Lisbon Rust meetup on async cancellation "
+                          "saved me a week; could I ask you about the executor you built?"));
+  EXPECT_EQ(personal.sender_standing().near_identical_notes_last_7d(), 0u);
+  EXPECT_EQ(blast_finding(personal), nullptr);
+}
+
 TEST_F(StackTest, RedisDownMakesHistoryUnavailableAndUnreadyUntilItIsBack) {
   using Health = grpc::health::v1::HealthCheckResponse;
   RecordInvitation("steady", "steady-1", "friend-1");

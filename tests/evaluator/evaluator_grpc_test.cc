@@ -250,10 +250,15 @@ TEST_F(EvaluatorGrpcTest, ListRulesShowsEveryRule) {
   grpc::ClientContext context;
   v1::ListRulesResponse response;
   ASSERT_TRUE(stub_->ListRules(&context, v1::ListRulesRequest(), &response).ok());
-  EXPECT_EQ(response.rules_size(), 16);
+  EXPECT_EQ(response.rules_size(), 17);
   EXPECT_EQ(response.rules_version(), RulesVersion(DefaultEvaluatorConfig()));
   EXPECT_EQ(response.rules(0).rule_id(), "personal-note");
   EXPECT_EQ(response.rules(0).mode(), v1::RULE_MODE_ENFORCE);
+  // template-blast (issue 16) after note-placeholder, SHADOW, its thresholds as parameters.
+  EXPECT_EQ(response.rules(9).rule_id(), "template-blast");
+  EXPECT_EQ(response.rules(9).mode(), v1::RULE_MODE_SHADOW);
+  EXPECT_EQ(response.rules(9).parameters().at("advice_at"), "5");
+  EXPECT_EQ(response.rules(9).parameters().at("defer_at"), "25");
 }
 
 TEST_F(EvaluatorGrpcTest, HealthIsServingOverallAndForTheService) {

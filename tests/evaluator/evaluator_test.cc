@@ -155,6 +155,45 @@ TEST_F(EvaluatorWithHistoryTest, StandingIsAskedAndCarried) {
   EXPECT_FALSE(verdict->degraded());
 }
 
+// Issue 16: the standing request carries the note's fingerprint, the verdict's own, and the
+// answer's near-identical count reaches template-blast (SHADOW by default); batches too.
+TEST_F(EvaluatorWithHistoryTest, StandingRequestCarriesTheVerdictsNoteFingerprint) {
+  std::vector<uint64_t> asked;
+  history_.standing_of = [&asked](const v1::GetStandingRequest& request) {
+    asked.push_back(request.note_fingerprint());
+    v1::SenderStanding standing = FakeHistoryClient::GoodStanding(request);
+    standing.set_near_identical_notes_last_7d(30);
+    return standing;
+  };
+  absl::StatusOr<v1::Verdict> verdict = Make().Evaluate(Request("good", "someone"));
+  ASSERT_TRUE(verdict.ok()) << verdict.status();
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_NE(asked[0], 0u);
+  EXPECT_EQ(asked[0], verdict->note_fingerprint());
+  bool blast = false;
+  for (const v1::Finding& finding : verdict->findings()) {
+    if (finding.rule_id() != "template-blast") continue;
+    blast = true;
+    EXPECT_EQ(finding.outcome(), v1::DECISION_DEFER);
+    EXPECT_TRUE(finding.shadow());
+  }
+  EXPECT_TRUE(blast);
+  EXPECT_EQ(verdict->decision(), v1::DECISION_SEND);
+
+  v1::EvaluateBatchRequest batch;
+  *batch.add_invitations() = Request("good", "someone").invitation();
+  v1::Invitation colleague = Request("good", "colleague").invitation();
+  colleague.mutable_relationship()->set_familiarity(v1::FAMILIARITY_COLLEAGUE);
+  *batch.add_invitations() = colleague;
+  asked.clear();
+  absl::StatusOr<v1::EvaluateBatchResponse> verdicts = Make().EvaluateBatch(batch);
+  ASSERT_TRUE(verdicts.ok()) << verdicts.status();
+  ASSERT_EQ(asked.size(), 2u);
+  EXPECT_EQ(asked[0], verdict->note_fingerprint());
+  EXPECT_EQ(asked[1], 0u);  // not a stranger: the note does not count
+  EXPECT_EQ(verdicts->verdicts(1).note_fingerprint(), 0u);
+}
+
 TEST_F(EvaluatorWithHistoryTest, RestrictedSenderMustTypeTheEmail) {
   EXPECT_EQ(Make().Evaluate(Request("jailed", "someone"))->decision(), v1::DECISION_REQUIRE_EMAIL);
   v1::EvaluateRequest confirmed = Request("jailed", "someone");

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "evaluator/config.h"
+#include "evaluator/note_fingerprint.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/test_invitations.h"
@@ -189,12 +190,12 @@ TEST(RulesEngineTest, ListRulesShowsEveryRuleWithModeAndParameters) {
     ids.push_back(rule.rule_id());
     EXPECT_FALSE(rule.description().empty()) << rule.rule_id();
   }
-  EXPECT_THAT(
-      ids, ::testing::ElementsAre("personal-note", "note-length", "note-pitch", "after-interview",
-                                  "profile-complete", "group-activity", "twitter-only",
-                                  "note-language", "note-placeholder", "recipient-reported",
-                                  "already-pending", "sender-restricted", "reinvite-cooldown",
-                                  "weekly-limit", "sender-standing", "history-unavailable"));
+  EXPECT_THAT(ids, ::testing::ElementsAre("personal-note", "note-length", "note-pitch",
+                                          "after-interview", "profile-complete", "group-activity",
+                                          "twitter-only", "note-language", "note-placeholder",
+                                          "template-blast", "recipient-reported", "already-pending",
+                                          "sender-restricted", "reinvite-cooldown", "weekly-limit",
+                                          "sender-standing", "history-unavailable"));
   EXPECT_EQ(rules.rules(1).parameters().at("free_limit"), "200");
   EXPECT_EQ(rules.rules(1).parameters().at("premium_limit"), "300");
   EXPECT_EQ(rules.rules(1).mode(), v1::RULE_MODE_ENFORCE);
@@ -202,6 +203,26 @@ TEST(RulesEngineTest, ListRulesShowsEveryRuleWithModeAndParameters) {
   EXPECT_EQ(rules.rules(2).parameters().at("flag_links"), "true");
   EXPECT_EQ(rules.rules(2).parameters().at("pitch_terms").substr(0, 20), "buy; discount; prici");
   EXPECT_EQ(rules.rules(0).parameters().count("mode"), 0u);
+}
+
+TEST(RulesEngineTest, VerdictCarriesTheNoteFingerprintOfANoteToAStranger) {
+  const auto engine = Engine(DefaultEvaluatorConfig());
+  v1::Invitation invitation = testing::GoodInvitation();
+  invitation.mutable_relationship()->set_familiarity(v1::FAMILIARITY_STRANGER);
+  const v1::Verdict verdict =
+      engine->Evaluate(invitation, testing::TestNow(), HistoryStatus::kNotConfigured, nullptr);
+  EXPECT_NE(verdict.note_fingerprint(), 0u);
+  EXPECT_EQ(verdict.note_fingerprint(), NoteFingerprint(invitation));
+  v1::Invitation colleague = invitation;
+  colleague.mutable_relationship()->set_familiarity(v1::FAMILIARITY_COLLEAGUE);
+  EXPECT_EQ(engine->Evaluate(colleague, testing::TestNow(), HistoryStatus::kNotConfigured, nullptr)
+                .note_fingerprint(),
+            0u);
+  v1::Invitation no_note = invitation;
+  no_note.clear_note();
+  EXPECT_EQ(engine->Evaluate(no_note, testing::TestNow(), HistoryStatus::kNotConfigured, nullptr)
+                .note_fingerprint(),
+            0u);
 }
 
 TEST(RulesEngineTest, InvalidConfigIsRefused) {

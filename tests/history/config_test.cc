@@ -1,5 +1,9 @@
 #include "history/config.h"
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
@@ -72,6 +76,27 @@ TEST(HistoryConfigTest, PolicyFollowsTheConfig) {
   EXPECT_EQ(policy.restriction_ladder[1], absl::Hours(24 * 30));
   EXPECT_EQ(policy.retention, absl::Hours(24 * 120));
   EXPECT_EQ(policy.reinvite_cooldown, absl::Hours(24 * 21));
+  EXPECT_EQ(policy.max_note_fingerprints, 100u);
+  EXPECT_EQ(policy.near_identical_max_distance, 14u);
+}
+
+TEST(HistoryConfigTest, NoteFingerprintKnobsAreBounded) {
+  for (const auto& [yaml, message] : std::vector<std::pair<std::string, std::string>>{
+           {"note_fingerprints_per_sender: 0\n",
+            "note_fingerprints_per_sender: must be greater than 0"},
+           {"note_fingerprints_per_sender: 1001\n",
+            "note_fingerprints_per_sender: must be at most 1000"},
+           {"near_identical_max_distance: 33\n", "near_identical_max_distance: must be at most 32"},
+       }) {
+    absl::StatusOr<v1::HistoryConfig> config = ParseHistoryConfig(yaml);
+    ASSERT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument) << yaml;
+    EXPECT_EQ(config.status().message(), message);
+  }
+  absl::StatusOr<v1::HistoryConfig> config =
+      ParseHistoryConfig("note_fingerprints_per_sender: 20\nnear_identical_max_distance: 0\n");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(StorePolicyFrom(*config).max_note_fingerprints, 20u);
+  EXPECT_EQ(StorePolicyFrom(*config).near_identical_max_distance, 0u);
 }
 
 }  // namespace

@@ -154,9 +154,11 @@ class ParkingStore final : public HistoryStore {
   ParkingStore() : store_(StorePolicyFrom(DefaultHistoryConfig())) {}
 
   void RecordInvitation(const std::string& sender, const std::string& invitation,
-                        const RecipientKeys& recipient, absl::Time sent_at, absl::Time now,
-                        absl::Time deadline, StoreDone<WriteResult> done) override {
-    store_.RecordInvitation(sender, invitation, recipient, sent_at, now, deadline, std::move(done));
+                        const RecipientKeys& recipient, absl::Time sent_at,
+                        uint64_t note_fingerprint, absl::Time now, absl::Time deadline,
+                        StoreDone<WriteResult> done) override {
+    store_.RecordInvitation(sender, invitation, recipient, sent_at, note_fingerprint, now, deadline,
+                            std::move(done));
   }
   void RecordResponse(const std::string& sender, const std::string& invitation,
                       const RecipientKeys& recipient, v1::InvitationResponse response,
@@ -180,8 +182,7 @@ class ParkingStore final : public HistoryStore {
   absl::Status Ping() override { return absl::OkStatus(); }
   void SetPolicy(const StorePolicy& policy) override { store_.SetPolicy(policy); }
 
-  void GetFacts(const std::string&, const RecipientKeys&, absl::Time, absl::Time,
-                StoreDone<SenderFacts> done) override {
+  void GetFacts(const FactsQuery&, absl::Time, absl::Time, StoreDone<SenderFacts> done) override {
     std::lock_guard<std::mutex> lock(mutex_);
     parked_.push_back(std::move(done));
     most_parked_ = std::max(most_parked_, parked_.size());

@@ -895,6 +895,131 @@ TEST_P(HistoryStoreContractTest, ReporterEntryExpiresOnItsOwnClock) {
 
 TEST_P(HistoryStoreContractTest, PingAnswersOk) { EXPECT_TRUE(store().Ping().ok()); }
 
+// --- Note fingerprints (RecordInvitation's note_fingerprint, near_identical_notes; issue 16) --
+
+// A fingerprint with `bits` of its low bits flipped: `bits` away from it.
+uint64_t Flipped(uint64_t fingerprint, int bits) {
+  return bits == 0 ? fingerprint : fingerprint ^ (~uint64_t{0} >> (64 - bits));
+}
+
+constexpr uint64_t kNote = 0x9e3779b97f4a7c15;
+
+TEST_P(HistoryStoreContractTest, NearIdenticalNotesCountWithinTheDistance) {
+  const std::string s = "c-notes";
+  const int max_distance = static_cast<int>(policy().near_identical_max_distance);
+  ASSERT_EQ(max_distance, 14);  // the default
+  const absl::Time at = T0();
+  // Distances 0, 1, 14 (near) and 15, 32 (not); one invitation without a note.
+  InviteWithNote(s, "i0", "rk-0", kNote, at, at);
+  InviteWithNote(s, "i1", "rk-1", Flipped(kNote, 1), at, at);
+  InviteWithNote(s, "i14", "rk-14", Flipped(kNote, max_distance), at, at);
+  InviteWithNote(s, "i15", "rk-15", Flipped(kNote, max_distance + 1), at, at);
+  InviteWithNote(s, "i32", "rk-32", Flipped(kNote, 32), at, at);
+  InviteWithNote(s, "none", "rk-none", 0, at, at);
+  EXPECT_EQ(NearNotes(s, kNote, at), 3u);
+  // From the other side: i32's fingerprint has only itself within 14 bits.
+  EXPECT_EQ(NearNotes(s, Flipped(kNote, 32), at), 1u);
+  // The high half counts as much as the low one: i0 (8 bits) and i1 (9); i14 is 22 away.
+  EXPECT_EQ(NearNotes(s, kNote ^ 0xff00000000000000, at), 2u);
+  EXPECT_EQ(NearNotes(s, kNote ^ 0xfffc000000000000, at), 1u);  // i0 (14); i1 is 15
+  EXPECT_EQ(NearNotes(s, ~kNote, at), 0u);
+  // No fingerprint asked: 0; the other facts as ever.
+  const SenderFacts facts = Facts(s, "", at);
+  EXPECT_EQ(facts.near_identical_notes, 0u);
+  EXPECT_EQ(facts.invitations_in_volume_window, 6u);
+  EXPECT_EQ(NearNotes("c-notes-unknown", kNote, at), 0u);
+  // BatchGetFacts answers it per query.
+  absl::StatusOr<std::vector<SenderFacts>> batch = store().BatchGetFacts(
+      {FactsQuery{s, RecipientKeys(), kNote}, FactsQuery{s, RecipientKeys(), 0},
+       FactsQuery{s, "rk-0", Flipped(kNote, 32)}},
+      at);
+  ASSERT_TRUE(batch.ok()) << batch.status();
+  EXPECT_EQ((*batch)[0].near_identical_notes, 3u);
+  EXPECT_EQ((*batch)[1].near_identical_notes, 0u);
+  EXPECT_EQ((*batch)[2].near_identical_notes, 1u);
+  EXPECT_TRUE((*batch)[2].pending);
+}
+
+TEST_P(HistoryStoreContractTest, NearIdenticalMaxDistanceIsThePolicys) {
+  const std::string s = "c-notes-distance";
+  StorePolicy strict = policy();
+  strict.near_identical_max_distance = 0;
+  UsePolicy(strict);
+  InviteWithNote(s, "i0", "rk-0", kNote, T0(), T0());
+  InviteWithNote(s, "i1", "rk-1", Flipped(kNote, 1), T0(), T0());
+  EXPECT_EQ(NearNotes(s, kNote, T0()), 1u);
+}
+
+TEST_P(HistoryStoreContractTest, NoteFingerprintsCountInsideTheVolumeWindowOnly) {
+  const std::string s = "c-notes-window";
+  const absl::Duration window = policy().volume_window;
+  InviteWithNote(s, "i-old", "rk-old", kNote, T0(), T0());
+  InviteWithNote(s, "i-new", "rk-new", kNote, T0() + Days(2), T0() + Days(2));
+  // Sent before the window of the write: not kept (nor counted later).
+  InviteWithNote(s, "i-late", "rk-late", kNote, T0() + Days(2) - window, T0() + Days(2));
+  EXPECT_EQ(NearNotes(s, kNote, T0() + Days(2)), 2u);
+  // Counted while sent_at > now - window: i-old until T0 + window (exclusive).
+  EXPECT_EQ(NearNotes(s, kNote, T0() + window - kMs), 2u);
+  EXPECT_EQ(NearNotes(s, kNote, T0() + window), 1u);
+  EXPECT_EQ(NearNotes(s, kNote, T0() + Days(2) + window - kMs), 1u);
+  EXPECT_EQ(NearNotes(s, kNote, T0() + Days(2) + window), 0u);
+  // A write after the window starts the count again.
+  const absl::Time later = T0() + Days(30);
+  InviteWithNote(s, "i-later", "rk-later", kNote, later, later);
+  EXPECT_EQ(NearNotes(s, kNote, later), 1u);
+}
+
+TEST_P(HistoryStoreContractTest, NoteFingerprintsKeepAtMostTheCapTheLatestRecorded) {
+  const std::string s = "c-notes-cap";
+  StorePolicy capped = policy();
+  capped.max_note_fingerprints = 3;
+  UsePolicy(capped);
+  for (int i = 0; i < 5; ++i) {
+    const absl::Time at = T0() + absl::Minutes(i);
+    // The first two far from kNote, the last three near it.
+    InviteWithNote(s, absl::StrCat("i", i), absl::StrCat("rk-", i),
+                   i < 2 ? ~kNote : Flipped(kNote, i), at, at);
+  }
+  const absl::Time at = T0() + absl::Minutes(5);
+  EXPECT_EQ(NearNotes(s, kNote, at), 3u);
+  EXPECT_EQ(NearNotes(s, ~kNote, at), 0u);  // the earliest two went
+  EXPECT_EQ(Facts(s, "", at).invitations_in_volume_window, 5u);
+}
+
+TEST_P(HistoryStoreContractTest, ADuplicateInvitationKeepsNoSecondFingerprint) {
+  const std::string s = "c-notes-dup";
+  InviteWithNote(s, "i0", "rk-0", kNote, T0(), T0());
+  const WriteResult again = InviteWithNote(s, "i0", "rk-0", kNote, T0(), T0() + kMs);
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(NearNotes(s, kNote, T0() + kMs), 1u);
+}
+
+TEST_P(HistoryStoreContractTest, ForgetMemberErasesTheSendersNoteFingerprintsOnly) {
+  const std::string s = "c-notes-forget";
+  const std::string other = "c-notes-forget-other";
+  InviteWithNote(s, "i0", "rk-forget-0", kNote, T0(), T0());
+  InviteWithNote(s, "i1", "rk-forget-1", kNote, T0(), T0());
+  InviteWithNote(other, "o0", "rk-forget-0", kNote, T0(), T0());
+  // The recipient's erasure leaves what senders count, fingerprints included.
+  ASSERT_TRUE(store().ForgetMember("m-forget-r0", "rk-forget-0").ok());
+  EXPECT_EQ(NearNotes(s, kNote, T0()), 2u);
+  EXPECT_EQ(NearNotes(other, kNote, T0()), 1u);
+  // The sender's erasure takes them; the other sender keeps its own.
+  ASSERT_TRUE(store().Forget(s).ok());
+  EXPECT_EQ(NearNotes(s, kNote, T0()), 0u);
+  EXPECT_EQ(NearNotes(other, kNote, T0()), 1u);
+}
+
+TEST_P(HistoryStoreContractTest, KeyRotationLeavesNoteFingerprints) {
+  const std::string s = "c-notes-rotation";
+  const RecipientKeys old_key = Keys({{"k1", "rk-rot-old"}});
+  const RecipientKeys rotated = Keys({{"k2", "rk-rot-new"}, {"k1", "rk-rot-old"}});
+  InviteWithNote(s, "i0", old_key, kNote, T0(), T0());
+  // A write under the new key moves the pair's data; the fingerprints hold no member id.
+  InviteWithNote(s, "i1", rotated, Flipped(kNote, 2), T0() + kMs, T0() + kMs);
+  EXPECT_EQ(NearNotes(s, kNote, T0() + kMs), 2u);
+}
+
 TEST_P(HistoryStoreContractTest, ConcurrentWritesAreAtomic) {
   const std::string s = "c-concurrent";
   constexpr int kThreads = 8;

@@ -83,6 +83,28 @@ class HistoryStoreContractTest : public ::testing::TestWithParam<StoreFactory> {
     return ValueOrFail(store().GetFacts(sender, recipient, now), "GetFacts " + sender);
   }
 
+  // RecordInvitation with a note fingerprint.
+  WriteResult InviteWithNote(const std::string& sender, const std::string& invitation,
+                             const RecipientKeys& recipient, uint64_t note_fingerprint,
+                             absl::Time sent_at, absl::Time now) {
+    return ValueOrFail(Await<WriteResult>([&](StoreDone<WriteResult> done) {
+                         store_->RecordInvitation(sender, invitation, recipient, sent_at,
+                                                  note_fingerprint, now, absl::InfiniteFuture(),
+                                                  std::move(done));
+                       }),
+                       "RecordInvitation " + invitation);
+  }
+
+  // GetFacts(FactsQuery) with a note fingerprint: near_identical_notes.
+  uint32_t NearNotes(const std::string& sender, uint64_t note_fingerprint, absl::Time now) {
+    return ValueOrFail(Await<SenderFacts>([&](StoreDone<SenderFacts> done) {
+                         store_->GetFacts(FactsQuery{sender, RecipientKeys(), note_fingerprint},
+                                          now, absl::InfiniteFuture(), std::move(done));
+                       }),
+                       "GetFacts " + sender)
+        .near_identical_notes;
+  }
+
   SenderFacts ReleaseAt(const std::string& sender, const std::string& reason, absl::Time now) {
     return ValueOrFail(store().Release(sender, reason, now), "Release " + sender);
   }

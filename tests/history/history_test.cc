@@ -587,16 +587,14 @@ TEST_F(HistoryTest, ForgetNeedsAValidIdAndAReason) {
 class MockHistoryStore : public HistoryStore {
  public:
   MOCK_METHOD(void, RecordInvitation,
-              (const std::string&, const std::string&, const RecipientKeys&, absl::Time, absl::Time,
-               absl::Time, StoreDone<WriteResult>),
+              (const std::string&, const std::string&, const RecipientKeys&, absl::Time, uint64_t,
+               absl::Time, absl::Time, StoreDone<WriteResult>),
               (override));
   MOCK_METHOD(void, RecordResponse,
               (const std::string&, const std::string&, const RecipientKeys&, v1::InvitationResponse,
                absl::Time, absl::Time, absl::Time, StoreDone<WriteResult>),
               (override));
-  MOCK_METHOD(void, GetFacts,
-              (const std::string&, const RecipientKeys&, absl::Time, absl::Time,
-               StoreDone<SenderFacts>),
+  MOCK_METHOD(void, GetFacts, (const FactsQuery&, absl::Time, absl::Time, StoreDone<SenderFacts>),
               (override));
   MOCK_METHOD(void, BatchGetFacts,
               (const std::vector<FactsQuery>&, absl::Time, absl::Time,
@@ -616,12 +614,13 @@ class MockHistoryStore : public HistoryStore {
 TEST(HistoryStoreUseTest, StoreSeesOnlyKeyedRecipientHashes) {
   MockHistoryStore store;
   History history(store, *RecipientHasher::Create(kSecret), DefaultHistoryConfig());
-  EXPECT_CALL(store, GetFacts("s", Truly([](const RecipientKeys& keys) {
-                                return keys.all.size() == 1 &&
+  EXPECT_CALL(store, GetFacts(Truly([](const FactsQuery& query) {
+                                const RecipientKeys& keys = query.recipient_key;
+                                return query.sender_id == "s" && keys.all.size() == 1 &&
                                        keys.first().find("member-r") == std::string::npos;
                               }),
                               _, _, _))
-      .WillOnce(InvokeArgument<4>(SenderFacts()));
+      .WillOnce(InvokeArgument<3>(SenderFacts()));
   v1::GetStandingRequest request;
   request.set_sender_id("s");
   request.set_recipient_id("member-r");
@@ -639,13 +638,18 @@ TEST(HistoryStoreUseTest, StoreGetsTheKeysOfEverySecretTheFirstFirst) {
   const RecipientHasher old_only = *RecipientHasher::Create(old_secret);
   const RecipientHasher new_only = *RecipientHasher::Create(new_secret);
   History history(store, hasher, DefaultHistoryConfig());
-  auto both = Truly([&](const RecipientKeys& keys) {
+  auto both_keys = [&](const RecipientKeys& keys) {
     return keys.all.size() == 2 && keys.all[0].key == new_only.Key("member-r") &&
            keys.all[0].key_id == new_only.KeyIds()[0] &&
            keys.all[1].key == old_only.Key("member-r") &&
            keys.all[1].key_id == old_only.KeyIds()[0];
-  });
-  EXPECT_CALL(store, GetFacts("s", both, _, _, _)).WillOnce(InvokeArgument<4>(SenderFacts()));
+  };
+  auto both = Truly(both_keys);
+  EXPECT_CALL(store, GetFacts(Truly([&](const FactsQuery& query) {
+                                return query.sender_id == "s" && both_keys(query.recipient_key);
+                              }),
+                              _, _, _))
+      .WillOnce(InvokeArgument<3>(SenderFacts()));
   EXPECT_CALL(store, Forget("member-r", both, _, _)).WillOnce(InvokeArgument<3>(uint64_t{0}));
   v1::GetStandingRequest request;
   request.set_sender_id("s");
@@ -660,12 +664,14 @@ TEST(HistoryStoreUseTest, StoreGetsTheKeysOfEverySecretTheFirstFirst) {
 TEST(HistoryStoreUseTest, UnavailableStoreIsUnavailable) {
   MockHistoryStore store;
   History history(store, *RecipientHasher::Create(kSecret), DefaultHistoryConfig());
-  EXPECT_CALL(store, RecordInvitation(_, _, _, _, _, _, _))
-      .WillOnce(InvokeArgument<6>(absl::UnavailableError("redis unavailable: connection refused")));
+  // The request's note fingerprint reaches the store as it is.
+  EXPECT_CALL(store, RecordInvitation(_, _, _, _, uint64_t{0xfedcba9876543210}, _, _, _))
+      .WillOnce(InvokeArgument<7>(absl::UnavailableError("redis unavailable: connection refused")));
   v1::RecordInvitationRequest request;
   request.set_sender_id("s");
   request.set_invitation_id("i1");
   request.set_recipient_id("r1");
+  request.set_note_fingerprint(0xfedcba9876543210);
   EXPECT_EQ(testing::BlockingHistory(history).RecordInvitation(request).status().code(),
             absl::StatusCode::kUnavailable);
 }

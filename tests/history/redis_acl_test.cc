@@ -168,7 +168,7 @@ TEST_F(RedisAclTest, TheUserCannotFlushConfigureOrLeaveItsKeys) {
            {"REPLICAOF", "127.0.0.1", "1"},
            {"SHUTDOWN"},
            {"MONITOR"},
-           {"SET", "etq:{acl-cli}:s", "1"},        // a command history does not run
+           {"INCR", "etq:{acl-cli}:s"},            // a command history does not run
            {"HSET", "other:{acl-cli}", "f", "1"},  // a key outside etq:*
            {"HGETALL", "other"},
        }) {

@@ -742,7 +742,11 @@ TEST_F(RedisClusterStoreTest, SlotMigratedByHandWhileWritingFollowsAskAndLosesNo
             .RecordInvitation(full, "old-" + n, "rk-old-" + n, T0() - absl::Hours(240), T0())
             .ok());
   }
-  ASSERT_TRUE(Blocking(store).RecordInvitation(full, "f-1", "rk-1", T0(), T0()).ok());
+  // With a note fingerprint: the sender has every kind of key (n too).
+  ASSERT_TRUE(Await<WriteResult>([&](StoreDone<WriteResult> done) {
+                store->RecordInvitation(full, "f-1", "rk-1", T0(), 0x5eed, T0(),
+                                        absl::InfiniteFuture(), std::move(done));
+              }).ok());
   ASSERT_TRUE(Blocking(store)
                   .RecordResponse(full, "f-1", "rk-1", v1::INVITATION_RESPONSE_ACCEPTED, T0(), T0())
                   .ok());

@@ -196,6 +196,18 @@ class RedisHistoryStoreTest : public RedisServerTest<> {
     return result.ok() ? *result : WriteResult();
   }
 
+  // An invitation with a note fingerprint.
+  WriteResult InviteWithNote(const std::string& sender, const std::string& invitation,
+                             const RecipientKeys& recipient, uint64_t note_fingerprint,
+                             absl::Time at) {
+    absl::StatusOr<WriteResult> result = Await<WriteResult>([&](StoreDone<WriteResult> done) {
+      store().RecordInvitation(sender, invitation, recipient, at, note_fingerprint, at,
+                               absl::InfiniteFuture(), std::move(done));
+    });
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? *result : WriteResult();
+  }
+
   WriteResult Respond(const std::string& sender, const std::string& invitation,
                       const RecipientKeys& recipient, v1::InvitationResponse response,
                       absl::Time at) {
@@ -230,6 +242,7 @@ class RedisHistoryStoreTest : public RedisServerTest<> {
   // is false enough invitations (rk-fill-*) for big mode, whose index is a key of its own.
   void MixedWorkload(const std::string& sender, absl::Time at, bool big = true) {
     Invite(sender, "inv-p", "rk-p", at);
+    InviteWithNote(sender, "inv-note", "rk-note", 0x0123456789abcdef, at);  // n
     Invite(sender, "inv-a", "rk-a", at);
     Respond(sender, "inv-a", "rk-a", v1::INVITATION_RESPONSE_ACCEPTED, at);
     Invite(sender, "inv-w", "rk-w", at);

@@ -59,6 +59,10 @@ TEST_F(RedisHistoryStoreTest, EveryKeyCarriesItsSendersHashTagAndATtl) {
       // Its newest report + ReporterRetention (reports at T0, the writes' now).
       EXPECT_LE(ttl, absl::ToInt64Milliseconds(policy_.reported_pair_retention)) << key;
       EXPECT_GT(ttl, absl::ToInt64Milliseconds(policy_.retention)) << key;
+    } else if (absl::EndsWith(key, ":n")) {
+      // Note fingerprints: until the newest leaves the volume window (here written at T0).
+      EXPECT_LE(ttl, absl::ToInt64Milliseconds(policy_.volume_window)) << key;
+      EXPECT_GT(ttl, absl::ToInt64Milliseconds(policy_.volume_window - absl::Minutes(1))) << key;
     } else if (absl::EndsWith(key, ":x")) {
       EXPECT_LE(ttl, 2 * index_retention) << key;
       EXPECT_GT(ttl, 2 * index_retention - 60000) << key;
@@ -247,7 +251,9 @@ TEST_F(RedisHistoryStoreTest, MemoryOfAnActiveSender) {
       const std::string invitation = absl::StrCat("inv-", sender, "-", i);
       const RecipientKeys recipient = hasher->Keys(absl::StrCat("m-rcpt-", s, "-", i));
       ASSERT_EQ(recipient.first().size(), 22u);
-      Invite(sender, invitation, recipient, T0() + absl::Minutes(i));
+      // Each with a note fingerprint (issue 16: the key n, 20 fingerprints).
+      InviteWithNote(sender, invitation, recipient, 0x9e3779b97f4a7c15 * (s * 20 + i + 1),
+                     T0() + absl::Minutes(i));
     }
     for (int i = 0; i < 5; ++i) {
       Respond(sender, absl::StrCat("inv-", sender, "-", i),
@@ -276,8 +282,11 @@ TEST_F(RedisHistoryStoreTest, MemoryOfAnActiveSender) {
             << " bytes:" << detail << "\n";
   RecordProperty("memory_usage_bytes", static_cast<int>(total / kSenders));
   // 1 KB before the recipients' indexes and the senders' x (erasure, issue 13): h ~710, r ~100,
-  // x ~520, the indexes ~2,080 (20 keys of ~104 bytes).
-  EXPECT_LE(total, 3584 * kSenders) << detail;
+  // x ~520, the indexes ~2,080 (20 keys of ~104 bytes); then the note fingerprints (issue 16:
+  // at most 1 KB with 20 of them; 20 * 14 bytes and the key's own overhead).
+  EXPECT_LE(by_kind["n"], 400 * kSenders) << detail;
+  EXPECT_GT(by_kind["n"], 20 * 14 * kSenders) << detail;
+  EXPECT_LE(total, (3584 + 400) * kSenders) << detail;
 }
 
 TEST_F(RedisHistoryStoreTest, AHundredThousandUnansweredInvitationsStayUnderTheCap) {

@@ -45,11 +45,12 @@ class BigModeStore final : public HistoryStore {
   explicit BigModeStore(std::unique_ptr<HistoryStore> store) : store_(std::move(store)) {}
 
   void RecordInvitation(const std::string& sender_id, const std::string& invitation_id,
-                        const RecipientKeys& recipient_key, absl::Time sent_at, absl::Time now,
-                        absl::Time deadline, StoreDone<WriteResult> done) override {
+                        const RecipientKeys& recipient_key, absl::Time sent_at,
+                        uint64_t note_fingerprint, absl::Time now, absl::Time deadline,
+                        StoreDone<WriteResult> done) override {
     Big(sender_id);
-    store_->RecordInvitation(sender_id, invitation_id, recipient_key, sent_at, now, deadline,
-                             std::move(done));
+    store_->RecordInvitation(sender_id, invitation_id, recipient_key, sent_at, note_fingerprint,
+                             now, deadline, std::move(done));
   }
   void RecordResponse(const std::string& sender_id, const std::string& invitation_id,
                       const RecipientKeys& recipient_key, v1::InvitationResponse response,
@@ -59,10 +60,10 @@ class BigModeStore final : public HistoryStore {
     store_->RecordResponse(sender_id, invitation_id, recipient_key, response, responded_at, now,
                            deadline, std::move(done));
   }
-  void GetFacts(const std::string& sender_id, const RecipientKeys& recipient_key, absl::Time now,
-                absl::Time deadline, StoreDone<SenderFacts> done) override {
-    Big(sender_id);
-    store_->GetFacts(sender_id, recipient_key, now, deadline, std::move(done));
+  void GetFacts(const FactsQuery& query, absl::Time now, absl::Time deadline,
+                StoreDone<SenderFacts> done) override {
+    Big(query.sender_id);
+    store_->GetFacts(query, now, deadline, std::move(done));
   }
   void BatchGetFacts(const std::vector<FactsQuery>& queries, absl::Time now, absl::Time deadline,
                      StoreDone<std::vector<SenderFacts>> done) override {
