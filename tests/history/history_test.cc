@@ -609,6 +609,11 @@ class MockHistoryStore : public HistoryStore {
               (override));
   MOCK_METHOD(absl::Status, Ping, (), (override));
   MOCK_METHOD(void, SetPolicy, (const StorePolicy&), (override));
+  // The audit trail takes every entry (an erasure is complete only once it is written).
+  void AppendAdminAction(const AdminActionRecord& record, const std::string&, absl::Time,
+                         StoreDone<AdminActionRecord> done) override {
+    done(record);
+  }
 };
 
 TEST(HistoryStoreUseTest, StoreSeesOnlyKeyedRecipientHashes) {
