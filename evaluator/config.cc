@@ -13,7 +13,9 @@
 #include "common/status.h"
 #include "common/yaml_proto.h"
 #include "evaluator/language_id.h"
+#include "evaluator/message_catalog.h"
 #include "evaluator/pitch_patterns.h"
+#include "evaluator/rules_engine.h"
 
 namespace etiquette {
 namespace {
@@ -199,6 +201,13 @@ v1::EvaluatorConfig DefaultEvaluatorConfig() {
     return parsed;
   }();
   *config.mutable_language_packs() = packs->language_packs();
+  // The catalogs are the shipped file's: one source for the running default and the file.
+  static const v1::EvaluatorConfig* const shipped = [] {
+    auto* parsed = new v1::EvaluatorConfig();
+    if (!MergeYamlIntoMessage(kDefaultEvaluatorYaml, parsed).ok()) std::abort();
+    return parsed;
+  }();
+  *config.mutable_catalogs() = shipped->catalogs();
   return config;
 }
 
@@ -319,6 +328,8 @@ absl::Status ValidateEvaluatorConfig(const v1::EvaluatorConfig& config) {
     e.NoBlankEntries(path + ".pitch_terms", pack.pitch_terms(), false);
     e.NoBlankEntries(path + ".name_suffixes", pack.name_suffixes(), false);
   }
+  // Compiled and thrown away: the engine compiles its own.
+  MessageCatalogs::Compile(config.catalogs(), AllFindingCodes(), &e);
   return e.ToStatus();
 }
 

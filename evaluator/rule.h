@@ -1,14 +1,18 @@
 #pragma once
 
+#include <initializer_list>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "etiquette/v1/evaluator.pb.h"
 #include "etiquette/v1/history.pb.h"
 #include "etiquette/v1/invitation.pb.h"
 #include "evaluator/language_packs.h"
+#include "evaluator/message_catalog.h"
 #include "evaluator/note_text.h"
 #include "google/protobuf/message.h"
 
@@ -54,8 +58,18 @@ struct RuleResult {
   // Added to the likelihood model's logit (see LikelihoodConfig).
   double logit = 0;
 
-  void Add(v1::Severity severity, v1::Decision outcome, std::string message,
-           std::string advice = "");
+  // Where message and advice come from. The engine sets them once per evaluation (catalogs,
+  // locales) and before each rule (code_base: the number of the rule's first code); left null,
+  // findings get the compiled-in catalogs' English (a rule run on its own, in tests).
+  const MessageCatalogs* catalogs = nullptr;
+  LocaleChain locales;
+  uint32_t code_base = 0;
+
+  // A finding with `code` (one the rule declared) and its parameters' values, one per name in
+  // code.params, in that order, as text (numbers as digits); message and advice are the code's
+  // catalog entry rendered with them.
+  void Add(v1::Severity severity, v1::Decision outcome, const FindingCode& code,
+           std::initializer_list<absl::AlphaNum> params = {});
 };
 
 // One etiquette rule. Rules are immutable after construction and shared across threads.
@@ -69,6 +83,19 @@ class Rule {
   // The rule's config message; every field but `mode` is listed as a parameter.
   virtual const google::protobuf::Message& config() const = 0;
   virtual void Evaluate(const RuleContext& context, RuleResult* result) const = 0;
+
+  // Every code the rule can emit (Finding.code), in declaration order (FindingCode::index).
+  absl::Span<const FindingCode* const> codes() const { return code_list_; }
+
+ protected:
+  // Declares the code "<rule_id>.<what>" with its parameters' names; call it from the rule's
+  // member initialisers and keep the reference (stable) for RuleResult::Add.
+  const FindingCode& DeclareCode(absl::string_view rule_id, absl::string_view what,
+                                 std::vector<std::string> params = {});
+
+ private:
+  std::vector<std::unique_ptr<FindingCode>> codes_;
+  std::vector<const FindingCode*> code_list_;
 };
 
 // The usual shape of a rule: an id, a description and a config message with a `mode` field.
@@ -86,6 +113,11 @@ class ConfiguredRule : public Rule {
   const absl::string_view id_;
   const absl::string_view description_;
   const Config config_;
+
+  // DeclareCode for this rule: Code("over-limit", {"length", "limit"}).
+  const FindingCode& Code(absl::string_view what, std::vector<std::string> params = {}) {
+    return DeclareCode(id_, what, std::move(params));
+  }
 };
 
 }  // namespace etiquette

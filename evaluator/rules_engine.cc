@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
+#include "common/config_errors.h"
 #include "evaluator/config.h"
 #include "evaluator/language_id.h"
 #include "evaluator/note_fingerprint.h"
@@ -53,37 +55,87 @@ double Logit(double p) { return std::log(p / (1 - p)); }
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<RulesEngine>> RulesEngine::Create(v1::EvaluatorConfig config) {
-  if (absl::Status s = ValidateEvaluatorConfig(config); !s.ok()) return s;
-  return std::unique_ptr<RulesEngine>(new RulesEngine(std::move(config)));
+std::vector<std::unique_ptr<Rule>> BuildRules(const v1::EvaluatorConfig& config) {
+  const v1::RulesConfig& r = config.rules();
+  const v1::LikelihoodWeights& w = config.likelihood().weights();
+  std::vector<std::unique_ptr<Rule>> rules;
+  // Evaluation and ListRules order: content rules first, then the history-backed ones.
+  rules.push_back(std::make_unique<PersonalNoteRule>(r.personal_note(), w.personal_note()));
+  rules.push_back(std::make_unique<NoteLengthRule>(r.note_length()));
+  rules.push_back(std::make_unique<NotePitchRule>(r.note_pitch(), w.pitch()));
+  rules.push_back(std::make_unique<AfterInterviewRule>(r.after_interview()));
+  rules.push_back(
+      std::make_unique<ProfileCompleteRule>(r.profile_complete(), w.has_photo(), w.has_headline()));
+  rules.push_back(std::make_unique<GroupActivityRule>(r.group_activity(), w.active_group()));
+  rules.push_back(std::make_unique<TwitterOnlyRule>(r.twitter_only(), w.one_way_twitter()));
+  rules.push_back(std::make_unique<NoteLanguageRule>(r.note_language()));
+  rules.push_back(std::make_unique<NotePlaceholderRule>(r.note_placeholder()));
+  rules.push_back(std::make_unique<TemplateBlastRule>(r.template_blast()));
+  rules.push_back(std::make_unique<RecipientReportedRule>(r.recipient_reported()));
+  rules.push_back(std::make_unique<AlreadyPendingRule>(r.already_pending()));
+  rules.push_back(std::make_unique<SenderRestrictedRule>(r.sender_restricted()));
+  rules.push_back(std::make_unique<ReinviteCooldownRule>(r.reinvite_cooldown()));
+  rules.push_back(std::make_unique<WeeklyLimitRule>(r.weekly_limit()));
+  rules.push_back(std::make_unique<SenderStandingRule>(r.sender_standing(), w.warned_sender()));
+  rules.push_back(std::make_unique<HistoryUnavailableRule>(r.history_unavailable()));
+  return rules;
 }
 
-RulesEngine::RulesEngine(v1::EvaluatorConfig config)
+namespace {
+
+std::vector<const FindingCode*> CodesOf(const std::vector<std::unique_ptr<Rule>>& rules) {
+  std::vector<const FindingCode*> codes;
+  for (const std::unique_ptr<Rule>& rule : rules) {
+    codes.insert(codes.end(), rule->codes().begin(), rule->codes().end());
+  }
+  return codes;
+}
+
+}  // namespace
+
+absl::Span<const FindingCode* const> AllFindingCodes() {
+  // The default rules live as long as the process: their codes are what the span points to.
+  static const std::vector<const FindingCode*>* const codes = [] {
+    auto* rules = new std::vector<std::unique_ptr<Rule>>(BuildRules(DefaultEvaluatorConfig()));
+    return new std::vector<const FindingCode*>(CodesOf(*rules));
+  }();
+  return *codes;
+}
+
+const MessageCatalogs& DefaultMessageCatalogs() {
+  static const MessageCatalogs* const catalogs = [] {
+    ConfigErrors errors;
+    auto* compiled = new MessageCatalogs(
+        MessageCatalogs::Compile(DefaultEvaluatorConfig().catalogs(), AllFindingCodes(), &errors));
+    if (!errors.ToStatus().ok()) std::abort();  // DefaultsAreValid tests this
+    return compiled;
+  }();
+  return *catalogs;
+}
+
+absl::StatusOr<std::unique_ptr<RulesEngine>> RulesEngine::Create(v1::EvaluatorConfig config) {
+  if (absl::Status s = ValidateEvaluatorConfig(config); !s.ok()) return s;
+  std::vector<std::unique_ptr<Rule>> rules = BuildRules(config);
+  ConfigErrors errors;
+  MessageCatalogs catalogs = MessageCatalogs::Compile(config.catalogs(), CodesOf(rules), &errors);
+  if (absl::Status s = errors.ToStatus(); !s.ok()) return s;
+  return std::unique_ptr<RulesEngine>(
+      new RulesEngine(std::move(config), std::move(rules), std::move(catalogs)));
+}
+
+RulesEngine::RulesEngine(v1::EvaluatorConfig config, std::vector<std::unique_ptr<Rule>> rules,
+                         MessageCatalogs catalogs)
     : config_(std::move(config)),
       rules_version_(RulesVersion(config_)),
       base_logit_(Logit(config_.likelihood().base_rate())),
-      packs_(config_.language_packs()) {
-  const v1::RulesConfig& r = config_.rules();
-  const v1::LikelihoodWeights& w = config_.likelihood().weights();
-  // Evaluation and ListRules order: content rules first, then the history-backed ones.
-  rules_.push_back(std::make_unique<PersonalNoteRule>(r.personal_note(), w.personal_note()));
-  rules_.push_back(std::make_unique<NoteLengthRule>(r.note_length()));
-  rules_.push_back(std::make_unique<NotePitchRule>(r.note_pitch(), w.pitch()));
-  rules_.push_back(std::make_unique<AfterInterviewRule>(r.after_interview()));
-  rules_.push_back(
-      std::make_unique<ProfileCompleteRule>(r.profile_complete(), w.has_photo(), w.has_headline()));
-  rules_.push_back(std::make_unique<GroupActivityRule>(r.group_activity(), w.active_group()));
-  rules_.push_back(std::make_unique<TwitterOnlyRule>(r.twitter_only(), w.one_way_twitter()));
-  rules_.push_back(std::make_unique<NoteLanguageRule>(r.note_language()));
-  rules_.push_back(std::make_unique<NotePlaceholderRule>(r.note_placeholder()));
-  rules_.push_back(std::make_unique<TemplateBlastRule>(r.template_blast()));
-  rules_.push_back(std::make_unique<RecipientReportedRule>(r.recipient_reported()));
-  rules_.push_back(std::make_unique<AlreadyPendingRule>(r.already_pending()));
-  rules_.push_back(std::make_unique<SenderRestrictedRule>(r.sender_restricted()));
-  rules_.push_back(std::make_unique<ReinviteCooldownRule>(r.reinvite_cooldown()));
-  rules_.push_back(std::make_unique<WeeklyLimitRule>(r.weekly_limit()));
-  rules_.push_back(std::make_unique<SenderStandingRule>(r.sender_standing(), w.warned_sender()));
-  rules_.push_back(std::make_unique<HistoryUnavailableRule>(r.history_unavailable()));
+      packs_(config_.language_packs()),
+      rules_(std::move(rules)),
+      catalogs_(std::move(catalogs)) {
+  uint32_t base = 0;
+  for (const std::unique_ptr<Rule>& rule : rules_) {
+    code_base_.push_back(base);
+    base += static_cast<uint32_t>(rule->codes().size());
+  }
 }
 
 v1::Verdict RulesEngine::Evaluate(const v1::Invitation& invitation, absl::Time sent_at,
@@ -131,11 +183,15 @@ v1::Verdict RulesEngine::Evaluate(const v1::Invitation& invitation, absl::Time s
 
   v1::Decision decision = v1::DECISION_SEND;
   RuleResult result;
-  for (const std::unique_ptr<Rule>& rule : rules_) {
+  result.catalogs = &catalogs_;
+  result.locales = catalogs_.Resolve(invitation.sender().locale());
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    const std::unique_ptr<Rule>& rule = rules_[i];
     const v1::RuleMode mode = rule->mode();
     if (mode == v1::RULE_MODE_OFF) continue;
     result.findings.clear();
     result.logit = 0;
+    result.code_base = code_base_[i];
     rule->Evaluate(context, &result);
     const bool shadow = mode == v1::RULE_MODE_SHADOW;
     if (!shadow) logit += result.logit;
@@ -166,6 +222,10 @@ v1::ListRulesResponse RulesEngine::ListRules() const {
       const FieldDescriptor* field = descriptor->field(i);
       if (field->name() == "mode") continue;
       (*info.mutable_parameters())[field->name()] = ParameterText(config, field);
+    }
+    for (const FindingCode* code : rule->codes()) {
+      info.add_codes(code->code);
+      (*info.mutable_code_params())[code->code] = code->params_text;
     }
   }
   return response;

@@ -8,6 +8,7 @@
 #include "etiquette/v1/evaluator.pb.h"
 #include "etiquette/v1/evaluator_config.pb.h"
 #include "evaluator/language_packs.h"
+#include "evaluator/message_catalog.h"
 #include "evaluator/rule.h"
 
 namespace etiquette {
@@ -17,6 +18,9 @@ class RulesEngine {
  public:
   // INVALID_ARGUMENT when the config fails ValidateEvaluatorConfig.
   static absl::StatusOr<std::unique_ptr<RulesEngine>> Create(v1::EvaluatorConfig config);
+
+  // Findings' message and advice are in the sender's locale (invitation.sender().locale(),
+  // MessageCatalogs::Resolve), resolved once per call.
 
   // Judges an invitation that passed ValidateInvitation. `standing` is non-null exactly when
   // `history` is kAnswered; `history_fail_closed` makes an unavailable history DEFER the
@@ -29,13 +33,25 @@ class RulesEngine {
   const v1::EvaluatorConfig& config() const { return config_; }
 
  private:
-  explicit RulesEngine(v1::EvaluatorConfig config);
+  RulesEngine(v1::EvaluatorConfig config, std::vector<std::unique_ptr<Rule>> rules,
+              MessageCatalogs catalogs);
 
   const v1::EvaluatorConfig config_;
   const std::string rules_version_;
   const double base_logit_;
   const LanguagePacks packs_;  // config_.language_packs(), normalised once
-  std::vector<std::unique_ptr<Rule>> rules_;
+  const std::vector<std::unique_ptr<Rule>> rules_;
+  std::vector<uint32_t> code_base_;  // per rule: the number of its first code in catalogs_
+  const MessageCatalogs catalogs_;   // config_.catalogs(), compiled once
 };
+
+// Every rule of `config`, in evaluation order (content rules first, then the history-backed
+// ones).
+std::vector<std::unique_ptr<Rule>> BuildRules(const v1::EvaluatorConfig& config);
+// Every code the rules can emit, in rule order and then each rule's order (codes do not depend
+// on the config).
+absl::Span<const FindingCode* const> AllFindingCodes();
+// DefaultEvaluatorConfig()'s catalogs, compiled for AllFindingCodes() (built once).
+const MessageCatalogs& DefaultMessageCatalogs();
 
 }  // namespace etiquette

@@ -31,14 +31,9 @@ void AfterInterviewRule::Evaluate(const RuleContext& context, RuleResult* result
   const bool hired_last =
       latest_hired && (!latest_other_step || *latest_hired >= *latest_other_step);
   if (latest_other_step && !hired_last && *latest_other_step >= window_start) {
-    result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_DEFER,
-                "The sender is in, or recently went through, a hiring process at the "
-                "recipient's company.",
-                "Only connect once you actually get the job; until then the invitation can "
-                "make things awkward.");
+    result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_DEFER, hiring_process_);
   } else if (hired_last) {
-    result->Add(v1::SEVERITY_POSITIVE, v1::DECISION_SEND,
-                "The sender was hired at the recipient's company.");
+    result->Add(v1::SEVERITY_POSITIVE, v1::DECISION_SEND, hired_);
   }
 }
 

@@ -13,6 +13,10 @@ class AfterInterviewRule final : public ConfiguredRule<v1::AfterInterviewConfig>
  public:
   explicit AfterInterviewRule(v1::AfterInterviewConfig config);
   void Evaluate(const RuleContext& context, RuleResult* result) const override;
+
+ private:
+  const FindingCode& hiring_process_ = Code("hiring-process");
+  const FindingCode& hired_ = Code("hired");
 };
 
 }  // namespace etiquette

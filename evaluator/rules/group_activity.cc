@@ -1,7 +1,5 @@
 #include "evaluator/rules/group_activity.h"
 
-#include "absl/strings/str_cat.h"
-
 namespace etiquette {
 
 GroupActivityRule::GroupActivityRule(v1::GroupActivityConfig config, double active_group_weight)
@@ -21,16 +19,10 @@ void GroupActivityRule::Evaluate(const RuleContext& context, RuleResult* result)
     if (activity >= config_.min_activity_90d()) ++active;
   }
   if (active > 0) {
-    result->Add(
-        v1::SEVERITY_POSITIVE, v1::DECISION_SEND,
-        absl::StrCat("The sender is active in ", active, " of ", groups.size(), " shared groups."));
+    result->Add(v1::SEVERITY_POSITIVE, v1::DECISION_SEND, active_, {active, groups.size()});
     result->logit += active_group_weight_;
   } else {
-    result->Add(v1::SEVERITY_INFO, v1::DECISION_SEND,
-                absl::StrCat("The two share ", groups.size(),
-                             " groups, but the sender has not taken part in them lately."),
-                "Take part in your shared groups, don't just join them: recipients notice "
-                "active members.");
+    result->Add(v1::SEVERITY_INFO, v1::DECISION_SEND, inactive_, {groups.size()});
   }
 }
 

@@ -15,6 +15,10 @@ class GroupActivityRule final : public ConfiguredRule<v1::GroupActivityConfig> {
   void Evaluate(const RuleContext& context, RuleResult* result) const override;
 
  private:
+  // active: shared groups the sender is active in; total: shared groups.
+  const FindingCode& active_ = Code("active", {"active", "total"});
+  // groups: shared groups.
+  const FindingCode& inactive_ = Code("inactive", {"groups"});
   const double active_group_weight_;
 };
 

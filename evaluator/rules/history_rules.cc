@@ -18,9 +18,7 @@ void RecipientReportedRule::Evaluate(const RuleContext& context, RuleResult* res
   if (context.standing == nullptr || !context.standing->pair().recipient_reported_sender()) {
     return;
   }
-  result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_BLOCK,
-              "The recipient reported an earlier invitation from this sender.",
-              "This person said they don't know you; don't invite them again.");
+  result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_BLOCK, reported_);
 }
 
 AlreadyPendingRule::AlreadyPendingRule(v1::ModeOnlyConfig config)
@@ -31,9 +29,7 @@ AlreadyPendingRule::AlreadyPendingRule(v1::ModeOnlyConfig config)
 
 void AlreadyPendingRule::Evaluate(const RuleContext& context, RuleResult* result) const {
   if (context.standing == nullptr || !context.standing->pair().pending()) return;
-  result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_BLOCK,
-              "An invitation to this recipient is already pending.",
-              "Wait for the recipient to answer your earlier invitation.");
+  result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_BLOCK, pending_);
 }
 
 SenderRestrictedRule::SenderRestrictedRule(v1::ModeOnlyConfig config)
@@ -47,14 +43,10 @@ void SenderRestrictedRule::Evaluate(const RuleContext& context, RuleResult* resu
     return;
   }
   if (context.invitation.recipient_email_confirmed()) {
-    result->Add(v1::SEVERITY_INFO, v1::DECISION_SEND,
-                "The sender is restricted; the recipient's e-mail address was confirmed.");
+    result->Add(v1::SEVERITY_INFO, v1::DECISION_SEND, email_confirmed_);
     return;
   }
-  result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_REQUIRE_EMAIL,
-              "The sender is restricted after too many invitations were reported.",
-              "Type the recipient's e-mail address to send this invitation, and invite only "
-              "people you know.");
+  result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_REQUIRE_EMAIL, restricted_);
 }
 
 ReinviteCooldownRule::ReinviteCooldownRule(v1::ModeOnlyConfig config)
@@ -69,11 +61,8 @@ void ReinviteCooldownRule::Evaluate(const RuleContext& context, RuleResult* resu
   }
   const absl::Time allowed = ToAbslTime(context.standing->pair().reinvite_allowed_after());
   if (allowed <= context.sent_at) return;
-  result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_DEFER,
-              absl::StrCat("An invitation to this recipient was withdrawn; re-inviting is "
-                           "allowed from ",
-                           absl::FormatTime(absl::RFC3339_sec, allowed, absl::UTCTimeZone()), "."),
-              "Wait until the cool-down ends before inviting this person again.");
+  result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_DEFER, cooling_down_,
+              {absl::FormatTime(absl::RFC3339_sec, allowed, absl::UTCTimeZone())});
 }
 
 WeeklyLimitRule::WeeklyLimitRule(v1::WeeklyLimitConfig config)
@@ -85,11 +74,8 @@ void WeeklyLimitRule::Evaluate(const RuleContext& context, RuleResult* result) c
       context.standing->invitations_last_7d() < config_.max_invitations_7d()) {
     return;
   }
-  result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_DEFER,
-              absl::StrCat("The sender sent ", context.standing->invitations_last_7d(),
-                           " invitations in the last 7 days; the weekly limit is ",
-                           config_.max_invitations_7d(), "."),
-              "You have reached this week's invitation limit; try again in a few days.");
+  result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_DEFER, reached_,
+              {context.standing->invitations_last_7d(), config_.max_invitations_7d()});
 }
 
 SenderStandingRule::SenderStandingRule(v1::ModeOnlyConfig config, double warned_weight)
@@ -108,11 +94,8 @@ void SenderStandingRule::Evaluate(const RuleContext& context, RuleResult* result
   const double rate = context.standing->acceptance_rate();
   const int percent =
       std::isfinite(rate) ? static_cast<int>(std::clamp(rate, 0.0, 1.0) * 100 + 0.5) : 0;
-  result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND,
-              absl::StrCat("The sender is warned: ", context.standing->reports_in_window(),
-                           " recent reports, acceptance rate ", percent, "%."),
-              "Several recipients did not know you. Invite only people you know or write a "
-              "personal note, or your invitations will be restricted.");
+  result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND, warned_,
+              {context.standing->reports_in_window(), percent});
   result->logit += warned_weight_;
 }
 
@@ -125,13 +108,10 @@ HistoryUnavailableRule::HistoryUnavailableRule(v1::ModeOnlyConfig config)
 void HistoryUnavailableRule::Evaluate(const RuleContext& context, RuleResult* result) const {
   if (context.history != HistoryStatus::kUnavailable) return;
   if (context.history_fail_closed) {
-    result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_DEFER,
-                "The history service did not answer and the evaluator fails closed.",
-                "Try again in a moment.");
+    result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_DEFER, fail_closed_);
     return;
   }
-  result->Add(v1::SEVERITY_INFO, v1::DECISION_SEND,
-              "The history service did not answer; the sender's standing was not checked.");
+  result->Add(v1::SEVERITY_INFO, v1::DECISION_SEND, skipped_);
 }
 
 }  // namespace etiquette

@@ -2,7 +2,6 @@
 
 #include <string>
 
-#include "absl/strings/str_cat.h"
 #include "evaluator/language_id.h"
 
 namespace etiquette {
@@ -20,14 +19,7 @@ void NoteLanguageRule::Evaluate(const RuleContext& context, RuleResult* result) 
       SameLanguage(context.note_language, locale)) {
     return;
   }
-  result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND,
-              absl::StrCat("The note is in ", context.note_language, "; the recipient's locale is ",
-                           locale, "."),
-              "Write the note in a language the recipient reads.");
-  v1::Finding& finding = result->findings.back();
-  finding.set_code("note-language.mismatch");
-  (*finding.mutable_params())["note_language"] = std::string(context.note_language);
-  (*finding.mutable_params())["recipient_locale"] = locale;
+  result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND, mismatch_, {context.note_language, locale});
 }
 
 }  // namespace etiquette

@@ -13,6 +13,10 @@ class NoteLanguageRule final : public ConfiguredRule<v1::NoteLanguageConfig> {
  public:
   explicit NoteLanguageRule(v1::NoteLanguageConfig config);
   void Evaluate(const RuleContext& context, RuleResult* result) const override;
+
+ private:
+  // note_language: as identified (BCP 47); recipient_locale: as the platform sent it.
+  const FindingCode& mismatch_ = Code("mismatch", {"note_language", "recipient_locale"});
 };
 
 }  // namespace etiquette

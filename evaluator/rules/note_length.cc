@@ -1,6 +1,5 @@
 #include "evaluator/rules/note_length.h"
 
-#include "absl/strings/str_cat.h"
 #include "evaluator/note_text.h"
 
 namespace etiquette {
@@ -16,10 +15,8 @@ void NoteLengthRule::Evaluate(const RuleContext& context, RuleResult* result) co
   const uint32_t limit = premium ? config_.premium_limit() : config_.free_limit();
   const size_t length = CountCodePoints(context.invitation.note());
   if (length <= limit) return;
-  result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_REVISE,
-              absl::StrCat("The note has ", length, " characters; the limit for ",
-                           premium ? "premium" : "free", " senders is ", limit, "."),
-              absl::StrCat("Shorten the note to ", limit, " characters or fewer."));
+  result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_REVISE, over_limit_,
+              {length, limit, premium ? "premium" : "free"});
 }
 
 }  // namespace etiquette

@@ -11,6 +11,10 @@ class NoteLengthRule final : public ConfiguredRule<v1::NoteLengthConfig> {
  public:
   explicit NoteLengthRule(v1::NoteLengthConfig config);
   void Evaluate(const RuleContext& context, RuleResult* result) const override;
+
+ private:
+  // length and limit in code points; tier "premium" or "free".
+  const FindingCode& over_limit_ = Code("over-limit", {"length", "limit", "tier"});
 };
 
 }  // namespace etiquette

@@ -39,10 +39,7 @@ void NotePitchRule::Evaluate(const RuleContext& context, RuleResult* result) con
     sales = context.packs[i]->pitch_terms.FoundIn(context.note_words);
   }
   if (!link && !sales) return;
-  result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND,
-              link ? "The note contains a link." : "The note uses sales language.",
-              "Don't pitch in an invitation: connect first, and keep offers and links for "
-              "later, if the recipient asks.");
+  result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND, link ? link_ : sales_language_);
   result->logit += pitch_weight_;
 }
 

@@ -16,6 +16,8 @@ class NotePitchRule final : public ConfiguredRule<v1::NotePitchConfig> {
   void Evaluate(const RuleContext& context, RuleResult* result) const override;
 
  private:
+  const FindingCode& link_ = Code("link");
+  const FindingCode& sales_language_ = Code("sales-language");
   const double pitch_weight_;
   const PhraseList pitch_terms_;        // config_.pitch_terms(), normalised once
   const PitchPatterns pitch_patterns_;  // config_.pitch_patterns(), parsed once

@@ -4,7 +4,6 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
 
 namespace etiquette {
 namespace {
@@ -104,14 +103,8 @@ absl::string_view NotePlaceholderRule::FindPlaceholder(absl::string_view note) c
 void NotePlaceholderRule::Evaluate(const RuleContext& context, RuleResult* result) const {
   const absl::string_view found = FindPlaceholder(context.invitation.note());
   if (found.empty()) return;
-  const std::string placeholder(CutAtCodePoint(found, kMaxEchoBytes));
-  result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_REVISE,
-              "The note contains an unfilled template placeholder.",
-              absl::StrCat("Replace the placeholder ", placeholder,
-                           " with the recipient's details, or write the note yourself."));
-  v1::Finding& finding = result->findings.back();
-  finding.set_code("note-placeholder.unfilled");
-  (*finding.mutable_params())["placeholder"] = placeholder;
+  result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_REVISE, unfilled_,
+              {CutAtCodePoint(found, kMaxEchoBytes)});
 }
 
 }  // namespace etiquette

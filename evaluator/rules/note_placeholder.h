@@ -31,6 +31,8 @@ class NotePlaceholderRule final : public ConfiguredRule<v1::NotePlaceholderConfi
   // The distinct first bytes of the openings: the note is searched for each with memchr.
   std::string open_bytes_;
   const PhraseList terms_;
+  // placeholder: the first one found, delimiters included ("[Name]"), cut to kMaxEchoBytes.
+  const FindingCode& unfilled_ = Code("unfilled", {"placeholder"});
 };
 
 }  // namespace etiquette

@@ -273,37 +273,25 @@ void PersonalNoteRule::Evaluate(const RuleContext& context, RuleResult* result) 
       Classify(context.invitation, context.note_words, context.note_joined, context.packs);
   if (!context.stranger) {
     if (kind == NoteKind::kBlank || kind == NoteKind::kStock) {
-      result->Add(v1::SEVERITY_INFO, v1::DECISION_SEND,
-                  "No personal note, but the sender already knows the recipient.",
-                  "A line about how you know each other still helps.");
+      result->Add(v1::SEVERITY_INFO, v1::DECISION_SEND, known_no_note_);
     } else if (kind == NoteKind::kPersonal) {
-      result->Add(v1::SEVERITY_POSITIVE, v1::DECISION_SEND, "The note is personal.");
+      result->Add(v1::SEVERITY_POSITIVE, v1::DECISION_SEND, known_personal_);
       result->logit += personal_note_weight_;
     }
     return;
   }
   switch (kind) {
     case NoteKind::kBlank:
-      result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_REVISE,
-                  "No note to someone the sender has never met.",
-                  "Add a short note that says why you want to connect; without one the "
-                  "recipient may click \"I don't know this person\".");
+      result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_REVISE, missing_);
       break;
     case NoteKind::kStock:
-      result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_REVISE,
-                  "The note is the stock invitation text, to someone the sender has never met.",
-                  "Replace the default text with a few words of your own about why you want to "
-                  "connect.");
+      result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_REVISE, stock_text_);
       break;
     case NoteKind::kImpersonal:
-      result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND,
-                  "The note gives no reason to connect and mentions nothing of the recipient.",
-                  "Say why you want to connect: where you met, what you both work on, or what "
-                  "of theirs you read.");
+      result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND, no_reason_);
       break;
     case NoteKind::kPersonal:
-      result->Add(v1::SEVERITY_POSITIVE, v1::DECISION_SEND,
-                  "The note is personal and gives a reason to connect.");
+      result->Add(v1::SEVERITY_POSITIVE, v1::DECISION_SEND, personal_);
       result->logit += personal_note_weight_;
       break;
   }

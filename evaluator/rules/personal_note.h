@@ -41,6 +41,12 @@ class PersonalNoteRule final : public ConfiguredRule<v1::PersonalNoteConfig> {
                          const NoteWords& recipient_name,
                          absl::Span<const PhrasePack* const> packs) const;
 
+  const FindingCode& missing_ = Code("missing");
+  const FindingCode& stock_text_ = Code("stock-text");
+  const FindingCode& no_reason_ = Code("no-reason");
+  const FindingCode& personal_ = Code("personal");
+  const FindingCode& known_no_note_ = Code("known-no-note");
+  const FindingCode& known_personal_ = Code("known-personal");
   const double personal_note_weight_;
   // The config's lists, normalised once when the rule is built: the English baseline, used
   // whatever the note's language.

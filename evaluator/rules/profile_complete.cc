@@ -25,21 +25,15 @@ void ProfileCompleteRule::Evaluate(const RuleContext& context, RuleResult* resul
   if (headline) result->logit += headline_weight_;
 
   if (!photo && !headline && !summary) {
-    const char* message = "The sender's profile has no photo, no headline and no summary.";
-    const char* advice =
-        "Add a photo and a headline that says who you are before inviting people; an empty "
-        "profile is rarely accepted.";
     if (context.stranger) {
-      result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_REVISE, message, advice);
+      result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_REVISE, empty_);
     } else {
-      result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND, message, advice);
+      result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND, empty_);
     }
   } else if (!photo) {
-    result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND, "The sender's profile has no photo.",
-                "Add a profile photo: profiles with one get far more accepted invitations.");
+    result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND, no_photo_);
   } else if (!headline) {
-    result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND, "The sender's profile has no headline.",
-                "Add a headline that says who you are and what you do.");
+    result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND, no_headline_);
   }
 }
 

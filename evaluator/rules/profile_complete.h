@@ -17,6 +17,9 @@ class ProfileCompleteRule final : public ConfiguredRule<v1::ProfileCompleteConfi
   void Evaluate(const RuleContext& context, RuleResult* result) const override;
 
  private:
+  const FindingCode& empty_ = Code("empty");
+  const FindingCode& no_photo_ = Code("no-photo");
+  const FindingCode& no_headline_ = Code("no-headline");
   const double photo_weight_;
   const double headline_weight_;
 };

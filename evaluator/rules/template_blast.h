@@ -20,6 +20,10 @@ class TemplateBlastRule final : public ConfiguredRule<v1::TemplateBlastConfig> {
  public:
   explicit TemplateBlastRule(v1::TemplateBlastConfig config);
   void Evaluate(const RuleContext& context, RuleResult* result) const override;
+
+ private:
+  const FindingCode& advice_ = Code("advice", {"count"});
+  const FindingCode& defer_ = Code("defer", {"count"});
 };
 
 }  // namespace etiquette

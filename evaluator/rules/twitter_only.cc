@@ -18,11 +18,7 @@ void TwitterOnlyRule::Evaluate(const RuleContext& context, RuleResult* result) c
     return;
   }
   const bool one_way = !twitter.recipient_follows_sender() && twitter.interactions_90d() == 0;
-  result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND,
-              one_way ? "The only tie is a Twitter follow the recipient does not return."
-                      : "The only tie between the two is Twitter.",
-              "A Twitter follow is not a professional relationship: build one first (reply, "
-              "meet, share a group) and say in your note why you want to connect.");
+  result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND, one_way ? one_way_ : only_tie_);
   if (one_way) result->logit += one_way_weight_;
 }
 

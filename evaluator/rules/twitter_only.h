@@ -16,6 +16,8 @@ class TwitterOnlyRule final : public ConfiguredRule<v1::TwitterOnlyConfig> {
   void Evaluate(const RuleContext& context, RuleResult* result) const override;
 
  private:
+  const FindingCode& one_way_ = Code("one-way");
+  const FindingCode& only_tie_ = Code("only-tie");
   const double one_way_weight_;
 };
 

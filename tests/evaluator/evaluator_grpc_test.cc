@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <future>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -83,6 +84,43 @@ TEST_F(EvaluatorGrpcTest, StockNoteToStrangerMustBeRevised) {
   EXPECT_EQ(response.verdict().findings(0).rule_id(), "personal-note");
   EXPECT_EQ(response.verdict().findings(0).severity(), v1::SEVERITY_VIOLATION);
   EXPECT_FALSE(response.verdict().findings(0).advice().empty());
+}
+
+// The same stock note from a German-speaking and an English-speaking sender: the same code and
+// params, message and advice in each sender's language (the "de" catalog for "de-CH").
+TEST_F(EvaluatorGrpcTest, GermanSenderGetsGermanTextsAndTheSameCodes) {
+  v1::Invitation invitation = GoodInvitation();
+  invitation.set_note(
+      "Ich möchte Sie gerne zu meinem beruflichen Netzwerk auf LinkedIn hinzufügen.");
+  invitation.mutable_sender()->set_premium(false);
+  invitation.set_note(invitation.note() + std::string(150, 'x'));
+  v1::EvaluateResponse english;
+  ASSERT_TRUE(Evaluate(invitation, &english).ok());
+  invitation.mutable_sender()->set_locale("de-CH");
+  v1::EvaluateResponse german;
+  ASSERT_TRUE(Evaluate(invitation, &german).ok());
+  ASSERT_EQ(german.verdict().findings_size(), english.verdict().findings_size());
+  bool length_seen = false;
+  for (int i = 0; i < german.verdict().findings_size(); ++i) {
+    const v1::Finding& de = german.verdict().findings(i);
+    const v1::Finding& en = english.verdict().findings(i);
+    EXPECT_EQ(de.code(), en.code());
+    EXPECT_EQ((std::map<std::string, std::string>(de.params().begin(), de.params().end())),
+              (std::map<std::string, std::string>(en.params().begin(), en.params().end())));
+    EXPECT_NE(de.message(), en.message()) << de.code();
+    if (de.code() != "note-length.over-limit") continue;
+    length_seen = true;
+    EXPECT_EQ(de.params().at("length"), "226");
+    EXPECT_EQ(de.params().at("limit"), "200");
+    EXPECT_EQ(de.params().at("tier"), "free");
+    EXPECT_EQ(de.message(),
+              "Die Nachricht hat 226 Zeichen; die Grenze für Mitglieder ohne Premium liegt bei "
+              "200.");
+    EXPECT_EQ(de.advice(), "Kürzen Sie die Nachricht auf höchstens 200 Zeichen.");
+    EXPECT_EQ(en.message(), "The note has 226 characters; the limit for free senders is 200.");
+    EXPECT_EQ(en.advice(), "Shorten the note to 200 characters or fewer.");
+  }
+  EXPECT_TRUE(length_seen);
 }
 
 // One case per shipped language pack: its stock text, in upper case with the sender's dash
