@@ -12,7 +12,7 @@ bool IsStranger(const v1::Relationship& relationship) {
 
 void RuleResult::Add(v1::Severity severity, v1::Decision outcome, const FindingCode& code,
                      std::initializer_list<absl::AlphaNum> params) {
-  v1::Finding& finding = findings.emplace_back();
+  v1::Finding& finding = *(out != nullptr ? out : &findings)->Add();
   finding.set_severity(severity);
   finding.set_outcome(outcome);
   finding.set_code(code.code);

@@ -15,6 +15,7 @@
 #include "evaluator/message_catalog.h"
 #include "evaluator/note_text.h"
 #include "google/protobuf/message.h"
+#include "google/protobuf/repeated_ptr_field.h"
 
 namespace etiquette {
 
@@ -54,7 +55,11 @@ struct RuleContext {
 // What one rule found. The engine fills in rule_id and shadow, and drops the logit
 // contribution of a rule that is not enforced.
 struct RuleResult {
-  std::vector<v1::Finding> findings;
+  // The findings of a rule run on its own (tests); see `out`.
+  google::protobuf::RepeatedPtrField<v1::Finding> findings;
+  // Where Add puts findings when set (the engine: the verdict's own list, so that no finding is
+  // built twice); null: `findings`.
+  google::protobuf::RepeatedPtrField<v1::Finding>* out = nullptr;
   // Added to the likelihood model's logit (see LikelihoodConfig).
   double logit = 0;
 

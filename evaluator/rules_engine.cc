@@ -185,22 +185,24 @@ v1::Verdict RulesEngine::Evaluate(const v1::Invitation& invitation, absl::Time s
   RuleResult result;
   result.catalogs = &catalogs_;
   result.locales = catalogs_.Resolve(invitation.sender().locale());
+  google::protobuf::RepeatedPtrField<v1::Finding>& findings = *verdict.mutable_findings();
+  result.out = &findings;
   for (size_t i = 0; i < rules_.size(); ++i) {
     const std::unique_ptr<Rule>& rule = rules_[i];
     const v1::RuleMode mode = rule->mode();
     if (mode == v1::RULE_MODE_OFF) continue;
-    result.findings.clear();
+    const int first = findings.size();
     result.logit = 0;
     result.code_base = code_base_[i];
     rule->Evaluate(context, &result);
     const bool shadow = mode == v1::RULE_MODE_SHADOW;
     if (!shadow) logit += result.logit;
-    for (v1::Finding& finding : result.findings) {
+    for (int k = first; k < findings.size(); ++k) {
+      v1::Finding& finding = findings[k];
       finding.set_rule_id(std::string(rule->id()));
       finding.set_shadow(shadow);
       // Decision values are numbered weakest to strongest.
       if (!shadow && finding.outcome() > decision) decision = finding.outcome();
-      *verdict.add_findings() = std::move(finding);
     }
   }
   verdict.set_decision(decision);
