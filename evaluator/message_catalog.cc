@@ -1,6 +1,7 @@
 #include "evaluator/message_catalog.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "absl/strings/ascii.h"
@@ -19,11 +20,46 @@ namespace etiquette {
 struct CompiledMessage::Rules {
   std::unique_ptr<icu::PluralRules> cardinal;
   std::unique_ptr<icu::PluralRules> ordinal;
+  // The categories of the integers below kCachedNumbers, chosen once by the same rules: most
+  // values (lengths, limits, counts) are small integers, and rendering one then makes no ICU
+  // call, no parse of a double and no allocation. Indices into `keywords`.
+  static constexpr uint32_t kCachedNumbers = 512;
+  std::vector<std::string> keywords;
+  std::array<uint8_t, kCachedNumbers> cardinal_of{};
+  std::array<uint8_t, kCachedNumbers> ordinal_of{};
+
+  void Cache() {
+    for (uint32_t n = 0; n < kCachedNumbers; ++n) {
+      cardinal_of[n] = KeywordIndex(*cardinal, n);
+      ordinal_of[n] = KeywordIndex(*ordinal, n);
+    }
+  }
+  uint8_t KeywordIndex(const icu::PluralRules& rules, uint32_t n) {
+    std::string keyword;
+    rules.select(static_cast<int32_t>(n)).toUTF8String(keyword);
+    const auto found = std::find(keywords.begin(), keywords.end(), keyword);
+    if (found != keywords.end()) return static_cast<uint8_t>(found - keywords.begin());
+    keywords.push_back(std::move(keyword));  // CLDR has six categories at most
+    return static_cast<uint8_t>(keywords.size() - 1);
+  }
 };
 
 namespace {
 
 constexpr size_t kMaxCatalogs = 64;
+
+// `text` as a non-negative integer of at most nine ASCII digits (how RuleResult::Add writes
+// counts); false for anything else ("1.5", "-1", "", "1e3").
+bool SmallInteger(absl::string_view text, uint32_t* value) {
+  if (text.empty() || text.size() > 9) return false;
+  uint32_t n = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + static_cast<uint32_t>(c - '0');
+  }
+  *value = n;
+  return true;
+}
 
 std::string Utf8(const icu::UnicodeString& text) {
   std::string out;
@@ -208,6 +244,7 @@ absl::StatusOr<CompiledMessage> CompiledMessage::Compile(absl::string_view patte
             locale, " (it has: ", Keywords(rules_of_kind), ")"));
       }
     }
+    rules->Cache();
     compiled.rules_ = std::move(rules);
   }
   if (compiled.parts_.empty()) {
@@ -264,9 +301,13 @@ void CompiledMessage::RenderParts(const std::vector<Part>& parts,
       }
       case Part::kPlural: {
         const Branch* chosen = &part.branches.back();  // "other"
+        uint32_t integer = 0;
         double number = 0;
-        if (absl::SimpleAtod(value, &number) && std::isfinite(number)) {
-          std::string category;
+        const bool small = SmallInteger(value, &integer);
+        if (small) number = integer;
+        if (small || (absl::SimpleAtod(value, &number) && std::isfinite(number))) {
+          std::string computed;
+          absl::string_view category;
           bool categorised = false;
           for (const Branch& branch : part.branches) {
             if (branch.keyword.empty()) {  // "=N" is compared before the offset
@@ -277,9 +318,18 @@ void CompiledMessage::RenderParts(const std::vector<Part>& parts,
               continue;
             }
             if (!categorised) {
-              // PluralRules::select is const and keeps no state: safe from many threads.
-              const icu::PluralRules& rules = part.ordinal ? *rules_->ordinal : *rules_->cardinal;
-              rules.select(number - part.offset).toUTF8String(category);
+              const double shifted = number - part.offset;
+              if (small && shifted >= 0 && shifted < Rules::kCachedNumbers &&
+                  shifted == std::floor(shifted)) {
+                const uint32_t n = static_cast<uint32_t>(shifted);
+                category =
+                    rules_->keywords[part.ordinal ? rules_->ordinal_of[n] : rules_->cardinal_of[n]];
+              } else {
+                // PluralRules::select is const and keeps no state: safe from many threads.
+                const icu::PluralRules& rules = part.ordinal ? *rules_->ordinal : *rules_->cardinal;
+                rules.select(shifted).toUTF8String(computed);
+                category = computed;
+              }
               categorised = true;
             }
             if (branch.keyword == category) {

@@ -1,14 +1,19 @@
 // The findings' message catalogs: the shipped ones are complete and use every parameter,
 // MessageFormat renders (plural, select), the locale chain falls back, and a bad catalog is
 // refused with the locale, the code and the reason.
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "evaluator/config.h"
 #include "evaluator/message_catalog.h"
 #include "evaluator/rules_engine.h"
 #include "gtest/gtest.h"
+#include "unicode/locid.h"
+#include "unicode/plurrule.h"
+#include "unicode/strenum.h"
 
 namespace etiquette {
 namespace {
@@ -76,6 +81,42 @@ TEST(CatalogTest, PluralAndSelectRender) {
   EXPECT_EQ(Render(tier, {"tier"}, {"free"}, "en"), "for free senders");
   // Apostrophes: literal unless they quote syntax.
   EXPECT_EQ(Render("The sender's '{x}' it''s", {"x"}, {"v"}, "en"), "The sender's {x} it's");
+}
+
+// Small integers take categories chosen once at compile time; every number must still get the
+// category ICU's PluralRules gives it, below and above that cache, cardinal and ordinal, in
+// locales with two to six categories, with and without an offset.
+TEST(CatalogTest, PluralCategoriesAreIcusForEveryNumber) {
+  for (const char* locale : {"en", "de", "fr", "ja", "ru", "pl", "ar", "cy"}) {
+    for (const UPluralType type : {UPLURAL_TYPE_CARDINAL, UPLURAL_TYPE_ORDINAL}) {
+      UErrorCode status = U_ZERO_ERROR;
+      std::unique_ptr<icu::PluralRules> rules(
+          icu::PluralRules::forLocale(icu::Locale(locale), type, status));
+      ASSERT_TRUE(U_SUCCESS(status)) << locale;
+      std::unique_ptr<icu::StringEnumeration> keywords(rules->getKeywords(status));
+      std::string branches;
+      while (const char* keyword = keywords->next(nullptr, status)) {
+        absl::StrAppend(&branches, " ", keyword, " {", keyword, "}");
+      }
+      const char* kind = type == UPLURAL_TYPE_ORDINAL ? "selectordinal" : "plural";
+      for (const int offset : {0, 1}) {
+        const std::string pattern =
+            absl::StrCat("{n, ", kind, ",", offset ? " offset:1" : "", branches, "}");
+        absl::StatusOr<CompiledMessage> compiled = CompiledMessage::Compile(pattern, {"n"}, locale);
+        ASSERT_TRUE(compiled.ok()) << compiled.status();
+        for (int n = 0; n <= 1100; ++n) {
+          std::string expected;
+          rules->select(static_cast<double>(n - offset)).toUTF8String(expected);
+          const std::string value = absl::StrCat(n);
+          const absl::string_view values[] = {value};
+          std::string rendered;
+          compiled->Render(values, &rendered);
+          ASSERT_EQ(rendered, expected)
+              << locale << " " << kind << " offset " << offset << " n " << n;
+        }
+      }
+    }
+  }
 }
 
 TEST(CatalogTest, ShippedNoteLengthRendersInEachLanguage) {
