@@ -37,6 +37,7 @@ struct FieldCountLimits::Node {
     int number = 0;
     WireFormatLite::WireType wire_type = WireFormatLite::WIRETYPE_VARINT;
     bool packable = false;          // a repeated scalar: also accepted packed
+    bool singular = false;          // holds one value (a repeat is merged or overwrites)
     int limit = -1;                 // index into limits_ when this field is capped
     std::unique_ptr<Node> message;  // a message field's type, to walk; null: skipped whole
   };
@@ -67,6 +68,7 @@ std::unique_ptr<FieldCountLimits::Node> BuildNode(const Descriptor& type, int de
     entry.wire_type =
         WireFormatLite::WireTypeForFieldType(static_cast<WireFormatLite::FieldType>(field.type()));
     entry.packable = field.is_packable();
+    entry.singular = !field.is_repeated();
     if (field.type() == FieldDescriptor::TYPE_MESSAGE && depth < kMaxDepth) {
       entry.message = BuildNode(*field.message_type(), depth + 1);
     }
@@ -86,7 +88,9 @@ struct Counts {
   absl::InlinedVector<int64_t, 4> repeated;  // by limit
   int64_t max_unknown = 0;
   int64_t unknown = 0;
-  bool over = false;  // a count passed its limit: the walk stops there
+  int64_t max_repeats = 0;
+  int64_t repeats = 0;  // singular fields seen again in the same message
+  bool over = false;    // a count passed its limit: the walk stops there
 };
 
 // Walks one message's fields (to the stream's current limit): counts the capped fields and
@@ -94,6 +98,7 @@ struct Counts {
 // parser keeps both as unknown fields), and descends into message fields. Stops as soon as a
 // count passes its limit (counts->over). False when the bytes are not a well-formed message.
 bool Walk(CodedInputStream* input, const FieldCountLimits::Node& node, Counts* counts) {
+  uint64_t seen = 0;  // bit i: the singular field node.fields[i] occurred in this message
   while (true) {
     const uint32_t tag = input->ReadTag();
     if (tag == 0) return true;  // the end (of the stream or the pushed limit), or bad bytes
@@ -107,6 +112,15 @@ bool Walk(CodedInputStream* input, const FieldCountLimits::Node& node, Counts* c
     if (!known && ++counts->unknown > counts->max_unknown) {
       counts->over = true;
       return true;
+    }
+    if (known && field->singular) {
+      const size_t index = static_cast<size_t>(field - node.fields.data());
+      const uint64_t bit = index < 64 ? uint64_t{1} << index : 0;
+      if ((seen & bit) != 0 && ++counts->repeats > counts->max_repeats) {
+        counts->over = true;
+        return true;
+      }
+      seen |= bit;
     }
     if (!known || field->wire_type != WireFormatLite::WIRETYPE_LENGTH_DELIMITED ||
         (field->limit < 0 && field->message == nullptr)) {
@@ -135,8 +149,11 @@ bool Walk(CodedInputStream* input, const FieldCountLimits::Node& node, Counts* c
 
 FieldCountLimits::FieldCountLimits(const Descriptor& request,
                                    const std::vector<RepeatedFieldLimit>& limits,
-                                   int64_t max_unknown_fields)
-    : limits_(limits), max_unknown_fields_(max_unknown_fields), root_(BuildNode(request, 0)) {
+                                   int64_t max_unknown_fields, int64_t max_repeated_singular_fields)
+    : limits_(limits),
+      max_unknown_fields_(max_unknown_fields),
+      max_repeated_singular_fields_(max_repeated_singular_fields),
+      root_(BuildNode(request, 0)) {
   for (size_t index = 0; index < limits_.size(); ++index) {
     const std::string& path = limits_[index].path;
     const Descriptor* type = &request;
@@ -169,6 +186,7 @@ absl::Status FieldCountLimits::Check(google::protobuf::io::ZeroCopyInputStream* 
   counts.repeated.assign(limits_.size(), 0);
   for (const RepeatedFieldLimit& limit : limits_) counts.maxima.push_back(limit.max);
   counts.max_unknown = max_unknown_fields_;
+  counts.max_repeats = max_repeated_singular_fields_;
   CodedInputStream input(bytes);
   // Bytes that are not a message are the parser's to answer.
   if (!Walk(&input, *root_, &counts) || !counts.over) return absl::OkStatus();
@@ -177,6 +195,11 @@ absl::Status FieldCountLimits::Check(google::protobuf::io::ZeroCopyInputStream* 
     if (counts.repeated[index] > limit.max) {
       return absl::InvalidArgumentError(absl::Substitute(limit.message, limit.path, limit.max));
     }
+  }
+  if (counts.repeats > max_repeated_singular_fields_) {
+    return absl::InvalidArgumentError(absl::StrCat("request: more than ",
+                                                   max_repeated_singular_fields_,
+                                                   " repeats of fields that hold one value"));
   }
   return absl::InvalidArgumentError(absl::StrCat("request: more than ", max_unknown_fields_,
                                                  " fields this server does not know"));

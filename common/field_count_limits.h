@@ -39,6 +39,12 @@ struct RepeatedFieldLimit {
 // invitations with ten fields each that this server does not know yet.
 inline constexpr int64_t kMaxUnknownFields = 10000;
 
+// The default cap on repeats of fields that hold one value (a singular field sent again inside
+// the same message, which the parser merges or overwrites): protobuf allows it, no client of
+// these services needs it, and millions of repeats of an empty invitation cost tens of ms of
+// parsing each. Repeats of the first 64 fields of a message are counted.
+inline constexpr int64_t kMaxRepeatedSingularFields = 1000;
+
 class FieldCountLimits {
  public:
   FieldCountLimits();  // no limits: Check is always OK, and reads nothing
@@ -46,7 +52,8 @@ class FieldCountLimits {
   // found at start-up).
   FieldCountLimits(const google::protobuf::Descriptor& request,
                    const std::vector<RepeatedFieldLimit>& limits,
-                   int64_t max_unknown_fields = kMaxUnknownFields);
+                   int64_t max_unknown_fields = kMaxUnknownFields,
+                   int64_t max_repeated_singular_fields = kMaxRepeatedSingularFields);
   FieldCountLimits(FieldCountLimits&&);
   FieldCountLimits& operator=(FieldCountLimits&&);
   ~FieldCountLimits();
@@ -54,7 +61,8 @@ class FieldCountLimits {
   bool empty() const { return root_ == nullptr; }
 
   // INVALID_ARGUMENT as soon as a count passes its limit, reading no further: the limit's
-  // message, or "request: more than 10000 fields this server does not know". OK otherwise.
+  // message, "request: more than 10000 fields this server does not know", or "request: more
+  // than 1000 repeats of fields that hold one value". OK otherwise.
   // Bytes that are not a well-formed message are OK here: the parser answers them. Reads the
   // stream at most once; allocates nothing per field.
   absl::Status Check(google::protobuf::io::ZeroCopyInputStream* bytes) const;
@@ -65,6 +73,7 @@ class FieldCountLimits {
  private:
   std::vector<RepeatedFieldLimit> limits_;
   int64_t max_unknown_fields_ = 0;
+  int64_t max_repeated_singular_fields_ = 0;
   std::unique_ptr<Node> root_;
 };
 

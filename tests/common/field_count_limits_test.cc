@@ -192,6 +192,34 @@ TEST(FieldCountLimitsTest, StopsAtTheFirstCountOverItsLimit) {
             "invitation.relationship.shared_groups: at most 3, got more");
 }
 
+// A field that holds one value, sent again in the same message: up to the cap the parser may
+// merge them; past it the request is refused before parsing. Elements of a repeated field
+// each holding their own fields once are no repeats.
+TEST(FieldCountLimitsTest, RepeatsOfSingularFieldsAreCapped) {
+  const auto& descriptor = *v1::EvaluateRequest::descriptor();
+  const FieldCountLimits limits(descriptor, {}, kMaxUnknownFields, 3);
+  const std::string note = std::string("\x22\x01x", 3);  // Invitation.note = "x"
+  const auto request_with = [](const std::string& invitation) {
+    return std::string("\x0a", 1) + static_cast<char>(invitation.size()) + invitation;
+  };
+  std::string four_notes;
+  for (int i = 0; i < 4; ++i) four_notes += note;
+  EXPECT_TRUE(CheckBytes(limits, request_with(four_notes)).ok());  // 3 repeats
+  const absl::Status over = CheckBytes(limits, request_with(four_notes + note));
+  EXPECT_EQ(over.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(over.message(), "request: more than 3 repeats of fields that hold one value");
+  // The invitation (a singular message) sent five times: four repeats.
+  const std::string invitation = request_with(note);
+  std::string five;
+  for (int i = 0; i < 5; ++i) five += invitation;
+  EXPECT_EQ(CheckBytes(limits, five).message(),
+            "request: more than 3 repeats of fields that hold one value");
+  // 1,000 groups, each with its name once: no repeat at all.
+  EXPECT_TRUE(CheckBytes(limits, WithGroups(1000, 10).SerializeAsString()).ok());
+  // The default cap.
+  EXPECT_TRUE(CheckBytes(FieldCountLimits(descriptor, {}), five).ok());
+}
+
 TEST(FieldCountLimitsTest, NoLimitsIsAlwaysOk) {
   EXPECT_TRUE(FieldCountLimits().empty());
   EXPECT_TRUE(CheckBytes(FieldCountLimits(), WithGroups(1000, 0).SerializeAsString()).ok());

@@ -324,22 +324,25 @@ TEST_F(HostileClientTest, UnknownFieldsAreBounded) {
                 ValidEvaluate());
 }
 
-// A singular message field sent again and again: the parser merges every copy into one.
+// A singular field sent again and again (the parser would merge every copy into one): refused
+// before parsing, at the 1,001st repeat.
 TEST_F(HostileClientTest, SingularFieldRepeatedMillionsOfTimes) {
   int port = 0;
   ChildProcess* evaluator = Evaluator(&port);
   ASSERT_NE(evaluator, nullptr);
   // EvaluateRequest.invitation (field 1), empty, as many times as 4 MiB holds.
   const int64_t copies = (kEvaluatorMaxRequestBytes - 16) / 2;
-  ExpectBounded(absl::StrCat("Evaluate with the invitation field sent ", copies, " times"),
-                evaluator, port, kEvaluate, EmptyElements(1, copies),
-                grpc::StatusCode::INVALID_ARGUMENT, "", kEvaluate, ValidEvaluate());
+  ExpectBounded(
+      absl::StrCat("Evaluate with the invitation field sent ", copies, " times"), evaluator, port,
+      kEvaluate, EmptyElements(1, copies), grpc::StatusCode::INVALID_ARGUMENT,
+      "request: more than 1000 repeats of fields that hold one value", kEvaluate, ValidEvaluate());
   // Invitation.note (field 4 of the invitation) sent as many times as 4 MiB holds.
   std::string notes;
   for (int64_t i = 0; i < copies / 2; ++i)
     notes += LengthDelimited(v1::Invitation::kNoteFieldNumber, "x");
   ExpectBounded("Evaluate with the note field sent 1,000,000 times", evaluator, port, kEvaluate,
-                LengthDelimited(1, notes), grpc::StatusCode::INVALID_ARGUMENT, "", kEvaluate,
+                LengthDelimited(1, notes), grpc::StatusCode::INVALID_ARGUMENT,
+                "request: more than 1000 repeats of fields that hold one value", kEvaluate,
                 ValidEvaluate());
 }
 
