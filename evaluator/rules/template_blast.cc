@@ -2,7 +2,6 @@
 
 #include <utility>
 
-
 namespace etiquette {
 
 TemplateBlastRule::TemplateBlastRule(v1::TemplateBlastConfig config)
