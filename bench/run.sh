@@ -37,7 +37,7 @@ done
 
 if [[ $build -eq 1 ]]; then
   "$root/scripts/build.sh" etiquette-evaluator etiquette-history etiquette-null-service \
-    etiquette-loadgen etiquette-micro-bench
+    etiquette-bare-server etiquette-grpc-body etiquette-loadgen etiquette-micro-bench
 fi
 bin="$root/build"
 loadgen="$bin/bench/etiquette-loadgen"
@@ -127,8 +127,14 @@ evaluator_history_port=$(wait_port "$evaluator_history_pid" "$tmp/evaluator_hist
 null_pid=$!
 pids+=("$null_pid")
 null_port=$(wait_port "$null_pid" "$tmp/null.log")
+
+# gRPC's textbook callback server (bench/bare_server.cc): issue 17's reference.
+"$bin/bench/etiquette-bare-server" --listen=127.0.0.1:0 2>"$tmp/bare.log" &
+bare_pid=$!
+pids+=("$bare_pid")
+bare_port=$(wait_port "$bare_pid" "$tmp/bare.log")
 log "redis :$redis_port, history :$history_port, evaluator :$evaluator_port," \
-  "evaluator+history :$evaluator_history_port, null :$null_port"
+  "evaluator+history :$evaluator_history_port, null :$null_port, bare :$bare_port"
 
 # ------------------------------------------------------------------------------------------
 # CPU accounting: per process (utime + stime from /proc) and for the whole machine.
@@ -139,20 +145,23 @@ proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 machine_busy_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
 now_s() { date +%s.%N; }
 
-# run_figure NAME PID_OF_SERVER_OR_- LOADGEN_ARGS...: runs the load generator, writes
-# $tmp/NAME.json: the loadgen's report plus "cpu": cores used by each process while it ran.
-run_figure() {
-  local name=$1 server_pid=$2
-  shift 2
+all_pids=("$redis_pid" "$history_pid" "$evaluator_pid" "$evaluator_history_pid" "$null_pid"
+  "$bare_pid")
+# measure NAME COMMAND...: runs COMMAND, which writes $tmp/raw/NAME.json (a load generator's
+# report), and writes $tmp/NAME.json: that report plus "cpu": cores used by each process while
+# it ran.
+measure() {
+  local name=$1
+  shift
   local -A before
   local p
-  for p in "$redis_pid" "$history_pid" "$evaluator_pid" "$evaluator_history_pid" "$null_pid"; do
+  for p in "${all_pids[@]}"; do
     before[$p]=$(proc_ticks "$p")
   done
   local busy0 t0 busy1 t1
   busy0=$(machine_busy_ticks)
   t0=$(now_s)
-  "$loadgen" --json="$tmp/raw/$name.json" "$@" > "$tmp/$name.txt" 2>&1 || {
+  "$@" > "$tmp/$name.txt" 2>&1 || {
     cat "$tmp/$name.txt" >&2
     return 1
   }
@@ -160,13 +169,14 @@ run_figure() {
   busy1=$(machine_busy_ticks)
   local cpu="{"
   local label
-  for p in "$redis_pid" "$history_pid" "$evaluator_pid" "$evaluator_history_pid" "$null_pid"; do
+  for p in "${all_pids[@]}"; do
     case $p in
       "$redis_pid") label=redis ;;
       "$history_pid") label=history ;;
       "$evaluator_pid") label=evaluator ;;
       "$evaluator_history_pid") label=evaluator_with_history ;;
       "$null_pid") label=null_service ;;
+      "$bare_pid") label=bare_server ;;
     esac
     cpu+="\"$label\":$(awk -v a="${before[$p]}" -v b="$(proc_ticks "$p")" -v t0="$t0" -v t1="$t1" \
       -v hz="$clk_tck" 'BEGIN{printf "%.3f", (b - a) / hz / (t1 - t0)}'),"
@@ -176,6 +186,12 @@ run_figure() {
   jq --argjson cpu "$cpu" --arg name "$name" '. + {name: $name, cpu: $cpu}' \
     "$tmp/raw/$name.json" > "$tmp/$name.json"
   sed 's/^/    /' "$tmp/$name.txt" >&2
+}
+# run_figure NAME PID_OF_SERVER_OR_- LOADGEN_ARGS...: a figure measured with the load generator.
+run_figure() {
+  local name=$1
+  shift 2
+  measure "$name" "$loadgen" --json="$tmp/raw/$name.json" "$@"
 }
 field() { jq -r "$2" "$tmp/$1.json"; }
 
