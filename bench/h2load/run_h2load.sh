@@ -48,10 +48,10 @@ if [[ -z "$target" || -z "$body" || -z "$grpc_body" || -z "$json" ]]; then
   echo "--target, --body, --grpc-body and --json are required" >&2
   exit 2
 fi
-command -v h2load >/dev/null && command -v nghttp >/dev/null || {
+if ! command -v h2load >/dev/null || ! command -v nghttp >/dev/null; then
   echo "h2load and nghttp not found: scripts/install-deps.sh installs nghttp2-client" >&2
   exit 2
-}
+fi
 
 url="http://$target/etiquette.v1.InvitationEvaluator/Evaluate"
 headers=(-H 'content-type: application/grpc' -H 'te: trailers')
@@ -95,7 +95,7 @@ out="$work/h2load.txt"
 # "finished in 10.00s, 12345.60 req/s, 1.2MB/s"
 rps=$(awk '/^finished in/ {gsub(",", "", $4); print $4}' "$out")
 # "requests: N total, N started, N done, N succeeded, N failed, N errored, N timeout"
-read -r total done_n succeeded failed errored timeout < <(awk '/^requests:/ {
+read -r total _ succeeded failed errored timeout < <(awk '/^requests:/ {
   gsub(",", ""); print $2, $6, $8, $10, $12, $14}' "$out")
 # "status codes: N 2xx, N 3xx, N 4xx, N 5xx"
 read -r s2 s3 s4 s5 < <(awk '/^status codes:/ {gsub(",", ""); print $3, $5, $7, $9}' "$out")
