@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Runs every benchmark of issue 5 and writes bench/results/latest.md and latest.json.
+# Runs every benchmark of issues 5 and 17 and writes bench/results/latest.md and latest.json.
 #
 #   bench/run.sh [--quick] [--duration S] [--warmup S] [--inflight N] [--no-build]
 #
 # Builds (Release, build/, via scripts/build.sh), then starts on loopback, each on a free port:
 # a private redis-server (data in a temp dir, appendonly + appendfsync always, as in
-# production), etiquette-history, two etiquette-evaluators (standalone, and wired to history)
-# and the null service (bench/null_service.cc). Measures with build/bench/etiquette-loadgen and
+# production), etiquette-history, two etiquette-evaluators (standalone, and wired to history),
+# the null service (bench/null_service.cc) and the bare callback server (bench/bare_server.cc).
+# Measures with build/bench/etiquette-loadgen, h2load (bench/h2load/run_h2load.sh) and
 # build/bench/etiquette-micro-bench, counts Redis commands and memory with redis-cli. Every
-# throughput is also given as a ratio to the null service's, measured in the same run.
-# Everything it started is stopped on exit. See bench/README.md.
+# throughput is also given as a ratio to the null service's or the bare server's, measured in the
+# same run. Everything it started is stopped on exit. See bench/README.md.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -29,7 +30,7 @@ while [[ $# -gt 0 ]]; do
     --inflight) inflight="$2"; shift ;;
     --inflight=*) inflight="${1#*=}" ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
