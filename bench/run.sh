@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Runs every benchmark of issue 5 and writes bench/results/latest.md and latest.json.
+# Runs every benchmark of issues 5 and 17 and writes bench/results/latest.md and latest.json.
 #
 #   bench/run.sh [--quick] [--duration S] [--warmup S] [--inflight N] [--no-build]
 #
 # Builds (Release, build/, via scripts/build.sh), then starts on loopback, each on a free port:
 # a private redis-server (data in a temp dir, appendonly + appendfsync always, as in
-# production), etiquette-history, two etiquette-evaluators (standalone, and wired to history)
-# and the null service (bench/null_service.cc). Measures with build/bench/etiquette-loadgen and
+# production), etiquette-history, two etiquette-evaluators (standalone, and wired to history),
+# the null service (bench/null_service.cc) and the bare callback server (bench/bare_server.cc).
+# Measures with build/bench/etiquette-loadgen, h2load (bench/h2load/run_h2load.sh) and
 # build/bench/etiquette-micro-bench, counts Redis commands and memory with redis-cli. Every
-# throughput is also given as a ratio to the null service's, measured in the same run.
-# Everything it started is stopped on exit. See bench/README.md.
+# throughput is also given as a ratio to the null service's or the bare server's, measured in the
+# same run. Everything it started is stopped on exit. See bench/README.md.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -29,7 +30,7 @@ while [[ $# -gt 0 ]]; do
     --inflight) inflight="$2"; shift ;;
     --inflight=*) inflight="${1#*=}" ;;
     --no-build) build=0 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -37,7 +38,7 @@ done
 
 if [[ $build -eq 1 ]]; then
   "$root/scripts/build.sh" etiquette-evaluator etiquette-history etiquette-null-service \
-    etiquette-loadgen etiquette-micro-bench
+    etiquette-bare-server etiquette-grpc-body etiquette-loadgen etiquette-micro-bench
 fi
 bin="$root/build"
 loadgen="$bin/bench/etiquette-loadgen"
@@ -115,6 +116,7 @@ history_port=$(wait_port "$history_pid" "$tmp/history.log")
 evaluator_pid=$!
 pids+=("$evaluator_pid")
 evaluator_port=$(wait_port "$evaluator_pid" "$tmp/evaluator.log")
+evaluator_metrics_port=$(grep -o 'metrics port [0-9]*' "$tmp/evaluator.log" | head -1 | tr -dc '0-9')
 
 "$bin/evaluator/etiquette-evaluator" --listen=127.0.0.1:0 --metrics_listen=127.0.0.1:0 \
   --config="$root/deploy/config/evaluator.yaml" --history="127.0.0.1:$history_port" \
@@ -127,8 +129,14 @@ evaluator_history_port=$(wait_port "$evaluator_history_pid" "$tmp/evaluator_hist
 null_pid=$!
 pids+=("$null_pid")
 null_port=$(wait_port "$null_pid" "$tmp/null.log")
+
+# gRPC's textbook callback server (bench/bare_server.cc): issue 17's reference.
+"$bin/bench/etiquette-bare-server" --listen=127.0.0.1:0 2>"$tmp/bare.log" &
+bare_pid=$!
+pids+=("$bare_pid")
+bare_port=$(wait_port "$bare_pid" "$tmp/bare.log")
 log "redis :$redis_port, history :$history_port, evaluator :$evaluator_port," \
-  "evaluator+history :$evaluator_history_port, null :$null_port"
+  "evaluator+history :$evaluator_history_port, null :$null_port, bare :$bare_port"
 
 # ------------------------------------------------------------------------------------------
 # CPU accounting: per process (utime + stime from /proc) and for the whole machine.
@@ -139,20 +147,23 @@ proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 machine_busy_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
 now_s() { date +%s.%N; }
 
-# run_figure NAME PID_OF_SERVER_OR_- LOADGEN_ARGS...: runs the load generator, writes
-# $tmp/NAME.json: the loadgen's report plus "cpu": cores used by each process while it ran.
-run_figure() {
-  local name=$1 server_pid=$2
-  shift 2
+all_pids=("$redis_pid" "$history_pid" "$evaluator_pid" "$evaluator_history_pid" "$null_pid"
+  "$bare_pid")
+# measure NAME COMMAND...: runs COMMAND, which writes $tmp/raw/NAME.json (a load generator's
+# report), and writes $tmp/NAME.json: that report plus "cpu": cores used by each process while
+# it ran.
+measure() {
+  local name=$1
+  shift
   local -A before
   local p
-  for p in "$redis_pid" "$history_pid" "$evaluator_pid" "$evaluator_history_pid" "$null_pid"; do
+  for p in "${all_pids[@]}"; do
     before[$p]=$(proc_ticks "$p")
   done
   local busy0 t0 busy1 t1
   busy0=$(machine_busy_ticks)
   t0=$(now_s)
-  "$loadgen" --json="$tmp/raw/$name.json" "$@" > "$tmp/$name.txt" 2>&1 || {
+  "$@" > "$tmp/$name.txt" 2>&1 || {
     cat "$tmp/$name.txt" >&2
     return 1
   }
@@ -160,13 +171,14 @@ run_figure() {
   busy1=$(machine_busy_ticks)
   local cpu="{"
   local label
-  for p in "$redis_pid" "$history_pid" "$evaluator_pid" "$evaluator_history_pid" "$null_pid"; do
+  for p in "${all_pids[@]}"; do
     case $p in
       "$redis_pid") label=redis ;;
       "$history_pid") label=history ;;
       "$evaluator_pid") label=evaluator ;;
       "$evaluator_history_pid") label=evaluator_with_history ;;
       "$null_pid") label=null_service ;;
+      "$bare_pid") label=bare_server ;;
     esac
     cpu+="\"$label\":$(awk -v a="${before[$p]}" -v b="$(proc_ticks "$p")" -v t0="$t0" -v t1="$t1" \
       -v hz="$clk_tck" 'BEGIN{printf "%.3f", (b - a) / hz / (t1 - t0)}'),"
@@ -176,6 +188,12 @@ run_figure() {
   jq --argjson cpu "$cpu" --arg name "$name" '. + {name: $name, cpu: $cpu}' \
     "$tmp/raw/$name.json" > "$tmp/$name.json"
   sed 's/^/    /' "$tmp/$name.txt" >&2
+}
+# run_figure NAME PID_OF_SERVER_OR_- LOADGEN_ARGS...: a figure measured with the load generator.
+run_figure() {
+  local name=$1
+  shift 2
+  measure "$name" "$loadgen" --json="$tmp/raw/$name.json" "$@"
 }
 field() { jq -r "$2" "$tmp/$1.json"; }
 
@@ -224,6 +242,67 @@ run_figure record_response "$history_pid" --target="127.0.0.1:$history_port" \
 log "evaluator with history: Evaluate (senders now have histories)"
 run_figure evaluate_history "$evaluator_history_pid" \
   --target="127.0.0.1:$evaluator_history_port" --method=Evaluate "${closed[@]}"
+
+# 2b. Issue 17: the evaluator's per-call overhead over gRPC's textbook callback server (bench/
+# bare_server.cc) and the null service, with etiquette-loadgen and with h2load (an HTTP/2 load
+# generator that is not the project's; bench/h2load/run_h2load.sh checks one answer is a gRPC OK
+# and that h2load saw only 2xx, no errors). Three rounds, each bare, null, evaluator with the
+# loadgen, then the same with h2load, so that a noisy minute falls on all of them alike; the
+# table gives each figure's median over the rounds, and each ratio to bare as the median of the
+# three rounds' ratios.
+
+h2load_body="$tmp/evaluate_request.grpc"
+"$bin/bench/etiquette-grpc-body" request "$h2load_body"
+h2load_streams=$(((inflight + 1) / 2))
+for round in 1 2 3; do
+  for server in bare null evaluator; do
+    case $server in
+      bare) port=$bare_port ;;
+      null) port=$null_port ;;
+      evaluator) port=$evaluator_port ;;
+    esac
+    log "issue 17 round $round: $server, etiquette-loadgen"
+    run_figure "o17_loadgen_${server}_$round" - --target="127.0.0.1:$port" --method=Evaluate \
+      "${closed[@]}"
+  done
+  for server in bare null evaluator; do
+    metrics=()
+    case $server in
+      bare) port=$bare_port ;;
+      null) port=$null_port ;;
+      evaluator) port=$evaluator_port; metrics=(--metrics "127.0.0.1:$evaluator_metrics_port") ;;
+    esac
+    log "issue 17 round $round: $server, h2load"
+    measure "o17_h2load_${server}_$round" "$root/bench/h2load/run_h2load.sh" \
+      --target "127.0.0.1:$port" --body "$h2load_body" \
+      --grpc-body "$bin/bench/etiquette-grpc-body" --json "$tmp/raw/o17_h2load_${server}_$round.json" \
+      --duration "$duration" --warmup "$warmup" --connections 2 --streams "$h2load_streams" \
+      --threads 2 "${metrics[@]}"
+  done
+done
+# Per tool and server: medians of calls/s and of the server's CPU per call (its cores while the
+# run went, warm-up included, over the calls/s of the window); per round, each server's calls/s
+# and CPU per call over bare's.
+jq -s '
+  def median: sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
+  def cpukey: {bare: "bare_server", null: "null_service", evaluator: "evaluator"}[.];
+  map((.name | split("_")) as $p | . + {tool: $p[1], server: $p[2], r: ($p[3] | tonumber)}
+      | . + {cpu_us_per_call: (if .calls_per_s > 0
+                                then .cpu[.server | cpukey] / .calls_per_s * 1000000 else null end)})
+  | group_by(.tool) | map({key: .[0].tool, value: (
+      (group_by(.r) | map((map(select(.server == "bare"))[0]) as $bare | map(select(.server != "bare")
+        | {server, calls_ratio: (.calls_per_s / $bare.calls_per_s),
+           cpu_ratio: (.cpu_us_per_call / $bare.cpu_us_per_call)})) | flatten) as $ratios |
+      {servers: (group_by(.server) | map({key: .[0].server, value: {
+          calls_per_s: (map(.calls_per_s) | median),
+          cpu_us_per_call: (map(.cpu_us_per_call) | median),
+          runs_calls_per_s: map(.calls_per_s), runs_cpu_us_per_call: map(.cpu_us_per_call),
+          calls_failed: (map(.calls_failed) | add)}}) | from_entries),
+       ratio_to_bare: ($ratios | group_by(.server) | map({key: .[0].server, value: {
+          calls: (map(.calls_ratio) | median), cpu_per_call: (map(.cpu_ratio) | median),
+          runs_calls: map(.calls_ratio), runs_cpu_per_call: map(.cpu_ratio)}}) | from_entries)})})
+  | from_entries' "$tmp"/o17_*.json > "$tmp/overhead17.json"
+log "issue 17 overhead: $(jq -c '.[] | .ratio_to_bare' "$tmp/overhead17.json")"
 
 # 3. Latency at half of the maximum rate, open loop.
 half_standalone=$(field evaluate_standalone '.calls_per_s / 2 | floor')
@@ -338,7 +417,7 @@ machine=$(jq -n --arg nproc "$nproc_n" \
 figures=()
 for f in "$tmp"/*.json; do
   case $(basename "$f") in
-    rt_*|memory.json|micro*.json) ;;
+    rt_*|memory.json|micro*.json|overhead17.json) ;;
     *) figures+=("$f") ;;
   esac
 done
@@ -347,14 +426,23 @@ jq -n --argjson machine "$machine" \
   --argjson duration "$duration" --argjson warmup "$warmup" --argjson inflight "$inflight" \
   --slurpfile figures <(jq -s 'map({key: .name, value: .}) | from_entries' "${figures[@]}") \
   --slurpfile round_trips <(jq -s 'map({key: .name, value: .}) | from_entries' "$tmp"/rt_*.json) \
-  --slurpfile memory "$tmp/memory.json" --slurpfile micro "$tmp/micro_summary.json" '
-  $figures[0] as $f | $round_trips[0] as $rt |
+  --slurpfile memory "$tmp/memory.json" --slurpfile micro "$tmp/micro_summary.json" \
+  --slurpfile overhead17 "$tmp/overhead17.json" '
+  $figures[0] as $f | $round_trips[0] as $rt | $overhead17[0] as $o17 |
   def ratio(a; b): if b > 0 then a / b else null end;
   {
     machine: $machine, command: $command, duration_s: $duration, warmup_s: $warmup,
     inflight: $inflight, figures: $f, round_trips: $rt, memory: $memory[0],
-    micro: $micro[0],
+    micro: $micro[0], overhead_over_bare: $o17,
     targets: [
+      {figure: "Evaluate standalone / bare callback server, etiquette-loadgen (median of 3 rounds)",
+       unit: "calls/s", value: $o17.loadgen.servers.evaluator.calls_per_s,
+       ratio: $o17.loadgen.ratio_to_bare.evaluator.calls, target: ">= 0.85x bare",
+       met: ($o17.loadgen.ratio_to_bare.evaluator.calls >= 0.85 and $o17.loadgen.servers.evaluator.calls_failed == 0)},
+      {figure: "Evaluate standalone / bare callback server, h2load (median of 3 rounds)",
+       unit: "calls/s", value: $o17.h2load.servers.evaluator.calls_per_s,
+       ratio: $o17.h2load.ratio_to_bare.evaluator.calls, target: ">= 0.85x bare",
+       met: ($o17.h2load.ratio_to_bare.evaluator.calls >= 0.85)},
       {figure: "Evaluate standalone", unit: "calls/s", value: $f.evaluate_standalone.calls_per_s,
        ratio: ratio($f.evaluate_standalone.calls_per_s; $f.null_evaluate.calls_per_s),
        target: ">= 0.9x null", met: (ratio($f.evaluate_standalone.calls_per_s; $f.null_evaluate.calls_per_s) >= 0.9)},
@@ -418,9 +506,9 @@ jq -r '
   "Machine: \(.machine.nproc) CPUs, \(.machine.cpu_model), \(.machine.kernel); Redis \(.machine.redis); load average at the end \(.machine.load_average_at_end).",
   "Commit \(.machine.commit) (uncommitted changes: \(.machine.uncommitted_changes)), \(.machine.date).",
   "Command: `\(.command)` (\(.duration_s) s per figure after \(.warmup_s) s of warm-up; closed loop with \(.inflight) calls in flight; the load generator runs on the same machine).",
-  ([.figures[] | .cpu.machine_busy - ([.cpu.history, .cpu.evaluator, .cpu.evaluator_with_history, .cpu.null_service, .cpu.redis] | add) - .loadgen_cpu_cores | if . < 0 then 0 else . end] | add / length) as $other |
+  ([.figures[] | .cpu.machine_busy - ([.cpu.history, .cpu.evaluator, .cpu.evaluator_with_history, .cpu.null_service, .cpu.bare_server, .cpu.redis] | add) - .loadgen_cpu_cores | if . < 0 then 0 else . end] | add / length) as $other |
   "Other work on the machine (not the benchmark) used \($other * 100 | round / 100) of \(.machine.nproc) cores on average while the figures ran\(if $other > 0.25 then ": **a noisy run**, absolute figures are low; compare ratios, and see the per-figure `other` column" else "" end).\n",
-  "| figure | measured | ratio to null | target | met? |",
+  "| figure | measured | ratio | target | met? |",
   "|---|---|---|---|---|",
   "| null service: Evaluate (gRPC limit) | \($f.null_evaluate.calls_per_s | n) calls/s | 1x | reference | |",
   "| null service: EvaluateBatch of 100 | \($f.null_batch100.items_per_s | n) invitations/s | 1x | reference | |",
@@ -431,8 +519,15 @@ jq -r '
   "| figure | calls/s | failed | p50 ms | p90 ms | p99 ms | p99.9 ms | loadgen | server(s) | redis | other |",
   "|---|---|---|---|---|---|---|---|---|---|---|",
   ($f | to_entries[] | select(.key | startswith("sweep") | not) | .value as $v |
-    ($v.cpu | [.history, .evaluator, .evaluator_with_history, .null_service] | add) as $servers |
+    ($v.cpu | [.history, .evaluator, .evaluator_with_history, .null_service, .bare_server] | add) as $servers |
     "| \($v.name)\(if $v.mode == "open" then " (open, \($v.rate_target)/s)" else "" end) | \($v.calls_per_s | n) | \($v.calls_failed) | \($v.latency_ms.p50 | n) | \($v.latency_ms.p90 | n) | \($v.latency_ms.p99 | n) | \($v.latency_ms.p999 | n) | \($v.loadgen_cpu_cores | n) | \($servers | n) | \($v.cpu.redis | n) | \(($v.cpu.machine_busy - $servers - $v.cpu.redis - $v.loadgen_cpu_cores) | if . < 0 then 0 else . end | n) |"),
+  "\n## Per-call overhead over a bare callback server (issue 17)\n",
+  "Closed loop, Evaluate, \(.inflight) calls in flight (h2load: 2 connections, 2 threads, the same calls in flight), 3 rounds of bare, null, evaluator; each figure the median of its 3 runs, each ratio the median of the ratios of the 3 rounds. Server CPU per call: utime + stime of the server process (from /proc) over the run, warm-up included, divided by the calls/s of the window. h2load: one call with nghttp answered grpc-status 0 and a valid verdict, and every h2load answer was a 2xx, none failed.\n",
+  "| load generator | server | calls/s | server CPU us/call | calls/s / bare | CPU per call / bare | calls/s of the 3 runs |",
+  "|---|---|---|---|---|---|---|",
+  (.overhead_over_bare | to_entries[] | .key as $tool | .value as $o |
+    ("bare", "null", "evaluator") as $s | $o.servers[$s] as $v |
+    "| \($tool) | \({bare: "bare callback server", null: "null service", evaluator: "etiquette-evaluator standalone"}[$s]) | \($v.calls_per_s | n) | \($v.cpu_us_per_call | n) | \(if $s == "bare" then "1x" else ($o.ratio_to_bare[$s].calls | r) end) | \(if $s == "bare" then "1x" else ($o.ratio_to_bare[$s].cpu_per_call | r) end) | \($v.runs_calls_per_s | map(n) | join(", ")) |"),
   "\n## Micro-benchmarks (one core)\n",
   "| benchmark | items/s | ns/item |", "|---|---|---|",
   (.micro | to_entries[] | "| \(.key) | \(.value.items_per_s | n) | \(.value.ns_per_item | n) |"),

@@ -14,10 +14,12 @@ build_packages=(
   libabsl-dev libhiredis-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
   libssl-dev prometheus-cpp-dev libicu-dev
 )
-# Tests, fuzzers, benchmarks and tools on a developer's machine and CI.
+# Tests, fuzzers, benchmarks (libbenchmark-dev, jq; nghttp2-client: h2load and nghttp for
+# bench/h2load/run_h2load.sh) and tools on a developer's machine and CI.
 test_packages=(
   redis-server redis-tools
   libgtest-dev libgmock-dev clang-14 clang-format-14 libclang-rt-14-dev libbenchmark-dev jq curl
+  nghttp2-client
   lua-check prometheus iproute2 python3-yaml
   stunnel4
   # The container test (tests/container): podman with runc (crun rejects this machine's cgroup
