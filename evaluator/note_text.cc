@@ -97,13 +97,20 @@ bool IsWordCodePoint(UChar32 c) {
   return IsWordCategory(c);
 }
 
-// Scripts written without spaces between words, which ICU splits with a dictionary: Thai, Lao,
-// Myanmar, Khmer, kana, CJK ideographs (after NFKC, so no half-width forms are left).
+// Scripts written without spaces between words that ICU's dictionary word break iterator still
+// splits: Thai, Lao, Myanmar, Khmer (after NFKC, so no compatibility forms are left).
 bool NeedsDictionary(UChar32 c) {
   return (c >= 0x0E00 && c <= 0x0EFF) || (c >= 0x1000 && c <= 0x109F) ||
-         (c >= 0x1780 && c <= 0x17FF) || (c >= 0x3040 && c <= 0x30FF) ||
-         (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
-         (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x3FFFF);
+         (c >= 0x1780 && c <= 0x17FF);
+}
+
+// Han ideographs (and the marks 々〆〇), hiragana and katakana: split into overlapping bigrams
+// instead (see NoteWords). Half-width katakana are full-width after NFKC.
+bool IsBigramScript(UChar32 c) {
+  return (c >= 0x3005 && c <= 0x3007) || (c >= 0x3040 && c <= 0x30FF) ||
+         (c >= 0x31F0 && c <= 0x31FF) || (c >= 0x3400 && c <= 0x4DBF) ||
+         (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) ||
+         (c >= 0x20000 && c <= 0x3FFFF);
 }
 
 }  // namespace
@@ -204,6 +211,33 @@ void AppendFolded(absl::string_view text, std::string* out) {
   if (U_FAILURE(status)) out->clear();
 }
 
+// NFKC_Casefold of every code point below U+0800 (one- and two-byte UTF-8), computed by ICU
+// once, and whether the normaliser has a boundary before it.
+struct TwoByteFolds {
+  std::string images;  // every image, back to back
+  std::array<uint16_t, 0x800> offset{};
+  std::array<uint8_t, 0x800> length{};
+  std::array<bool, 0x800> boundary_before{};
+};
+const TwoByteFolds& Folds() {
+  static const TwoByteFolds* const folds = [] {
+    auto* f = new TwoByteFolds;
+    for (UChar32 c = 0; c < 0x800; ++c) {
+      char utf8[4];
+      int32_t n = 0;
+      U8_APPEND_UNSAFE(utf8, n, c);
+      std::string image;
+      AppendFolded(absl::string_view(utf8, static_cast<size_t>(n)), &image);
+      f->offset[c] = static_cast<uint16_t>(f->images.size());
+      f->length[c] = static_cast<uint8_t>(image.size());
+      f->images += image;
+      f->boundary_before[c] = NfkcCasefold().hasBoundaryBefore(c);
+    }
+    return f;
+  }();
+  return *folds;
+}
+
 // True when a code point of `utf8` from byte `from` on needs the dictionary.
 bool AnyNeedsDictionary(absl::string_view utf8, int32_t from) {
   const char* const in = utf8.data();
@@ -219,14 +253,148 @@ bool AnyNeedsDictionary(absl::string_view utf8, int32_t from) {
   }
   return false;
 }
+
+// A bigram-script code point that is a word code point (hiragana, katakana, ideographs; not
+// "・" or the spacing voicing marks), by a table for U+3000..U+9FFF made once.
+bool IsBigramLetter(UChar32 c) {
+  if (!IsBigramScript(c)) return false;
+  static const std::vector<bool> kTable = [] {
+    std::vector<bool> table(0xA000 - 0x3000);
+    for (UChar32 cp = 0x3000; cp < 0xA000; ++cp) table[cp - 0x3000] = IsWordCategory(cp);
+    return table;
+  }();
+  if (c >= 0x3000 && c < 0xA000) return kTable[c - 0x3000];
+  return IsWordCategory(c);
+}
+
+// When `word` is one bigram-script letter (a run of one, or a one-letter phrase word), that
+// letter; else empty.
+absl::string_view LoneBigramLetter(absl::string_view word) {
+  if (word.size() < 3 || word.size() > 4 || static_cast<unsigned char>(word[0]) < 0xE3) return {};
+  int32_t i = 0;
+  UChar32 c;
+  U8_NEXT(word.data(), i, static_cast<int32_t>(word.size()), c);
+  return static_cast<size_t>(i) == word.size() && IsBigramLetter(c) ? word : absl::string_view();
+}
+
+// True when `word` is a bigram (two bigram-script letters) one of whose letters is `letter`.
+bool BigramHolds(absl::string_view word, absl::string_view letter) {
+  if (word.size() < 6 || word.size() > 8 || static_cast<unsigned char>(word[0]) < 0xE3) {
+    return false;
+  }
+  int32_t i = 0;
+  UChar32 c;
+  U8_NEXT(word.data(), i, static_cast<int32_t>(word.size()), c);
+  if (!IsBigramLetter(c)) return false;
+  const absl::string_view first = word.substr(0, static_cast<size_t>(i));
+  const absl::string_view second = word.substr(static_cast<size_t>(i));
+  if (LoneBigramLetter(second).empty()) return false;
+  return first == letter || second == letter;
+}
+
+// Writes the words of folded text, code point by code point, at `out` (which may trail the
+// text being read: it never overtakes it) and their views to `words`, at most `max_words`.
+// A word code point is appended, anything else ends the word (the caller drops apostrophes).
+// A run of bigram-script letters ends the word before it and makes words of its own: every
+// pair of neighbours (one view over both), or the letter alone in a run of one.
+class WordWriter {
+ public:
+  WordWriter(char* out, absl::InlinedVector<absl::string_view, 64>* words, size_t max_words)
+      : out_(out), word_start_(out), words_(words), max_words_(max_words) {}
+
+  bool full() const { return words_->size() >= max_words_; }
+  char* end() const { return out_; }
+
+  void Letter(const char* bytes, size_t n) {
+    if (run_start_ != nullptr) EndRun();
+    if (full()) return;  // joined() stops with the last word
+    std::memmove(out_, bytes, n);
+    out_ += n;
+  }
+  void BigramLetter(const char* bytes, size_t n) {
+    if (run_start_ == nullptr) {
+      EndWord();
+      run_start_ = out_;
+    }
+    if (full()) return;
+    char* const letter = out_;
+    std::memmove(out_, bytes, n);
+    out_ += n;
+    if (letter != run_start_) Emit(previous_, out_);
+    previous_ = letter;
+  }
+  // A separator, a break of the dictionary iterator, or the end of the text.
+  void EndWord() {
+    if (run_start_ != nullptr) {
+      EndRun();
+    } else if (out_ != word_start_) {
+      Emit(word_start_, out_);
+    }
+    word_start_ = out_;
+  }
+  bool InRun() const { return run_start_ != nullptr; }
+
+ private:
+  void EndRun() {
+    if (previous_ == run_start_) Emit(run_start_, out_);  // a run of one letter
+    run_start_ = nullptr;
+    word_start_ = out_;
+  }
+  void Emit(const char* begin, const char* end) {
+    if (!full()) words_->emplace_back(begin, static_cast<size_t>(end - begin));
+  }
+
+  char* out_;
+  char* word_start_;
+  char* run_start_ = nullptr;  // the current bigram run's first letter, if in one
+  char* previous_ = nullptr;   // the run's last letter so far
+  absl::InlinedVector<absl::string_view, 64>* words_;
+  size_t max_words_;
+};
 }  // namespace
 
+// Latin, Greek, Cyrillic, Hebrew, Arabic... text: when every code point of `text` is below
+// U+0800 and has a normalisation boundary before it, the text normalises code point by code
+// point (ICU's meaning of Normalizer2::hasBoundaryBefore), so its NFKC_Casefold is the
+// concatenation of the code points' images from the table, exactly ICU's answer without the
+// normaliser. Writes that to `out` and returns true; false (out unspecified) for any other
+// text (a combining mark after a letter, a code point from U+0800 on, ill-formed UTF-8).
+bool FoldNfkcCasefoldByTable(absl::string_view text, std::string* out) {
+  const TwoByteFolds& folds = Folds();
+  out->resize(text.size() + text.size() / 2 + 16);
+  size_t at = 0;
+  const unsigned char* in = reinterpret_cast<const unsigned char*>(text.data());
+  const unsigned char* const end = in + text.size();
+  while (in != end) {
+    UChar32 c;
+    if (*in < 0x80) {
+      c = *in++;
+    } else if ((*in & 0xE0) == 0xC0 && *in >= 0xC2 && end - in >= 2 && (in[1] & 0xC0) == 0x80) {
+      c = ((in[0] & 0x1F) << 6) | (in[1] & 0x3F);
+      in += 2;
+    } else {
+      return false;
+    }
+    if (!folds.boundary_before[c]) return false;
+    const size_t n = folds.length[c];
+    if (at + n > out->size()) out->resize(2 * out->size() + n);
+    std::memcpy(out->data() + at, folds.images.data() + folds.offset[c], n);
+    at += n;
+  }
+  out->resize(at);
+  return true;
+}
+
 void NoteWords::SplitUnicode(absl::string_view text, size_t max_words) {
-  // The folded text goes straight into buffer_ and is split there in place (a word's bytes only
-  // ever move towards the front): one allocation for the whole note. Only when a script written
-  // without spaces turns up is the text folded again for the dictionary break iterator.
+  // The folded text goes straight into buffer_ (by table for most European text, else by ICU)
+  // and is split there in place (a word's bytes only ever move towards the front): one
+  // allocation for the whole note. Only when Thai, Lao, Khmer or Myanmar turns up is the text
+  // folded again for the dictionary break iterator.
   buffer_.clear();
-  AppendFolded(text, &buffer_);
+  if (!FoldNfkcCasefoldByTable(text, &buffer_)) {
+    buffer_.clear();
+    AppendFolded(text, &buffer_);
+  }
   if (SplitFoldedInPlace(max_words)) return;
   // The break iterator reads the folded text while the words are written: separate buffers.
   std::string folded;
@@ -235,72 +403,64 @@ void NoteWords::SplitUnicode(absl::string_view text, size_t max_words) {
   buffer_.resize(folded.size());
   const char* const in = folded.data();
   const int32_t length = static_cast<int32_t>(folded.size());
-  const bool dictionary = true;
 
-  // The words are the folded text's bytes less separators and apostrophes: the buffer, sized
-  // once, never reallocates, and the views taken while filling it stay valid.
-  char* const begin = buffer_.data();
-  char* out = begin;
-  char* word_start = begin;
-  auto flush = [&] {
-    if (out != word_start) words_.emplace_back(word_start, static_cast<size_t>(out - word_start));
-    word_start = out;
-  };
   // Where the dictionary says a word ends, even without a separator; INT32_MAX: nowhere.
   UText utext = UTEXT_INITIALIZER;
-  icu::BreakIterator* breaks = nullptr;
+  UErrorCode status = U_ZERO_ERROR;
+  utext_openUTF8(&utext, in, length, &status);
+  icu::BreakIterator* const breaks = &ThreadBreakIterator(true);
+  breaks->setText(&utext, status);
   int32_t next_break = INT32_MAX;
-  if (dictionary) {
-    UErrorCode status = U_ZERO_ERROR;
-    utext_openUTF8(&utext, in, length, &status);
-    breaks = &ThreadBreakIterator(true);
-    breaks->setText(&utext, status);
-    if (U_SUCCESS(status)) {
-      next_break = breaks->next();
-      if (next_break == icu::BreakIterator::DONE) next_break = INT32_MAX;
-    }
+  if (U_SUCCESS(status)) {
+    next_break = breaks->next();
+    if (next_break == icu::BreakIterator::DONE) next_break = INT32_MAX;
   }
-  for (int32_t i = 0; i < length && words_.size() < max_words;) {
+  // The words are the folded text's bytes less separators and apostrophes: the buffer, sized
+  // once, never reallocates, and the views taken while filling it stay valid.
+  WordWriter writer(buffer_.data(), &words_, max_words);
+  for (int32_t i = 0; i < length && !writer.full();) {
     while (i >= next_break) {
-      flush();
+      if (!writer.InRun()) writer.EndWord();  // a bigram run is split by bigrams only
       next_break = breaks->next();
       if (next_break == icu::BreakIterator::DONE) next_break = INT32_MAX;
     }
-    if (words_.size() >= max_words) break;
     const int32_t start = i;
     UChar32 c;
     U8_NEXT(in, i, length, c);
     if (c >= 0 && IsApostrophe(c)) continue;
-    if (IsWordCodePoint(c)) {
-      std::memcpy(out, in + start, static_cast<size_t>(i - start));
-      out += i - start;
+    if (c >= 0x3005 && IsBigramLetter(c)) {
+      writer.BigramLetter(in + start, static_cast<size_t>(i - start));
+    } else if (IsWordCodePoint(c)) {
+      writer.Letter(in + start, static_cast<size_t>(i - start));
     } else {
-      flush();
+      writer.EndWord();
     }
   }
-  if (words_.size() < max_words) flush();
-  if (dictionary) utext_close(&utext);
-  buffer_.resize(static_cast<size_t>(out - begin));  // shrinking keeps the data in place
+  writer.EndWord();
+  utext_close(&utext);
+  buffer_.resize(static_cast<size_t>(writer.end() - buffer_.data()));  // keeps the data in place
 }
 
 bool NoteWords::SplitFoldedInPlace(size_t max_words) {
   // The same words as the dictionary path of SplitUnicode with no dictionary break: each code
-  // point is kept (a word's), dropped (an apostrophe) or ends a word (anything else). Writing
-  // never overtakes reading, and the buffer never reallocates, so the views stay valid.
+  // point is kept (a word's), dropped (an apostrophe) or ends a word (anything else), and
+  // bigram runs are split as there. Writing never overtakes reading, and the buffer never
+  // reallocates, so the views stay valid.
+  if (max_words == 0) return !AnyNeedsDictionary(buffer_, 0);
   char* const data = buffer_.data();
   const int32_t length = static_cast<int32_t>(buffer_.size());
-  int32_t out = 0;
-  int32_t word_start = 0;
+  WordWriter writer(data, &words_, max_words);
   int32_t i = 0;
-  if (max_words == 0) return !AnyNeedsDictionary(buffer_, 0);
   while (i < length) {
     const unsigned char byte = static_cast<unsigned char>(data[i]);
-    bool separator;
     if (byte < 0x80) {  // already folded: the class table gives the byte itself or a separator
       ++i;
       const char mapped = kAsciiClasses[byte];
-      separator = mapped == 0;
-      if (mapped != 0 && mapped != kApostrophe) data[out++] = static_cast<char>(byte);
+      if (mapped == 0) {
+        writer.EndWord();
+      } else if (mapped != kApostrophe) {
+        writer.Letter(data + i - 1, 1);
+      }
     } else {
       const int32_t start = i;
       UChar32 c;
@@ -310,26 +470,24 @@ bool NoteWords::SplitFoldedInPlace(size_t max_words) {
         return false;
       }
       if (c >= 0 && IsApostrophe(c)) continue;
-      separator = !IsWordCodePoint(c);
-      if (!separator) {
-        for (int32_t k = start; k < i; ++k) data[out++] = data[k];
+      if (c >= 0x3005 && IsBigramLetter(c)) {
+        writer.BigramLetter(data + start, static_cast<size_t>(i - start));
+      } else if (IsWordCodePoint(c)) {
+        writer.Letter(data + start, static_cast<size_t>(i - start));
+      } else {
+        writer.EndWord();
       }
     }
-    if (separator && out != word_start) {
-      words_.emplace_back(data + word_start, static_cast<size_t>(out - word_start));
-      word_start = out;
-      if (words_.size() >= max_words) {  // splitting stops here; the path depends on the rest
-        if (AnyNeedsDictionary(buffer_, i)) {
-          words_.clear();
-          return false;
-        }
-        break;
+    if (writer.full()) {  // splitting stops here; the path depends on the rest
+      if (AnyNeedsDictionary(buffer_, i)) {
+        words_.clear();
+        return false;
       }
+      break;
     }
   }
-  if (out != word_start)
-    words_.emplace_back(data + word_start, static_cast<size_t>(out - word_start));
-  buffer_.resize(static_cast<size_t>(out));  // shrinking keeps the data in place
+  writer.EndWord();
+  buffer_.resize(static_cast<size_t>(writer.end() - data));  // shrinking keeps the data in place
   return true;
 }
 
@@ -346,6 +504,11 @@ bool PhraseAt(WordSpan words, size_t at, WordSpan phrase) {
 
 bool ContainsPhrase(WordSpan words, WordSpan phrase) {
   if (phrase.empty() || phrase.size() > words.size()) return false;
+  if (phrase.size() == 1 && !LoneBigramLetter(phrase[0]).empty()) {
+    return std::any_of(words.begin(), words.end(), [&](absl::string_view word) {
+      return word == phrase[0] || BigramHolds(word, phrase[0]);
+    });
+  }
   // Knuth-Morris-Pratt: border[i] is the length of the longest proper border of phrase[0..i].
   std::vector<size_t> border(phrase.size(), 0);
   for (size_t i = 1, k = 0; i < phrase.size(); ++i) {
@@ -392,6 +555,9 @@ uint32_t PhraseMatcher::Child(uint32_t node, uint32_t word_id) const {
 
 void PhraseMatcher::Add(WordSpan phrase) {
   if (phrase.empty()) return;
+  if (phrase.size() == 1 && !LoneBigramLetter(phrase[0]).empty()) {
+    lone_letters_.emplace_back(phrase[0]);  // matched in bigrams too; see the header
+  }
   uint32_t node = kRoot;
   for (absl::string_view word : phrase) {
     const uint32_t id =
@@ -438,6 +604,9 @@ bool PhraseMatcher::FoundIn(WordSpan words) const {
   if (word_ids_.empty()) return false;
   uint32_t node = kRoot;
   for (absl::string_view word : words) {
+    for (const std::string& letter : lone_letters_) {
+      if (BigramHolds(word, letter)) return true;
+    }
     const uint32_t id = WordId(word);
     if (id == kNoWord) {  // in no phrase: no match spans it
       node = kRoot;
