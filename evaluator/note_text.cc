@@ -212,30 +212,70 @@ void AppendFolded(absl::string_view text, std::string* out) {
 }
 
 // NFKC_Casefold of every code point below U+0800 (one- and two-byte UTF-8), computed by ICU
-// once, and whether the normaliser has a boundary before it.
-struct TwoByteFolds {
-  std::string images;  // every image, back to back
-  std::array<uint16_t, 0x800> offset{};
-  std::array<uint8_t, 0x800> length{};
-  std::array<bool, 0x800> boundary_before{};
+// once, in a fixed slot each (copied eight bytes at a time), and what the table may do with
+// it: nothing (kByIcu: the normaliser has no boundary before it, or its image does not fit
+// the slot), or fold it, and then what its image is to the words.
+enum class TableFold : uint8_t {
+  kByIcu,
+  kWord,       // only word code points: appended to the word
+  kSeparator,  // only separators: ends the word
+  kDropped,    // nothing (a soft hyphen) or only apostrophes
+  kMixed,      // more than one kind ("½" -> "1⁄2"): folded by table, then split
 };
-const TwoByteFolds& Folds() {
-  static const TwoByteFolds* const folds = [] {
-    auto* f = new TwoByteFolds;
+struct TwoByteFold {
+  char image[8];
+  uint8_t length;
+  TableFold fold;
+};
+// Bytes an image may need: a two-byte code point folds to at most kMaxImage bytes (else the
+// table leaves it to ICU), so the folded text is at most 4 times as long as the text.
+constexpr size_t kMaxImage = 8;
+const std::array<TwoByteFold, 0x800>& Folds() {
+  static const std::array<TwoByteFold, 0x800>* const folds = [] {
+    auto* table = new std::array<TwoByteFold, 0x800>{};
     for (UChar32 c = 0; c < 0x800; ++c) {
       char utf8[4];
       int32_t n = 0;
       U8_APPEND_UNSAFE(utf8, n, c);
       std::string image;
       AppendFolded(absl::string_view(utf8, static_cast<size_t>(n)), &image);
-      f->offset[c] = static_cast<uint16_t>(f->images.size());
-      f->length[c] = static_cast<uint8_t>(image.size());
-      f->images += image;
-      f->boundary_before[c] = NfkcCasefold().hasBoundaryBefore(c);
+      TwoByteFold& entry = (*table)[c];
+      entry.fold = TableFold::kByIcu;
+      if (!NfkcCasefold().hasBoundaryBefore(c) || image.size() > kMaxImage) continue;
+      std::memcpy(entry.image, image.data(), image.size());
+      entry.length = static_cast<uint8_t>(image.size());
+      bool words = false, separators = false, apostrophes = false;
+      for (int32_t i = 0; i < static_cast<int32_t>(image.size());) {
+        UChar32 d;
+        U8_NEXT(image.data(), i, static_cast<int32_t>(image.size()), d);
+        if (d >= 0 && IsApostrophe(d)) {
+          apostrophes = true;
+        } else if (IsWordCodePoint(d)) {
+          words = true;
+        } else {
+          separators = true;
+        }
+      }
+      entry.fold = words + separators + apostrophes > 1 ? TableFold::kMixed
+                   : words                              ? TableFold::kWord
+                   : separators                         ? TableFold::kSeparator
+                                                        : TableFold::kDropped;
     }
-    return f;
+    return table;
   }();
   return *folds;
+}
+
+// The code point of the one- or two-byte UTF-8 sequence at `in` (before `end`), advancing
+// `in`; -1 (and `in` unchanged) for anything else.
+inline UChar32 NextTwoByte(const unsigned char*& in, const unsigned char* end) {
+  if (*in < 0x80) return *in++;
+  if (*in >= 0xC2 && *in < 0xE0 && end - in >= 2 && (in[1] & 0xC0) == 0x80) {
+    const UChar32 c = ((in[0] & 0x1F) << 6) | (in[1] & 0x3F);
+    in += 2;
+    return c;
+  }
+  return -1;
 }
 
 // True when a code point of `utf8` from byte `from` on needs the dictionary.
@@ -305,10 +345,13 @@ class WordWriter {
   bool full() const { return words_->size() >= max_words_; }
   char* end() const { return out_; }
 
+  // (Called only while not full.)
   void Letter(const char* bytes, size_t n) {
-    if (run_start_ != nullptr) EndRun();
-    if (full()) return;  // joined() stops with the last word
-    std::memmove(out_, bytes, n);
+    if (run_start_ != nullptr) {
+      EndRun();
+      if (full()) return;  // joined() stops with the last word
+    }
+    for (size_t k = 0; k < n; ++k) out_[k] = bytes[k];  // n <= 4; out_ never passes bytes
     out_ += n;
   }
   void BigramLetter(const char* bytes, size_t n) {
@@ -318,7 +361,7 @@ class WordWriter {
     }
     if (full()) return;
     char* const letter = out_;
-    std::memmove(out_, bytes, n);
+    for (size_t k = 0; k < n; ++k) out_[k] = bytes[k];
     out_ += n;
     if (letter != run_start_) Emit(previous_, out_);
     previous_ = letter;
@@ -357,31 +400,74 @@ class WordWriter {
 // U+0800 and has a normalisation boundary before it, the text normalises code point by code
 // point (ICU's meaning of Normalizer2::hasBoundaryBefore), so its NFKC_Casefold is the
 // concatenation of the code points' images from the table, exactly ICU's answer without the
-// normaliser. Writes that to `out` and returns true; false (out unspecified) for any other
-// text (a combining mark after a letter, a code point from U+0800 on, ill-formed UTF-8).
+// normaliser.
 bool FoldNfkcCasefoldByTable(absl::string_view text, std::string* out) {
-  const TwoByteFolds& folds = Folds();
-  out->resize(text.size() + text.size() / 2 + 16);
-  size_t at = 0;
+  const std::array<TwoByteFold, 0x800>& folds = Folds();
+  // An image is at most kMaxImage bytes for a two-byte code point (one for ASCII), and each
+  // slot is written whole: room for kMaxImage / 2 bytes a text byte and one more slot.
+  out->resize(text.size() * (kMaxImage / 2) + kMaxImage);
+  char* const begin = out->data();
+  char* to = begin;
   const unsigned char* in = reinterpret_cast<const unsigned char*>(text.data());
   const unsigned char* const end = in + text.size();
   while (in != end) {
-    UChar32 c;
-    if (*in < 0x80) {
-      c = *in++;
-    } else if ((*in & 0xE0) == 0xC0 && *in >= 0xC2 && end - in >= 2 && (in[1] & 0xC0) == 0x80) {
-      c = ((in[0] & 0x1F) << 6) | (in[1] & 0x3F);
-      in += 2;
-    } else {
-      return false;
-    }
-    if (!folds.boundary_before[c]) return false;
-    const size_t n = folds.length[c];
-    if (at + n > out->size()) out->resize(2 * out->size() + n);
-    std::memcpy(out->data() + at, folds.images.data() + folds.offset[c], n);
-    at += n;
+    const UChar32 c = NextTwoByte(in, end);
+    if (c < 0) return false;  // three- and four-byte sequences, ill-formed UTF-8
+    const TwoByteFold& entry = folds[c];
+    if (entry.fold == TableFold::kByIcu) return false;
+    std::memcpy(to, entry.image, kMaxImage);
+    to += entry.length;
   }
-  out->resize(at);
+  out->resize(static_cast<size_t>(to - begin));
+  return true;
+}
+
+bool NoteWords::SplitByTable(absl::string_view text, size_t max_words) {
+  // FoldNfkcCasefoldByTable and SplitFoldedInPlace in one pass, for text whose code points'
+  // images are each all word, all separator or nothing: the same words, straight into
+  // buffer_. Anything else leaves (no words kept) at the first code point that is not so.
+  if (max_words == 0) return false;
+  const std::array<TwoByteFold, 0x800>& folds = Folds();
+  buffer_.resize(text.size() * (kMaxImage / 2) + kMaxImage);  // as FoldNfkcCasefoldByTable
+  char* const begin = buffer_.data();
+  char* out = begin;
+  char* word_start = begin;
+  const unsigned char* const first = reinterpret_cast<const unsigned char*>(text.data());
+  const unsigned char* in = first;
+  const unsigned char* const end = in + text.size();
+  bool by_table = true;
+  while (in != end && by_table) {
+    const UChar32 c = NextTwoByte(in, end);
+    if (c < 0) {
+      by_table = false;
+      break;
+    }
+    const TwoByteFold& entry = folds[c];
+    if (entry.fold == TableFold::kWord) {
+      std::memcpy(out, entry.image, kMaxImage);
+      out += entry.length;
+    } else if (entry.fold == TableFold::kSeparator) {
+      if (out == word_start) continue;
+      words_.emplace_back(word_start, static_cast<size_t>(out - word_start));
+      word_start = out;
+      if (words_.size() >= max_words) {  // splitting stops here, unless the dictionary is due
+        by_table = !AnyNeedsDictionary(text, static_cast<int32_t>(in - first));
+        if (!by_table) break;
+        buffer_.resize(static_cast<size_t>(out - begin));
+        return true;
+      }
+    } else if (entry.fold != TableFold::kDropped) {
+      by_table = false;
+    }
+  }
+  if (!by_table) {
+    words_.clear();
+    return false;
+  }
+  if (out != word_start && words_.size() < max_words) {
+    words_.emplace_back(word_start, static_cast<size_t>(out - word_start));
+  }
+  buffer_.resize(static_cast<size_t>(out - begin));  // shrinking keeps the data in place
   return true;
 }
 
@@ -390,6 +476,7 @@ void NoteWords::SplitUnicode(absl::string_view text, size_t max_words) {
   // and is split there in place (a word's bytes only ever move towards the front): one
   // allocation for the whole note. Only when Thai, Lao, Khmer or Myanmar turns up is the text
   // folded again for the dictionary break iterator.
+  if (SplitByTable(text, max_words)) return;
   buffer_.clear();
   if (!FoldNfkcCasefoldByTable(text, &buffer_)) {
     buffer_.clear();
@@ -424,6 +511,7 @@ void NoteWords::SplitUnicode(absl::string_view text, size_t max_words) {
       next_break = breaks->next();
       if (next_break == icu::BreakIterator::DONE) next_break = INT32_MAX;
     }
+    if (writer.full()) break;
     const int32_t start = i;
     UChar32 c;
     U8_NEXT(in, i, length, c);

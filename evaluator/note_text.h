@@ -74,6 +74,9 @@ class NoteWords {
  private:
   // The ASCII fast path: false (and nothing kept) at the first non-ASCII byte.
   bool SplitAscii(absl::string_view text, size_t max_words);
+  // Most other European text: folded by table and split in one pass; false (and nothing
+  // kept) when a code point needs more (see FoldNfkcCasefoldByTable).
+  bool SplitByTable(absl::string_view text, size_t max_words);
   // Everything else: NFKC_Casefold, then words (by ICU's break iterator where needed).
   void SplitUnicode(absl::string_view text, size_t max_words);
   // SplitUnicode's words of the folded text in buffer_, split in place; false (and no words
