@@ -12,6 +12,7 @@
 #include <cstring>
 #include <memory>
 
+#include "absl/base/attributes.h"
 #include "absl/strings/string_view.h"
 
 namespace etiquette {
@@ -211,68 +212,142 @@ void AppendFolded(absl::string_view text, std::string* out) {
   if (U_FAILURE(status)) out->clear();
 }
 
-// NFKC_Casefold of every code point below U+0800 (one- and two-byte UTF-8), computed by ICU
-// once, in a fixed slot each (copied eight bytes at a time), and what the table may do with
-// it: nothing (kByIcu: the normaliser has no boundary before it, or its image does not fit
-// the slot), or fold it, and then what its image is to the words.
+// NFKC_Casefold of the code points most notes are made of, computed by ICU once, in a fixed
+// slot each (copied eight bytes at a time), and what the table may do with each: nothing
+// (kByIcu: the normaliser has no boundary before it, or its image does not fit the slot), or
+// fold it, and then what its image is to the words.
 enum class TableFold : uint8_t {
   kByIcu,
   kWord,       // only word code points: appended to the word
   kSeparator,  // only separators: ends the word
   kDropped,    // nothing (a soft hyphen) or only apostrophes
+  kBigram,     // one Han or kana letter: continues or starts a bigram run
   kMixed,      // more than one kind ("½" -> "1⁄2"): folded by table, then split
 };
-struct TwoByteFold {
+bool IsBigramLetter(UChar32 c);
+struct TableEntry {
   char image[8];
   uint8_t length;
   TableFold fold;
 };
-// Bytes an image may need: a two-byte code point folds to at most kMaxImage bytes (else the
-// table leaves it to ICU), so the folded text is at most 4 times as long as the text.
+// Bytes an image may need: a code point of the table folds to at most kMaxImage bytes (else
+// the table leaves it to ICU), so the folded text is at most 4 times as long as the text.
 constexpr size_t kMaxImage = 8;
-const std::array<TwoByteFold, 0x800>& Folds() {
-  static const std::array<TwoByteFold, 0x800>* const folds = [] {
-    auto* table = new std::array<TwoByteFold, 0x800>{};
-    for (UChar32 c = 0; c < 0x800; ++c) {
-      char utf8[4];
-      int32_t n = 0;
-      U8_APPEND_UNSAFE(utf8, n, c);
-      std::string image;
-      AppendFolded(absl::string_view(utf8, static_cast<size_t>(n)), &image);
-      TwoByteFold& entry = (*table)[c];
-      entry.fold = TableFold::kByIcu;
-      if (!NfkcCasefold().hasBoundaryBefore(c) || image.size() > kMaxImage) continue;
-      std::memcpy(entry.image, image.data(), image.size());
-      entry.length = static_cast<uint8_t>(image.size());
-      bool words = false, separators = false, apostrophes = false;
-      for (int32_t i = 0; i < static_cast<int32_t>(image.size());) {
-        UChar32 d;
-        U8_NEXT(image.data(), i, static_cast<int32_t>(image.size()), d);
-        if (d >= 0 && IsApostrophe(d)) {
-          apostrophes = true;
-        } else if (IsWordCodePoint(d)) {
-          words = true;
-        } else {
-          separators = true;
-        }
-      }
-      entry.fold = words + separators + apostrophes > 1 ? TableFold::kMixed
-                   : words                              ? TableFold::kWord
-                   : separators                         ? TableFold::kSeparator
-                                                        : TableFold::kDropped;
+
+// Every code point below U+0800 (one- and two-byte UTF-8: Latin, Greek, Cyrillic, Hebrew,
+// Arabic...), General Punctuation (U+2000..U+20FF: dashes, quotes, ...), CJK punctuation and
+// kana (U+3000..U+30FF) and the half- and full-width forms (U+FF00..U+FFEF); and which Han
+// letters (U+3400..U+9FFF) fold to themselves with a boundary before.
+class FoldTable {
+ public:
+  FoldTable() {
+    for (UChar32 c = 0; c < 0x800; ++c) Fill(c, &low_[c]);
+    for (UChar32 c = 0; c < 0x100; ++c) {
+      Fill(0x2000 + c, &punctuation_[c]);
+      Fill(0x3000 + c, &cjk_[c]);
+      Fill(0xFF00 + c, &forms_[c]);
     }
-    return table;
-  }();
-  return *folds;
+    ideograph_same_.resize(0xA000 - 0x3400);
+    for (UChar32 c = 0x3400; c < 0xA000; ++c) {
+      // Inert code points fold to themselves with boundaries around; others are checked.
+      ideograph_same_[c - 0x3400] =
+          IsBigramLetter(c) && (NfkcCasefold().isInert(c) ||
+                                (NfkcCasefold().hasBoundaryBefore(c) && Image(c) == Utf8(c)));
+    }
+  }
+  // The entry of `c`, or nullptr when the table has none.
+  const TableEntry* Find(UChar32 c) const {
+    if (c < 0x800) return &low_[c];
+    switch (c >> 8) {
+      case 0x20:
+        return &punctuation_[c & 0xFF];
+      case 0x30:
+        return &cjk_[c & 0xFF];
+      case 0xFF:
+        return c < 0xFFF0 ? &forms_[c & 0xFF] : nullptr;
+      default:
+        return nullptr;
+    }
+  }
+  // True when `c` is a Han letter of U+3400..U+9FFF (a bigram letter, not a symbol like
+  // "䷀") that folds to itself with a boundary before it.
+  bool IdeographFoldsToItself(UChar32 c) const {
+    return c >= 0x3400 && c < 0xA000 && ideograph_same_[c - 0x3400];
+  }
+
+ private:
+  static std::string Utf8(UChar32 c) {
+    char utf8[4];
+    int32_t n = 0;
+    U8_APPEND_UNSAFE(utf8, n, c);
+    return std::string(utf8, static_cast<size_t>(n));
+  }
+  static std::string Image(UChar32 c) {
+    std::string image;
+    AppendFolded(Utf8(c), &image);
+    return image;
+  }
+  static void Fill(UChar32 c, TableEntry* entry) {
+    entry->fold = TableFold::kByIcu;
+    const std::string image = Image(c);
+    if (!NfkcCasefold().hasBoundaryBefore(c) || image.size() > kMaxImage) return;
+    std::memcpy(entry->image, image.data(), image.size());
+    entry->length = static_cast<uint8_t>(image.size());
+    int bigrams = 0;
+    bool words = false, separators = false, apostrophes = false;
+    for (int32_t i = 0; i < static_cast<int32_t>(image.size());) {
+      UChar32 d;
+      U8_NEXT(image.data(), i, static_cast<int32_t>(image.size()), d);
+      if (d >= 0 && IsApostrophe(d)) {
+        apostrophes = true;
+      } else if (d >= 0 && IsBigramLetter(d)) {
+        ++bigrams;
+      } else if (IsWordCodePoint(d)) {
+        words = true;
+      } else {
+        separators = true;
+      }
+    }
+    if (bigrams > 0) {
+      entry->fold = bigrams == 1 && !words && !separators && !apostrophes ? TableFold::kBigram
+                                                                          : TableFold::kMixed;
+      return;
+    }
+    entry->fold = words + separators + apostrophes > 1 ? TableFold::kMixed
+                  : words                              ? TableFold::kWord
+                  : separators                         ? TableFold::kSeparator
+                                                       : TableFold::kDropped;
+  }
+
+  std::array<TableEntry, 0x800> low_{};
+  std::array<TableEntry, 0x100> punctuation_{};
+  std::array<TableEntry, 0x100> cjk_{};
+  std::array<TableEntry, 0x100> forms_{};
+  std::vector<bool> ideograph_same_;
+};
+const FoldTable& Folds() {
+  static const FoldTable* const table = new FoldTable;
+  return *table;
 }
 
-// The code point of the one- or two-byte UTF-8 sequence at `in` (before `end`), advancing
-// `in`; -1 (and `in` unchanged) for anything else.
-inline UChar32 NextTwoByte(const unsigned char*& in, const unsigned char* end) {
-  if (*in < 0x80) return *in++;
-  if (*in >= 0xC2 && *in < 0xE0 && end - in >= 2 && (in[1] & 0xC0) == 0x80) {
-    const UChar32 c = ((in[0] & 0x1F) << 6) | (in[1] & 0x3F);
+// The code point of the one-, two- or three-byte UTF-8 sequence at `in` (before `end`),
+// advancing `in`; -1 for anything else (four-byte sequences, ill-formed UTF-8).
+inline UChar32 NextUpToThreeBytes(const unsigned char*& in, const unsigned char* end) {
+  const unsigned char lead = *in;
+  if (lead < 0x80) {
+    ++in;
+    return lead;
+  }
+  if (lead >= 0xC2 && lead < 0xE0 && end - in >= 2 && (in[1] & 0xC0) == 0x80) {
+    const UChar32 c = ((lead & 0x1F) << 6) | (in[1] & 0x3F);
     in += 2;
+    return c;
+  }
+  if (lead >= 0xE0 && lead < 0xF0 && end - in >= 3 && (in[1] & 0xC0) == 0x80 &&
+      (in[2] & 0xC0) == 0x80) {
+    const UChar32 c = ((lead & 0x0F) << 12) | ((in[1] & 0x3F) << 6) | (in[2] & 0x3F);
+    if (c < 0x800 || (c >= 0xD800 && c < 0xE000)) return -1;  // overlong, surrogate
+    in += 3;
     return c;
   }
   return -1;
@@ -295,16 +370,19 @@ bool AnyNeedsDictionary(absl::string_view utf8, int32_t from) {
 }
 
 // A bigram-script code point that is a word code point (hiragana, katakana, ideographs; not
-// "・" or the spacing voicing marks), by a table for U+3000..U+9FFF made once.
+// "・" or the spacing voicing marks), by a bit table for U+3000..U+9FFF made once.
 bool IsBigramLetter(UChar32 c) {
-  if (!IsBigramScript(c)) return false;
-  static const std::vector<bool> kTable = [] {
-    std::vector<bool> table(0xA000 - 0x3000);
-    for (UChar32 cp = 0x3000; cp < 0xA000; ++cp) table[cp - 0x3000] = IsWordCategory(cp);
-    return table;
+  static const std::array<uint64_t, (0xA000 - 0x3000) / 64>* const kBits = [] {
+    auto* bits = new std::array<uint64_t, (0xA000 - 0x3000) / 64>{};
+    for (UChar32 cp = 0x3000; cp < 0xA000; ++cp) {
+      if (IsBigramScript(cp) && IsWordCategory(cp)) {
+        (*bits)[(cp - 0x3000) / 64] |= uint64_t{1} << ((cp - 0x3000) % 64);
+      }
+    }
+    return bits;
   }();
-  if (c >= 0x3000 && c < 0xA000) return kTable[c - 0x3000];
-  return IsWordCategory(c);
+  if (c >= 0x3000 && c < 0xA000) return ((*kBits)[(c - 0x3000) / 64] >> ((c - 0x3000) % 64)) & 1;
+  return IsBigramScript(c) && IsWordCategory(c);
 }
 
 // When `word` is one bigram-script letter (a run of one, or a one-letter phrase word), that
@@ -346,7 +424,7 @@ class WordWriter {
   char* end() const { return out_; }
 
   // (Called only while not full.)
-  void Letter(const char* bytes, size_t n) {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void Letter(const char* bytes, size_t n) {
     if (run_start_ != nullptr) {
       EndRun();
       if (full()) return;  // joined() stops with the last word
@@ -354,7 +432,7 @@ class WordWriter {
     for (size_t k = 0; k < n; ++k) out_[k] = bytes[k];  // n <= 4; out_ never passes bytes
     out_ += n;
   }
-  void BigramLetter(const char* bytes, size_t n) {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void BigramLetter(const char* bytes, size_t n) {
     if (run_start_ == nullptr) {
       EndWord();
       run_start_ = out_;
@@ -367,7 +445,7 @@ class WordWriter {
     previous_ = letter;
   }
   // A separator, a break of the dictionary iterator, or the end of the text.
-  void EndWord() {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void EndWord() {
     if (run_start_ != nullptr) {
       EndRun();
     } else if (out_ != word_start_) {
@@ -378,12 +456,12 @@ class WordWriter {
   bool InRun() const { return run_start_ != nullptr; }
 
  private:
-  void EndRun() {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void EndRun() {
     if (previous_ == run_start_) Emit(run_start_, out_);  // a run of one letter
     run_start_ = nullptr;
     word_start_ = out_;
   }
-  void Emit(const char* begin, const char* end) {
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void Emit(const char* begin, const char* end) {
     if (!full()) words_->emplace_back(begin, static_cast<size_t>(end - begin));
   }
 
@@ -402,21 +480,28 @@ class WordWriter {
 // concatenation of the code points' images from the table, exactly ICU's answer without the
 // normaliser.
 bool FoldNfkcCasefoldByTable(absl::string_view text, std::string* out) {
-  const std::array<TwoByteFold, 0x800>& folds = Folds();
-  // An image is at most kMaxImage bytes for a two-byte code point (one for ASCII), and each
-  // slot is written whole: room for kMaxImage / 2 bytes a text byte and one more slot.
+  const FoldTable& folds = Folds();
+  // An image is at most kMaxImage bytes (one for ASCII), and each slot is written whole: room
+  // for kMaxImage / 2 bytes a text byte and one more slot.
   out->resize(text.size() * (kMaxImage / 2) + kMaxImage);
   char* const begin = out->data();
   char* to = begin;
   const unsigned char* in = reinterpret_cast<const unsigned char*>(text.data());
   const unsigned char* const end = in + text.size();
   while (in != end) {
-    const UChar32 c = NextTwoByte(in, end);
-    if (c < 0) return false;  // three- and four-byte sequences, ill-formed UTF-8
-    const TwoByteFold& entry = folds[c];
-    if (entry.fold == TableFold::kByIcu) return false;
-    std::memcpy(to, entry.image, kMaxImage);
-    to += entry.length;
+    const unsigned char* const at = in;
+    const UChar32 c = NextUpToThreeBytes(in, end);
+    if (c < 0) return false;
+    const TableEntry* const entry = folds.Find(c);
+    if (entry == nullptr) {
+      if (!folds.IdeographFoldsToItself(c)) return false;
+      std::memcpy(to, at, 3);
+      to += 3;
+      continue;
+    }
+    if (entry->fold == TableFold::kByIcu) return false;
+    std::memcpy(to, entry->image, kMaxImage);
+    to += entry->length;
   }
   out->resize(static_cast<size_t>(to - begin));
   return true;
@@ -424,48 +509,87 @@ bool FoldNfkcCasefoldByTable(absl::string_view text, std::string* out) {
 
 bool NoteWords::SplitByTable(absl::string_view text, size_t max_words) {
   // FoldNfkcCasefoldByTable and SplitFoldedInPlace in one pass, for text whose code points'
-  // images are each all word, all separator or nothing: the same words, straight into
-  // buffer_. Anything else leaves (no words kept) at the first code point that is not so.
+  // images are each all word, all separator, nothing or one Han or kana letter: the same
+  // words, straight into buffer_. Anything else leaves (no words kept) at the first code
+  // point that is not so.
   if (max_words == 0) return false;
-  const std::array<TwoByteFold, 0x800>& folds = Folds();
+  const FoldTable& folds = Folds();
   buffer_.resize(text.size() * (kMaxImage / 2) + kMaxImage);  // as FoldNfkcCasefoldByTable
   char* const begin = buffer_.data();
   char* out = begin;
   char* word_start = begin;
+  char* run_start = nullptr;  // the current bigram run's first letter, if in one
+  char* previous = nullptr;   // the run's last letter so far
   const unsigned char* const first = reinterpret_cast<const unsigned char*>(text.data());
   const unsigned char* in = first;
   const unsigned char* const end = in + text.size();
+  // Keeps a word; true when that was the last one allowed.
+  auto keep = [&](const char* from, const char* to) {
+    words_.emplace_back(from, static_cast<size_t>(to - from));
+    return words_.size() >= max_words;
+  };
+  bool full = false;
   bool by_table = true;
-  while (in != end && by_table) {
-    const UChar32 c = NextTwoByte(in, end);
-    if (c < 0) {
+  while (in != end && !full) {
+    const unsigned char* const at = in;
+    const UChar32 c = NextUpToThreeBytes(in, end);
+    const TableEntry* const entry = c < 0 ? nullptr : folds.Find(c);
+    if (entry == nullptr || entry->fold == TableFold::kBigram) {
+      if (entry == nullptr && !folds.IdeographFoldsToItself(c)) {
+        by_table = false;
+        break;
+      }
+      if (run_start == nullptr) {
+        if (out != word_start && keep(word_start, out)) {
+          full = true;
+          break;
+        }
+        run_start = out;
+      }
+      char* const letter = out;
+      if (entry != nullptr) {
+        std::memcpy(out, entry->image, kMaxImage);
+        out += entry->length;
+      } else {
+        std::memcpy(out, at, 3);  // an ideograph as it is
+        out += 3;
+      }
+      if (letter != run_start) full = keep(previous, out);
+      previous = letter;
+      continue;
+    }
+    if (entry->fold == TableFold::kDropped) continue;  // nor does it end a run
+    if (run_start != nullptr) {
+      if (previous == run_start && keep(run_start, out)) {  // a run of one letter
+        full = true;
+        break;
+      }
+      run_start = nullptr;
+      word_start = out;
+    }
+    if (entry->fold == TableFold::kWord) {
+      std::memcpy(out, entry->image, kMaxImage);
+      out += entry->length;
+    } else if (entry->fold == TableFold::kSeparator) {
+      if (out != word_start) full = keep(word_start, out);
+      word_start = out;
+    } else {
       by_table = false;
       break;
     }
-    const TwoByteFold& entry = folds[c];
-    if (entry.fold == TableFold::kWord) {
-      std::memcpy(out, entry.image, kMaxImage);
-      out += entry.length;
-    } else if (entry.fold == TableFold::kSeparator) {
-      if (out == word_start) continue;
-      words_.emplace_back(word_start, static_cast<size_t>(out - word_start));
-      word_start = out;
-      if (words_.size() >= max_words) {  // splitting stops here, unless the dictionary is due
-        by_table = !AnyNeedsDictionary(text, static_cast<int32_t>(in - first));
-        if (!by_table) break;
-        buffer_.resize(static_cast<size_t>(out - begin));
-        return true;
-      }
-    } else if (entry.fold != TableFold::kDropped) {
-      by_table = false;
-    }
   }
+  // Splitting stops at the bound, unless the dictionary is due after it.
+  if (full && AnyNeedsDictionary(text, static_cast<int32_t>(in - first))) by_table = false;
   if (!by_table) {
     words_.clear();
     return false;
   }
-  if (out != word_start && words_.size() < max_words) {
-    words_.emplace_back(word_start, static_cast<size_t>(out - word_start));
+  if (!full) {
+    if (run_start != nullptr) {
+      if (previous == run_start) keep(run_start, out);
+    } else if (out != word_start) {
+      keep(word_start, out);
+    }
   }
   buffer_.resize(static_cast<size_t>(out - begin));  // shrinking keeps the data in place
   return true;

@@ -7,6 +7,7 @@
 #include <unicode/unistr.h>
 #include <unicode/utf8.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -129,12 +130,31 @@ std::string Utf8(UChar32 c) {
 
 // Where the table folds, its answer is ICU's, for every code point below U+0800 alone, after
 // and before ASCII letters and before combining marks; where it does not, NoteWords asks ICU.
-TEST(FoldByTableTest, IsIcusAnswerForEveryTwoByteCodePoint) {
+// The code points the table folds (below U+0800, U+2000..U+20FF, U+3000..U+30FF,
+// U+FF00..U+FFEF) and the ideographs it may copy (U+3400..U+9FFF).
+std::vector<UChar32> TableCodePoints() {
+  std::vector<UChar32> all;
+  for (UChar32 c = 0; c < 0x800; ++c) all.push_back(c);
+  for (UChar32 c = 0x2000; c < 0x2100; ++c) all.push_back(c);
+  for (UChar32 c = 0x3000; c < 0x3100; ++c) all.push_back(c);
+  for (UChar32 c = 0xFF00; c < 0xFFF0; ++c) all.push_back(c);
+  for (UChar32 c = 0x3400; c < 0xA000; ++c) all.push_back(c);
+  return all;
+}
+
+TEST(FoldByTableTest, IsIcusAnswerForEveryCodePointOfTheTable) {
   size_t folded_by_table = 0;
   size_t left_to_icu = 0;
-  const std::vector<std::string> neighbours = {"a", "Z", "\xCC\x81" /* U+0301 */,
-                                               "\xCC\x88" /* U+0308 */, "\xD6\xB8" /* U+05B8 */};
-  for (UChar32 c = 0; c < 0x800; ++c) {
+  // Letters, combining marks (Latin, Hebrew, the kana voicing mark) and a half-width one.
+  const std::vector<std::string> neighbours = {"a",
+                                               "Z",
+                                               "\xCC\x81" /* U+0301 */,
+                                               "\xCC\x88" /* U+0308 */,
+                                               "\xD6\xB8" /* U+05B8 */,
+                                               "\xE3\x82\x99" /* U+3099 */,
+                                               "\xEF\xBE\x9E" /* U+FF9E */,
+                                               "\xE3\x81\x8B" /* か */};
+  for (UChar32 c : TableCodePoints()) {
     std::vector<std::string> texts = {Utf8(c)};
     for (const std::string& other : neighbours) {
       texts.push_back(Utf8(c) + other);
@@ -151,11 +171,11 @@ TEST(FoldByTableTest, IsIcusAnswerForEveryTwoByteCodePoint) {
     }
   }
   // Most of them take the table (a combining mark never does, after a letter).
-  EXPECT_GT(folded_by_table, 8000u);
-  EXPECT_GT(left_to_icu, 2000u);
+  EXPECT_GT(folded_by_table, 200000u);
+  EXPECT_GT(left_to_icu, 50000u);
   std::string out;
   EXPECT_FALSE(FoldNfkcCasefoldByTable("cafe\xCC\x81", &out));  // e + U+0301 composes to é
-  EXPECT_FALSE(FoldNfkcCasefoldByTable("\xE2\x80\x99", &out));  // from U+0800 on: ICU
+  EXPECT_FALSE(FoldNfkcCasefoldByTable("\xE2\x84\xA2", &out));  // U+2122: ICU
   EXPECT_FALSE(FoldNfkcCasefoldByTable("a\xC3", &out));         // ill-formed: ICU
   ASSERT_TRUE(
       FoldNfkcCasefoldByTable("GR\xC3\x9C\xC3\x9F"
@@ -202,6 +222,32 @@ TEST(FoldByTableTest, WordsAreThoseOfIcusFoldForEveryTwoByteCodePoint) {
           << "U+" << std::hex << c << " in " << text;
     }
   }
+}
+
+// The one-pass split gives the words of the fold-then-split path, which a code point the table
+// does not hold ("™", folded by ICU to "tm") forces, for every code point of the table
+// between, after and before kana, ideographs, Latin letters and separators.
+TEST(FoldByTableTest, OnePassSplitAgreesWithFoldThenSplit) {
+  const std::string tm = " \xE2\x84\xA2";  // ™
+  size_t checked = 0;
+  for (UChar32 c : TableCodePoints()) {
+    const std::string cp = Utf8(c);
+    for (const std::string& text : {cp, "田中" + cp + "さん", cp + "ab 東京" + cp,
+                                    "x" + cp + cp + "、", "日" + cp + "'本 " + cp + "ｶﾀｶﾅ"}) {
+      const std::vector<std::string> fast = Strings(NoteWords(text).words());
+      std::vector<std::string> slow = Strings(NoteWords(text + tm).words());
+      ASSERT_FALSE(slow.empty());
+      ASSERT_EQ(slow.back(), "tm");
+      slow.pop_back();
+      ASSERT_EQ(fast, slow) << "U+" << std::hex << c;
+      // With the bound, each path keeps its first two words.
+      const std::vector<std::string> first_two(fast.begin(),
+                                               fast.begin() + std::min<size_t>(2, fast.size()));
+      ASSERT_EQ(Strings(NoteWords(text, 2).words()), first_two) << "U+" << std::hex << c;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 100000u);
 }
 
 // Every text of every shipped language pack and of the personal-note rule's own lists folds
