@@ -524,13 +524,35 @@ bool NoteWords::SplitByTable(absl::string_view text, size_t max_words) {
   const unsigned char* in = first;
   const unsigned char* const end = in + text.size();
   // Keeps a word; true when that was the last one allowed.
-  auto keep = [&](const char* from, const char* to) {
+  auto keep = [&](const char* from, const char* to) ABSL_ATTRIBUTE_ALWAYS_INLINE {
     words_.emplace_back(from, static_cast<size_t>(to - from));
     return words_.size() >= max_words;
+  };
+  // Ends the current bigram run; true when its word was the last one allowed.
+  auto end_run = [&]() ABSL_ATTRIBUTE_ALWAYS_INLINE {
+    const bool last = previous == run_start && keep(run_start, out);  // a run of one letter
+    run_start = nullptr;
+    word_start = out;
+    return last;
   };
   bool full = false;
   bool by_table = true;
   while (in != end && !full) {
+    if (*in < 0x80) {  // ASCII, most of a European note: by the class table, as SplitAscii
+      const char mapped = kAsciiClasses[*in++];
+      if (mapped == kApostrophe) continue;
+      if (run_start != nullptr && end_run()) {
+        full = true;
+        break;
+      }
+      if (mapped != 0) {
+        *out++ = mapped;
+      } else {
+        if (out != word_start) full = keep(word_start, out);
+        word_start = out;
+      }
+      continue;
+    }
     const unsigned char* const at = in;
     const UChar32 c = NextUpToThreeBytes(in, end);
     const TableEntry* const entry = c < 0 ? nullptr : folds.Find(c);
@@ -559,13 +581,9 @@ bool NoteWords::SplitByTable(absl::string_view text, size_t max_words) {
       continue;
     }
     if (entry->fold == TableFold::kDropped) continue;  // nor does it end a run
-    if (run_start != nullptr) {
-      if (previous == run_start && keep(run_start, out)) {  // a run of one letter
-        full = true;
-        break;
-      }
-      run_start = nullptr;
-      word_start = out;
+    if (run_start != nullptr && end_run()) {
+      full = true;
+      break;
     }
     if (entry->fold == TableFold::kWord) {
       std::memcpy(out, entry->image, kMaxImage);
