@@ -547,6 +547,11 @@ bool NoteWords::SplitByTable(absl::string_view text, size_t max_words) {
       }
       if (mapped != 0) {
         *out++ = mapped;
+        // The rest of an ASCII word in a tight loop: letters and digits map above the
+        // apostrophe, anything else (a separator, a non-ASCII byte) to 0 or to it.
+        while (in != end && *in < 0x80 && kAsciiClasses[*in] > kApostrophe) {
+          *out++ = kAsciiClasses[*in++];
+        }
       } else {
         if (out != word_start) full = keep(word_start, out);
         word_start = out;
