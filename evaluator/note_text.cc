@@ -838,10 +838,12 @@ void PhraseMatcher::Build() {
 bool PhraseMatcher::FoundIn(WordSpan words) const {
   if (word_ids_.empty()) return false;
   uint32_t node = kRoot;
-  for (absl::string_view word : words) {
-    for (const std::string& letter : lone_letters_) {
+  for (const std::string& letter : lone_letters_) {  // usually none: no pass at all
+    for (absl::string_view word : words) {
       if (BigramHolds(word, letter)) return true;
     }
+  }
+  for (absl::string_view word : words) {
     const uint32_t id = WordId(word);
     if (id == kNoWord) {  // in no phrase: no match spans it
       node = kRoot;
