@@ -474,11 +474,10 @@ class WordWriter {
 };
 }  // namespace
 
-// Latin, Greek, Cyrillic, Hebrew, Arabic... text: when every code point of `text` is below
-// U+0800 and has a normalisation boundary before it, the text normalises code point by code
-// point (ICU's meaning of Normalizer2::hasBoundaryBefore), so its NFKC_Casefold is the
-// concatenation of the code points' images from the table, exactly ICU's answer without the
-// normaliser.
+// When every code point of `text` is in the table (FoldTable) and has a normalisation boundary
+// before it, the text normalises code point by code point (ICU's meaning of
+// Normalizer2::hasBoundaryBefore), so its NFKC_Casefold is the concatenation of the code
+// points' images from the table, exactly ICU's answer without the normaliser.
 bool FoldNfkcCasefoldByTable(absl::string_view text, std::string* out) {
   const FoldTable& folds = Folds();
   // An image is at most kMaxImage bytes (one for ASCII), and each slot is written whole: room

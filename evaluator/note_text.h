@@ -55,9 +55,11 @@ class NoteWords {
   // ContainsPhrase). A run ends the word before it and the word after it ("linkedinの" ->
   // "linkedin", "の"). Thai, Lao, Khmer and Myanmar text, also written without spaces, is
   // split by ICU's dictionary-based word break iterator.
-  // Latin-script text and the like (every code point below U+0800, none combining with the
-  // one before) is folded by a table made from ICU's answers, other text by ICU's normaliser:
-  // the same result. An ASCII-only text takes a fast path with the same result and no ICU.
+  // Text made only of code points a table made from ICU's answers holds (below U+0800,
+  // General Punctuation, kana, Han, the half- and full-width forms; none combining with the
+  // one before) is folded by that table in the same pass as the split, other text by ICU's
+  // normaliser: the same result (see FoldNfkcCasefoldByTable). An ASCII-only text takes a
+  // fast path with the same result and no ICU.
   // At most `max_words` words are kept (kMaxNoteWords for a note); splitting stops there.
   explicit NoteWords(absl::string_view text, size_t max_words = SIZE_MAX);
   NoteWords(const NoteWords&) = delete;
@@ -89,8 +91,11 @@ class NoteWords {
 };
 
 // NoteWords' folding by table, exposed for tests: true, and the NFKC_Casefold of `text` in
-// `out` (exactly ICU's), when every code point of `text` is below U+0800 and has a
-// normalisation boundary before it; false (and `out` unspecified) otherwise.
+// `out` (exactly ICU's), when every code point of `text` is in the table (below U+0800,
+// U+2000..U+20FF, U+3000..U+30FF, U+FF00..U+FFEF, Han letters of U+3400..U+9FFF that fold to
+// themselves) and has a normalisation boundary before it: the text then normalises code point
+// by code point (ICU's meaning of Normalizer2::hasBoundaryBefore). False (and `out`
+// unspecified) otherwise.
 bool FoldNfkcCasefoldByTable(absl::string_view text, std::string* out);
 
 // The words of `text` as NoteWords splits them, as strings.
