@@ -301,6 +301,12 @@ enum Script : uint8_t {
 };
 
 Script ScriptOf(UChar32 c) {
+  if (c >= 0x3040 && c <= 0x9FFF) {  // first: most code points of a Chinese or Japanese note
+    if (c <= 0x30FF || (c >= 0x31F0 && c <= 0x31FF)) return kKana;
+    if ((c >= 0x3400 && c <= 0x4DBF) || c >= 0x4E00) return kHan;
+    if (c >= 0x3130 && c <= 0x318F) return kHangul;
+    return kOther;
+  }
   if (c < 0x0250) return kLatin;  // (ASCII letters are counted before this is asked)
   if (c >= 0x0370 && c <= 0x03FF) return kGreek;
   if (c >= 0x0400 && c <= 0x052F) return kCyrillic;

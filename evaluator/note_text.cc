@@ -12,6 +12,7 @@
 #include <cstring>
 #include <memory>
 
+#include "absl/base/attributes.h"
 #include "absl/strings/string_view.h"
 
 namespace etiquette {
@@ -97,13 +98,20 @@ bool IsWordCodePoint(UChar32 c) {
   return IsWordCategory(c);
 }
 
-// Scripts written without spaces between words, which ICU splits with a dictionary: Thai, Lao,
-// Myanmar, Khmer, kana, CJK ideographs (after NFKC, so no half-width forms are left).
+// Scripts written without spaces between words that ICU's dictionary word break iterator still
+// splits: Thai, Lao, Myanmar, Khmer (after NFKC, so no compatibility forms are left).
 bool NeedsDictionary(UChar32 c) {
   return (c >= 0x0E00 && c <= 0x0EFF) || (c >= 0x1000 && c <= 0x109F) ||
-         (c >= 0x1780 && c <= 0x17FF) || (c >= 0x3040 && c <= 0x30FF) ||
-         (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
-         (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x3FFFF);
+         (c >= 0x1780 && c <= 0x17FF);
+}
+
+// Han ideographs (and the marks 々〆〇), hiragana and katakana: split into overlapping bigrams
+// instead (see NoteWords). Half-width katakana are full-width after NFKC.
+bool IsBigramScript(UChar32 c) {
+  return (c >= 0x3005 && c <= 0x3007) || (c >= 0x3040 && c <= 0x30FF) ||
+         (c >= 0x31F0 && c <= 0x31FF) || (c >= 0x3400 && c <= 0x4DBF) ||
+         (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) ||
+         (c >= 0x20000 && c <= 0x3FFFF);
 }
 
 }  // namespace
@@ -204,6 +212,147 @@ void AppendFolded(absl::string_view text, std::string* out) {
   if (U_FAILURE(status)) out->clear();
 }
 
+// NFKC_Casefold of the code points most notes are made of, computed by ICU once, in a fixed
+// slot each (copied eight bytes at a time), and what the table may do with each: nothing
+// (kByIcu: the normaliser has no boundary before it, or its image does not fit the slot), or
+// fold it, and then what its image is to the words.
+enum class TableFold : uint8_t {
+  kByIcu,
+  kWord,       // only word code points: appended to the word
+  kSeparator,  // only separators: ends the word
+  kDropped,    // nothing (a soft hyphen) or only apostrophes
+  kBigram,     // one Han or kana letter: continues or starts a bigram run
+  kMixed,      // more than one kind ("½" -> "1⁄2"): folded by table, then split
+};
+bool IsBigramLetter(UChar32 c);
+struct TableEntry {
+  char image[8];
+  uint8_t length;
+  TableFold fold;
+};
+// Bytes an image may need: a code point of the table folds to at most kMaxImage bytes (else
+// the table leaves it to ICU), so the folded text is at most 4 times as long as the text.
+constexpr size_t kMaxImage = 8;
+
+// Every code point below U+0800 (one- and two-byte UTF-8: Latin, Greek, Cyrillic, Hebrew,
+// Arabic...), General Punctuation (U+2000..U+20FF: dashes, quotes, ...), CJK punctuation and
+// kana (U+3000..U+30FF) and the half- and full-width forms (U+FF00..U+FFEF); and which Han
+// letters (U+3400..U+9FFF) fold to themselves with a boundary before.
+class FoldTable {
+ public:
+  FoldTable() {
+    for (UChar32 c = 0; c < 0x800; ++c) Fill(c, &low_[c]);
+    for (UChar32 c = 0; c < 0x100; ++c) {
+      Fill(0x2000 + c, &punctuation_[c]);
+      Fill(0x3000 + c, &cjk_[c]);
+      Fill(0xFF00 + c, &forms_[c]);
+    }
+    ideograph_same_.resize(0xA000 - 0x3400);
+    for (UChar32 c = 0x3400; c < 0xA000; ++c) {
+      // Inert code points fold to themselves with boundaries around; others are checked.
+      ideograph_same_[c - 0x3400] =
+          IsBigramLetter(c) && (NfkcCasefold().isInert(c) ||
+                                (NfkcCasefold().hasBoundaryBefore(c) && Image(c) == Utf8(c)));
+    }
+  }
+  // The entry of `c`, or nullptr when the table has none.
+  const TableEntry* Find(UChar32 c) const {
+    if (c < 0x800) return &low_[c];
+    switch (c >> 8) {
+      case 0x20:
+        return &punctuation_[c & 0xFF];
+      case 0x30:
+        return &cjk_[c & 0xFF];
+      case 0xFF:
+        return c < 0xFFF0 ? &forms_[c & 0xFF] : nullptr;
+      default:
+        return nullptr;
+    }
+  }
+  // True when `c` is a Han letter of U+3400..U+9FFF (a bigram letter, not a symbol like
+  // "䷀") that folds to itself with a boundary before it.
+  bool IdeographFoldsToItself(UChar32 c) const {
+    return c >= 0x3400 && c < 0xA000 && ideograph_same_[c - 0x3400];
+  }
+
+ private:
+  static std::string Utf8(UChar32 c) {
+    char utf8[4];
+    int32_t n = 0;
+    U8_APPEND_UNSAFE(utf8, n, c);
+    return std::string(utf8, static_cast<size_t>(n));
+  }
+  static std::string Image(UChar32 c) {
+    std::string image;
+    AppendFolded(Utf8(c), &image);
+    return image;
+  }
+  static void Fill(UChar32 c, TableEntry* entry) {
+    entry->fold = TableFold::kByIcu;
+    const std::string image = Image(c);
+    if (!NfkcCasefold().hasBoundaryBefore(c) || image.size() > kMaxImage) return;
+    std::memcpy(entry->image, image.data(), image.size());
+    entry->length = static_cast<uint8_t>(image.size());
+    int bigrams = 0;
+    bool words = false, separators = false, apostrophes = false;
+    for (int32_t i = 0; i < static_cast<int32_t>(image.size());) {
+      UChar32 d;
+      U8_NEXT(image.data(), i, static_cast<int32_t>(image.size()), d);
+      if (d >= 0 && IsApostrophe(d)) {
+        apostrophes = true;
+      } else if (d >= 0 && IsBigramLetter(d)) {
+        ++bigrams;
+      } else if (IsWordCodePoint(d)) {
+        words = true;
+      } else {
+        separators = true;
+      }
+    }
+    if (bigrams > 0) {
+      entry->fold = bigrams == 1 && !words && !separators && !apostrophes ? TableFold::kBigram
+                                                                          : TableFold::kMixed;
+      return;
+    }
+    entry->fold = words + separators + apostrophes > 1 ? TableFold::kMixed
+                  : words                              ? TableFold::kWord
+                  : separators                         ? TableFold::kSeparator
+                                                       : TableFold::kDropped;
+  }
+
+  std::array<TableEntry, 0x800> low_{};
+  std::array<TableEntry, 0x100> punctuation_{};
+  std::array<TableEntry, 0x100> cjk_{};
+  std::array<TableEntry, 0x100> forms_{};
+  std::vector<bool> ideograph_same_;
+};
+const FoldTable& Folds() {
+  static const FoldTable* const table = new FoldTable;
+  return *table;
+}
+
+// The code point of the one-, two- or three-byte UTF-8 sequence at `in` (before `end`),
+// advancing `in`; -1 for anything else (four-byte sequences, ill-formed UTF-8).
+inline UChar32 NextUpToThreeBytes(const unsigned char*& in, const unsigned char* end) {
+  const unsigned char lead = *in;
+  if (lead < 0x80) {
+    ++in;
+    return lead;
+  }
+  if (lead >= 0xC2 && lead < 0xE0 && end - in >= 2 && (in[1] & 0xC0) == 0x80) {
+    const UChar32 c = ((lead & 0x1F) << 6) | (in[1] & 0x3F);
+    in += 2;
+    return c;
+  }
+  if (lead >= 0xE0 && lead < 0xF0 && end - in >= 3 && (in[1] & 0xC0) == 0x80 &&
+      (in[2] & 0xC0) == 0x80) {
+    const UChar32 c = ((lead & 0x0F) << 12) | ((in[1] & 0x3F) << 6) | (in[2] & 0x3F);
+    if (c < 0x800 || (c >= 0xD800 && c < 0xE000)) return -1;  // overlong, surrogate
+    in += 3;
+    return c;
+  }
+  return -1;
+}
+
 // True when a code point of `utf8` from byte `from` on needs the dictionary.
 bool AnyNeedsDictionary(absl::string_view utf8, int32_t from) {
   const char* const in = utf8.data();
@@ -219,14 +368,266 @@ bool AnyNeedsDictionary(absl::string_view utf8, int32_t from) {
   }
   return false;
 }
+
+// A bigram-script code point that is a word code point (hiragana, katakana, ideographs; not
+// "・" or the spacing voicing marks), by a bit table for U+3000..U+9FFF made once.
+bool IsBigramLetter(UChar32 c) {
+  static const std::array<uint64_t, (0xA000 - 0x3000) / 64>* const kBits = [] {
+    auto* bits = new std::array<uint64_t, (0xA000 - 0x3000) / 64>{};
+    for (UChar32 cp = 0x3000; cp < 0xA000; ++cp) {
+      if (IsBigramScript(cp) && IsWordCategory(cp)) {
+        (*bits)[(cp - 0x3000) / 64] |= uint64_t{1} << ((cp - 0x3000) % 64);
+      }
+    }
+    return bits;
+  }();
+  if (c >= 0x3000 && c < 0xA000) return ((*kBits)[(c - 0x3000) / 64] >> ((c - 0x3000) % 64)) & 1;
+  return IsBigramScript(c) && IsWordCategory(c);
+}
+
+// When `word` is one bigram-script letter (a run of one, or a one-letter phrase word), that
+// letter; else empty.
+absl::string_view LoneBigramLetter(absl::string_view word) {
+  if (word.size() < 3 || word.size() > 4 || static_cast<unsigned char>(word[0]) < 0xE3) return {};
+  int32_t i = 0;
+  UChar32 c;
+  U8_NEXT(word.data(), i, static_cast<int32_t>(word.size()), c);
+  return static_cast<size_t>(i) == word.size() && IsBigramLetter(c) ? word : absl::string_view();
+}
+
+// True when `word` is a bigram (two bigram-script letters) one of whose letters is `letter`.
+bool BigramHolds(absl::string_view word, absl::string_view letter) {
+  if (word.size() < 6 || word.size() > 8 || static_cast<unsigned char>(word[0]) < 0xE3) {
+    return false;
+  }
+  int32_t i = 0;
+  UChar32 c;
+  U8_NEXT(word.data(), i, static_cast<int32_t>(word.size()), c);
+  if (!IsBigramLetter(c)) return false;
+  const absl::string_view first = word.substr(0, static_cast<size_t>(i));
+  const absl::string_view second = word.substr(static_cast<size_t>(i));
+  if (LoneBigramLetter(second).empty()) return false;
+  return first == letter || second == letter;
+}
+
+// Writes the words of folded text, code point by code point, at `out` (which may trail the
+// text being read: it never overtakes it) and their views to `words`, at most `max_words`.
+// A word code point is appended, anything else ends the word (the caller drops apostrophes).
+// A run of bigram-script letters ends the word before it and makes words of its own: every
+// pair of neighbours (one view over both), or the letter alone in a run of one.
+class WordWriter {
+ public:
+  WordWriter(char* out, absl::InlinedVector<absl::string_view, 64>* words, size_t max_words)
+      : out_(out), word_start_(out), words_(words), max_words_(max_words) {}
+
+  bool full() const { return words_->size() >= max_words_; }
+  char* end() const { return out_; }
+
+  // (Called only while not full.)
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void Letter(const char* bytes, size_t n) {
+    if (run_start_ != nullptr) {
+      EndRun();
+      if (full()) return;  // joined() stops with the last word
+    }
+    for (size_t k = 0; k < n; ++k) out_[k] = bytes[k];  // n <= 4; out_ never passes bytes
+    out_ += n;
+  }
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void BigramLetter(const char* bytes, size_t n) {
+    if (run_start_ == nullptr) {
+      EndWord();
+      run_start_ = out_;
+    }
+    if (full()) return;
+    char* const letter = out_;
+    for (size_t k = 0; k < n; ++k) out_[k] = bytes[k];
+    out_ += n;
+    if (letter != run_start_) Emit(previous_, out_);
+    previous_ = letter;
+  }
+  // A separator, a break of the dictionary iterator, or the end of the text.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void EndWord() {
+    if (run_start_ != nullptr) {
+      EndRun();
+    } else if (out_ != word_start_) {
+      Emit(word_start_, out_);
+    }
+    word_start_ = out_;
+  }
+  bool InRun() const { return run_start_ != nullptr; }
+
+ private:
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void EndRun() {
+    if (previous_ == run_start_) Emit(run_start_, out_);  // a run of one letter
+    run_start_ = nullptr;
+    word_start_ = out_;
+  }
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void Emit(const char* begin, const char* end) {
+    if (!full()) words_->emplace_back(begin, static_cast<size_t>(end - begin));
+  }
+
+  char* out_;
+  char* word_start_;
+  char* run_start_ = nullptr;  // the current bigram run's first letter, if in one
+  char* previous_ = nullptr;   // the run's last letter so far
+  absl::InlinedVector<absl::string_view, 64>* words_;
+  size_t max_words_;
+};
 }  // namespace
 
+// When every code point of `text` is in the table (FoldTable) and has a normalisation boundary
+// before it, the text normalises code point by code point (ICU's meaning of
+// Normalizer2::hasBoundaryBefore), so its NFKC_Casefold is the concatenation of the code
+// points' images from the table, exactly ICU's answer without the normaliser.
+bool FoldNfkcCasefoldByTable(absl::string_view text, std::string* out) {
+  const FoldTable& folds = Folds();
+  // An image is at most kMaxImage bytes (one for ASCII), and each slot is written whole: room
+  // for kMaxImage / 2 bytes a text byte and one more slot.
+  out->resize(text.size() * (kMaxImage / 2) + kMaxImage);
+  char* const begin = out->data();
+  char* to = begin;
+  const unsigned char* in = reinterpret_cast<const unsigned char*>(text.data());
+  const unsigned char* const end = in + text.size();
+  while (in != end) {
+    const unsigned char* const at = in;
+    const UChar32 c = NextUpToThreeBytes(in, end);
+    if (c < 0) return false;
+    const TableEntry* const entry = folds.Find(c);
+    if (entry == nullptr) {
+      if (!folds.IdeographFoldsToItself(c)) return false;
+      std::memcpy(to, at, 3);
+      to += 3;
+      continue;
+    }
+    if (entry->fold == TableFold::kByIcu) return false;
+    std::memcpy(to, entry->image, kMaxImage);
+    to += entry->length;
+  }
+  out->resize(static_cast<size_t>(to - begin));
+  return true;
+}
+
+bool NoteWords::SplitByTable(absl::string_view text, size_t max_words) {
+  // FoldNfkcCasefoldByTable and SplitFoldedInPlace in one pass, for text whose code points'
+  // images are each all word, all separator, nothing or one Han or kana letter: the same
+  // words, straight into buffer_. Anything else leaves (no words kept) at the first code
+  // point that is not so.
+  if (max_words == 0) return false;
+  const FoldTable& folds = Folds();
+  buffer_.resize(text.size() * (kMaxImage / 2) + kMaxImage);  // as FoldNfkcCasefoldByTable
+  char* const begin = buffer_.data();
+  char* out = begin;
+  char* word_start = begin;
+  char* run_start = nullptr;  // the current bigram run's first letter, if in one
+  char* previous = nullptr;   // the run's last letter so far
+  const unsigned char* const first = reinterpret_cast<const unsigned char*>(text.data());
+  const unsigned char* in = first;
+  const unsigned char* const end = in + text.size();
+  // Keeps a word; true when that was the last one allowed.
+  auto keep = [&](const char* from, const char* to) ABSL_ATTRIBUTE_ALWAYS_INLINE {
+    words_.emplace_back(from, static_cast<size_t>(to - from));
+    return words_.size() >= max_words;
+  };
+  // Ends the current bigram run; true when its word was the last one allowed.
+  auto end_run = [&]() ABSL_ATTRIBUTE_ALWAYS_INLINE {
+    const bool last = previous == run_start && keep(run_start, out);  // a run of one letter
+    run_start = nullptr;
+    word_start = out;
+    return last;
+  };
+  bool full = false;
+  bool by_table = true;
+  while (in != end && !full) {
+    if (*in < 0x80) {  // ASCII, most of a European note: by the class table, as SplitAscii
+      const char mapped = kAsciiClasses[*in++];
+      if (mapped == kApostrophe) continue;
+      if (run_start != nullptr && end_run()) {
+        full = true;
+        break;
+      }
+      if (mapped != 0) {
+        *out++ = mapped;
+        // The rest of an ASCII word in a tight loop: letters and digits map above the
+        // apostrophe, anything else (a separator, a non-ASCII byte) to 0 or to it.
+        while (in != end && *in < 0x80 && kAsciiClasses[*in] > kApostrophe) {
+          *out++ = kAsciiClasses[*in++];
+        }
+      } else {
+        if (out != word_start) full = keep(word_start, out);
+        word_start = out;
+      }
+      continue;
+    }
+    const unsigned char* const at = in;
+    const UChar32 c = NextUpToThreeBytes(in, end);
+    const TableEntry* const entry = c < 0 ? nullptr : folds.Find(c);
+    if (entry == nullptr || entry->fold == TableFold::kBigram) {
+      if (entry == nullptr && !folds.IdeographFoldsToItself(c)) {
+        by_table = false;
+        break;
+      }
+      if (run_start == nullptr) {
+        if (out != word_start && keep(word_start, out)) {
+          full = true;
+          break;
+        }
+        run_start = out;
+      }
+      char* const letter = out;
+      if (entry != nullptr) {
+        std::memcpy(out, entry->image, kMaxImage);
+        out += entry->length;
+      } else {
+        std::memcpy(out, at, 3);  // an ideograph as it is
+        out += 3;
+      }
+      if (letter != run_start) full = keep(previous, out);
+      previous = letter;
+      continue;
+    }
+    if (entry->fold == TableFold::kDropped) continue;  // nor does it end a run
+    if (run_start != nullptr && end_run()) {
+      full = true;
+      break;
+    }
+    if (entry->fold == TableFold::kWord) {
+      std::memcpy(out, entry->image, kMaxImage);
+      out += entry->length;
+    } else if (entry->fold == TableFold::kSeparator) {
+      if (out != word_start) full = keep(word_start, out);
+      word_start = out;
+    } else {
+      by_table = false;
+      break;
+    }
+  }
+  // Splitting stops at the bound, unless the dictionary is due after it.
+  if (full && AnyNeedsDictionary(text, static_cast<int32_t>(in - first))) by_table = false;
+  if (!by_table) {
+    words_.clear();
+    return false;
+  }
+  if (!full) {
+    if (run_start != nullptr) {
+      if (previous == run_start) keep(run_start, out);
+    } else if (out != word_start) {
+      keep(word_start, out);
+    }
+  }
+  buffer_.resize(static_cast<size_t>(out - begin));  // shrinking keeps the data in place
+  return true;
+}
+
 void NoteWords::SplitUnicode(absl::string_view text, size_t max_words) {
-  // The folded text goes straight into buffer_ and is split there in place (a word's bytes only
-  // ever move towards the front): one allocation for the whole note. Only when a script written
-  // without spaces turns up is the text folded again for the dictionary break iterator.
+  // The folded text goes straight into buffer_ (by table for most European text, else by ICU)
+  // and is split there in place (a word's bytes only ever move towards the front): one
+  // allocation for the whole note. Only when Thai, Lao, Khmer or Myanmar turns up is the text
+  // folded again for the dictionary break iterator.
+  if (SplitByTable(text, max_words)) return;
   buffer_.clear();
-  AppendFolded(text, &buffer_);
+  if (!FoldNfkcCasefoldByTable(text, &buffer_)) {
+    buffer_.clear();
+    AppendFolded(text, &buffer_);
+  }
   if (SplitFoldedInPlace(max_words)) return;
   // The break iterator reads the folded text while the words are written: separate buffers.
   std::string folded;
@@ -235,72 +636,65 @@ void NoteWords::SplitUnicode(absl::string_view text, size_t max_words) {
   buffer_.resize(folded.size());
   const char* const in = folded.data();
   const int32_t length = static_cast<int32_t>(folded.size());
-  const bool dictionary = true;
 
-  // The words are the folded text's bytes less separators and apostrophes: the buffer, sized
-  // once, never reallocates, and the views taken while filling it stay valid.
-  char* const begin = buffer_.data();
-  char* out = begin;
-  char* word_start = begin;
-  auto flush = [&] {
-    if (out != word_start) words_.emplace_back(word_start, static_cast<size_t>(out - word_start));
-    word_start = out;
-  };
   // Where the dictionary says a word ends, even without a separator; INT32_MAX: nowhere.
   UText utext = UTEXT_INITIALIZER;
-  icu::BreakIterator* breaks = nullptr;
+  UErrorCode status = U_ZERO_ERROR;
+  utext_openUTF8(&utext, in, length, &status);
+  icu::BreakIterator* const breaks = &ThreadBreakIterator(true);
+  breaks->setText(&utext, status);
   int32_t next_break = INT32_MAX;
-  if (dictionary) {
-    UErrorCode status = U_ZERO_ERROR;
-    utext_openUTF8(&utext, in, length, &status);
-    breaks = &ThreadBreakIterator(true);
-    breaks->setText(&utext, status);
-    if (U_SUCCESS(status)) {
-      next_break = breaks->next();
-      if (next_break == icu::BreakIterator::DONE) next_break = INT32_MAX;
-    }
+  if (U_SUCCESS(status)) {
+    next_break = breaks->next();
+    if (next_break == icu::BreakIterator::DONE) next_break = INT32_MAX;
   }
-  for (int32_t i = 0; i < length && words_.size() < max_words;) {
+  // The words are the folded text's bytes less separators and apostrophes: the buffer, sized
+  // once, never reallocates, and the views taken while filling it stay valid.
+  WordWriter writer(buffer_.data(), &words_, max_words);
+  for (int32_t i = 0; i < length && !writer.full();) {
     while (i >= next_break) {
-      flush();
+      if (!writer.InRun()) writer.EndWord();  // a bigram run is split by bigrams only
       next_break = breaks->next();
       if (next_break == icu::BreakIterator::DONE) next_break = INT32_MAX;
     }
-    if (words_.size() >= max_words) break;
+    if (writer.full()) break;
     const int32_t start = i;
     UChar32 c;
     U8_NEXT(in, i, length, c);
     if (c >= 0 && IsApostrophe(c)) continue;
-    if (IsWordCodePoint(c)) {
-      std::memcpy(out, in + start, static_cast<size_t>(i - start));
-      out += i - start;
+    if (c >= 0x3005 && IsBigramLetter(c)) {
+      writer.BigramLetter(in + start, static_cast<size_t>(i - start));
+    } else if (IsWordCodePoint(c)) {
+      writer.Letter(in + start, static_cast<size_t>(i - start));
     } else {
-      flush();
+      writer.EndWord();
     }
   }
-  if (words_.size() < max_words) flush();
-  if (dictionary) utext_close(&utext);
-  buffer_.resize(static_cast<size_t>(out - begin));  // shrinking keeps the data in place
+  writer.EndWord();
+  utext_close(&utext);
+  buffer_.resize(static_cast<size_t>(writer.end() - buffer_.data()));  // keeps the data in place
 }
 
 bool NoteWords::SplitFoldedInPlace(size_t max_words) {
   // The same words as the dictionary path of SplitUnicode with no dictionary break: each code
-  // point is kept (a word's), dropped (an apostrophe) or ends a word (anything else). Writing
-  // never overtakes reading, and the buffer never reallocates, so the views stay valid.
+  // point is kept (a word's), dropped (an apostrophe) or ends a word (anything else), and
+  // bigram runs are split as there. Writing never overtakes reading, and the buffer never
+  // reallocates, so the views stay valid.
+  if (max_words == 0) return !AnyNeedsDictionary(buffer_, 0);
   char* const data = buffer_.data();
   const int32_t length = static_cast<int32_t>(buffer_.size());
-  int32_t out = 0;
-  int32_t word_start = 0;
+  WordWriter writer(data, &words_, max_words);
   int32_t i = 0;
-  if (max_words == 0) return !AnyNeedsDictionary(buffer_, 0);
   while (i < length) {
     const unsigned char byte = static_cast<unsigned char>(data[i]);
-    bool separator;
     if (byte < 0x80) {  // already folded: the class table gives the byte itself or a separator
       ++i;
       const char mapped = kAsciiClasses[byte];
-      separator = mapped == 0;
-      if (mapped != 0 && mapped != kApostrophe) data[out++] = static_cast<char>(byte);
+      if (mapped == 0) {
+        writer.EndWord();
+      } else if (mapped != kApostrophe) {
+        writer.Letter(data + i - 1, 1);
+      }
     } else {
       const int32_t start = i;
       UChar32 c;
@@ -310,26 +704,24 @@ bool NoteWords::SplitFoldedInPlace(size_t max_words) {
         return false;
       }
       if (c >= 0 && IsApostrophe(c)) continue;
-      separator = !IsWordCodePoint(c);
-      if (!separator) {
-        for (int32_t k = start; k < i; ++k) data[out++] = data[k];
+      if (c >= 0x3005 && IsBigramLetter(c)) {
+        writer.BigramLetter(data + start, static_cast<size_t>(i - start));
+      } else if (IsWordCodePoint(c)) {
+        writer.Letter(data + start, static_cast<size_t>(i - start));
+      } else {
+        writer.EndWord();
       }
     }
-    if (separator && out != word_start) {
-      words_.emplace_back(data + word_start, static_cast<size_t>(out - word_start));
-      word_start = out;
-      if (words_.size() >= max_words) {  // splitting stops here; the path depends on the rest
-        if (AnyNeedsDictionary(buffer_, i)) {
-          words_.clear();
-          return false;
-        }
-        break;
+    if (writer.full()) {  // splitting stops here; the path depends on the rest
+      if (AnyNeedsDictionary(buffer_, i)) {
+        words_.clear();
+        return false;
       }
+      break;
     }
   }
-  if (out != word_start)
-    words_.emplace_back(data + word_start, static_cast<size_t>(out - word_start));
-  buffer_.resize(static_cast<size_t>(out));  // shrinking keeps the data in place
+  writer.EndWord();
+  buffer_.resize(static_cast<size_t>(writer.end() - data));  // shrinking keeps the data in place
   return true;
 }
 
@@ -346,6 +738,11 @@ bool PhraseAt(WordSpan words, size_t at, WordSpan phrase) {
 
 bool ContainsPhrase(WordSpan words, WordSpan phrase) {
   if (phrase.empty() || phrase.size() > words.size()) return false;
+  if (phrase.size() == 1 && !LoneBigramLetter(phrase[0]).empty()) {
+    return std::any_of(words.begin(), words.end(), [&](absl::string_view word) {
+      return word == phrase[0] || BigramHolds(word, phrase[0]);
+    });
+  }
   // Knuth-Morris-Pratt: border[i] is the length of the longest proper border of phrase[0..i].
   std::vector<size_t> border(phrase.size(), 0);
   for (size_t i = 1, k = 0; i < phrase.size(); ++i) {
@@ -392,6 +789,9 @@ uint32_t PhraseMatcher::Child(uint32_t node, uint32_t word_id) const {
 
 void PhraseMatcher::Add(WordSpan phrase) {
   if (phrase.empty()) return;
+  if (phrase.size() == 1 && !LoneBigramLetter(phrase[0]).empty()) {
+    lone_letters_.emplace_back(phrase[0]);  // matched in bigrams too; see the header
+  }
   uint32_t node = kRoot;
   for (absl::string_view word : phrase) {
     const uint32_t id =
@@ -437,6 +837,11 @@ void PhraseMatcher::Build() {
 bool PhraseMatcher::FoundIn(WordSpan words) const {
   if (word_ids_.empty()) return false;
   uint32_t node = kRoot;
+  for (const std::string& letter : lone_letters_) {  // usually none: no pass at all
+    for (absl::string_view word : words) {
+      if (BigramHolds(word, letter)) return true;
+    }
+  }
   for (absl::string_view word : words) {
     const uint32_t id = WordId(word);
     if (id == kNoWord) {  // in no phrase: no match spans it

@@ -45,9 +45,21 @@ class NoteWords {
   // "ÜBER" and "über", "Straße" and "STRASSE", full-width "ＡＢＣ" and "abc" are the same word).
   // Letters, digits and combining marks form words; apostrophes (' and U+2019) are dropped
   // wherever they are ("I'd" -> "id", "don’t" -> "dont"); everything else (spaces, punctuation,
-  // symbols) separates words. Chinese, Japanese, Thai, Lao, Khmer and Myanmar text, written
-  // without spaces, is split by ICU's dictionary-based word break iterator ("田中さん" ->
-  // "田中", "さん"). An ASCII-only text takes a fast path with the same result and no ICU.
+  // symbols) separates words.
+  // Chinese and Japanese (a run of Han ideographs, hiragana and katakana letters with no other
+  // code point between them) are not split into dictionary words but into overlapping
+  // bigrams, as Lucene's CJK analyzer does: "田中さん" -> "田中", "中さ", "さん"; a run of one
+  // letter is that letter ("嗨"). Every text, note or config phrase, is split the same way, so
+  // a phrase of k >= 2 such letters occurs in a text exactly where its k - 1 bigrams occur
+  // consecutively, wherever it sits inside a longer run (for one-letter phrases see
+  // ContainsPhrase). A run ends the word before it and the word after it ("linkedinの" ->
+  // "linkedin", "の"). Thai, Lao, Khmer and Myanmar text, also written without spaces, is
+  // split by ICU's dictionary-based word break iterator.
+  // Text made only of code points a table made from ICU's answers holds (below U+0800,
+  // General Punctuation, kana, Han, the half- and full-width forms; none combining with the
+  // one before) is folded by that table in the same pass as the split, other text by ICU's
+  // normaliser: the same result (see FoldNfkcCasefoldByTable). An ASCII-only text takes a
+  // fast path with the same result and no ICU.
   // At most `max_words` words are kept (kMaxNoteWords for a note); splitting stops there.
   explicit NoteWords(absl::string_view text, size_t max_words = SIZE_MAX);
   NoteWords(const NoteWords&) = delete;
@@ -55,13 +67,18 @@ class NoteWords {
 
   // Valid as long as this object lives.
   WordSpan words() const { return words_; }
-  // The words back to back, without separators ("田中さんこんにちは"): for finding a name in
-  // text written without spaces, whatever the word breaker made of it.
+  // The text's word characters back to back, without separators and each once (not the
+  // bigrams' overlap: "田中さん、こんにちは" -> "田中さんこんにちは"): for finding a name in
+  // text written without spaces, whatever the word breaker made of it. Every word is a view
+  // into it.
   absl::string_view joined() const { return buffer_; }
 
  private:
   // The ASCII fast path: false (and nothing kept) at the first non-ASCII byte.
   bool SplitAscii(absl::string_view text, size_t max_words);
+  // Most other European text: folded by table and split in one pass; false (and nothing
+  // kept) when a code point needs more (see FoldNfkcCasefoldByTable).
+  bool SplitByTable(absl::string_view text, size_t max_words);
   // Everything else: NFKC_Casefold, then words (by ICU's break iterator where needed).
   void SplitUnicode(absl::string_view text, size_t max_words);
   // SplitUnicode's words of the folded text in buffer_, split in place; false (and no words
@@ -73,16 +90,29 @@ class NoteWords {
   absl::InlinedVector<absl::string_view, 64> words_;
 };
 
+// NoteWords' folding by table, exposed for tests: true, and the NFKC_Casefold of `text` in
+// `out` (exactly ICU's), when every code point of `text` is in the table (below U+0800,
+// U+2000..U+20FF, U+3000..U+30FF, U+FF00..U+FFEF, Han letters of U+3400..U+9FFF that fold to
+// themselves) and has a normalisation boundary before it: the text then normalises code point
+// by code point (ICU's meaning of Normalizer2::hasBoundaryBefore). False (and `out`
+// unspecified) otherwise.
+bool FoldNfkcCasefoldByTable(absl::string_view text, std::string* out);
+
 // The words of `text` as NoteWords splits them, as strings.
 std::vector<std::string> NormalizedWords(absl::string_view text);
 
 // True when `phrase` (already normalised words) occurs as consecutive whole words in `words`.
 // Linear: O(words + phrase) (Knuth-Morris-Pratt over words).
+// A phrase that is one Han or kana letter ("様") occurs also where a bigram of `words` holds
+// it ("田中様" -> "田中", "中様"), since a one-letter word only stands alone in a text when
+// its run has no other letter; a phrase that is a one-letter run among other words
+// ("linkedin の") needs that letter alone, as does PhraseAt. These are the matches of
+// PhraseMatcher and PhraseList::FoundIn too.
 bool ContainsPhrase(WordSpan words, WordSpan phrase);
 // The same on owned words (NormalizedWords).
 bool ContainsPhrase(const std::vector<std::string>& words, const std::vector<std::string>& phrase);
 
-// True when `phrase` occurs in `words` starting at index `at`.
+// True when `phrase` occurs in `words` starting at index `at`: exact words, no bigram rule.
 bool PhraseAt(WordSpan words, size_t at, WordSpan phrase);
 
 // 1 - (word-level edit distance / longer length): 1 for identical word lists, 0 for nothing
@@ -123,6 +153,8 @@ class PhraseMatcher {
   // has that length: most words of a text are rejected without hashing them.
   std::array<uint64_t, 256> lengths_by_first_byte_{};
   std::array<uint64_t, 256> lengths_by_last_byte_{};
+  // The phrases that are one Han or kana letter, also looked for inside bigrams.
+  std::vector<std::string> lone_letters_;
 };
 
 // A fixed list of phrases from config, each normalised once (entries without words are dropped)

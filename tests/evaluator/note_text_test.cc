@@ -1,5 +1,17 @@
 #include "evaluator/note_text.h"
 
+#include <unicode/bytestream.h>
+#include <unicode/locid.h>
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+#include <unicode/utf8.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "evaluator/config.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -18,17 +30,258 @@ std::vector<std::string> Strings(WordSpan words) {
 // A note split in place until a script that needs the dictionary turns up, then split again
 // with the break iterator: the words before it are neither lost nor doubled, and the bound on
 // words holds on both paths.
-TEST(NoteTextTest, LatinWordsBeforeJapaneseAreSplitOnce) {
-  const NoteWords note("Grüße, Herr Müller! 田中さん、はじめまして。");
-  EXPECT_THAT(std::vector<std::string>(note.words().begin(), note.words().end()),
-              ElementsAre("grüsse", "herr", "müller", "田中", "さん", "はじめまして"));
-  EXPECT_EQ(note.joined(), "grüsseherrmüller田中さんはじめまして");
-  const NoteWords bounded("Grüße, Herr Müller! 田中さん", 2);
-  EXPECT_THAT(std::vector<std::string>(bounded.words().begin(), bounded.words().end()),
-              ElementsAre("grüsse", "herr"));
+TEST(NoteTextTest, LatinWordsBeforeThaiAreSplitOnce) {
+  const NoteWords note("Grüße, Herr Müller! สวัสดีครับ ขอบคุณ");
+  EXPECT_THAT(Strings(note.words()),
+              ElementsAre("grüsse", "herr", "müller", "สวัสดี", "ครับ", "ขอบคุณ"));
+  EXPECT_EQ(note.joined(), "grüsseherrmüllerสวัสดีครับขอบคุณ");
+  const NoteWords bounded("Grüße, Herr Müller! สวัสดีครับ", 2);
+  EXPECT_THAT(Strings(bounded.words()), ElementsAre("grüsse", "herr"));
   EXPECT_EQ(bounded.joined(), "grüsseherr");
   // Thirty-two code points, eight bytes at a time and not.
   EXPECT_EQ(CountCodePoints("abcdefghÄbcdefghabcdefgh田中さんabcd"), 32u);
+}
+
+// Han and kana runs are split into overlapping bigrams, in place, without the dictionary.
+TEST(NoteWordsTest, ChineseAndJapaneseRunsAreBigrams) {
+  const NoteWords note("Grüße! 田中さん、はじめまして。LinkedInのネットワーク");
+  EXPECT_THAT(Strings(note.words()),
+              ElementsAre("grüsse", "田中", "中さ", "さん", "はじ", "じめ", "めま", "まし", "して",
+                          "linkedin", "のネ", "ネッ", "ット", "トワ", "ワー", "ーク"));
+  // joined() holds each letter once, not the bigrams' overlap.
+  EXPECT_EQ(note.joined(), "grüsse田中さんはじめましてlinkedinのネットワーク");
+  // A run of one letter is that letter; "・" and punctuation end a run, a digit or a Latin
+  // letter ends it and makes its own word; an apostrophe is dropped and the run goes on.
+  EXPECT_THAT(Strings(NoteWords("嗨，你好！ジョン・スミス 3月 田'中").words()),
+              ElementsAre("嗨", "你好", "ジョ", "ョン", "スミ", "ミス", "3", "月", "田中"));
+  // Half-width katakana are folded to full-width first; 々 belongs to the run.
+  EXPECT_THAT(Strings(NoteWords("ｶﾀｶﾅ 佐々木").words()),
+              ElementsAre("カタ", "タカ", "カナ", "佐々", "々木"));
+  // The bound counts bigrams, and joined() stops with the last word kept.
+  const NoteWords bounded("田中さん、はじめまして", 2);
+  EXPECT_THAT(Strings(bounded.words()), ElementsAre("田中", "中さ"));
+  EXPECT_EQ(bounded.joined(), "田中さ");
+  // A Thai word in the note sends it through the dictionary iterator: the Japanese run is
+  // still split into bigrams there.
+  EXPECT_THAT(Strings(NoteWords("ครับ 田中さん").words()),
+              ElementsAre("ครับ", "田中", "中さ", "さん"));
+}
+
+TEST(NoteWordsTest, APhraseOfSeveralLettersMatchesInsideALongerRun) {
+  const std::vector<std::string> text = NormalizedWords("今後ともよろしくお願いします。");
+  EXPECT_TRUE(ContainsPhrase(text, NormalizedWords("よろしくお願いします")));
+  EXPECT_TRUE(ContainsPhrase(text, NormalizedWords("お願い")));
+  EXPECT_TRUE(ContainsPhrase(text, NormalizedWords("今後")));
+  EXPECT_FALSE(ContainsPhrase(text, NormalizedWords("お願いしました")));
+  EXPECT_FALSE(ContainsPhrase(text, NormalizedWords("願お")));
+  const PhraseList list(std::vector<std::string>{"弊社の製品", "割引"});
+  EXPECT_TRUE(list.FoundIn(NoteWords("弊社の製品を割引価格でご案内します。").words()));
+  EXPECT_TRUE(list.FoundIn(NoteWords("大幅割引").words()));
+  EXPECT_FALSE(list.FoundIn(NoteWords("弊社の商品").words()));
+}
+
+// A one-letter phrase ("様", "嗨") matches that letter alone or inside a bigram: it occurs
+// wherever the letter does. Positional matching (PhraseAt) stays exact.
+TEST(NoteWordsTest, AOneLetterPhraseMatchesInsideBigrams) {
+  const std::vector<std::string> text = NormalizedWords("田中様、よろしく");
+  EXPECT_TRUE(ContainsPhrase(text, {"様"}));  // the run's last letter
+  EXPECT_TRUE(ContainsPhrase(text, {"田"}));  // its first
+  EXPECT_TRUE(ContainsPhrase(text, {"ろ"}));  // inside
+  EXPECT_FALSE(ContainsPhrase(text, {"殿"}));
+  EXPECT_TRUE(ContainsPhrase(NormalizedWords("嗨，你好"), {"嗨"}));  // a run of one
+  const PhraseList list(std::vector<std::string>{"様", "free trial"});
+  EXPECT_TRUE(list.FoundIn(NoteWords("田中様").words()));
+  EXPECT_TRUE(list.FoundIn(NoteWords("様").words()));
+  EXPECT_FALSE(list.FoundIn(NoteWords("田中殿").words()));
+  EXPECT_TRUE(list.FoundIn(NoteWords("Free trial").words()));
+  const NoteWords greeting("嗨王伟");
+  EXPECT_FALSE(PhraseAt(greeting.words(), 0, NoteWords("嗨").words()));
+  // Inside a phrase of several words the letter must stand alone, as any word.
+  const PhraseList mixed(std::vector<std::string>{"linkedin の"});
+  EXPECT_TRUE(mixed.FoundIn(NoteWords("LinkedInの、").words()));
+  EXPECT_FALSE(mixed.FoundIn(NoteWords("LinkedInのネットワーク").words()));
+}
+
+// `text` upper-cased by ICU (non-ASCII capitals, "ß" -> "SS").
+std::string Upper(const std::string& text) {
+  std::string out;
+  icu::UnicodeString::fromUTF8(text).toUpper(icu::Locale::getRoot()).toUTF8String(out);
+  return out;
+}
+
+// NFKC_Casefold of `text` by ICU's normaliser, the reference.
+std::string IcuFold(absl::string_view text) {
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Normalizer2* normalizer = icu::Normalizer2::getNFKCCasefoldInstance(status);
+  std::string out;
+  icu::StringByteSink<std::string> sink(&out);
+  normalizer->normalizeUTF8(0, icu::StringPiece(text.data(), static_cast<int32_t>(text.size())),
+                            sink, nullptr, status);
+  EXPECT_TRUE(U_SUCCESS(status));
+  return out;
+}
+
+std::string Utf8(UChar32 c) {
+  char bytes[4];
+  int32_t n = 0;
+  U8_APPEND_UNSAFE(bytes, n, c);
+  return std::string(bytes, static_cast<size_t>(n));
+}
+
+// Where the table folds, its answer is ICU's, for every code point below U+0800 alone, after
+// and before ASCII letters and before combining marks; where it does not, NoteWords asks ICU.
+// The code points the table folds (below U+0800, U+2000..U+20FF, U+3000..U+30FF,
+// U+FF00..U+FFEF) and the ideographs it may copy (U+3400..U+9FFF).
+std::vector<UChar32> TableCodePoints() {
+  std::vector<UChar32> all;
+  for (UChar32 c = 0; c < 0x800; ++c) all.push_back(c);
+  for (UChar32 c = 0x2000; c < 0x2100; ++c) all.push_back(c);
+  for (UChar32 c = 0x3000; c < 0x3100; ++c) all.push_back(c);
+  for (UChar32 c = 0xFF00; c < 0xFFF0; ++c) all.push_back(c);
+  for (UChar32 c = 0x3400; c < 0xA000; ++c) all.push_back(c);
+  return all;
+}
+
+TEST(FoldByTableTest, IsIcusAnswerForEveryCodePointOfTheTable) {
+  size_t folded_by_table = 0;
+  size_t left_to_icu = 0;
+  // Letters, combining marks (Latin, Hebrew, the kana voicing mark) and a half-width one.
+  const std::vector<std::string> neighbours = {"a",
+                                               "Z",
+                                               "\xCC\x81" /* U+0301 */,
+                                               "\xCC\x88" /* U+0308 */,
+                                               "\xD6\xB8" /* U+05B8 */,
+                                               "\xE3\x82\x99" /* U+3099 */,
+                                               "\xEF\xBE\x9E" /* U+FF9E */,
+                                               "\xE3\x81\x8B" /* か */};
+  for (UChar32 c : TableCodePoints()) {
+    std::vector<std::string> texts = {Utf8(c)};
+    for (const std::string& other : neighbours) {
+      texts.push_back(Utf8(c) + other);
+      texts.push_back(other + Utf8(c));
+    }
+    for (const std::string& text : texts) {
+      std::string out;
+      if (FoldNfkcCasefoldByTable(text, &out)) {
+        ++folded_by_table;
+        EXPECT_EQ(out, IcuFold(text)) << "U+" << std::hex << c << " in " << text;
+      } else {
+        ++left_to_icu;
+      }
+    }
+  }
+  // Most of them take the table (a combining mark never does, after a letter).
+  EXPECT_GT(folded_by_table, 200000u);
+  EXPECT_GT(left_to_icu, 50000u);
+  std::string out;
+  EXPECT_FALSE(FoldNfkcCasefoldByTable("cafe\xCC\x81", &out));  // e + U+0301 composes to é
+  EXPECT_FALSE(FoldNfkcCasefoldByTable("\xE2\x84\xA2", &out));  // U+2122: ICU
+  EXPECT_FALSE(FoldNfkcCasefoldByTable("a\xC3", &out));         // ill-formed: ICU
+  ASSERT_TRUE(
+      FoldNfkcCasefoldByTable("GR\xC3\x9C\xC3\x9F"
+                              "E \xC3\x89T\xC3\x89!",
+                              &out));
+  EXPECT_EQ(out, "gr\xC3\xBCsse \xC3\xA9t\xC3\xA9!");  // Ü -> ü, ß -> ss, É -> é
+}
+
+// The words of a text without Han, kana, Thai, Lao, Khmer or Myanmar by NoteWords' contract,
+// the slow way: ICU's NFKC_Casefold, then word code points kept, apostrophes dropped and
+// anything else a separator, by ICU's general categories.
+std::vector<std::string> ReferenceWords(absl::string_view text) {
+  const std::string folded = IcuFold(text);
+  std::vector<std::string> words;
+  std::string word;
+  for (int32_t i = 0; i < static_cast<int32_t>(folded.size());) {
+    const int32_t start = i;
+    UChar32 c;
+    U8_NEXT(folded.data(), i, static_cast<int32_t>(folded.size()), c);
+    if (c == '\'' || c == 0x2019) continue;
+    const int8_t type = c < 0 ? static_cast<int8_t>(U_UNASSIGNED) : u_charType(c);
+    const bool letter = c >= 0 && (U_MASK(type) & (U_GC_L_MASK | U_GC_M_MASK | U_GC_N_MASK)) != 0;
+    if (letter) {
+      word.append(folded, static_cast<size_t>(start), static_cast<size_t>(i - start));
+    } else if (!word.empty()) {
+      words.push_back(word);
+      word.clear();
+    }
+  }
+  if (!word.empty()) words.push_back(word);
+  return words;
+}
+
+// The table's one-pass fold and split (and its fallbacks) give the words of ICU's fold, for
+// every code point below U+0800 alone, inside and between words, after ASCII letters and
+// before combining marks.
+TEST(FoldByTableTest, WordsAreThoseOfIcusFoldForEveryTwoByteCodePoint) {
+  for (UChar32 c = 0x80; c < 0x800; ++c) {
+    const std::string cp = Utf8(c);
+    for (const std::string& text :
+         {cp, "\xC3\xA9" + cp + "x", "Ab" + cp + " " + cp + "cD \xC3\x9F",
+          cp + "\xCC\x81 d\xC3\xBC", "a'" + cp + "\xC2\xAD" + cp + "'z \xC3\x84-" + cp}) {
+      EXPECT_EQ(Strings(NoteWords(text).words()), ReferenceWords(text))
+          << "U+" << std::hex << c << " in " << text;
+    }
+  }
+}
+
+// The one-pass split gives the words of the fold-then-split path, which a code point the table
+// does not hold ("™", folded by ICU to "tm") forces, for every code point of the table
+// between, after and before kana, ideographs, Latin letters and separators.
+TEST(FoldByTableTest, OnePassSplitAgreesWithFoldThenSplit) {
+  const std::string tm = " \xE2\x84\xA2";  // ™
+  size_t checked = 0;
+  for (UChar32 c : TableCodePoints()) {
+    const std::string cp = Utf8(c);
+    for (const std::string& text : {cp, "田中" + cp + "さん", cp + "ab 東京" + cp,
+                                    "x" + cp + cp + "、", "日" + cp + "'本 " + cp + "ｶﾀｶﾅ"}) {
+      const std::vector<std::string> fast = Strings(NoteWords(text).words());
+      std::vector<std::string> slow = Strings(NoteWords(text + tm).words());
+      ASSERT_FALSE(slow.empty());
+      ASSERT_EQ(slow.back(), "tm");
+      slow.pop_back();
+      ASSERT_EQ(fast, slow) << "U+" << std::hex << c;
+      // With the bound, each path keeps its first two words.
+      const std::vector<std::string> first_two(fast.begin(),
+                                               fast.begin() + std::min<size_t>(2, fast.size()));
+      ASSERT_EQ(Strings(NoteWords(text, 2).words()), first_two) << "U+" << std::hex << c;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 100000u);
+}
+
+// Every text of every shipped language pack and of the personal-note rule's own lists folds
+// to ICU's answer, and its words (but in Chinese and Japanese) are those of ICU's fold.
+TEST(FoldByTableTest, IsIcusAnswerForEveryPackText) {
+  const v1::EvaluatorConfig config = DefaultEvaluatorConfig();
+  std::vector<std::string> texts;
+  for (const v1::LanguagePack& pack : config.language_packs()) {
+    for (const auto* list : {&pack.stock_notes(), &pack.greetings(), &pack.signoffs(),
+                             &pack.reason_cues(), &pack.pitch_terms(), &pack.name_suffixes()}) {
+      texts.insert(texts.end(), list->begin(), list->end());
+    }
+  }
+  const v1::PersonalNoteConfig& own = config.rules().personal_note();
+  for (const auto* list : {&own.stock_notes(), &own.greetings(), &own.signoffs()}) {
+    texts.insert(texts.end(), list->begin(), list->end());
+  }
+  ASSERT_GT(texts.size(), 300u);
+  size_t by_table = 0;
+  size_t compared = 0;
+  for (const std::string& text : texts) {
+    std::string out;
+    if (FoldNfkcCasefoldByTable(text, &out)) {
+      ++by_table;
+      EXPECT_EQ(out, IcuFold(text)) << text;
+    }
+    if (text.find_first_of("\xE3\xE4\xE5\xE6\xE7\xE8\xE9") == std::string::npos) {
+      ++compared;  // no Han or kana (their lead bytes)
+      EXPECT_EQ(Strings(NoteWords(text).words()), ReferenceWords(text)) << text;
+      EXPECT_EQ(Strings(NoteWords(Upper(text)).words()), ReferenceWords(Upper(text))) << text;
+    }
+  }
+  EXPECT_GT(by_table, 150u);  // the European and Arabic packs
+  EXPECT_GT(compared, 250u);
 }
 
 TEST(NoteTextTest, CountsCodePointsNotBytes) {
