@@ -49,12 +49,99 @@ bool IsNameSuffix(absl::string_view word, absl::Span<const PhrasePack* const> pa
   return false;
 }
 
+// True when the word starts with a CJK ideograph or kana (names written without spaces).
+bool IsCjk(absl::string_view word) {
+  if (word.empty() || static_cast<unsigned char>(word[0]) < 0xE3) return false;
+  int32_t i = 0;
+  UChar32 c;
+  U8_NEXT(word.data(), i, static_cast<int32_t>(word.size()), c);
+  return (c >= 0x3040 && c <= 0x30FF) || (c >= 0x3400 && c <= 0x4DBF) ||
+         (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) || c >= 0x20000;
+}
+
+// The first code point of `text` as a view (empty for empty text).
+absl::string_view FirstCodePoint(absl::string_view text) {
+  if (text.empty()) return text;
+  int32_t length = 0;
+  UChar32 c;
+  U8_NEXT(text.data(), length, static_cast<int32_t>(text.size()), c);
+  return text.substr(0, static_cast<size_t>(length));
+}
+
+// Chinese and Japanese words are overlapping bigrams of each run of letters (NoteWords): the
+// run's text back from words[from, ...): the first word whole, then the last code point of each
+// word that overlaps the previous one ("田中", "中さ", "さん" -> "田中さん"). `ends[i]` is the
+// byte size of the text once words[from + i] is in it. Stops at kMaxNameBytes.
+std::string SpellBigramRun(WordSpan words, size_t from, std::vector<size_t>* ends) {
+  std::string run(words[from]);
+  ends->push_back(run.size());
+  for (size_t k = from + 1; k < words.size() && run.size() < kMaxNameBytes; ++k) {
+    const absl::string_view first = FirstCodePoint(words[k]);
+    if (first.empty() || first.size() == words[k].size() || !absl::EndsWith(run, first)) break;
+    const absl::string_view rest = words[k].substr(first.size());
+    run.append(rest.data(), rest.size());
+    ends->push_back(run.size());
+  }
+  return run;
+}
+
+// The recipient's name at words[at] in a note split into bigrams: the whole name, or one run of
+// it (the family name "田中" of "田中 太郎"), then an honorific ("さん", "先生"), as characters of
+// the run that starts there. Returns the index of the first bigram not made of them only (`at`
+// when the name is not there).
+size_t SkipBigramName(WordSpan words, size_t at, const NoteWords& name,
+                      absl::Span<const PhrasePack* const> packs) {
+  std::vector<size_t> ends;
+  const std::string run = SpellBigramRun(words, at, &ends);
+  // The name's own runs, spelled the same way from its words, and the whole name.
+  std::vector<std::string> candidates = {std::string(name.joined())};
+  const WordSpan name_words = name.words().subspan(0, 2 * kMaxNameWords);
+  for (size_t k = 0; k < name_words.size();) {
+    std::vector<size_t> name_ends;
+    candidates.push_back(SpellBigramRun(name_words, k, &name_ends));
+    k += name_ends.size();
+  }
+  size_t spelled = 0;  // bytes of `run` that are the name
+  for (const std::string& candidate : candidates) {
+    if (!candidate.empty() && absl::StartsWith(run, candidate)) {
+      spelled = std::max(spelled, candidate.size());
+    }
+  }
+  if (spelled == 0) return at;
+  for (const PhrasePack* pack : packs) {
+    for (const std::string& suffix : pack->name_suffixes) {
+      if (absl::StartsWith(absl::string_view(run).substr(spelled), suffix)) {
+        spelled += suffix.size();
+        break;
+      }
+    }
+  }
+  // Bigrams wholly inside the name: the run's words up to the one that ends at `spelled` (a
+  // one-letter name without an honorific covers no whole bigram).
+  size_t covered = 0;
+  while (covered < ends.size() && ends[covered] <= spelled) ++covered;
+  if (covered == 0) return at;
+  // A name (with honorific) that ends inside the run leaves the bigram that straddles it: it is
+  // skipped too, as it holds a letter of the name.
+  return at + covered + (covered < ends.size() && ends[covered - 1] == spelled ? 1 : 0);
+}
+
 // Words from `at` that spell the recipient's name (one of its words, or all of them joined:
 // "田中", "田中太郎", "jordan"), however the word breaker cut them, and an honorific after it.
 // Returns the index after them (`at` when the name is not there).
 size_t SkipName(WordSpan words, size_t at, const NoteWords& name,
                 absl::Span<const PhrasePack* const> packs) {
   if (name.words().empty()) return at;
+  if (at < words.size() && IsCjk(words[at]) && IsCjk(name.words().front())) {
+    // The name may be written in parts ("ジョーダン・リー様"): one run after another.
+    size_t next = SkipBigramName(words, at, name, packs);
+    for (size_t parts = 1; next < words.size() && parts < kMaxNameWords; ++parts) {
+      const size_t further = SkipBigramName(words, next, name, packs);
+      if (further == next) break;
+      next = further;
+    }
+    return next;
+  }
   const WordSpan name_words = name.words().subspan(0, kMaxNameWords);
   size_t matched = at;
   std::string spelled;
@@ -72,16 +159,6 @@ size_t SkipName(WordSpan words, size_t at, const NoteWords& name,
   }
   if (matched > at && matched < words.size() && IsNameSuffix(words[matched], packs)) ++matched;
   return matched;
-}
-
-// True when the word starts with a CJK ideograph or kana (names written without spaces).
-bool IsCjk(absl::string_view word) {
-  if (word.empty() || static_cast<unsigned char>(word[0]) < 0xE3) return false;
-  int32_t i = 0;
-  UChar32 c;
-  U8_NEXT(word.data(), i, static_cast<int32_t>(word.size()), c);
-  return (c >= 0x3040 && c <= 0x30FF) || (c >= 0x3400 && c <= 0x4DBF) ||
-         (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) || c >= 0x20000;
 }
 
 // The number of words after a dash sign-off at the end of the note ("... on LinkedIn. - Alex

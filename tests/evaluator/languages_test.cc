@@ -354,6 +354,24 @@ TEST_F(EngineTest, JapaneseStockTextAfterTheRecipientsNameIsStillStock) {
   EXPECT_EQ(PersonalNote(Evaluate(invitation)), v1::SEVERITY_VIOLATION);
 }
 
+// The recipient's name and honorific before the stock text are skipped as characters, however
+// many bigrams they span: a long katakana name leaves nothing of itself to compare.
+TEST_F(EngineTest, CjkStockTextAfterALongNameAndHonorificIsStock) {
+  v1::Invitation invitation = GoodInvitation();
+  invitation.mutable_recipient()->set_full_name("ジョーダン リー");
+  invitation.set_note("ジョーダンさん、LinkedInのネットワークにご招待します。");
+  EXPECT_EQ(PersonalNote(Evaluate(invitation)), v1::SEVERITY_VIOLATION);
+  invitation.set_note("ジョーダン・リー様、LinkedInでつながりましょう。");
+  EXPECT_EQ(PersonalNote(Evaluate(invitation)), v1::SEVERITY_VIOLATION);
+  invitation.mutable_recipient()->set_full_name("王 伟");
+  invitation.mutable_sender()->set_locale("zh-CN");
+  invitation.set_note("王先生，我想邀请您加入我的领英职业人脉。");
+  EXPECT_EQ(PersonalNote(Evaluate(invitation)), v1::SEVERITY_VIOLATION);
+  // A personal note after the same name stays personal.
+  invitation.set_note("王先生，上周在北京的会议上听了您的演讲，很受启发，希望以后能多交流。");
+  EXPECT_EQ(PersonalNote(Evaluate(invitation)), v1::SEVERITY_POSITIVE);
+}
+
 TEST_F(EngineTest, NoteLengthCountsCodePointsInCjk) {
   v1::Invitation invitation = GoodInvitation();
   invitation.mutable_sender()->set_premium(false);  // 200 code points
