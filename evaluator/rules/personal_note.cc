@@ -3,8 +3,10 @@
 #include <unicode/utf8.h>
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -70,47 +72,87 @@ absl::string_view FirstCodePoint(absl::string_view text) {
 
 // Chinese and Japanese words are overlapping bigrams of each run of letters (NoteWords): the
 // run's text back from words[from, ...): the first word whole, then the last code point of each
-// word that overlaps the previous one ("田中", "中さ", "さん" -> "田中さん"). `ends[i]` is the
-// byte size of the text once words[from + i] is in it. Stops at kMaxNameBytes.
-std::string SpellBigramRun(WordSpan words, size_t from, std::vector<size_t>* ends) {
-  std::string run(words[from]);
-  ends->push_back(run.size());
-  for (size_t k = from + 1; k < words.size() && run.size() < kMaxNameBytes; ++k) {
-    const absl::string_view first = FirstCodePoint(words[k]);
-    if (first.empty() || first.size() == words[k].size() || !absl::EndsWith(run, first)) break;
-    const absl::string_view rest = words[k].substr(first.size());
-    run.append(rest.data(), rest.size());
-    ends->push_back(run.size());
+// word that overlaps the previous one ("田中", "中さ", "さん" -> "田中さん"), at most `max_bytes`
+// of it (<= kMaxNameBytes). On the stack: this runs on every note that opens in CJK.
+class SpelledRun {
+ public:
+  SpelledRun(WordSpan words, size_t from, size_t max_bytes) {
+    for (size_t k = from; k < words.size() && size_ < max_bytes; ++k) {
+      absl::string_view part = words[k];
+      if (k > from) {
+        const absl::string_view first = FirstCodePoint(part);
+        if (first.empty() || first.size() == part.size() || !absl::EndsWith(text(), first)) break;
+        part.remove_prefix(first.size());
+      }
+      if (size_ + part.size() > sizeof(bytes_)) break;
+      std::memcpy(bytes_ + size_, part.data(), part.size());
+      size_ += part.size();
+      ends_[words_++] = static_cast<uint8_t>(size_);
+    }
   }
-  return run;
-}
+  absl::string_view text() const { return absl::string_view(bytes_, size_); }
+  // How many words it took.
+  size_t words() const { return words_; }
+  // The byte size of the text once the i-th word is in it.
+  size_t end(size_t i) const { return ends_[i]; }
+
+ private:
+  char bytes_[kMaxNameBytes + 16];
+  uint8_t ends_[kMaxNameBytes + 16];
+  size_t size_ = 0;
+  size_t words_ = 0;
+};
+
+// A CJK recipient name as SkipBigramName looks for it: the whole name and each of its runs
+// ("田中太郎", "田中", "太郎"), spelled from its bigrams, and the longest spelling with an
+// honorific after it.
+struct BigramName {
+  BigramName(const NoteWords& name, absl::Span<const PhrasePack* const> packs) {
+    spellings.emplace_back(name.joined());
+    const WordSpan words = name.words().subspan(0, 2 * kMaxNameWords);
+    for (size_t k = 0; k < words.size();) {
+      const SpelledRun run(words, k, kMaxNameBytes);
+      if (run.words() == 0) break;
+      spellings.emplace_back(run.text());
+      k += run.words();
+    }
+    size_t longest_suffix = 0;
+    for (const PhrasePack* pack : packs) {
+      for (const std::string& suffix : pack->name_suffixes) {
+        longest_suffix = std::max(longest_suffix, suffix.size());
+      }
+    }
+    max_bytes = std::min(kMaxNameBytes, name.joined().size() + longest_suffix);
+  }
+  // True when a spelling starts with the first letter of `word`: most words are rejected here.
+  bool MayStartAt(absl::string_view word) const {
+    const absl::string_view first = FirstCodePoint(word);
+    return std::any_of(spellings.begin(), spellings.end(),
+                       [&](const std::string& s) { return absl::StartsWith(s, first); });
+  }
+  absl::InlinedVector<std::string, 4> spellings;
+  size_t max_bytes = 0;  // of a note's run worth spelling
+};
 
 // The recipient's name at words[at] in a note split into bigrams: the whole name, or one run of
 // it (the family name "田中" of "田中 太郎"), then an honorific ("さん", "先生"), as characters of
 // the run that starts there. Returns the index of the first bigram not made of them only (`at`
 // when the name is not there).
-size_t SkipBigramName(WordSpan words, size_t at, const NoteWords& name,
+size_t SkipBigramName(WordSpan words, size_t at, const BigramName& name,
                       absl::Span<const PhrasePack* const> packs) {
-  std::vector<size_t> ends;
-  const std::string run = SpellBigramRun(words, at, &ends);
-  // The name's own runs, spelled the same way from its words, and the whole name.
-  std::vector<std::string> candidates = {std::string(name.joined())};
-  const WordSpan name_words = name.words().subspan(0, 2 * kMaxNameWords);
-  for (size_t k = 0; k < name_words.size();) {
-    std::vector<size_t> name_ends;
-    candidates.push_back(SpellBigramRun(name_words, k, &name_ends));
-    k += name_ends.size();
-  }
+  if (at >= words.size() || !name.MayStartAt(words[at])) return at;
+  const SpelledRun spelled_run(words, at, name.max_bytes);
+  const absl::string_view run = spelled_run.text();
   size_t spelled = 0;  // bytes of `run` that are the name
-  for (const std::string& candidate : candidates) {
-    if (!candidate.empty() && absl::StartsWith(run, candidate)) {
-      spelled = std::max(spelled, candidate.size());
+  for (const std::string& spelling : name.spellings) {
+    if (!spelling.empty() && absl::StartsWith(run, spelling)) {
+      spelled = std::max(spelled, spelling.size());
     }
   }
   if (spelled == 0) return at;
   for (const PhrasePack* pack : packs) {
     for (const std::string& suffix : pack->name_suffixes) {
-      if (absl::StartsWith(absl::string_view(run).substr(spelled), suffix)) {
+      if (absl::StartsWith(run.substr(spelled), suffix)) {
         spelled += suffix.size();
         break;
       }
@@ -119,11 +161,12 @@ size_t SkipBigramName(WordSpan words, size_t at, const NoteWords& name,
   // Bigrams wholly inside the name: the run's words up to the one that ends at `spelled` (a
   // one-letter name without an honorific covers no whole bigram).
   size_t covered = 0;
-  while (covered < ends.size() && ends[covered] <= spelled) ++covered;
+  while (covered < spelled_run.words() && spelled_run.end(covered) <= spelled) ++covered;
   if (covered == 0) return at;
   // A name (with honorific) that ends inside the run leaves the bigram that straddles it: it is
   // skipped too, as it holds a letter of the name.
-  return at + covered + (covered < ends.size() && ends[covered - 1] == spelled ? 1 : 0);
+  const bool straddles = covered < spelled_run.words() && spelled_run.end(covered - 1) == spelled;
+  return at + covered + (straddles ? 1 : 0);
 }
 
 // Words from `at` that spell the recipient's name (one of its words, or all of them joined:
@@ -134,9 +177,10 @@ size_t SkipName(WordSpan words, size_t at, const NoteWords& name,
   if (name.words().empty()) return at;
   if (at < words.size() && IsCjk(words[at]) && IsCjk(name.words().front())) {
     // The name may be written in parts ("ジョーダン・リー様"): one run after another.
-    size_t next = SkipBigramName(words, at, name, packs);
-    for (size_t parts = 1; next < words.size() && parts < kMaxNameWords; ++parts) {
-      const size_t further = SkipBigramName(words, next, name, packs);
+    const BigramName bigram_name(name, packs);
+    size_t next = SkipBigramName(words, at, bigram_name, packs);
+    for (size_t parts = 1; next > at && next < words.size() && parts < kMaxNameWords; ++parts) {
+      const size_t further = SkipBigramName(words, next, bigram_name, packs);
       if (further == next) break;
       next = further;
     }
