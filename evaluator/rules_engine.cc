@@ -94,11 +94,12 @@ std::vector<const FindingCode*> CodesOf(const std::vector<std::unique_ptr<Rule>>
 }  // namespace
 
 absl::Span<const FindingCode* const> AllFindingCodes() {
-  // The default rules live as long as the process: their codes are what the span points to.
-  static const std::vector<const FindingCode*>* const codes = [] {
-    auto* rules = new std::vector<std::unique_ptr<Rule>>(BuildRules(DefaultEvaluatorConfig()));
-    return new std::vector<const FindingCode*>(CodesOf(*rules));
-  }();
+  // The default rules live as long as the process (held by a static, so that leak checkers see
+  // them reachable): their codes are what the span points to.
+  static const std::vector<std::unique_ptr<Rule>>* const rules =
+      new std::vector<std::unique_ptr<Rule>>(BuildRules(DefaultEvaluatorConfig()));
+  static const std::vector<const FindingCode*>* const codes =
+      new std::vector<const FindingCode*>(CodesOf(*rules));
   return *codes;
 }
 
