@@ -8,6 +8,7 @@
 #include "common/config_metrics.h"
 #include "common/server_flags.h"
 #include "common/server_main.h"
+#include "common/signals.h"
 #include "common/status.h"
 #include "common/tls.h"
 #include "evaluator/config.h"
@@ -105,6 +106,10 @@ absl::StatusOr<std::unique_ptr<etiquette::HistoryClient>> MakeHistoryClient(cons
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before any thread starts (gRPC's, the metrics server's, the store's): every thread inherits
+  // the mask, so SIGTERM, SIGINT and SIGHUP reach only RunServer's sigwait. A thread that did not
+  // block them could take a SIGTERM while the main thread is between waits, and die of it.
+  etiquette::BlockServerSignals();
   Flags flags;
   etiquette::CommandLine command_line("ETIQUETTE_");
   AddFlags(command_line, flags);

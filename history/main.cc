@@ -12,6 +12,7 @@
 #include "common/secret_file.h"
 #include "common/server_flags.h"
 #include "common/server_main.h"
+#include "common/signals.h"
 #include "common/status.h"
 #include "history/admin_auth.h"
 #include "history/admin_listener.h"
@@ -46,6 +47,10 @@ struct Flags {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before any thread starts (gRPC's, the metrics server's, the store's): every thread inherits
+  // the mask, so SIGTERM, SIGINT and SIGHUP reach only RunServer's sigwait. A thread that did not
+  // block them could take a SIGTERM while the main thread is between waits, and die of it.
+  etiquette::BlockServerSignals();
   Flags flags;
   etiquette::CommandLine command_line("ETIQUETTE_");
   flags.server.listen = "0.0.0.0:50052";

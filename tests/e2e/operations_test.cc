@@ -8,8 +8,10 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "common/grpc_server.h"
 #include "etiquette/v1/evaluator.grpc.pb.h"
 #include "etiquette/v1/history.grpc.pb.h"
@@ -239,6 +241,56 @@ class SlowHistory final : public v1::SenderHistory::Service {
   std::mutex mutex_;
   std::set<std::string> seen_;
 };
+
+// The threads of `pid` that do not block SIGHUP, SIGINT and SIGTERM, by name (from /proc).
+std::vector<std::string> ThreadsTakingServerSignals(pid_t pid) {
+  constexpr uint64_t kServerSignals = (uint64_t{1} << (SIGHUP - 1)) |
+                                      (uint64_t{1} << (SIGINT - 1)) |
+                                      (uint64_t{1} << (SIGTERM - 1));
+  std::vector<std::string> taking;
+  const std::string tasks = absl::StrCat("/proc/", pid, "/task");
+  for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+    const std::string status = ReadFile(task.path().string() + "/status");
+    const size_t at = status.find("SigBlk:");
+    if (at == std::string::npos) continue;  // the thread ended meanwhile
+    const uint64_t blocked = std::stoull(status.substr(at + 7), nullptr, 16);
+    if ((blocked & kServerSignals) != kServerSignals) {
+      taking.push_back(
+          absl::StrCat(absl::StripTrailingAsciiWhitespace(ReadFile(task.path().string() + "/comm")),
+                       " (", task.path().filename().string(), ")"));
+    }
+  }
+  return taking;
+}
+
+// Every thread of a running server blocks SIGTERM, SIGINT and SIGHUP but the one waiting for
+// them (sigwait unblocks them in that thread while it waits): a thread that did not could take a
+// SIGTERM while the main thread is between waits, and the process would die of it (exit 143)
+// instead of draining.
+TEST_F(OperationsTest, OnlyTheSignalWaitCanTakeTheServerSignals) {
+  absl::StatusOr<std::unique_ptr<testing::RedisServer>> redis = testing::RedisServer::Start();
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  WriteFile(dir_ + "/secret", "operations-test-hmac-secret\n");
+  int history_port = 0;
+  ChildProcess* history =
+      Start("history",
+            {ETIQUETTE_HISTORY_BINARY, "--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0",
+             "--admin_listen=127.0.0.1:0", "--redis=" + (*redis)->url(),
+             "--hmac_secret_file=" + dir_ + "/secret"},
+            &history_port);
+  ASSERT_NE(history, nullptr);
+  int evaluator_port = 0;
+  ChildProcess* evaluator =
+      Start("evaluator",
+            {ETIQUETTE_EVALUATOR_BINARY, "--listen=127.0.0.1:0", "--metrics_listen=127.0.0.1:0",
+             "--health_listen=127.0.0.1:0", absl::StrCat("--history=127.0.0.1:", history_port)},
+            &evaluator_port);
+  ASSERT_NE(evaluator, nullptr);
+  for (ChildProcess* server : {history, evaluator}) {
+    const std::vector<std::string> taking = ThreadsTakingServerSignals(server->pid());
+    EXPECT_LE(taking.size(), 1u) << absl::StrJoin(taking, ", ");
+  }
+}
 
 TEST_F(OperationsTest, SigtermDrainsAcceptedCallsAndExitsZero) {
   SlowHistory slow_history;
