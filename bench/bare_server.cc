@@ -23,6 +23,7 @@
 #include <string>
 
 #include "absl/synchronization/mutex.h"
+#include "bench/null_verdict.h"
 #include "etiquette/v1/evaluator.grpc.pb.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
@@ -38,14 +39,8 @@ using etiquette::v1::EvaluateResponse;
 using etiquette::v1::ListRulesRequest;
 using etiquette::v1::ListRulesResponse;
 
-// The same verdict as bench/null_service.cc's FixedVerdict.
-constexpr char kNullVersion[] = "null00000000";
-void FixedVerdict(const std::string& invitation_id, etiquette::v1::Verdict* verdict) {
-  verdict->set_invitation_id(invitation_id);
-  verdict->set_decision(etiquette::v1::DECISION_SEND);
-  verdict->set_acceptance_likelihood(0.31);
-  verdict->set_rules_version(kNullVersion);
-}
+using etiquette::bench::FixedVerdict;
+using etiquette::bench::kNullVersion;
 
 class BareEvaluator final : public etiquette::v1::InvitationEvaluator::CallbackService {
  public:

@@ -15,6 +15,7 @@
 #include <iostream>
 #include <memory>
 
+#include "bench/null_verdict.h"
 #include "common/command_line.h"
 #include "common/grpc_metrics_interceptor.h"
 #include "common/grpc_server.h"
@@ -43,14 +44,8 @@ using etiquette::v1::RecordInvitationResponse;
 using etiquette::v1::RecordResponseRequest;
 using etiquette::v1::RecordResponseResponse;
 
-constexpr char kNullVersion[] = "null00000000";
-
-void FixedVerdict(const std::string& invitation_id, etiquette::v1::Verdict* verdict) {
-  verdict->set_invitation_id(invitation_id);
-  verdict->set_decision(etiquette::v1::DECISION_SEND);
-  verdict->set_acceptance_likelihood(0.31);
-  verdict->set_rules_version(kNullVersion);
-}
+using etiquette::bench::FixedVerdict;
+using etiquette::bench::kNullVersion;
 
 void FixedStanding(const std::string& sender_id, etiquette::v1::SenderStanding* standing) {
   standing->set_sender_id(sender_id);
