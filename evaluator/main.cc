@@ -11,6 +11,7 @@
 #include "common/signals.h"
 #include "common/status.h"
 #include "common/tls.h"
+#include "evaluator/coalescing_history_client.h"
 #include "evaluator/config.h"
 #include "evaluator/evaluator.h"
 #include "evaluator/evaluator_metrics.h"
@@ -32,6 +33,7 @@ struct Flags {
   std::string check_config;
   std::string history;
   int history_timeout_ms = 50;
+  int history_calls_in_flight = 2;
   std::string fail_mode = "open";
   etiquette::TlsFiles history_tls;
   std::string history_tls_server_name;
@@ -53,6 +55,10 @@ void AddFlags(etiquette::CommandLine& command_line, Flags& flags) {
                          "history rules");
   command_line.AddInt("history_timeout_ms", &flags.history_timeout_ms,
                       "deadline of each call to the history service");
+  command_line.AddInt("history_calls_in_flight", &flags.history_calls_in_flight,
+                      "most GetStanding calls open to history at once; evaluations that "
+                      "arrive while all are open go together in one BatchGetStanding when one "
+                      "finishes; 0 = every evaluation its own call");
   command_line.AddString("fail_mode", &flags.fail_mode,
                          "history unreachable: open (judge without it, degraded) or closed "
                          "(DEFER)");
@@ -99,8 +105,11 @@ absl::StatusOr<std::unique_ptr<etiquette::HistoryClient>> MakeHistoryClient(cons
   if (!flags.history_tls_server_name.empty()) {
     arguments.SetSslTargetNameOverride(flags.history_tls_server_name);
   }
-  return std::make_unique<etiquette::GrpcHistoryClient>(
+  auto grpc_client = std::make_unique<etiquette::GrpcHistoryClient>(
       grpc::CreateCustomChannel(flags.history, *credentials, arguments));
+  if (flags.history_calls_in_flight == 0) return grpc_client;
+  return std::make_unique<etiquette::CoalescingHistoryClient>(std::move(grpc_client),
+                                                              flags.history_calls_in_flight);
 }
 
 }  // namespace
@@ -130,6 +139,10 @@ int main(int argc, char** argv) {
   if (flags.fail_mode != "open" && flags.fail_mode != "closed") {
     return etiquette::StartupFailed(
         absl::InvalidArgumentError("--fail_mode: expected open or closed"));
+  }
+  if (flags.history_calls_in_flight < 0) {
+    return etiquette::StartupFailed(
+        absl::InvalidArgumentError("--history_calls_in_flight must be 0 or more"));
   }
   if (flags.history_timeout_ms <= 0) {
     return etiquette::StartupFailed(

@@ -5,8 +5,11 @@
 #include <iterator>
 #include <memory>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "common/proto_time.h"
 #include "etiquette/v1/evaluator.grpc.pb.h"
 #include "etiquette/v1/history.grpc.pb.h"
@@ -80,12 +83,14 @@ class StackTest : public ::testing::Test {
         absl::StrCat("127.0.0.1:", *admin_port), grpc::InsecureChannelCredentials()));
   }
 
-  void StartEvaluator() {
-    absl::StatusOr<std::unique_ptr<ChildProcess>> evaluator =
-        ChildProcess::Start({ETIQUETTE_EVALUATOR_BINARY, "--listen=127.0.0.1:0",
-                             absl::StrCat("--history=127.0.0.1:", history_port_),
-                             "--history_timeout_ms=500", "--metrics_listen=127.0.0.1:0"},
-                            dir_ + "/evaluator.log");
+  // `log` is a new file's name for each start: the port is read from the log's first line.
+  void StartEvaluator(const std::string& extra_flag = "--history_calls_in_flight=2",
+                      const std::string& log = "evaluator.log") {
+    absl::StatusOr<std::unique_ptr<ChildProcess>> evaluator = ChildProcess::Start(
+        {ETIQUETTE_EVALUATOR_BINARY, "--listen=127.0.0.1:0",
+         absl::StrCat("--history=127.0.0.1:", history_port_), "--history_timeout_ms=500",
+         "--metrics_listen=127.0.0.1:0", extra_flag},
+        dir_ + "/" + log);
     ASSERT_TRUE(evaluator.ok()) << evaluator.status();
     evaluator_ = std::move(*evaluator);
     absl::StatusOr<int> port = LoggedPort(*evaluator_);
@@ -231,6 +236,70 @@ TEST_F(StackTest, PendingInvitationIsBlocked) {
   RecordInvitation("eager", "eager-1", "busy-person");
   EXPECT_EQ(Evaluate("eager", "busy-person").decision(), v1::DECISION_BLOCK);
   EXPECT_EQ(Evaluate("eager", "someone-else").decision(), v1::DECISION_SEND);
+}
+
+// Issue 17: evaluations that arrive while the evaluator's calls to history are all open go
+// together in one BatchGetStanding; each must still get its own sender's standing.
+TEST_F(StackTest, CoalescedEvaluationsEachGetTheirOwnSendersStanding) {
+  evaluator_.reset();
+  ASSERT_NO_FATAL_FAILURE(StartEvaluator("--history_calls_in_flight=1", "evaluator-one-slot.log"));
+  FiveReports("spammy");
+  RecordInvitation("eager", "eager-1", "busy-person");
+
+  struct Call {
+    std::string sender, recipient;
+    v1::Decision expected;
+    grpc::ClientContext context;
+    v1::EvaluateRequest request;
+    v1::EvaluateResponse response;
+    grpc::Status status;
+  };
+  constexpr int kRounds = 40;
+  std::vector<std::unique_ptr<Call>> calls;
+  for (int i = 0; i < kRounds; ++i) {
+    for (auto [sender, recipient, expected] :
+         {std::tuple{std::string("spammy"), std::string("newcomer"), v1::DECISION_REQUIRE_EMAIL},
+          std::tuple{std::string("eager"), std::string("busy-person"), v1::DECISION_BLOCK},
+          std::tuple{absl::StrCat("polite-", i), std::string("newcomer"), v1::DECISION_SEND}}) {
+      auto call = std::make_unique<Call>();
+      call->sender = sender;
+      call->recipient = recipient;
+      call->expected = expected;
+      call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      *call->request.mutable_invitation() = testing::GoodInvitation();
+      v1::Invitation& invitation = *call->request.mutable_invitation();
+      invitation.set_invitation_id(absl::StrCat("e2e-coalesced-", calls.size()));
+      invitation.mutable_sender()->set_member_id(sender);
+      invitation.mutable_recipient()->set_member_id(recipient);
+      invitation.clear_sent_at();
+      calls.push_back(std::move(call));
+    }
+  }
+  absl::Mutex mu;
+  size_t finished = 0;
+  for (const std::unique_ptr<Call>& call : calls) {
+    Call* c = call.get();
+    evaluator_stub_->async()->Evaluate(&c->context, &c->request, &c->response,
+                                       [&mu, &finished, c](grpc::Status status) {
+                                         absl::MutexLock lock(&mu);
+                                         c->status = std::move(status);
+                                         ++finished;
+                                       });
+  }
+  {
+    absl::MutexLock lock(&mu);
+    auto all_finished = [&] { return finished == calls.size(); };
+    ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(&all_finished), absl::Seconds(20)));
+  }
+  for (const std::unique_ptr<Call>& call : calls) {
+    ASSERT_TRUE(call->status.ok()) << call->status.error_message();
+    const v1::Verdict& verdict = call->response.verdict();
+    EXPECT_FALSE(verdict.degraded()) << call->sender;
+    EXPECT_EQ(verdict.sender_standing().sender_id(), call->sender);
+    EXPECT_EQ(verdict.decision(), call->expected) << call->sender << " -> " << call->recipient;
+  }
+  // They did go together: history served batches of the evaluator's calls.
+  EXPECT_TRUE(history_->WaitForLogLine("BatchGetStanding", absl::Seconds(5)).ok());
 }
 
 // Issue 16: the platform records each sent invitation with its verdict's note fingerprint;

@@ -51,12 +51,14 @@ class FakeHistoryClient final : public HistoryClient {
     Reply([done = std::move(done), answer = std::move(answer)] { done(answer); });
   }
 
-  // Runs the held answers on another thread, and waits for it.
+  // Runs the answers held so far on another thread, and waits for it. Calls those answers
+  // make (a client that sends more when one finishes) are held for the next Answer().
   void Answer() {
-    std::thread([answers = std::move(held)] {
+    std::vector<std::function<void()>> answers;
+    answers.swap(held);
+    std::thread([&answers] {
       for (const std::function<void()>& answer : answers) answer();
     }).join();
-    held.clear();
   }
 
   // What to answer.
