@@ -73,6 +73,17 @@ namespace etiquette {
 // benchmark's null service serves its methods unlogged.
 enum class AccessLogging { kLogged, kUnlogged };
 
+// Where a method's response lives: on the call's arena, for handlers that build it in place (the
+// evaluator's verdicts: their findings and params entries are then carved from the arena and
+// freed with it; protobuf 3.21 still allocates string contents longer than 15 bytes on the
+// heap), or on the heap, for handlers that assign a whole message built elsewhere (onto an
+// arena that would be a deep copy).
+enum class ResponseMemory { kHeap, kArena };
+
+// The first block of each call's arena, inside the call's own allocation: a typical request and
+// its verdict fit, so that most calls allocate nothing else for their messages.
+inline constexpr size_t kCallArenaBlockBytes = 4096;
+
 // One call of a typed handler: what the handler finishes, from any thread, exactly once.
 // Nothing may touch the call's request, response or reactor after Finish.
 class UnaryReactor {
@@ -124,11 +135,15 @@ namespace typed_callback_internal {
 template <typename Request, typename Response>
 class UnaryCall final : public UnaryReactor {
  public:
-  UnaryCall(grpc::ServerUnaryReactor* reactor, grpc::ByteBuffer* response_bytes)
-      : UnaryReactor(reactor, response_bytes) {}
+  UnaryCall(grpc::ServerUnaryReactor* reactor, grpc::ByteBuffer* response_bytes,
+            ResponseMemory response_memory)
+      : UnaryReactor(reactor, response_bytes),
+        heap_response_(response_memory == ResponseMemory::kHeap ? new Response() : nullptr),
+        response_(heap_response_ ? heap_response_.get()
+                                 : google::protobuf::Arena::CreateMessage<Response>(&arena_)) {}
 
   Request* request() { return request_; }
-  Response* response() { return &response_; }
+  Response* response() { return response_; }
 
   // OK; INVALID_ARGUMENT (the limit's message) when a repeated field holds more elements, or
   // the request more unknown fields, than `limits` allow, counted on the bytes before anything
@@ -153,12 +168,22 @@ class UnaryCall final : public UnaryReactor {
  private:
   grpc::Status SerializeResponse(grpc::ByteBuffer* bytes) const override {
     bool own_buffer = false;
-    return grpc::SerializationTraits<Response>::Serialize(response_, bytes, &own_buffer);
+    return grpc::SerializationTraits<Response>::Serialize(*response_, bytes, &own_buffer);
   }
 
-  google::protobuf::Arena arena_;
+  static google::protobuf::ArenaOptions ArenaOn(char* block) {
+    google::protobuf::ArenaOptions options;
+    options.initial_block = block;
+    options.initial_block_size = kCallArenaBlockBytes;
+    return options;
+  }
+
+  // Declared in this order: the arena is destroyed before its first block.
+  alignas(8) char arena_block_[kCallArenaBlockBytes];
+  google::protobuf::Arena arena_{ArenaOn(arena_block_)};
   Request* const request_ = google::protobuf::Arena::CreateMessage<Request>(&arena_);
-  Response response_;
+  const std::unique_ptr<Response> heap_response_;
+  Response* const response_;
 };
 
 // The path of `method` in the gRPC service `service` ("/etiquette.v1.X/Method"); aborts when
@@ -183,13 +208,15 @@ class TypedCallbackService : public grpc::Service {
   // (`logging`), counts on the bytes the repeated fields that `count_limits` cap and the
   // unknown fields (at most kMaxUnknownFields), parses the request onto the call's arena (over
   // a limit, or bytes that do not parse: INVALID_ARGUMENT, with its access line; the handler is
-  // not called), then runs the handler, which finishes with reactor->Finish.
+  // not called), then runs the handler, which finishes with reactor->Finish. The response is
+  // on the heap or on the call's arena (`response_memory`).
   template <typename Service, typename Request, typename Response>
   void AddUnary(const char* method,
                 void (Service::*handler)(grpc::CallbackServerContext*, const Request*, Response*,
                                          UnaryReactor*),
                 const std::vector<RepeatedFieldLimit>& count_limits = {},
-                AccessLogging logging = AccessLogging::kLogged) {
+                AccessLogging logging = AccessLogging::kLogged,
+                ResponseMemory response_memory = ResponseMemory::kHeap) {
     using Call = typed_callback_internal::UnaryCall<Request, Response>;
     Service* const service = static_cast<Service*>(this);
     // gRPC keeps the path's pointer: it lives in paths_, whose elements never move.
@@ -198,13 +225,13 @@ class TypedCallbackService : public grpc::Service {
     auto* registered = new grpc::internal::RpcServiceMethod(
         path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC,
         new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
-            [service, handler, method, logging,
+            [service, handler, method, logging, response_memory,
              limits =
                  std::make_shared<const FieldCountLimits>(*Request::descriptor(), count_limits)](
                 grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
                 grpc::ByteBuffer* response_bytes) {
               grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-              auto* call = new Call(reactor, response_bytes);
+              auto* call = new Call(reactor, response_bytes, response_memory);
               if (logging == AccessLogging::kLogged) call->StartLog(context, method);
               if (grpc::Status parsed = call->Parse(*request_bytes, *limits); !parsed.ok()) {
                 call->Finish(std::move(parsed));  // the access line, then the call

@@ -65,21 +65,31 @@ Evaluator::Evaluator(std::shared_ptr<const RulesEngine> engine, Clock clock, His
       fail_mode_(fail_mode),
       history_timeout_(history_timeout) {}
 
-v1::Verdict Evaluator::Judge(const RulesEngine& engine, const v1::Invitation& invitation,
-                             absl::Time now,
-                             const absl::StatusOr<v1::SenderStanding>* standing) const {
+void Evaluator::Judge(const RulesEngine& engine, const v1::Invitation& invitation, absl::Time now,
+                      const absl::StatusOr<v1::SenderStanding>* standing,
+                      v1::Verdict* verdict) const {
   const absl::Time sent_at = invitation.has_sent_at() ? ToAbslTime(invitation.sent_at()) : now;
   if (standing == nullptr) {
-    return engine.Evaluate(invitation, sent_at, HistoryStatus::kNotConfigured, nullptr);
+    return engine.Evaluate(invitation, sent_at, HistoryStatus::kNotConfigured, nullptr, false,
+                           verdict);
   }
   if (!standing->ok()) {
     return engine.Evaluate(invitation, sent_at, HistoryStatus::kUnavailable, nullptr,
-                           fail_mode_ == HistoryFailMode::kClosed);
+                           fail_mode_ == HistoryFailMode::kClosed, verdict);
   }
-  return engine.Evaluate(invitation, sent_at, HistoryStatus::kAnswered, &**standing);
+  engine.Evaluate(invitation, sent_at, HistoryStatus::kAnswered, &**standing, false, verdict);
 }
 
-void Evaluator::Evaluate(const v1::EvaluateRequest& request, VerdictDone done) const {
+v1::Verdict Evaluator::Judge(const RulesEngine& engine, const v1::Invitation& invitation,
+                             absl::Time now,
+                             const absl::StatusOr<v1::SenderStanding>* standing) const {
+  v1::Verdict verdict;
+  Judge(engine, invitation, now, standing, &verdict);
+  return verdict;
+}
+
+void Evaluator::Evaluate(const v1::EvaluateRequest& request, v1::Verdict* verdict,
+                         StatusDone done) const {
   if (!request.has_invitation()) return done(absl::InvalidArgumentError("invitation: required"));
   const v1::Invitation& invitation = request.invitation();
   std::shared_ptr<const RulesEngine> rules = engine();
@@ -87,14 +97,26 @@ void Evaluator::Evaluate(const v1::EvaluateRequest& request, VerdictDone done) c
   if (absl::Status s = ValidateInvitation(invitation, now, "invitation"); !s.ok()) {
     return done(std::move(s));
   }
-  if (history_ == nullptr) return done(Judge(*rules, invitation, now, nullptr));
+  if (history_ == nullptr) {
+    Judge(*rules, invitation, now, nullptr, verdict);
+    return done(absl::OkStatus());
+  }
   // Judged with the rules and the time of the call's start, whenever history answers.
   history_->GetStanding(StandingRequestFor(invitation), history_timeout_,
-                        [this, &invitation, rules = std::move(rules), now,
+                        [this, &invitation, rules = std::move(rules), now, verdict,
                          done = std::move(done)](absl::StatusOr<v1::SenderStanding> standing) {
                           if (!standing.ok()) LogHistoryFailure(standing.status());
-                          done(Judge(*rules, invitation, now, &standing));
+                          Judge(*rules, invitation, now, &standing, verdict);
+                          done(absl::OkStatus());
                         });
+}
+
+void Evaluator::Evaluate(const v1::EvaluateRequest& request, VerdictDone done) const {
+  auto verdict = std::make_shared<v1::Verdict>();
+  Evaluate(request, verdict.get(), [verdict, done = std::move(done)](absl::Status status) {
+    if (!status.ok()) return done(std::move(status));
+    done(std::move(*verdict));
+  });
 }
 
 namespace {

@@ -53,6 +53,10 @@ class Evaluator {
 
   // INVALID_ARGUMENT, naming every bad field, when the invitation breaks the contract.
   void Evaluate(const v1::EvaluateRequest& request, VerdictDone done) const;
+  // The same, building the verdict in `verdict` (empty, possibly on an arena; it must stay
+  // valid until `done` has run, and is complete when `done` gets OK).
+  using StatusDone = std::function<void(absl::Status)>;
+  void Evaluate(const v1::EvaluateRequest& request, v1::Verdict* verdict, StatusDone done) const;
   // INVALID_ARGUMENT for the call when the batch is empty or has more than kMaxBatchSize
   // invitations; a bad invitation inside fails only its own slot. One BatchGetStanding covers
   // the valid slots. `cancelled` (null: never) is asked before each invitation is validated
@@ -77,6 +81,8 @@ class Evaluator {
   // there is no history service).
   v1::Verdict Judge(const RulesEngine& engine, const v1::Invitation& invitation, absl::Time now,
                     const absl::StatusOr<v1::SenderStanding>* standing) const;
+  void Judge(const RulesEngine& engine, const v1::Invitation& invitation, absl::Time now,
+             const absl::StatusOr<v1::SenderStanding>* standing, v1::Verdict* verdict) const;
 
   // Read and replaced with std::atomic_load/atomic_store only.
   std::shared_ptr<const RulesEngine> engine_;

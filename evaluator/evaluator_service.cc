@@ -37,7 +37,8 @@ const std::vector<RepeatedFieldLimit>& EvaluateBatchCountLimits() {
 
 EvaluatorService::EvaluatorService(const Evaluator& evaluator, EvaluatorMetrics* metrics)
     : evaluator_(evaluator), metrics_(metrics) {
-  AddUnary("Evaluate", &EvaluatorService::Evaluate, EvaluateCountLimits());
+  AddUnary("Evaluate", &EvaluatorService::Evaluate, EvaluateCountLimits(), AccessLogging::kLogged,
+           ResponseMemory::kArena);
   AddUnary("EvaluateBatch", &EvaluatorService::EvaluateBatch, EvaluateBatchCountLimits());
   AddUnary("ListRules", &EvaluatorService::ListRules);
 }
@@ -45,12 +46,11 @@ EvaluatorService::EvaluatorService(const Evaluator& evaluator, EvaluatorMetrics*
 void EvaluatorService::Evaluate(grpc::CallbackServerContext*, const v1::EvaluateRequest* request,
                                 v1::EvaluateResponse* response, UnaryReactor* reactor) {
   reactor->SetInvitationId(request->invitation().invitation_id());
-  evaluator_.Evaluate(*request, [this, response, reactor](absl::StatusOr<v1::Verdict> verdict) {
-    if (verdict.ok()) {
-      if (metrics_ != nullptr) metrics_->RecordVerdict(*verdict);
-      *response->mutable_verdict() = std::move(*verdict);
-    }
-    reactor->Finish(ToGrpcStatus(verdict.status()));
+  // The verdict is built in place, in the response on the call's arena.
+  v1::Verdict* verdict = response->mutable_verdict();
+  evaluator_.Evaluate(*request, verdict, [this, verdict, reactor](absl::Status status) {
+    if (status.ok() && metrics_ != nullptr) metrics_->RecordVerdict(*verdict);
+    reactor->Finish(ToGrpcStatus(status));  // a response goes out only with OK
   });
 }
 

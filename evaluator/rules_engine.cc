@@ -142,6 +142,15 @@ RulesEngine::RulesEngine(v1::EvaluatorConfig config, std::vector<std::unique_ptr
 v1::Verdict RulesEngine::Evaluate(const v1::Invitation& invitation, absl::Time sent_at,
                                   HistoryStatus history, const v1::SenderStanding* standing,
                                   bool history_fail_closed) const {
+  v1::Verdict verdict;
+  Evaluate(invitation, sent_at, history, standing, history_fail_closed, &verdict);
+  return verdict;
+}
+
+void RulesEngine::Evaluate(const v1::Invitation& invitation, absl::Time sent_at,
+                           HistoryStatus history, const v1::SenderStanding* standing,
+                           bool history_fail_closed, v1::Verdict* out) const {
+  v1::Verdict& verdict = *out;
   const v1::Relationship& relationship = invitation.relationship();
   const bool stranger = IsStranger(relationship);
   const NoteWords note_words(invitation.note(), kMaxNoteWords);
@@ -159,7 +168,6 @@ v1::Verdict RulesEngine::Evaluate(const v1::Invitation& invitation, absl::Time s
                             language.confidence,
                             packs};
 
-  v1::Verdict verdict;
   verdict.set_invitation_id(invitation.invitation_id());
   verdict.set_rules_version(rules_version_);
   if (standing != nullptr) *verdict.mutable_sender_standing() = *standing;
@@ -208,7 +216,6 @@ v1::Verdict RulesEngine::Evaluate(const v1::Invitation& invitation, absl::Time s
   }
   verdict.set_decision(decision);
   verdict.set_acceptance_likelihood(1.0 / (1.0 + std::exp(-logit)));
-  return verdict;
 }
 
 v1::ListRulesResponse RulesEngine::ListRules() const {

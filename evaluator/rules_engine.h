@@ -27,6 +27,11 @@ class RulesEngine {
   // invitation. Fills everything but Verdict.error.
   v1::Verdict Evaluate(const v1::Invitation& invitation, absl::Time sent_at, HistoryStatus history,
                        const v1::SenderStanding* standing, bool history_fail_closed = false) const;
+  // The same into `verdict`, which must be empty; it may live on an arena (the server's call
+  // arena: the findings are then allocated there, not one by one).
+  void Evaluate(const v1::Invitation& invitation, absl::Time sent_at, HistoryStatus history,
+                const v1::SenderStanding* standing, bool history_fail_closed,
+                v1::Verdict* verdict) const;
 
   v1::ListRulesResponse ListRules() const;
   const std::string& rules_version() const { return rules_version_; }
