@@ -8,10 +8,12 @@
 namespace etiquette {
 
 CoalescingHistoryClient::CoalescingHistoryClient(std::unique_ptr<HistoryClient> inner,
-                                                 int max_in_flight, Clock clock)
+                                                 int max_in_flight, Clock clock,
+                                                 SentObserver on_sent)
     : inner_(std::move(inner)),
       max_in_flight_(std::max(1, max_in_flight)),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      on_sent_(std::move(on_sent)) {}
 
 void CoalescingHistoryClient::GetStanding(const v1::GetStandingRequest& request,
                                           absl::Duration timeout, StandingDone done) {
@@ -23,6 +25,7 @@ void CoalescingHistoryClient::GetStanding(const v1::GetStandingRequest& request,
     }
     ++in_flight_;
   }
+  if (on_sent_) on_sent_(1);
   inner_->GetStanding(request, timeout,
                       [this, done = std::move(done)](absl::StatusOr<v1::SenderStanding> standing) {
                         done(std::move(standing));
@@ -66,6 +69,7 @@ void CoalescingHistoryClient::SlotFreed() {
 }
 
 void CoalescingHistoryClient::Send(std::vector<Waiting> batch) {
+  if (on_sent_) on_sent_(static_cast<int>(batch.size()));
   if (batch.size() == 1) {
     Waiting& call = batch.front();
     inner_->GetStanding(

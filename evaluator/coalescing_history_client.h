@@ -1,6 +1,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -35,9 +36,13 @@ inline constexpr int kMaxCoalescedStandings = 250;
 // slots. Thread-safe; the client must outlive every call.
 class CoalescingHistoryClient final : public HistoryClient {
  public:
-  // `max_in_flight` >= 1.
+  // Told of each call sent for GetStanding calls: how many evaluations it carries (1: sent as
+  // a GetStanding; more: one BatchGetStanding). Runs on the sending thread; must not block.
+  using SentObserver = std::function<void(int evaluations)>;
+
+  // `max_in_flight` >= 1; `on_sent` may be null.
   CoalescingHistoryClient(std::unique_ptr<HistoryClient> inner, int max_in_flight,
-                          Clock clock = absl::Now);
+                          Clock clock = absl::Now, SentObserver on_sent = nullptr);
 
   void GetStanding(const v1::GetStandingRequest& request, absl::Duration timeout,
                    StandingDone done) override;
@@ -60,6 +65,7 @@ class CoalescingHistoryClient final : public HistoryClient {
   const std::unique_ptr<HistoryClient> inner_;
   const int max_in_flight_;
   const Clock clock_;
+  const SentObserver on_sent_;
 
   absl::Mutex mu_;
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;

@@ -33,7 +33,20 @@ EvaluatorMetrics::EvaluatorMetrics(std::shared_ptr<prometheus::Registry> registr
                     .Name("etiquette_evaluator_degraded_total")
                     .Help("Verdicts judged without the history service (it did not answer).")
                     .Register(*registry_)
-                    .Add({})) {
+                    .Add({})),
+      history_calls_(prometheus::BuildCounter()
+                         .Name("etiquette_evaluator_history_calls_total")
+                         .Help("Calls for evaluations' standings sent to history, by method: "
+                               "GetStanding for one evaluation, BatchGetStanding for several "
+                               "gathered while every call slot was busy.")
+                         .Register(*registry_)),
+      single_calls_(history_calls_.Add({{"method", "GetStanding"}})),
+      batch_calls_(history_calls_.Add({{"method", "BatchGetStanding"}})),
+      coalesced_(prometheus::BuildCounter()
+                     .Name("etiquette_evaluator_history_coalesced_total")
+                     .Help("Evaluations whose standing went in a coalesced BatchGetStanding.")
+                     .Register(*registry_)
+                     .Add({})) {
   // Every decision from the start, so that rate() sees the first one.
   for (v1::Decision decision : {v1::DECISION_SEND, v1::DECISION_REVISE, v1::DECISION_DEFER,
                                 v1::DECISION_REQUIRE_EMAIL, v1::DECISION_BLOCK}) {
@@ -65,6 +78,15 @@ void EvaluatorMetrics::RecordVerdict(const v1::Verdict& verdict) {
         .Increment();
   }
   if (verdict.degraded()) degraded_.Increment();
+}
+
+void EvaluatorMetrics::RecordHistoryCall(int evaluations) {
+  if (evaluations <= 1) {
+    single_calls_.Increment();
+    return;
+  }
+  batch_calls_.Increment();
+  coalesced_.Increment(evaluations);
 }
 
 }  // namespace etiquette

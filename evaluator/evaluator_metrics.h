@@ -4,6 +4,8 @@
 //   etiquette_evaluator_decisions_total{decision}                             counter
 //   etiquette_evaluator_findings_total{rule_id,severity}                      counter
 //   etiquette_evaluator_degraded_total                                        counter
+//   etiquette_evaluator_history_calls_total{method}                           counter
+//   etiquette_evaluator_history_coalesced_total                               counter
 
 #include <memory>
 
@@ -25,6 +27,10 @@ class EvaluatorMetrics {
   // (severity "POSITIVE", "INFO", "ADVICE", "VIOLATION"); degraded_total when degraded.
   // A batch slot that carries an error is not a verdict: nothing is recorded.
   void RecordVerdict(const v1::Verdict& verdict);
+  // One GetStanding call that the evaluator sent to history on behalf of `evaluations`
+  // evaluations (CoalescingHistoryClient): history_calls_total{method="GetStanding"} for one,
+  // {method="BatchGetStanding"} for several, whose count goes to history_coalesced_total.
+  void RecordHistoryCall(int evaluations);
 
  private:
   prometheus::Counter& DecisionCounter(int decision);
@@ -33,6 +39,10 @@ class EvaluatorMetrics {
   SeriesCache<prometheus::Counter> decisions_;
   SeriesCache<prometheus::Counter> findings_;
   prometheus::Counter& degraded_;
+  prometheus::Family<prometheus::Counter>& history_calls_;
+  prometheus::Counter& single_calls_;
+  prometheus::Counter& batch_calls_;
+  prometheus::Counter& coalesced_;
 };
 
 }  // namespace etiquette

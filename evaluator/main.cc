@@ -83,7 +83,8 @@ int CheckConfig(const std::string& path) {
 }
 
 // The channel to history: one for the process, TLS when a CA is given.
-absl::StatusOr<std::unique_ptr<etiquette::HistoryClient>> MakeHistoryClient(const Flags& flags) {
+absl::StatusOr<std::unique_ptr<etiquette::HistoryClient>> MakeHistoryClient(
+    const Flags& flags, etiquette::EvaluatorMetrics& metrics) {
   if (flags.history.empty()) return nullptr;
   etiquette::TlsFiles tls = flags.history_tls;
   tls.refresh_s = flags.server.tls.refresh_s;
@@ -108,8 +109,9 @@ absl::StatusOr<std::unique_ptr<etiquette::HistoryClient>> MakeHistoryClient(cons
   auto grpc_client = std::make_unique<etiquette::GrpcHistoryClient>(
       grpc::CreateCustomChannel(flags.history, *credentials, arguments));
   if (flags.history_calls_in_flight == 0) return grpc_client;
-  return std::make_unique<etiquette::CoalescingHistoryClient>(std::move(grpc_client),
-                                                              flags.history_calls_in_flight);
+  return std::make_unique<etiquette::CoalescingHistoryClient>(
+      std::move(grpc_client), flags.history_calls_in_flight, absl::Now,
+      [&metrics](int evaluations) { metrics.RecordHistoryCall(evaluations); });
 }
 
 }  // namespace
@@ -160,7 +162,10 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<etiquette::RulesEngine>> engine =
       etiquette::RulesEngine::Create(std::move(config));
   if (!engine.ok()) return etiquette::StartupFailed(engine.status());
-  absl::StatusOr<std::unique_ptr<etiquette::HistoryClient>> history = MakeHistoryClient(flags);
+  auto registry = std::make_shared<prometheus::Registry>();
+  etiquette::EvaluatorMetrics evaluator_metrics(registry);
+  absl::StatusOr<std::unique_ptr<etiquette::HistoryClient>> history =
+      MakeHistoryClient(flags, evaluator_metrics);
   if (!history.ok()) return etiquette::StartupFailed(history.status());
   absl::StatusOr<etiquette::GrpcServerOptions> options = etiquette::ServerOptionsFrom(flags.server);
   if (!options.ok()) return etiquette::StartupFailed(options.status());
@@ -169,8 +174,6 @@ int main(int argc, char** argv) {
                                  flags.fail_mode == "closed" ? etiquette::HistoryFailMode::kClosed
                                                              : etiquette::HistoryFailMode::kOpen,
                                  absl::Milliseconds(flags.history_timeout_ms));
-  auto registry = std::make_shared<prometheus::Registry>();
-  etiquette::EvaluatorMetrics evaluator_metrics(registry);
   etiquette::ConfigMetrics config_metrics(registry, "rules_version");
   config_metrics.SetActiveVersion(evaluator.engine()->rules_version());
   etiquette::EvaluatorService service(evaluator, &evaluator_metrics);

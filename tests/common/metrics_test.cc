@@ -373,6 +373,25 @@ TEST(EvaluatorMetricsTest, DegradedVerdictsAreCounted) {
             2);
 }
 
+TEST(EvaluatorMetricsTest, HistoryCallsAreCountedByMethodWithTheCoalescedEvaluations) {
+  auto registry = std::make_shared<prometheus::Registry>();
+  EvaluatorMetrics metrics(registry);
+  // Both series from the start, so that rate() sees the first call.
+  EXPECT_EQ(ValueOf(*registry, "etiquette_evaluator_history_calls_total",
+                    {{"method", "BatchGetStanding"}}),
+            0);
+  metrics.RecordHistoryCall(1);
+  metrics.RecordHistoryCall(1);
+  metrics.RecordHistoryCall(7);
+  EXPECT_EQ(
+      ValueOf(*registry, "etiquette_evaluator_history_calls_total", {{"method", "GetStanding"}}),
+      2);
+  EXPECT_EQ(ValueOf(*registry, "etiquette_evaluator_history_calls_total",
+                    {{"method", "BatchGetStanding"}}),
+            1);
+  EXPECT_EQ(ValueOf(*registry, "etiquette_evaluator_history_coalesced_total", {}), 7);
+}
+
 TEST(EvaluatorMetricsTest, ServiceWithoutMetricsStillAnswers) {
   Evaluator evaluator(
       std::shared_ptr<const RulesEngine>(*RulesEngine::Create(DefaultEvaluatorConfig())));

@@ -30,7 +30,9 @@ class CoalescingHistoryClientTest : public ::testing::Test {
     auto fake = std::make_unique<FakeHistoryClient>();
     fake->hold = true;
     fake_ = fake.get();
-    client_.emplace(std::move(fake), slots, [this] { return now_; });
+    client_.emplace(
+        std::move(fake), slots, [this] { return now_; },
+        [this](int evaluations) { sent_.push_back(evaluations); });
     return *client_;
   }
   // Asks for `sender`'s standing; the answer lands in answers_[sender].
@@ -51,6 +53,7 @@ class CoalescingHistoryClientTest : public ::testing::Test {
   absl::Time now_ = kT0;
   std::optional<CoalescingHistoryClient> client_;
   std::map<std::string, absl::StatusOr<v1::SenderStanding>> answers_;
+  std::vector<int> sent_;  // what the client told its observer, call by call
 };
 
 TEST_F(CoalescingHistoryClientTest, CallsThatFindAFreeSlotGoAtOnceAndAlone) {
@@ -88,6 +91,19 @@ TEST_F(CoalescingHistoryClientTest, CallsArrivingWhileEverySlotIsBusyGoAsOneBatc
   Ask("e");
   EXPECT_EQ(fake_->get_calls, 2);
   EXPECT_EQ(fake_->batch_calls, 1);
+}
+
+TEST_F(CoalescingHistoryClientTest, TellsItsObserverHowManyEvaluationsEachCallCarries) {
+  Client(1);
+  Ask("a");
+  Ask("b");
+  Ask("c");
+  EXPECT_EQ(sent_, std::vector<int>{1});
+  fake_->Answer();
+  EXPECT_EQ(sent_, (std::vector<int>{1, 2}));
+  fake_->Answer();
+  Ask("d");
+  EXPECT_EQ(sent_, (std::vector<int>{1, 2, 1}));
 }
 
 TEST_F(CoalescingHistoryClientTest, OneWaitingCallGoesAsAGetStanding) {
