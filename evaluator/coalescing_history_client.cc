@@ -28,8 +28,7 @@ void CoalescingHistoryClient::GetStanding(const v1::GetStandingRequest& request,
   if (on_sent_) on_sent_(1);
   inner_->GetStanding(request, timeout,
                       [this, done = std::move(done)](absl::StatusOr<v1::SenderStanding> standing) {
-                        done(std::move(standing));
-                        SlotFreed();
+                        SlotFreed([&] { done(std::move(standing)); });
                       });
 }
 
@@ -38,34 +37,36 @@ void CoalescingHistoryClient::BatchGetStanding(const v1::BatchGetStandingRequest
   inner_->BatchGetStanding(request, timeout, std::move(done));
 }
 
-void CoalescingHistoryClient::SlotFreed() {
-  for (;;) {
+void CoalescingHistoryClient::SlotFreed(const std::function<void()>& answer) {
+  std::vector<Waiting> expired;
+  std::vector<Waiting> live;
+  while (live.empty()) {
     std::vector<Waiting> batch;
     {
       absl::MutexLock lock(&mu_);
       if (waiting_.empty()) {
         --in_flight_;
-        return;
+        break;
       }
       while (!waiting_.empty() && batch.size() < static_cast<size_t>(kMaxCoalescedStandings)) {
         batch.push_back(std::move(waiting_.front()));
         waiting_.pop_front();
       }
     }
-    // Calls whose deadline passed while they waited are answered now, not sent.
+    // Calls whose deadline passed while they waited are answered below, not sent.
     const absl::Time now = clock_();
-    std::vector<Waiting> live;
-    live.reserve(batch.size());
     for (Waiting& call : batch) {
-      if (call.deadline <= now) {
-        call.done(absl::DeadlineExceededError(
-            "history: deadline exceeded while waiting for a call slot"));
-      } else {
-        live.push_back(std::move(call));
-      }
+      (call.deadline <= now ? expired : live).push_back(std::move(call));
     }
-    if (!live.empty()) return Send(std::move(live));
   }
+  if (!live.empty()) Send(std::move(live));
+  // The answers last: once an evaluation has its answer its server call may finish, the server
+  // drain, and this client be destroyed; nothing here touches it after that.
+  for (Waiting& call : expired) {
+    call.done(
+        absl::DeadlineExceededError("history: deadline exceeded while waiting for a call slot"));
+  }
+  answer();
 }
 
 void CoalescingHistoryClient::Send(std::vector<Waiting> batch) {
@@ -75,8 +76,7 @@ void CoalescingHistoryClient::Send(std::vector<Waiting> batch) {
     inner_->GetStanding(
         call.request, call.deadline - clock_(),
         [this, done = std::move(call.done)](absl::StatusOr<v1::SenderStanding> standing) {
-          done(std::move(standing));
-          SlotFreed();
+          SlotFreed([&] { done(std::move(standing)); });
         });
     return;
   }
@@ -97,14 +97,15 @@ void CoalescingHistoryClient::Send(std::vector<Waiting> batch) {
           standings = absl::InternalError(
               "history: BatchGetStanding answered the wrong number of standings");
         }
-        for (size_t i = 0; i < dones.size(); ++i) {
-          if (standings.ok()) {
-            dones[i](std::move((*standings)[i]));
-          } else {
-            dones[i](standings.status());
+        SlotFreed([&] {
+          for (size_t i = 0; i < dones.size(); ++i) {
+            if (standings.ok()) {
+              dones[i](std::move((*standings)[i]));
+            } else {
+              dones[i](standings.status());
+            }
           }
-        }
-        SlotFreed();
+        });
       });
 }
 

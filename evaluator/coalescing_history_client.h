@@ -33,7 +33,8 @@ inline constexpr int kMaxCoalescedStandings = 250;
 // call in it the batch's error (each degrades as if its own call had failed).
 //
 // BatchGetStanding calls (EvaluateBatch) are already batches: they pass through, outside the
-// slots. Thread-safe; the client must outlive every call.
+// slots. Thread-safe. The client must outlive every call: it does not touch itself after
+// running the last `done` of a call, so it may be destroyed once every `done` has run.
 class CoalescingHistoryClient final : public HistoryClient {
  public:
   // Told of each call sent for GetStanding calls: how many evaluations it carries (1: sent as
@@ -59,8 +60,10 @@ class CoalescingHistoryClient final : public HistoryClient {
   // Sends one call on a slot already taken: `batch` alone as a GetStanding, several as a
   // BatchGetStanding. When it finishes, the slot serves what waits (SlotFreed).
   void Send(std::vector<Waiting> batch);
-  // A call finished: the next batch of waiting calls goes on its slot, or the slot is freed.
-  void SlotFreed();
+  // A call finished: the next batch of waiting calls goes on its slot, or the slot is freed;
+  // then the calls that waited past their deadline are answered, and last `answer` runs (it
+  // answers the finished call's evaluations). The client is not touched after the answers.
+  void SlotFreed(const std::function<void()>& answer);
 
   const std::unique_ptr<HistoryClient> inner_;
   const int max_in_flight_;

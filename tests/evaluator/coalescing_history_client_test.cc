@@ -106,6 +106,38 @@ TEST_F(CoalescingHistoryClientTest, TellsItsObserverHowManyEvaluationsEachCallCa
   EXPECT_EQ(sent_, (std::vector<int>{1, 2, 1}));
 }
 
+// A finished call's answer runs last, after the next batch is sent: once every evaluation has
+// its answer, nothing touches the client any more (the server may drain and destroy it).
+TEST_F(CoalescingHistoryClientTest, TheNextBatchIsSentBeforeTheFinishedCallIsAnswered) {
+  Client(1);
+  int batches_when_a_was_answered = -1;
+  client_->GetStanding(For("a"), absl::Milliseconds(50), [&](absl::StatusOr<v1::SenderStanding>) {
+    batches_when_a_was_answered = fake_->batch_calls;
+  });
+  Ask("b");
+  Ask("c");
+  fake_->Answer();
+  EXPECT_EQ(batches_when_a_was_answered, 1);
+}
+
+TEST_F(CoalescingHistoryClientTest, TheClientCanBeDestroyedInTheLastAnswer) {
+  Client(1);
+  Ask("a");
+  bool b_answered = false;
+  client_->GetStanding(For("b"), absl::Milliseconds(50),
+                       [&](absl::StatusOr<v1::SenderStanding> standing) {
+                         b_answered = standing.ok();
+                         client_.reset();  // the last evaluation has its answer: drained
+                       });
+  fake_->Answer();  // a's answer sends b
+  // The fake is owned by the client: answer b from outside it.
+  std::vector<std::function<void()>> held;
+  held.swap(fake_->held);
+  for (const std::function<void()>& answer : held) answer();
+  EXPECT_TRUE(b_answered);
+  EXPECT_FALSE(client_.has_value());
+}
+
 TEST_F(CoalescingHistoryClientTest, OneWaitingCallGoesAsAGetStanding) {
   Client(1);
   Ask("a");
