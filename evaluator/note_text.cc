@@ -453,6 +453,18 @@ class WordWriter {
     }
     word_start_ = out_;
   }
+  // The code point `c`, spelled by the `n` bytes at `bytes` (c < 0: not valid UTF-8): dropped
+  // (an apostrophe), a letter of a bigram run, a letter of a word, or else the end of a word.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void Take(UChar32 c, const char* bytes, size_t n) {
+    if (c >= 0 && IsApostrophe(c)) return;
+    if (c >= 0x3005 && IsBigramLetter(c)) {
+      BigramLetter(bytes, n);
+    } else if (IsWordCodePoint(c)) {
+      Letter(bytes, n);
+    } else {
+      EndWord();
+    }
+  }
   bool InRun() const { return run_start_ != nullptr; }
 
  private:
@@ -661,14 +673,7 @@ void NoteWords::SplitUnicode(absl::string_view text, size_t max_words) {
     const int32_t start = i;
     UChar32 c;
     U8_NEXT(in, i, length, c);
-    if (c >= 0 && IsApostrophe(c)) continue;
-    if (c >= 0x3005 && IsBigramLetter(c)) {
-      writer.BigramLetter(in + start, static_cast<size_t>(i - start));
-    } else if (IsWordCodePoint(c)) {
-      writer.Letter(in + start, static_cast<size_t>(i - start));
-    } else {
-      writer.EndWord();
-    }
+    writer.Take(c, in + start, static_cast<size_t>(i - start));
   }
   writer.EndWord();
   utext_close(&utext);
@@ -703,14 +708,7 @@ bool NoteWords::SplitFoldedInPlace(size_t max_words) {
         words_.clear();
         return false;
       }
-      if (c >= 0 && IsApostrophe(c)) continue;
-      if (c >= 0x3005 && IsBigramLetter(c)) {
-        writer.BigramLetter(data + start, static_cast<size_t>(i - start));
-      } else if (IsWordCodePoint(c)) {
-        writer.Letter(data + start, static_cast<size_t>(i - start));
-      } else {
-        writer.EndWord();
-      }
+      writer.Take(c, data + start, static_cast<size_t>(i - start));
     }
     if (writer.full()) {  // splitting stops here; the path depends on the rest
       if (AnyNeedsDictionary(buffer_, i)) {
