@@ -80,14 +80,6 @@ void Evaluator::Judge(const RulesEngine& engine, const v1::Invitation& invitatio
   engine.Evaluate(invitation, sent_at, HistoryStatus::kAnswered, &**standing, false, verdict);
 }
 
-v1::Verdict Evaluator::Judge(const RulesEngine& engine, const v1::Invitation& invitation,
-                             absl::Time now,
-                             const absl::StatusOr<v1::SenderStanding>* standing) const {
-  v1::Verdict verdict;
-  Judge(engine, invitation, now, standing, &verdict);
-  return verdict;
-}
-
 void Evaluator::Evaluate(const v1::EvaluateRequest& request, v1::Verdict* verdict,
                          StatusDone done) const {
   if (!request.has_invitation()) return done(absl::InvalidArgumentError("invitation: required"));
@@ -161,7 +153,7 @@ void Evaluator::EvaluateBatch(const v1::EvaluateBatchRequest& request, BatchDone
   if (history_ == nullptr) {
     for (int i : valid) {
       if (cancelled()) return done(BatchCancelled());
-      *response.mutable_verdicts(i) = Judge(*rules, request.invitations(i), now, nullptr);
+      Judge(*rules, request.invitations(i), now, nullptr, response.mutable_verdicts(i));
     }
     return done(std::move(response));
   }
@@ -179,8 +171,8 @@ void Evaluator::EvaluateBatch(const v1::EvaluateBatchRequest& request, BatchDone
           const absl::StatusOr<v1::SenderStanding> standing =
               standings.ok() ? absl::StatusOr<v1::SenderStanding>(std::move((*standings)[k]))
                              : absl::StatusOr<v1::SenderStanding>(standings.status());
-          *response.mutable_verdicts(valid[k]) =
-              Judge(*rules, request.invitations(valid[k]), now, &standing);
+          Judge(*rules, request.invitations(valid[k]), now, &standing,
+                response.mutable_verdicts(valid[k]));
         }
         done(std::move(response));
       });

@@ -78,9 +78,7 @@ class Evaluator {
 
  private:
   // Judges a valid invitation with `engine` given what history answered (`standing` null when
-  // there is no history service).
-  v1::Verdict Judge(const RulesEngine& engine, const v1::Invitation& invitation, absl::Time now,
-                    const absl::StatusOr<v1::SenderStanding>* standing) const;
+  // there is no history service), into `verdict` (empty).
   void Judge(const RulesEngine& engine, const v1::Invitation& invitation, absl::Time now,
              const absl::StatusOr<v1::SenderStanding>* standing, v1::Verdict* verdict) const;
 
