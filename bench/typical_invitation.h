@@ -14,9 +14,16 @@ inline constexpr char kTypicalNote[] =
     "Hi Jordan, we met at the Berlin payments meetup after your talk on retry budgets. I am "
     "building a similar ledger at Globex and would value your view on idempotency keys. Best, "
     "Alex";
-// The same kind of note in German (about 190 characters, umlauts: the ICU path) and in Japanese
-// (about 70 characters: dictionary word breaking), for the per-language figures.
+// The same kind of note in German (198 code points, under the 200 of note-length, umlauts: the
+// ICU path) and in Japanese (about 70 characters: dictionary word breaking), for the
+// per-language figures.
 inline constexpr char kTypicalGermanNote[] =
+    "Hallo Jordan, wir haben uns beim Berliner Payments-Meetup nach Ihrem Vortrag über "
+    "Retry-Budgets kennengelernt. Ich baue bei Globex ein ähnliches Ledger und hätte gern Ihre "
+    "Meinung. Viele Grüße, Alex";
+// The German note the figures used before: 204 code points, so note-length adds a
+// finding (DECISION_REVISE). Kept as its own benchmark so the older figures stay comparable.
+inline constexpr char kGermanNoteOverLimit[] =
     "Hallo Jordan, wir haben uns beim Berliner Payments-Meetup nach Ihrem Vortrag über "
     "Retry-Budgets kennengelernt. Ich baue bei Globex ein ähnliches Ledger und würde gern Ihre "
     "Meinung hören. Viele Grüße, Alex";
