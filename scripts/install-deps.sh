@@ -15,11 +15,12 @@ build_packages=(
   libssl-dev prometheus-cpp-dev libicu-dev
 )
 # Tests, fuzzers, benchmarks (libbenchmark-dev, jq; nghttp2-client: h2load and nghttp for
-# bench/h2load/run_h2load.sh) and tools on a developer's machine and CI.
+# bench/h2load/run_h2load.sh; valgrind: bench/instructions.sh) and tools on a developer's
+# machine and CI.
 test_packages=(
   redis-server redis-tools
   libgtest-dev libgmock-dev clang-14 clang-format-14 libclang-rt-14-dev libbenchmark-dev jq curl
-  nghttp2-client
+  nghttp2-client valgrind
   lua-check prometheus iproute2 python3-yaml
   stunnel4
   # The container test (tests/container): podman with runc (crun rejects this machine's cgroup
