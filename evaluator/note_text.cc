@@ -770,14 +770,39 @@ uint64_t LengthBit(absl::string_view word) {
 }
 }  // namespace
 
+uint32_t WordTable::Insert(absl::string_view word, uint32_t number) {
+  if (const uint32_t found = Find(word); found != kAbsent) return found;
+  ++size_;
+  if (word.size() > 8) return long_words_.try_emplace(word, number).first->second;
+  if (2 * (short_words_ + 1) > slots_.size()) Grow();
+  const uint64_t key = Pack(word);
+  size_t at = SlotOf(key);
+  while (slots_[at].length != 0) at = (at + 1) & mask_;
+  slots_[at] = Slot{key, number, static_cast<uint8_t>(word.size())};
+  ++short_words_;
+  return number;
+}
+
+void WordTable::Grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(2 * old.size(), Slot{});
+  mask_ = slots_.size() - 1;
+  for (const Slot& slot : old) {
+    if (slot.length == 0) continue;
+    size_t at = SlotOf(slot.key);
+    while (slots_[at].length != 0) at = (at + 1) & mask_;
+    slots_[at] = slot;
+  }
+}
+
 uint32_t PhraseMatcher::WordId(absl::string_view word) const {
   if (word.empty() ||
       (lengths_by_first_byte_[static_cast<unsigned char>(word.front())] &
        lengths_by_last_byte_[static_cast<unsigned char>(word.back())] & LengthBit(word)) == 0) {
     return kNoWord;
   }
-  const auto it = word_ids_.find(word);
-  return it == word_ids_.end() ? kNoWord : it->second;
+  const uint32_t id = word_ids_.Find(word);
+  return id == WordTable::kAbsent ? kNoWord : id;
 }
 
 uint32_t PhraseMatcher::Child(uint32_t node, uint32_t word_id) const {
@@ -792,8 +817,7 @@ void PhraseMatcher::Add(WordSpan phrase) {
   }
   uint32_t node = kRoot;
   for (absl::string_view word : phrase) {
-    const uint32_t id =
-        word_ids_.try_emplace(word, static_cast<uint32_t>(word_ids_.size())).first->second;
+    const uint32_t id = word_ids_.Insert(word, static_cast<uint32_t>(word_ids_.size()));
     lengths_by_first_byte_[static_cast<unsigned char>(word.front())] |= LengthBit(word);
     lengths_by_last_byte_[static_cast<unsigned char>(word.back())] |= LengthBit(word);
     const auto [it, added] =
@@ -894,7 +918,9 @@ void PhraseList::Index(const std::vector<size_t>& phrase_ends) {
   matcher_.Build();
   for (uint32_t i = 0; i < phrases_.size(); ++i) {
     const absl::string_view first = phrases_[i].front();
-    by_first_word_[first].push_back(i);
+    const uint32_t entry = first_words_.Insert(first, static_cast<uint32_t>(by_first_word_.size()));
+    if (entry == by_first_word_.size()) by_first_word_.emplace_back();
+    by_first_word_[entry].push_back(i);
     const uint64_t length_bit = uint64_t{1} << std::min<size_t>(first.size(), 63);
     first_word_lengths_by_first_byte_[static_cast<unsigned char>(first.front())] |= length_bit;
     first_word_lengths_by_last_byte_[static_cast<unsigned char>(first.back())] |= length_bit;
@@ -902,9 +928,9 @@ void PhraseList::Index(const std::vector<size_t>& phrase_ends) {
 }
 
 absl::Span<const uint32_t> PhraseList::LookUpFirstWord(absl::string_view word) const {
-  const auto it = by_first_word_.find(word);
-  if (it == by_first_word_.end()) return {};
-  return it->second;
+  const uint32_t entry = first_words_.Find(word);
+  if (entry == WordTable::kAbsent) return {};
+  return by_first_word_[entry];
 }
 
 }  // namespace etiquette

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
@@ -119,6 +120,75 @@ bool PhraseAt(WordSpan words, size_t at, WordSpan phrase);
 // in common. Two empty lists are identical.
 double WordSimilarity(WordSpan a, WordSpan b);
 
+// A fixed set of words, each with a number (for the phrase matchers' per-word lookups). A word
+// of at most 8 bytes, most words, is found by its bytes packed into one integer: one multiply
+// and a probe or two of an open-addressed array, no string hashing or comparison; longer words
+// by a hash map. Copyable and movable; the words are copied in.
+class WordTable {
+ public:
+  static constexpr uint32_t kAbsent = UINT32_MAX;
+
+  // The number of `word` if it is in the table; else adds it with `number` and returns that.
+  uint32_t Insert(absl::string_view word, uint32_t number);
+  // The number of `word`, or kAbsent.
+  uint32_t Find(absl::string_view word) const {
+    if (word.empty()) return kAbsent;
+    if (word.size() > 8) return FindLong(word);
+    const uint64_t key = Pack(word);
+    const uint8_t length = static_cast<uint8_t>(word.size());
+    for (size_t at = SlotOf(key);; at = (at + 1) & mask_) {
+      const Slot& slot = slots_[at];
+      if (slot.key == key && slot.length == length) return slot.number;
+      if (slot.length == 0) return kAbsent;
+    }
+  }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+ private:
+  struct Slot {
+    uint64_t key = 0;
+    uint32_t number = 0;
+    uint8_t length = 0;  // 0: empty
+  };
+  // The bytes of a word of 1 to 8 bytes, the first the least significant (two overlapping
+  // loads, never past the word's end): with the length, one word each.
+  static uint64_t Pack(absl::string_view word) {
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(word.data());
+    const size_t n = word.size();
+    if (n >= 4) {
+      uint32_t low;
+      uint32_t high;
+      std::memcpy(&low, p, 4);
+      std::memcpy(&high, p + n - 4, 4);
+      return LittleEndian(low) | (uint64_t{LittleEndian(high)} << (8 * (n - 4)));
+    }
+    return uint64_t{p[0]} | (uint64_t{p[n / 2]} << (8 * (n / 2))) |
+           (uint64_t{p[n - 1]} << (8 * (n - 1)));
+  }
+  static uint32_t LittleEndian(uint32_t v) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return __builtin_bswap32(v);
+#else
+    return v;
+#endif
+  }
+  size_t SlotOf(uint64_t key) const {
+    return static_cast<size_t>(((key ^ (key >> 29)) * 0x9E3779B97F4A7C15ULL) >> 32) & mask_;
+  }
+  uint32_t FindLong(absl::string_view word) const {
+    const auto it = long_words_.find(word);
+    return it == long_words_.end() ? kAbsent : it->second;
+  }
+  void Grow();
+
+  std::vector<Slot> slots_ = std::vector<Slot>(16);  // a power of two, at most half full
+  size_t mask_ = 15;
+  size_t short_words_ = 0;
+  size_t size_ = 0;
+  absl::flat_hash_map<std::string, uint32_t> long_words_;
+};
+
 // Finds which of a set of phrases (normalised words) occur as consecutive whole words in a
 // text: an Aho-Corasick automaton over words, so that one pass over the text's words answers
 // for every phrase at once, in O(text words) after O(phrase words) to build, whatever the
@@ -144,7 +214,7 @@ class PhraseMatcher {
   // The child of `node` over `word_id`, or kNoWord.
   uint32_t Child(uint32_t node, uint32_t word_id) const;
 
-  absl::flat_hash_map<std::string, uint32_t> word_ids_;
+  WordTable word_ids_;
   absl::flat_hash_map<uint64_t, uint32_t> children_;  // (node << 32 | word id) -> node
   std::vector<uint32_t> failure_;                     // per node
   std::vector<bool> matches_;  // per node: a phrase ends here, or at a node of its failure chain
@@ -203,7 +273,8 @@ class PhraseList {
   // the elements where they are), so the views below stay valid.
   std::vector<std::string> word_storage_;
   std::vector<std::vector<absl::string_view>> phrases_;
-  absl::flat_hash_map<std::string, std::vector<uint32_t>> by_first_word_;
+  WordTable first_words_;                             // a phrase's first word -> its entry below
+  std::vector<std::vector<uint32_t>> by_first_word_;  // per entry: the phrases, ascending
   // Bit min(length, 63) of entry b is set when some phrase's first word starts (ends) with
   // byte b and has that length: together they reject most note words without hashing them.
   std::array<uint64_t, 256> first_word_lengths_by_first_byte_{};

@@ -412,5 +412,40 @@ TEST(PhraseListTest, LongFirstWordsAreFound) {
   EXPECT_FALSE(list.FoundIn(NoteWords(std::string(64, 'x') + " y").words()));
 }
 
+// Every word of 1 to 20 bytes (those of at most 8 packed into an integer, longer ones in a
+// map) keeps the number it was first given, through the growth of the table; a word not
+// inserted is absent, also one a single byte away from an inserted one.
+TEST(WordTableTest, EveryWordKeepsItsNumberAndNoOtherWordIsFound) {
+  std::vector<std::string> words;
+  for (size_t length = 1; length <= 20; ++length) {
+    for (char c = 'a'; c <= 'z'; ++c) {
+      std::string word(length, 'a');
+      word[length / 2] = c;  // the middle byte: what the two overlapping loads both cover
+      words.push_back(word);
+      word.back() = static_cast<char>(c - 'a' + 'A');
+      words.push_back(word);
+    }
+  }
+  words.push_back("\xC3\xBC");                  // "ü": bytes over 0x7F
+  words.push_back("\xE7\x94\xB0\xE4\xB8\xAD");  // "田中"
+  std::sort(words.begin(), words.end());
+  words.erase(std::unique(words.begin(), words.end()), words.end());
+  WordTable table;
+  for (size_t i = 0; i < words.size(); ++i) {
+    ASSERT_EQ(table.Insert(words[i], static_cast<uint32_t>(i)), i) << words[i];
+  }
+  ASSERT_EQ(table.size(), words.size());
+  for (size_t i = 0; i < words.size(); ++i) {
+    EXPECT_EQ(table.Find(words[i]), i) << words[i];
+    EXPECT_EQ(table.Insert(words[i], 999'999), i) << "a second Insert keeps the first number";
+  }
+  EXPECT_EQ(table.size(), words.size());
+  for (const std::string absent :
+       {"0", "ba", "aab", "aaaab", "aaaaaaab", "aaabaaaaa", "aaaaaaaaaaaaaaaaaaaaa", "\xC3\xBD"}) {
+    EXPECT_EQ(table.Find(absent), WordTable::kAbsent) << absent;
+  }
+  EXPECT_EQ(table.Find(""), WordTable::kAbsent);
+}
+
 }  // namespace
 }  // namespace etiquette
