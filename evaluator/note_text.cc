@@ -7,12 +7,20 @@
 #include <unicode/utext.h>
 #include <unicode/utf8.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
+#include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 
 #include "absl/base/attributes.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/numeric/bits.h"
 #include "absl/strings/string_view.h"
 
 namespace etiquette {
@@ -32,6 +40,37 @@ constexpr std::array<char, 128> MakeAsciiClasses() {
   return classes;
 }
 constexpr std::array<char, 128> kAsciiClasses = MakeAsciiClasses();
+
+// SplitAscii's block: kAsciiClasses for 16 bytes at once.
+constexpr size_t kAsciiBlock = 16;
+struct AsciiBlock {
+  // Letters lower-cased, other bytes as they were; then zeros, so that 16 bytes may be copied
+  // from any offset of the block.
+  char lowered[2 * kAsciiBlock];
+  uint32_t words;        // bit k: byte k is a letter or a digit
+  uint32_t apostrophes;  // bit k: byte k is '\''
+};
+#if defined(__SSE2__)
+AsciiBlock ClassifyAsciiBlock(const char* bytes) {
+  const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes));
+  // x - low <= span, unsigned, as min(x - low, span) == x - low.
+  const auto in_range = [](__m128i x, char low, char span) {
+    const __m128i offset = _mm_sub_epi8(x, _mm_set1_epi8(low));
+    return _mm_cmpeq_epi8(_mm_min_epu8(offset, _mm_set1_epi8(span)), offset);
+  };
+  const __m128i case_bit = _mm_set1_epi8(0x20);
+  const __m128i letters = in_range(_mm_or_si128(block, case_bit), 'a', 'z' - 'a');
+  const __m128i digits = in_range(block, '0', '9' - '0');
+  AsciiBlock out;
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out.lowered),
+                   _mm_or_si128(block, _mm_and_si128(letters, case_bit)));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out.lowered + kAsciiBlock), _mm_setzero_si128());
+  out.words = static_cast<uint32_t>(_mm_movemask_epi8(_mm_or_si128(letters, digits)));
+  out.apostrophes =
+      static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, _mm_set1_epi8('\''))));
+  return out;
+}
+#endif
 
 // ICU's NFKC_Casefold: compatibility decomposition and composition, full case folding ("ß" ->
 // "ss") and default-ignorable code points (soft hyphen, zero-width joiner...) removed.
@@ -171,34 +210,81 @@ size_t CountCodePoints(absl::string_view utf8) {
 }
 
 NoteWords::NoteWords(absl::string_view text, size_t max_words) {
-  if (!SplitAscii(text, max_words)) SplitUnicode(text, max_words);
+  if (SplitAscii(text, max_words) || SplitByTable(text, max_words)) return;
+  SplitUnicode(text, max_words);
+  joined_ = buffer_;
+}
+
+void WordList::Grow() {
+  const size_t capacity = 2 * capacity_;
+  auto bigger = std::make_unique<absl::string_view[]>(capacity);
+  std::copy(data_, data_ + size_, bigger.get());
+  heap_ = std::move(bigger);
+  data_ = heap_.get();
+  capacity_ = capacity;
+}
+
+char* NoteWords::WordBytes(size_t bytes) {
+  if (bytes <= kInlineBytes) return inline_bytes_;
+  buffer_.resize(bytes);
+  return buffer_.data();
 }
 
 bool NoteWords::SplitAscii(absl::string_view text, size_t max_words) {
   if (!IsAscii(text)) return false;  // eight bytes at a time, before any work
   if (max_words == 0) return true;
   // Every input byte yields at most one output byte, so the buffer never reallocates and the
-  // views taken while filling it stay valid.
-  buffer_.resize(text.size());
-  char* const begin = buffer_.data();
+  // views taken while filling it stay valid; the slack lets a block store 16 bytes wherever a
+  // word goes on (the output never runs ahead of the input).
+  char* const begin = WordBytes(text.size() + kAsciiBlock);
   char* out = begin;
   char* word_start = begin;
   const char* in = text.data();
   const char* const end = in + text.size();
-  for (; in != end; ++in) {
-    const char mapped = kAsciiClasses[static_cast<unsigned char>(*in)];
-    if (mapped == 0) {
-      if (out != word_start) {
-        words_.emplace_back(word_start, static_cast<size_t>(out - word_start));
-        word_start = out;
-        if (words_.size() >= max_words) break;  // splitting stops at the bound
+  // Ends the word being written, if any; false once max_words are kept.
+  const auto end_word = [&]() {
+    if (out == word_start) return true;
+    words_.push_back(absl::string_view(word_start, static_cast<size_t>(out - word_start)));
+    word_start = out;
+    return words_.size() < max_words;
+  };
+  // One byte by the class table: the tail, and blocks with an apostrophe.
+  const auto split_byte = [&](char byte) {
+    const char mapped = kAsciiClasses[static_cast<unsigned char>(byte)];
+    if (mapped == 0) return end_word();
+    if (mapped != kApostrophe) *out++ = mapped;  // inside a word it vanishes; elsewhere too
+    return true;
+  };
+  bool room = true;
+#if defined(__SSE2__)
+  // 16 bytes at a time: a mask of the word bytes (letters and digits), the block lower-cased,
+  // then whole runs of word bytes are copied at once.
+  for (; room && end - in >= static_cast<ptrdiff_t>(kAsciiBlock); in += kAsciiBlock) {
+    const AsciiBlock block = ClassifyAsciiBlock(in);
+    if (block.apostrophes != 0) {
+      for (size_t k = 0; room && k < kAsciiBlock; ++k) room = split_byte(in[k]);
+      continue;
+    }
+    uint32_t at = 0;
+    while (room && at < kAsciiBlock) {
+      const uint32_t ahead = block.words >> at;  // bits past the block are 0: separators
+      const uint32_t run = static_cast<uint32_t>(absl::countr_one(ahead));
+      if (run != 0) {
+        std::memcpy(out, block.lowered + at, kAsciiBlock);  // the run, and bytes overwritten later
+        out += run;
+        at += run;
+        if (at == kAsciiBlock) break;
       }
-    } else if (mapped != kApostrophe) {  // inside a word it vanishes; elsewhere too
-      *out++ = mapped;
+      room = end_word();
+      const uint32_t rest = block.words >> at;  // at a separator: skip to the next word byte
+      if (rest == 0) break;
+      at += static_cast<uint32_t>(absl::countr_zero(rest));
     }
   }
-  if (out != word_start) words_.emplace_back(word_start, static_cast<size_t>(out - word_start));
-  buffer_.resize(static_cast<size_t>(out - begin));  // shrinking keeps the data in place
+#endif
+  for (; room && in != end; ++in) room = split_byte(*in);
+  if (room) end_word();
+  joined_ = absl::string_view(begin, static_cast<size_t>(out - begin));
   return true;
 }
 
@@ -417,7 +503,7 @@ bool BigramHolds(absl::string_view word, absl::string_view letter) {
 // pair of neighbours (one view over both), or the letter alone in a run of one.
 class WordWriter {
  public:
-  WordWriter(char* out, absl::InlinedVector<absl::string_view, 64>* words, size_t max_words)
+  WordWriter(char* out, WordList* words, size_t max_words)
       : out_(out), word_start_(out), words_(words), max_words_(max_words) {}
 
   bool full() const { return words_->size() >= max_words_; }
@@ -474,14 +560,14 @@ class WordWriter {
     word_start_ = out_;
   }
   ABSL_ATTRIBUTE_ALWAYS_INLINE void Emit(const char* begin, const char* end) {
-    if (!full()) words_->emplace_back(begin, static_cast<size_t>(end - begin));
+    if (!full()) words_->push_back(absl::string_view(begin, static_cast<size_t>(end - begin)));
   }
 
   char* out_;
   char* word_start_;
   char* run_start_ = nullptr;  // the current bigram run's first letter, if in one
   char* previous_ = nullptr;   // the run's last letter so far
-  absl::InlinedVector<absl::string_view, 64>* words_;
+  WordList* words_;
   size_t max_words_;
 };
 }  // namespace
@@ -521,12 +607,11 @@ bool FoldNfkcCasefoldByTable(absl::string_view text, std::string* out) {
 bool NoteWords::SplitByTable(absl::string_view text, size_t max_words) {
   // FoldNfkcCasefoldByTable and SplitFoldedInPlace in one pass, for text whose code points'
   // images are each all word, all separator, nothing or one Han or kana letter: the same
-  // words, straight into buffer_. Anything else leaves (no words kept) at the first code
+  // words, straight into WordBytes. Anything else leaves (no words kept) at the first code
   // point that is not so.
   if (max_words == 0) return false;
   const FoldTable& folds = Folds();
-  buffer_.resize(text.size() * (kMaxImage / 2) + kMaxImage);  // as FoldNfkcCasefoldByTable
-  char* const begin = buffer_.data();
+  char* const begin = WordBytes(text.size() * (kMaxImage / 2) + kMaxImage);  // as the fold
   char* out = begin;
   char* word_start = begin;
   char* run_start = nullptr;  // the current bigram run's first letter, if in one
@@ -536,7 +621,7 @@ bool NoteWords::SplitByTable(absl::string_view text, size_t max_words) {
   const unsigned char* const end = in + text.size();
   // Keeps a word; true when that was the last one allowed.
   auto keep = [&](const char* from, const char* to) ABSL_ATTRIBUTE_ALWAYS_INLINE {
-    words_.emplace_back(from, static_cast<size_t>(to - from));
+    words_.push_back(absl::string_view(from, static_cast<size_t>(to - from)));
     return words_.size() >= max_words;
   };
   // Ends the current bigram run; true when its word was the last one allowed.
@@ -625,7 +710,7 @@ bool NoteWords::SplitByTable(absl::string_view text, size_t max_words) {
       keep(word_start, out);
     }
   }
-  buffer_.resize(static_cast<size_t>(out - begin));  // shrinking keeps the data in place
+  joined_ = absl::string_view(begin, static_cast<size_t>(out - begin));
   return true;
 }
 
@@ -633,8 +718,7 @@ void NoteWords::SplitUnicode(absl::string_view text, size_t max_words) {
   // The folded text goes straight into buffer_ (by table for most European text, else by ICU)
   // and is split there in place (a word's bytes only ever move towards the front): one
   // allocation for the whole note. Only when Thai, Lao, Khmer or Myanmar turns up is the text
-  // folded again for the dictionary break iterator.
-  if (SplitByTable(text, max_words)) return;
+  // folded again for the dictionary break iterator. (SplitByTable has not served.)
   buffer_.clear();
   if (!FoldNfkcCasefoldByTable(text, &buffer_)) {
     buffer_.clear();

@@ -5,12 +5,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/inlined_vector.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 
@@ -36,6 +36,36 @@ size_t CountGraphemes(absl::string_view utf8);
 
 // True when `text` is ASCII only (no byte >= 0x80).
 bool IsAscii(absl::string_view text);
+
+// A list of word views for NoteWords: the first 64 in the object itself, left uninitialised
+// until written (a note's split neither allocates nor zero-fills), any more on the heap.
+class WordList {
+ public:
+  WordList() = default;
+  WordList(const WordList&) = delete;
+  WordList& operator=(const WordList&) = delete;
+
+  void push_back(absl::string_view word) {
+    if (size_ == capacity_) Grow();
+    data_[size_++] = word;
+  }
+  size_t size() const { return size_; }
+  void clear() { size_ = 0; }
+  WordSpan span() const { return WordSpan(data_, size_); }
+
+ private:
+  void Grow();
+
+  static constexpr size_t kInline = 64;
+  union InlineWords {
+    InlineWords() {}  // no initialisation: a slot is written before it is read
+    absl::string_view words[kInline];
+  } inline_;
+  absl::string_view* data_ = inline_.words;
+  size_t size_ = 0;
+  size_t capacity_ = kInline;
+  std::unique_ptr<absl::string_view[]> heap_;
+};
 
 // The normalised words of one text, as views into a single lower-cased buffer this object owns:
 // one pass over the text and no allocation per word, for the per-evaluation hot path. Neither
@@ -67,12 +97,12 @@ class NoteWords {
   NoteWords& operator=(const NoteWords&) = delete;
 
   // Valid as long as this object lives.
-  WordSpan words() const { return words_; }
+  WordSpan words() const { return words_.span(); }
   // The text's word characters back to back, without separators and each once (not the
   // bigrams' overlap: "田中さん、こんにちは" -> "田中さんこんにちは"): for finding a name in
   // text written without spaces, whatever the word breaker made of it. Every word is a view
   // into it.
-  absl::string_view joined() const { return buffer_; }
+  absl::string_view joined() const { return joined_; }
 
  private:
   // The ASCII fast path: false (and nothing kept) at the first non-ASCII byte.
@@ -86,9 +116,17 @@ class NoteWords {
   // kept) when some code point needs the dictionary break iterator.
   bool SplitFoldedInPlace(size_t max_words);
 
-  std::string buffer_;  // the words' bytes, back to back
+  // Room for `bytes` bytes of words: inline_bytes_ when they fit, else buffer_ (resized).
+  char* WordBytes(size_t bytes);
+
+  absl::string_view joined_;  // the words' bytes, back to back: in inline_bytes_ or buffer_
+  std::string buffer_;
+  // Most notes and names fit here: no allocation and no zero-filling (a std::string resize
+  // fills) for the fast paths; ICU's paths use buffer_.
+  static constexpr size_t kInlineBytes = 1024;
+  char inline_bytes_[kInlineBytes];
   // Inline capacity for a typical note (a 300-character note has about 60 words).
-  absl::InlinedVector<absl::string_view, 64> words_;
+  WordList words_;
 };
 
 // NoteWords' folding by table, exposed for tests: true, and the NFKC_Casefold of `text` in

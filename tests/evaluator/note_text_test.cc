@@ -8,9 +8,11 @@
 #include <unicode/utf8.h>
 
 #include <algorithm>
+#include <random>
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "evaluator/config.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -365,6 +367,52 @@ TEST(NoteWordsTest, IllFormedUtf8SeparatesWords) {
                                 "b")
                           .words()),
               ElementsAre("a", "b"));
+}
+
+// The ASCII fast path (16 bytes at a time where the CPU allows) against the table path, which
+// an ASCII text takes once one non-ASCII word follows it: the same words and the same joined
+// text, also when the bound on words stops the split inside a block.
+TEST(NoteWordsTest, AsciiFastPathAgreesWithTheTablePath) {
+  const std::string alphabet =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+      "      ''.,-_!?@[]{}`~/\\:;\t\n\x01\x7F";
+  std::mt19937 random(20261206);
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    // Now and then over 64 words and over NoteWords' 1,024 inline bytes (both then on the heap).
+    const size_t length = round % 50 == 0 ? 1100 + random() % 200 : random() % 90;
+    // Some texts are mostly letters (long words across blocks), some mostly separators.
+    const size_t span = round % 3 == 0 ? 26 : alphabet.size();
+    for (size_t i = 0; i < length; ++i) text += alphabet[random() % span];
+    const std::string marked = text + " \xC3\xBC";  // " ü": not ASCII, so the table path
+    const NoteWords fast(text);
+    const NoteWords table(marked);
+    std::vector<std::string> expected = Strings(table.words());
+    ASSERT_FALSE(expected.empty());
+    ASSERT_EQ(expected.back(), "\xC3\xBC");
+    expected.pop_back();
+    ASSERT_EQ(Strings(fast.words()), expected) << "text: " << text;
+    // And both against the rule written out: letters and digits lower-cased, apostrophes
+    // dropped, anything else ends a word.
+    std::vector<std::string> by_hand(1);
+    for (const char c : text) {
+      if (absl::ascii_isalnum(static_cast<unsigned char>(c))) {
+        by_hand.back() += absl::ascii_tolower(static_cast<unsigned char>(c));
+      } else if (c != '\'' && !by_hand.back().empty()) {
+        by_hand.emplace_back();
+      }
+    }
+    if (by_hand.back().empty()) by_hand.pop_back();
+    ASSERT_EQ(expected, by_hand) << "text: " << text;
+    EXPECT_EQ(std::string(fast.joined()) + "\xC3\xBC", table.joined()) << "text: " << text;
+    for (size_t bound = 1; bound <= 4 && bound <= expected.size(); ++bound) {
+      const NoteWords bounded(text, bound);
+      EXPECT_EQ(Strings(bounded.words()),
+                std::vector<std::string>(expected.begin(), expected.begin() + bound))
+          << "text: " << text << ", bound " << bound;
+      EXPECT_EQ(bounded.joined(), NoteWords(marked, bound).joined()) << "text: " << text;
+    }
+  }
 }
 
 TEST(NoteWordsTest, AgreesWithNormalizedWords) {
