@@ -187,14 +187,9 @@ constexpr FunctionWords kFunctionWords[] = {{0, kEnglish, std::size(kEnglish)},
 constexpr size_t kMaxKeyBytes = 8;
 
 // A word of at most 8 bytes as a number (bytes in order, zero-padded).
-uint64_t Key(absl::string_view word) {
-  // A byte loop rather than a variable-length memcpy, which compiles to a library call.
-  uint64_t key = 0;
-  for (size_t i = 0; i < word.size(); ++i) {
-    key |= uint64_t{static_cast<unsigned char>(word[i])} << (8 * i);
-  }
-  return key;
-}
+// Words of 1 to kMaxKeyBytes bytes (PackShortWord: the words' bytes, the rest 0, so that the
+// key tells the length too).
+uint64_t Key(absl::string_view word) { return PackShortWord(word); }
 
 // Open addressing over the packed words: one multiply and usually one probe per note word.
 class FunctionWordTable {

@@ -196,9 +196,9 @@ class BitCounts {
 uint64_t NoteFingerprint(WordSpan note_words, absl::string_view joined,
                          const v1::Invitation& invitation) {
   if (note_words.empty()) return 0;
-  // Words inside `joined` may be read 8 bytes at a time up to its end; others byte by byte.
-  const char* const joined_begin = joined.data();
-  const char* const joined_end = joined.data() + joined.size();
+  // The words are views into `joined` (the contract): they may be read 8 bytes at a time up to
+  // its end. Without it, byte by byte.
+  const char* const joined_end = joined.empty() ? nullptr : joined.data() + joined.size();
   NameHashes names;
   names.Add(invitation.sender().full_name());
   names.Add(invitation.recipient().full_name());
@@ -213,9 +213,7 @@ uint64_t NoteFingerprint(WordSpan note_words, absl::string_view joined,
   uint64_t previous = 0;
   bool first = true;
   for (absl::string_view word : note_words) {
-    const bool inside =
-        !joined.empty() && word.data() >= joined_begin && word.data() + word.size() <= joined_end;
-    uint64_t h = inside ? WordHashIn(word, joined_end) : WordHash(word);
+    uint64_t h = joined_end != nullptr ? WordHashIn(word, joined_end) : WordHash(word);
     if (names.Contains(h)) {
       if (!first && previous == kNameWord) continue;
       h = kNameWord;

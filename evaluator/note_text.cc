@@ -859,7 +859,7 @@ uint32_t WordTable::Insert(absl::string_view word, uint32_t number) {
   ++size_;
   if (word.size() > 8) return long_words_.try_emplace(word, number).first->second;
   if (2 * (short_words_ + 1) > slots_.size()) Grow();
-  const uint64_t key = Pack(word);
+  const uint64_t key = PackShortWord(word);
   size_t at = SlotOf(key);
   while (slots_[at].length != 0) at = (at + 1) & mask_;
   slots_[at] = Slot{key, number, static_cast<uint8_t>(word.size())};

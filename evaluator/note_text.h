@@ -158,6 +158,30 @@ bool PhraseAt(WordSpan words, size_t at, WordSpan phrase);
 // in common. Two empty lists are identical.
 double WordSimilarity(WordSpan a, WordSpan b);
 
+// The bytes of a word of 1 to 8 bytes in one integer, the first the least significant, the
+// rest 0 (two overlapping loads, never past the word's end): with the length, a short word's
+// key for the tables of words.
+inline uint64_t PackShortWord(absl::string_view word) {
+  const auto little_endian = [](uint32_t v) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return __builtin_bswap32(v);
+#else
+    return v;
+#endif
+  };
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(word.data());
+  const size_t n = word.size();
+  if (n >= 4) {
+    uint32_t low;
+    uint32_t high;
+    std::memcpy(&low, p, 4);
+    std::memcpy(&high, p + n - 4, 4);
+    return little_endian(low) | (uint64_t{little_endian(high)} << (8 * (n - 4)));
+  }
+  return uint64_t{p[0]} | (uint64_t{p[n / 2]} << (8 * (n / 2))) |
+         (uint64_t{p[n - 1]} << (8 * (n - 1)));
+}
+
 // A fixed set of words, each with a number (for the phrase matchers' per-word lookups). A word
 // of at most 8 bytes, most words, is found by its bytes packed into one integer: one multiply
 // and a probe or two of an open-addressed array, no string hashing or comparison; longer words
@@ -172,7 +196,7 @@ class WordTable {
   uint32_t Find(absl::string_view word) const {
     if (word.empty()) return kAbsent;
     if (word.size() > 8) return FindLong(word);
-    const uint64_t key = Pack(word);
+    const uint64_t key = PackShortWord(word);
     const uint8_t length = static_cast<uint8_t>(word.size());
     for (size_t at = SlotOf(key);; at = (at + 1) & mask_) {
       const Slot& slot = slots_[at];
@@ -189,28 +213,6 @@ class WordTable {
     uint32_t number = 0;
     uint8_t length = 0;  // 0: empty
   };
-  // The bytes of a word of 1 to 8 bytes, the first the least significant (two overlapping
-  // loads, never past the word's end): with the length, one word each.
-  static uint64_t Pack(absl::string_view word) {
-    const unsigned char* p = reinterpret_cast<const unsigned char*>(word.data());
-    const size_t n = word.size();
-    if (n >= 4) {
-      uint32_t low;
-      uint32_t high;
-      std::memcpy(&low, p, 4);
-      std::memcpy(&high, p + n - 4, 4);
-      return LittleEndian(low) | (uint64_t{LittleEndian(high)} << (8 * (n - 4)));
-    }
-    return uint64_t{p[0]} | (uint64_t{p[n / 2]} << (8 * (n / 2))) |
-           (uint64_t{p[n - 1]} << (8 * (n - 1)));
-  }
-  static uint32_t LittleEndian(uint32_t v) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    return __builtin_bswap32(v);
-#else
-    return v;
-#endif
-  }
   size_t SlotOf(uint64_t key) const {
     return static_cast<size_t>(((key ^ (key >> 29)) * 0x9E3779B97F4A7C15ULL) >> 32) & mask_;
   }
