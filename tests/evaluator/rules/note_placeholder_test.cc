@@ -48,6 +48,27 @@ TEST_F(NotePlaceholderRuleTest, UnfilledNameIsViolationReviseNamingThePlaceholde
   EXPECT_EQ(result.logit, 0.0);
 }
 
+// The opening bytes are searched 16 bytes at a time, the tail by an overlapping block: a
+// placeholder is found at every offset of notes of every length around the block size, and an
+// earlier bracket that is no placeholder does not hide it.
+TEST_F(NotePlaceholderRuleTest, FoundAtEveryOffsetAfterEarlierBrackets) {
+  for (size_t length = 6; length <= 50; ++length) {
+    for (size_t at = 0; at + 6 <= length; ++at) {
+      std::string note(length, 'a');
+      note.replace(at, 6, "[Name]");
+      ASSERT_EQ(Found(note), "[Name]") << note;
+      if (at >= 4) {
+        note.replace(at - 4, 3, "(x)");  // prose in brackets just before
+        ASSERT_EQ(Found(note), "[Name]") << note;
+        note.replace(at - 4, 3, "{{a");  // an opening that never closes
+        ASSERT_EQ(Found(note), "[Name]") << note;
+      }
+      note.replace(at, 6, "aaaaaa");
+      ASSERT_EQ(Found(note), "") << note;
+    }
+  }
+}
+
 TEST_F(NotePlaceholderRuleTest, EveryCommonFormIsFound) {
   EXPECT_EQ(Found("Hi {firstName}, I noticed we're both working on {industry}."), "{firstName}");
   EXPECT_EQ(Found("Hello {{company}} team!"), "{{company}}");
