@@ -248,12 +248,14 @@ LanguageGuess ScoreLatin(WordSpan words) {
     if (++scored > kMaxWordsScored) break;
     unsigned languages = table.Languages(word);
     if (languages == 0) continue;
+    const int top_before = top;
     for (; languages != 0; languages &= languages - 1) {  // the set bits only
       top = std::max(top, ++scores[static_cast<size_t>(__builtin_ctz(languages))]);
     }
     // A lead of kEnoughLead function words is sure enough (0.95): stop reading. The lead is at
-    // most the top score, so the runner-up is only looked for once the top score is that high.
-    if (top < kEnoughLead) continue;
+    // most the top score, and it grows only when the top score does, so the runner-up is only
+    // looked for when the top score has just grown to at least that.
+    if (top == top_before || top < kEnoughLead) continue;
     int first = 0;
     int next = 0;
     for (int score : scores) {

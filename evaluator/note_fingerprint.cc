@@ -48,8 +48,11 @@ uint64_t WordHash(absl::string_view word) {
   uint64_t h = 0x9e3779b97f4a7c15ULL;
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    uint64_t chunk = 0;
-    for (size_t k = 0; k < 8; ++k) chunk = (chunk << 8) | p[i + k];
+    uint64_t chunk;
+    std::memcpy(&chunk, p + i, 8);
+#ifdef ABSL_IS_LITTLE_ENDIAN
+    chunk = __builtin_bswap64(chunk);  // the first byte most significant, as WordHasher shifts
+#endif
     h = Mix(h ^ chunk);
   }
   uint64_t chunk = 0;
