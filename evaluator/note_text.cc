@@ -856,7 +856,6 @@ uint64_t LengthBit(absl::string_view word) {
 
 uint32_t WordTable::Insert(absl::string_view word, uint32_t number) {
   if (const uint32_t found = Find(word); found != kAbsent) return found;
-  ++size_;
   if (word.size() > 8) return long_words_.try_emplace(word, number).first->second;
   if (2 * (short_words_ + 1) > slots_.size()) Grow();
   const uint64_t key = PackShortWord(word);

@@ -204,8 +204,8 @@ class WordTable {
       if (slot.length == 0) return kAbsent;
     }
   }
-  size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
+  size_t size() const { return short_words_ + long_words_.size(); }
+  bool empty() const { return size() == 0; }
 
  private:
   struct Slot {
@@ -225,7 +225,6 @@ class WordTable {
   std::vector<Slot> slots_ = std::vector<Slot>(16);  // a power of two, at most half full
   size_t mask_ = 15;
   size_t short_words_ = 0;
-  size_t size_ = 0;
   absl::flat_hash_map<std::string, uint32_t> long_words_;
 };
 
