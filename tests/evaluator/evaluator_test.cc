@@ -299,8 +299,9 @@ TEST_F(EvaluatorWithHistoryTest, LateFailureDegradesOrDefers) {
   for (HistoryFailMode mode : {HistoryFailMode::kOpen, HistoryFailMode::kClosed}) {
     std::optional<absl::StatusOr<v1::Verdict>> verdict;
     const v1::EvaluateRequest request = Request("good", "someone");
-    Make(mode).Evaluate(request,
-                        [&](absl::StatusOr<v1::Verdict> result) { verdict = std::move(result); });
+    const Evaluator evaluator = Make(mode);  // outlives the call, as the contract asks
+    evaluator.Evaluate(request,
+                       [&](absl::StatusOr<v1::Verdict> result) { verdict = std::move(result); });
     EXPECT_FALSE(verdict.has_value());
     history_.Answer();
     ASSERT_TRUE(verdict.has_value());
@@ -317,7 +318,8 @@ TEST_F(EvaluatorWithHistoryTest, BatchVerdictsWaitForHistorysLaterAnswer) {
   *request.add_invitations() = Request("jailed", "someone").invitation();
   *request.add_invitations() = Request("bad id", "someone").invitation();
   std::optional<absl::StatusOr<v1::EvaluateBatchResponse>> response;
-  Make().EvaluateBatch(request, [&](absl::StatusOr<v1::EvaluateBatchResponse> result) {
+  const Evaluator evaluator = Make();  // outlives the call, as the contract asks
+  evaluator.EvaluateBatch(request, [&](absl::StatusOr<v1::EvaluateBatchResponse> result) {
     response = std::move(result);
   });
   EXPECT_FALSE(response.has_value());

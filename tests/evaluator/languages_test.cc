@@ -189,6 +189,11 @@ class EngineTest : public ::testing::Test {
   static void SetUpTestSuite() {
     engine_ = std::move(*RulesEngine::Create(DefaultEvaluatorConfig())).release();
   }
+  // Each suite derived from this one sets the engine up again: free it after each.
+  static void TearDownTestSuite() {
+    delete engine_;
+    engine_ = nullptr;
+  }
   static v1::Verdict Evaluate(const v1::Invitation& invitation) {
     return engine_->Evaluate(invitation, TestNow(), HistoryStatus::kNotConfigured, nullptr);
   }
