@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,7 +48,8 @@ class WordList {
 
   void push_back(absl::string_view word) {
     if (size_ == capacity_) Grow();
-    data_[size_++] = word;
+    ::new (static_cast<void*>(data_ + size_)) absl::string_view(word);  // starts its lifetime
+    ++size_;
   }
   size_t size() const { return size_; }
   void clear() { size_ = 0; }
@@ -58,7 +60,7 @@ class WordList {
 
   static constexpr size_t kInline = 64;
   union InlineWords {
-    InlineWords() {}  // no initialisation: a slot is written before it is read
+    InlineWords() {}  // no initialisation: a slot is constructed before it is read
     absl::string_view words[kInline];
   } inline_;
   absl::string_view* data_ = inline_.words;
