@@ -186,12 +186,8 @@ constexpr FunctionWords kFunctionWords[] = {{0, kEnglish, std::size(kEnglish)},
 
 constexpr size_t kMaxKeyBytes = 8;
 
-// A word of at most 8 bytes as a number (bytes in order, zero-padded).
-// Words of 1 to kMaxKeyBytes bytes (PackShortWord: the words' bytes, the rest 0, so that the
-// key tells the length too).
-uint64_t Key(absl::string_view word) { return PackShortWord(word); }
-
-// Open addressing over the packed words: one multiply and usually one probe per note word.
+// Open addressing over the packed words (PackShortWord: a word of 1 to kMaxKeyBytes bytes, the
+// rest 0, so the key tells the length too): one multiply and usually one probe per note word.
 class FunctionWordTable {
  public:
   FunctionWordTable() {
@@ -199,8 +195,8 @@ class FunctionWordTable {
       for (size_t i = 0; i < list.count; ++i) {
         const absl::string_view word = list.words[i];
         if (word.empty() || word.size() > kMaxKeyBytes) continue;
-        Slot& slot = Find(Key(word));
-        slot.key = Key(word);
+        Slot& slot = Find(PackShortWord(word));
+        slot.key = PackShortWord(word);
         slot.languages |= uint8_t{1} << list.language;
       }
     }
@@ -208,7 +204,7 @@ class FunctionWordTable {
   // Bit i set: the word is a function word of kLatinLanguages[i].
   uint8_t Languages(absl::string_view word) const {
     if (word.empty() || word.size() > kMaxKeyBytes) return 0;
-    const uint64_t key = Key(word);
+    const uint64_t key = PackShortWord(word);
     for (size_t at = Hash(key);; at = (at + 1) & (kSize - 1)) {
       if (slots_[at].key == key) return slots_[at].languages;
       if (slots_[at].key == 0) return 0;
