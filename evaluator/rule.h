@@ -29,6 +29,30 @@ enum class HistoryStatus {
 // Familiarity UNSPECIFIED or STRANGER: the sender has no relationship with the recipient.
 bool IsStranger(const v1::Relationship& relationship);
 
+// What note-pitch finds in a note.
+enum class NotePitch {
+  kNone,
+  kLink,           // an http(s) link (with flag_links)
+  kSalesLanguage,  // sales words or a pitch pattern
+};
+
+// The flaws of a note that more than one rule weighs, found once per evaluation by the engine
+// with note-placeholder's and note-pitch's own detection (nothing for a rule that is OFF).
+// A note with an enforced flaw is not called personal by personal-note: a mail-merge template
+// or a sales opener is not a reason to connect, even when it greets the recipient by name.
+struct NoteFlaws {
+  absl::string_view placeholder;  // the first unfilled placeholder ("[Name]"), or empty
+  NotePitch pitch = NotePitch::kNone;
+  // Only an enforced rule's finding changes another rule's (SHADOW changes nothing).
+  bool placeholder_enforced = false;
+  bool pitch_enforced = false;
+
+  bool AnyEnforced() const {
+    return (placeholder_enforced && !placeholder.empty()) ||
+           (pitch_enforced && pitch != NotePitch::kNone);
+  }
+};
+
 // Everything a rule may look at. The invitation has passed ValidateInvitation.
 struct RuleContext {
   const v1::Invitation& invitation;
@@ -50,6 +74,9 @@ struct RuleContext {
   double note_language_confidence = 0;
   // The language packs that apply to this note (LanguagePacks::Select); may be empty.
   absl::Span<const PhrasePack* const> packs = {};
+  // Set by the engine before any rule runs. Null when a rule runs on its own (tests): the rules
+  // that find these flaws then look themselves, and personal-note sees none.
+  const NoteFlaws* note_flaws = nullptr;
 };
 
 // What one rule found. The engine fills in rule_id and shadow, and drops the logit

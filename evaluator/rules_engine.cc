@@ -136,6 +136,10 @@ RulesEngine::RulesEngine(v1::EvaluatorConfig config, std::vector<std::unique_ptr
   for (const std::unique_ptr<Rule>& rule : rules_) {
     code_base_.push_back(base);
     base += static_cast<uint32_t>(rule->codes().size());
+    if (const auto* placeholder = dynamic_cast<const NotePlaceholderRule*>(rule.get())) {
+      placeholder_rule_ = placeholder;
+    }
+    if (const auto* pitch = dynamic_cast<const NotePitchRule*>(rule.get())) pitch_rule_ = pitch;
   }
 }
 
@@ -156,17 +160,27 @@ void RulesEngine::Evaluate(const v1::Invitation& invitation, absl::Time sent_at,
   const NoteWords note_words(invitation.note(), kMaxNoteWords);
   const LanguageGuess language = IdentifyLanguage(invitation.note(), note_words.words());
   const PackSet packs = packs_.Select(language.language, invitation.sender().locale());
-  const RuleContext context{invitation,
-                            note_words.words(),
-                            sent_at,
-                            stranger,
-                            history,
-                            standing,
-                            history_fail_closed,
-                            note_words.joined(),
-                            language.language,
-                            language.confidence,
-                            packs};
+  NoteFlaws flaws;
+  RuleContext context{invitation,
+                      note_words.words(),
+                      sent_at,
+                      stranger,
+                      history,
+                      standing,
+                      history_fail_closed,
+                      note_words.joined(),
+                      language.language,
+                      language.confidence,
+                      packs};
+  if (placeholder_rule_ != nullptr && placeholder_rule_->mode() != v1::RULE_MODE_OFF) {
+    flaws.placeholder = placeholder_rule_->FindPlaceholder(invitation.note());
+    flaws.placeholder_enforced = placeholder_rule_->mode() == v1::RULE_MODE_ENFORCE;
+  }
+  if (pitch_rule_ != nullptr && pitch_rule_->mode() != v1::RULE_MODE_OFF) {
+    flaws.pitch = pitch_rule_->Detect(context);
+    flaws.pitch_enforced = pitch_rule_->mode() == v1::RULE_MODE_ENFORCE;
+  }
+  context.note_flaws = &flaws;
 
   verdict.set_invitation_id(invitation.invitation_id());
   verdict.set_rules_version(rules_version_);

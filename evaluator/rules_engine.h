@@ -13,6 +13,9 @@
 
 namespace etiquette {
 
+class NotePitchRule;
+class NotePlaceholderRule;
+
 // All rules of one config, and the likelihood model. Immutable and thread-safe once built.
 class RulesEngine {
  public:
@@ -47,7 +50,10 @@ class RulesEngine {
   const LanguagePacks packs_;  // config_.language_packs(), normalised once
   const std::vector<std::unique_ptr<Rule>> rules_;
   std::vector<uint32_t> code_base_;  // per rule: the number of its first code in catalogs_
-  const MessageCatalogs catalogs_;   // config_.catalogs(), compiled once
+  // The rules whose findings are NoteFlaws (in rules_), found once before the rules run.
+  const NotePlaceholderRule* placeholder_rule_ = nullptr;
+  const NotePitchRule* pitch_rule_ = nullptr;
+  const MessageCatalogs catalogs_;  // config_.catalogs(), compiled once
 };
 
 // Every rule of `config`, in evaluation order (content rules first, then the history-backed

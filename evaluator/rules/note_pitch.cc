@@ -31,15 +31,22 @@ NotePitchRule::NotePitchRule(v1::NotePitchConfig config, double pitch_weight)
       pitch_terms_(config_.pitch_terms()),
       pitch_patterns_(config_.pitch_patterns()) {}
 
-void NotePitchRule::Evaluate(const RuleContext& context, RuleResult* result) const {
-  const bool link = config_.flag_links() && ContainsHttpLink(context.invitation.note());
-  bool sales = !link && (pitch_terms_.FoundIn(context.note_words) ||
-                         pitch_patterns_.FoundIn(context.note_words));
-  for (size_t i = 0; !link && !sales && i < context.packs.size(); ++i) {
+NotePitch NotePitchRule::Detect(const RuleContext& context) const {
+  if (config_.flag_links() && ContainsHttpLink(context.invitation.note())) return NotePitch::kLink;
+  bool sales =
+      pitch_terms_.FoundIn(context.note_words) || pitch_patterns_.FoundIn(context.note_words);
+  for (size_t i = 0; !sales && i < context.packs.size(); ++i) {
     sales = context.packs[i]->pitch_terms.FoundIn(context.note_words);
   }
-  if (!link && !sales) return;
-  result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND, link ? link_ : sales_language_);
+  return sales ? NotePitch::kSalesLanguage : NotePitch::kNone;
+}
+
+void NotePitchRule::Evaluate(const RuleContext& context, RuleResult* result) const {
+  const NotePitch found =
+      context.note_flaws != nullptr ? context.note_flaws->pitch : Detect(context);
+  if (found == NotePitch::kNone) return;
+  result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND,
+              found == NotePitch::kLink ? link_ : sales_language_);
   result->logit += pitch_weight_;
 }
 

@@ -13,6 +13,8 @@ class NotePitchRule final : public ConfiguredRule<v1::NotePitchConfig> {
  public:
   // `pitch_weight` (negative) is added to the logit when the rule fires.
   NotePitchRule(v1::NotePitchConfig config, double pitch_weight);
+  // What the note holds: a link (with flag_links) before sales language.
+  NotePitch Detect(const RuleContext& context) const;
   void Evaluate(const RuleContext& context, RuleResult* result) const override;
 
  private:

@@ -101,7 +101,9 @@ absl::string_view NotePlaceholderRule::FindPlaceholder(absl::string_view note) c
 }
 
 void NotePlaceholderRule::Evaluate(const RuleContext& context, RuleResult* result) const {
-  const absl::string_view found = FindPlaceholder(context.invitation.note());
+  const absl::string_view found = context.note_flaws != nullptr
+                                      ? context.note_flaws->placeholder
+                                      : FindPlaceholder(context.invitation.note());
   if (found.empty()) return;
   result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_REVISE, unfilled_,
               {CutAtCodePoint(found, kMaxEchoBytes)});

@@ -173,6 +173,41 @@ TEST_F(EvaluatorGrpcTest, RecipientNamedInAJapaneseNoteIsPositive) {
   EXPECT_EQ(response.verdict().findings(0).severity(), v1::SEVERITY_POSITIVE);
 }
 
+// Issue 16's notes over gRPC: the unfilled template is revised with the placeholder named, the
+// sales opener is flagged, and neither is called personal although both greet the recipient.
+TEST_F(EvaluatorGrpcTest, TemplatesAndSalesOpenersAreFlaggedAndNotCalledPersonal) {
+  const auto rule_finding = [](const v1::Verdict& verdict, absl::string_view rule_id) {
+    for (const v1::Finding& finding : verdict.findings()) {
+      if (finding.rule_id() == rule_id) return &finding;
+    }
+    return static_cast<const v1::Finding*>(nullptr);
+  };
+  v1::Invitation templated = GoodInvitation();
+  templated.set_note("Hi {firstName}, I noticed we are both working on {industry}.");
+  v1::EvaluateResponse response;
+  grpc::Status status = Evaluate(templated, &response);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::OK) << status.error_message();
+  EXPECT_EQ(response.verdict().decision(), v1::DECISION_REVISE);
+  const v1::Finding* placeholder = rule_finding(response.verdict(), "note-placeholder");
+  ASSERT_NE(placeholder, nullptr);
+  EXPECT_EQ(placeholder->code(), "note-placeholder.unfilled");
+  EXPECT_EQ(placeholder->params().at("placeholder"), "{firstName}");
+  EXPECT_NE(placeholder->advice().find("{firstName}"), std::string::npos) << placeholder->advice();
+  EXPECT_EQ(rule_finding(response.verdict(), "personal-note"), nullptr);
+
+  v1::Invitation sales = GoodInvitation();
+  sales.set_note("Hi Jordan, I help companies like yours scale revenue, would love to chat!");
+  response.Clear();
+  status = Evaluate(sales, &response);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::OK) << status.error_message();
+  EXPECT_EQ(response.verdict().decision(), v1::DECISION_SEND);
+  const v1::Finding* pitch = rule_finding(response.verdict(), "note-pitch");
+  ASSERT_NE(pitch, nullptr);
+  EXPECT_EQ(pitch->severity(), v1::SEVERITY_ADVICE);
+  EXPECT_EQ(pitch->code(), "note-pitch.sales-language");
+  EXPECT_EQ(rule_finding(response.verdict(), "personal-note"), nullptr);
+}
+
 TEST_F(EvaluatorGrpcTest, MalformedLocaleIsInvalidArgumentNamingTheField) {
   v1::Invitation invitation = GoodInvitation();
   invitation.mutable_recipient()->set_locale("en_US");

@@ -106,6 +106,77 @@ TEST(RulesEngineTest, ShadowRuleReportsButChangesNothing) {
             Evaluate(*Engine(), GoodInvitation()).acceptance_likelihood());
 }
 
+// Issue 16's two notes: a mail-merge template with its placeholders unfilled and a sales
+// opener both greet the recipient by name, yet neither is a personal note.
+TEST(RulesEngineTest, ANoteWithAnEnforcedFlawIsNotCalledPersonal) {
+  std::unique_ptr<RulesEngine> engine = Engine();
+  const v1::Verdict personal = Evaluate(*engine, GoodInvitation());
+  ASSERT_NE(FindingOf(personal, "personal-note"), nullptr);
+  EXPECT_EQ(FindingOf(personal, "personal-note")->severity(), v1::SEVERITY_POSITIVE);
+
+  v1::Invitation templated = GoodInvitation();
+  templated.set_note("Hi Jordan, I saw your post on [topic] and would love to connect.");
+  v1::Verdict verdict = Evaluate(*engine, templated);
+  EXPECT_EQ(verdict.decision(), v1::DECISION_REVISE);
+  ASSERT_NE(FindingOf(verdict, "note-placeholder"), nullptr);
+  EXPECT_EQ(FindingOf(verdict, "note-placeholder")->params().at("placeholder"), "[topic]");
+  EXPECT_EQ(FindingOf(verdict, "personal-note"), nullptr);
+
+  v1::Invitation sales = GoodInvitation();
+  sales.set_note("Hi Jordan, I help companies like yours scale revenue, would love to chat!");
+  verdict = Evaluate(*engine, sales);
+  EXPECT_EQ(verdict.decision(), v1::DECISION_SEND);
+  ASSERT_NE(FindingOf(verdict, "note-pitch"), nullptr);
+  EXPECT_EQ(FindingOf(verdict, "note-pitch")->code(), "note-pitch.sales-language");
+  EXPECT_EQ(FindingOf(verdict, "personal-note"), nullptr);
+
+  // A colleague's note is held to the same: a link is a pitch, not a personal note.
+  v1::Invitation colleague = GoodInvitation();
+  colleague.mutable_relationship()->set_familiarity(v1::FAMILIARITY_COLLEAGUE);
+  const v1::Verdict colleague_personal = Evaluate(*engine, colleague);
+  ASSERT_NE(FindingOf(colleague_personal, "personal-note"), nullptr);
+  EXPECT_EQ(FindingOf(colleague_personal, "personal-note")->severity(), v1::SEVERITY_POSITIVE);
+  colleague.set_note(colleague.note() + " https://example.com/offer");
+  verdict = Evaluate(*engine, colleague);
+  ASSERT_NE(FindingOf(verdict, "note-pitch"), nullptr);
+  EXPECT_EQ(FindingOf(verdict, "note-pitch")->code(), "note-pitch.link");
+  EXPECT_EQ(FindingOf(verdict, "personal-note"), nullptr);
+}
+
+// Only an enforced flaw counts: a rule in SHADOW reports and changes nothing, one that is OFF
+// finds nothing.
+TEST(RulesEngineTest, AShadowOrOffFlawLeavesTheNotePersonal) {
+  v1::Invitation sales = GoodInvitation();
+  sales.set_note("Hi Jordan, I help companies like yours scale revenue, would love to chat!");
+  v1::Invitation templated = GoodInvitation();
+  templated.set_note("Hi Jordan, I saw your post on [topic] and would love to connect.");
+  for (const v1::RuleMode mode : {v1::RULE_MODE_SHADOW, v1::RULE_MODE_OFF}) {
+    v1::EvaluatorConfig config = DefaultEvaluatorConfig();
+    config.mutable_rules()->mutable_note_pitch()->set_mode(mode);
+    config.mutable_rules()->mutable_note_placeholder()->set_mode(mode);
+    std::unique_ptr<RulesEngine> engine = Engine(config);
+    for (const v1::Invitation& invitation : {sales, templated}) {
+      const v1::Verdict verdict = Evaluate(*engine, invitation);
+      ASSERT_NE(FindingOf(verdict, "personal-note"), nullptr) << mode << invitation.note();
+      EXPECT_EQ(FindingOf(verdict, "personal-note")->severity(), v1::SEVERITY_POSITIVE);
+      EXPECT_EQ(verdict.decision(), v1::DECISION_SEND);
+    }
+    const v1::Verdict sales_verdict = Evaluate(*engine, sales);
+    const v1::Verdict templated_verdict = Evaluate(*engine, templated);
+    const v1::Finding* pitch = FindingOf(sales_verdict, "note-pitch");
+    const v1::Finding* placeholder = FindingOf(templated_verdict, "note-placeholder");
+    if (mode == v1::RULE_MODE_SHADOW) {
+      ASSERT_NE(pitch, nullptr);
+      EXPECT_TRUE(pitch->shadow());
+      ASSERT_NE(placeholder, nullptr);
+      EXPECT_TRUE(placeholder->shadow());
+    } else {
+      EXPECT_EQ(pitch, nullptr);
+      EXPECT_EQ(placeholder, nullptr);
+    }
+  }
+}
+
 TEST(RulesEngineTest, OffRuleIsNotEvaluated) {
   v1::EvaluatorConfig config = DefaultEvaluatorConfig();
   config.mutable_rules()->mutable_personal_note()->set_mode(v1::RULE_MODE_OFF);
