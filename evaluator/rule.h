@@ -37,19 +37,23 @@ enum class NotePitch {
 };
 
 // The flaws of a note that more than one rule weighs, found once per evaluation by the engine
-// with note-placeholder's and note-pitch's own detection (nothing for a rule that is OFF).
-// A note with an enforced flaw is not called personal by personal-note: a mail-merge template
-// or a sales opener is not a reason to connect, even when it greets the recipient by name.
+// with note-placeholder's, note-pitch's and template-blast's own detection (nothing for a rule
+// that is OFF). A note with an enforced flaw is not called personal by personal-note: a
+// mail-merge template, a sales opener or the note sent to everyone is not a reason to connect,
+// even when it greets the recipient by name.
 struct NoteFlaws {
   absl::string_view placeholder;  // the first unfilled placeholder ("[Name]"), or empty
   NotePitch pitch = NotePitch::kNone;
+  bool template_blast = false;  // near-identical to advice_at or more of the sender's notes
   // Only an enforced rule's finding changes another rule's (SHADOW changes nothing).
   bool placeholder_enforced = false;
   bool pitch_enforced = false;
+  bool template_blast_enforced = false;
 
   bool AnyEnforced() const {
     return (placeholder_enforced && !placeholder.empty()) ||
-           (pitch_enforced && pitch != NotePitch::kNone);
+           (pitch_enforced && pitch != NotePitch::kNone) ||
+           (template_blast_enforced && template_blast);
   }
 };
 

@@ -140,6 +140,9 @@ RulesEngine::RulesEngine(v1::EvaluatorConfig config, std::vector<std::unique_ptr
       placeholder_rule_ = placeholder;
     }
     if (const auto* pitch = dynamic_cast<const NotePitchRule*>(rule.get())) pitch_rule_ = pitch;
+    if (const auto* blast = dynamic_cast<const TemplateBlastRule*>(rule.get())) {
+      template_blast_rule_ = blast;
+    }
   }
 }
 
@@ -179,6 +182,10 @@ void RulesEngine::Evaluate(const v1::Invitation& invitation, absl::Time sent_at,
   if (pitch_rule_ != nullptr && pitch_rule_->mode() != v1::RULE_MODE_OFF) {
     flaws.pitch = pitch_rule_->Detect(context);
     flaws.pitch_enforced = pitch_rule_->mode() == v1::RULE_MODE_ENFORCE;
+  }
+  if (template_blast_rule_ != nullptr && template_blast_rule_->mode() != v1::RULE_MODE_OFF) {
+    flaws.template_blast = template_blast_rule_->Fires(context);
+    flaws.template_blast_enforced = template_blast_rule_->mode() == v1::RULE_MODE_ENFORCE;
   }
   context.note_flaws = &flaws;
 

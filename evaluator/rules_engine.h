@@ -15,6 +15,7 @@ namespace etiquette {
 
 class NotePitchRule;
 class NotePlaceholderRule;
+class TemplateBlastRule;
 
 // All rules of one config, and the likelihood model. Immutable and thread-safe once built.
 class RulesEngine {
@@ -53,6 +54,7 @@ class RulesEngine {
   // The rules whose findings are NoteFlaws (in rules_), found once before the rules run.
   const NotePlaceholderRule* placeholder_rule_ = nullptr;
   const NotePitchRule* pitch_rule_ = nullptr;
+  const TemplateBlastRule* template_blast_rule_ = nullptr;
   const MessageCatalogs catalogs_;  // config_.catalogs(), compiled once
 };
 

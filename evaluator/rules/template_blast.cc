@@ -10,8 +10,13 @@ TemplateBlastRule::TemplateBlastRule(v1::TemplateBlastConfig config)
                      "days: ADVICE from advice_at such notes, DEFER from defer_at.",
                      std::move(config)) {}
 
+bool TemplateBlastRule::Fires(const RuleContext& context) const {
+  return context.standing != nullptr && context.stranger && !context.note_words.empty() &&
+         context.standing->near_identical_notes_last_7d() >= config_.advice_at();
+}
+
 void TemplateBlastRule::Evaluate(const RuleContext& context, RuleResult* result) const {
-  if (context.standing == nullptr || !context.stranger || context.note_words.empty()) return;
+  if (!Fires(context)) return;
   const uint32_t count = context.standing->near_identical_notes_last_7d();
   if (count >= config_.defer_at()) {
     result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_DEFER, defer_, {count});

@@ -19,6 +19,9 @@ namespace etiquette {
 class TemplateBlastRule final : public ConfiguredRule<v1::TemplateBlastConfig> {
  public:
   explicit TemplateBlastRule(v1::TemplateBlastConfig config);
+  // True when the note is near-identical to at least advice_at of the sender's recent notes to
+  // strangers (history answered, the recipient is a stranger, the note has words).
+  bool Fires(const RuleContext& context) const;
   void Evaluate(const RuleContext& context, RuleResult* result) const override;
 
  private:

@@ -177,6 +177,35 @@ TEST(RulesEngineTest, AShadowOrOffFlawLeavesTheNotePersonal) {
   }
 }
 
+// The note sent to everyone: near-identical to advice_at (5) of the sender's recent notes to
+// strangers. Enforced, it is not called personal; in its default SHADOW it changes nothing.
+TEST(RulesEngineTest, ANoteSentToEveryoneIsNotCalledPersonalWhenTemplateBlastIsEnforced) {
+  v1::SenderStanding standing;
+  standing.set_state(v1::STANDING_STATE_GOOD);
+  standing.set_near_identical_notes_last_7d(5);
+  const v1::Verdict shadow = Evaluate(*Engine(), GoodInvitation(), &standing);
+  ASSERT_NE(FindingOf(shadow, "template-blast"), nullptr);
+  EXPECT_TRUE(FindingOf(shadow, "template-blast")->shadow());
+  ASSERT_NE(FindingOf(shadow, "personal-note"), nullptr);
+  EXPECT_EQ(FindingOf(shadow, "personal-note")->severity(), v1::SEVERITY_POSITIVE);
+
+  v1::EvaluatorConfig config = DefaultEvaluatorConfig();
+  config.mutable_rules()->mutable_template_blast()->set_mode(v1::RULE_MODE_ENFORCE);
+  std::unique_ptr<RulesEngine> enforced = Engine(config);
+  const v1::Verdict blast = Evaluate(*enforced, GoodInvitation(), &standing);
+  ASSERT_NE(FindingOf(blast, "template-blast"), nullptr);
+  EXPECT_EQ(FindingOf(blast, "template-blast")->code(), "template-blast.advice");
+  EXPECT_EQ(FindingOf(blast, "personal-note"), nullptr);
+  EXPECT_LT(blast.acceptance_likelihood(), shadow.acceptance_likelihood());
+
+  // One note fewer than advice_at: a personal note again.
+  standing.set_near_identical_notes_last_7d(4);
+  const v1::Verdict below = Evaluate(*enforced, GoodInvitation(), &standing);
+  EXPECT_EQ(FindingOf(below, "template-blast"), nullptr);
+  ASSERT_NE(FindingOf(below, "personal-note"), nullptr);
+  EXPECT_EQ(FindingOf(below, "personal-note")->severity(), v1::SEVERITY_POSITIVE);
+}
+
 TEST(RulesEngineTest, OffRuleIsNotEvaluated) {
   v1::EvaluatorConfig config = DefaultEvaluatorConfig();
   config.mutable_rules()->mutable_personal_note()->set_mode(v1::RULE_MODE_OFF);
