@@ -241,7 +241,8 @@ PersonalNoteRule::PersonalNoteRule(v1::PersonalNoteConfig config, double persona
     : ConfiguredRule("personal-note",
                      "A note that says why the sender wants to connect, when the two have never "
                      "met; no note, a blank one or the stock text (in any language pack, with or "
-                     "without the sender's sign-off) is a violation.",
+                     "without the sender's sign-off) is a violation. A note that note-placeholder, "
+                     "note-pitch or template-blast flags (enforced) is not called personal.",
                      std::move(config)),
       personal_note_weight_(personal_note_weight),
       own_(OwnLists(config_)) {}
