@@ -327,6 +327,11 @@ absl::Status ValidateEvaluatorConfig(const v1::EvaluatorConfig& config) {
     e.NoBlankEntries(path + ".reason_cues", pack.reason_cues(), false);
     e.NoBlankEntries(path + ".pitch_terms", pack.pitch_terms(), false);
     e.NoBlankEntries(path + ".name_suffixes", pack.name_suffixes(), false);
+    for (int j = 0; j < pack.pitch_patterns_size(); ++j) {
+      if (absl::Status s = PitchPatterns::Check(pack.pitch_patterns(j)); !s.ok()) {
+        e.Add(absl::StrCat(path, ".pitch_patterns[", j, "]"), std::string(s.message()));
+      }
+    }
   }
   // Compiled and thrown away: the engine compiles its own.
   MessageCatalogs::Compile(config.catalogs(), AllFindingCodes(), &e);

@@ -8,6 +8,7 @@
 #include "absl/strings/string_view.h"
 #include "etiquette/v1/evaluator_config.pb.h"
 #include "evaluator/note_text.h"
+#include "evaluator/pitch_patterns.h"
 
 namespace etiquette {
 
@@ -29,6 +30,7 @@ struct PhrasePack {
         signoffs(pack.signoffs()),
         reason_cues(pack.reason_cues()),
         pitch_terms(pack.pitch_terms()),
+        pitch_patterns(pack.pitch_patterns()),
         name_suffixes(Joined(pack.name_suffixes())) {}
 
   std::string language;  // BCP 47, as configured
@@ -37,6 +39,7 @@ struct PhrasePack {
   PhraseList signoffs;
   PhraseList reason_cues;
   PhraseList pitch_terms;
+  PitchPatterns pitch_patterns;
   std::vector<std::string> name_suffixes;  // normalised, words joined
 };
 

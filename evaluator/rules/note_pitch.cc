@@ -25,7 +25,8 @@ bool ContainsHttpLink(absl::string_view text) {
 NotePitchRule::NotePitchRule(v1::NotePitchConfig config, double pitch_weight)
     : ConfiguredRule("note-pitch",
                      "The note does not sell: no sales language (pitch_terms, pitch_patterns, and "
-                     "the language packs' pitch_terms) and, with flag_links, no http(s) links.",
+                     "the language packs' pitch_terms and pitch_patterns) and, with flag_links, no "
+                     "http(s) links.",
                      std::move(config)),
       pitch_weight_(pitch_weight),
       pitch_terms_(config_.pitch_terms()),
@@ -36,7 +37,8 @@ NotePitch NotePitchRule::Detect(const RuleContext& context) const {
   bool sales =
       pitch_terms_.FoundIn(context.note_words) || pitch_patterns_.FoundIn(context.note_words);
   for (size_t i = 0; !sales && i < context.packs.size(); ++i) {
-    sales = context.packs[i]->pitch_terms.FoundIn(context.note_words);
+    sales = context.packs[i]->pitch_terms.FoundIn(context.note_words) ||
+            context.packs[i]->pitch_patterns.FoundIn(context.note_words);
   }
   return sales ? NotePitch::kSalesLanguage : NotePitch::kNone;
 }

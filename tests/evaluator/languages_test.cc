@@ -25,6 +25,7 @@ namespace {
 using ::testing::ElementsAre;
 using testing::GoodInvitation;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::TestNow;
 
 std::vector<std::string> Words(absl::string_view text) { return NormalizedWords(text); }
@@ -218,6 +219,12 @@ struct Pack {
   const char* stock;     // one of its stock texts
   const char* personal;  // a personal note (a reason cue, no sales words)
   const char* sales;     // a note with one of its sales words
+  // A sales opener (an offer to companies like the recipient's, revenue promised, a call asked
+  // for) with none of the pack's or the rules' listed sales words.
+  const char* opener;
+  // A personal note that comes close to a pitch (a short conversation, a company, a talk) and
+  // is none.
+  const char* near_miss;
 };
 
 class LanguagePackTest : public EngineTest, public ::testing::WithParamInterface<Pack> {
@@ -270,44 +277,112 @@ TEST_P(LanguagePackTest, SalesWordsAreAPitch) {
   EXPECT_EQ(pitch[0].severity(), v1::SEVERITY_ADVICE);
 }
 
+TEST_P(LanguagePackTest, ASalesOpenerIsAPitch) {
+  const v1::Verdict verdict = Evaluate(Invitation(GetParam().opener));
+  const std::vector<v1::Finding> pitch = Of(verdict, "note-pitch");
+  ASSERT_EQ(pitch.size(), 1u) << GetParam().opener;
+  EXPECT_EQ(pitch[0].code(), "note-pitch.sales-language");
+  EXPECT_NE(PersonalNote(verdict), v1::SEVERITY_POSITIVE) << "a pitch is not called personal";
+
+  // What catches it: pitch patterns (the rules' own for English, the pack's for the others;
+  // without any pattern the opener goes through), except in Chinese and Japanese, whose words
+  // are character pairs: there the pack's sales phrases catch it, patterns or not.
+  const std::string language = GetParam().language;
+  const bool caught_by_phrases = language == "ja" || language == "zh-Hans";
+  v1::EvaluatorConfig config = DefaultEvaluatorConfig();
+  config.mutable_rules()->mutable_note_pitch()->clear_pitch_patterns();
+  for (v1::LanguagePack& pack : *config.mutable_language_packs()) {
+    if (pack.language() == language) {
+      EXPECT_EQ(pack.pitch_patterns_size() > 0, !caught_by_phrases && language != "en");
+    }
+    pack.clear_pitch_patterns();
+  }
+  const std::unique_ptr<RulesEngine> no_patterns = std::move(*RulesEngine::Create(config));
+  const v1::Verdict without = no_patterns->Evaluate(Invitation(GetParam().opener), TestNow(),
+                                                    HistoryStatus::kNotConfigured, nullptr);
+  EXPECT_EQ(Of(without, "note-pitch").empty(), !caught_by_phrases) << GetParam().opener;
+}
+
+TEST_P(LanguagePackTest, ANearMissIsNoPitch) {
+  const v1::Verdict verdict = Evaluate(Invitation(GetParam().near_miss));
+  EXPECT_TRUE(Of(verdict, "note-pitch").empty()) << GetParam().near_miss;
+  EXPECT_EQ(verdict.decision(), v1::DECISION_SEND) << GetParam().near_miss;
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Packs, LanguagePackTest,
     ::testing::Values(
         Pack{"en", "I'd like to add you to my professional network on LinkedIn.",
              "Hi Jordan, we met at the Berlin meetup last week; let's stay in touch.",
-             "Hi Jordan, try our platform with a free trial this month."},
+             "Hi Jordan, try our platform with a free trial this month.",
+             "Hi Jordan, I help companies like yours scale revenue. Open to a quick chat?",
+             "Hi Jordan, after our short chat at the Berlin meetup I read your post on queues; "
+             "I would like to stay in touch."},
         Pack{"de", "Ich möchte Sie gerne zu meinem beruflichen Netzwerk auf LinkedIn hinzufügen.",
              "Hallo Jordan, wir haben uns letzte Woche auf der Konferenz in Berlin "
              "kennengelernt. Ich würde gern in Kontakt bleiben.",
-             "Hallo Jordan, ich würde Ihnen gern unser Produkt zeigen, mit 20 % Rabatt."},
+             "Hallo Jordan, ich würde Ihnen gern unser Produkt zeigen, mit 20 % Rabatt.",
+             "Hallo Jordan, ich helfe Unternehmen wie Ihrem, den Umsatz zu verdoppeln. Hätten "
+             "Sie diese Woche Zeit für ein kurzes Gespräch?",
+             "Hallo Jordan, nach unserem kurzen Gespräch auf der Messe in Köln habe ich Ihren "
+             "Vortrag über Vertriebsteams gesehen. Ich würde gern in Kontakt bleiben."},
         Pack{"fr", "Je souhaiterais faire partie de votre réseau professionnel sur LinkedIn.",
              "Bonjour Jordan, nous nous sommes rencontrés au salon de Lyon et j'aimerais "
              "rester en contact.",
-             "Bonjour Jordan, découvrez notre solution avec un essai gratuit."},
+             "Bonjour Jordan, découvrez notre solution avec un essai gratuit.",
+             "Bonjour Jordan, j'accompagne les entreprises comme la vôtre à doubler leurs "
+             "ventes. Seriez-vous disponible pour un appel cette semaine ?",
+             "Bonjour Jordan, merci pour notre échange au salon de Lyon ; votre présentation "
+             "sur les équipes produit m'a beaucoup appris."},
         Pack{"es", "Me gustaría añadirte a mi red profesional en LinkedIn.",
              "Hola Jordan, coincidimos en la conferencia de Madrid y me encantaría seguir en "
              "contacto.",
-             "Hola Jordan, te ofrezco un descuento en nuestro producto."},
+             "Hola Jordan, te ofrezco un descuento en nuestro producto.",
+             "Hola Jordan, ayudamos a empresas como la tuya a duplicar sus ventas. ¿Agendamos "
+             "una breve llamada?",
+             "Hola Jordan, gracias por la charla breve en la conferencia de Madrid; me encantó "
+             "tu ponencia sobre equipos remotos."},
         Pack{"pt", "Gostaria de adicioná-lo à minha rede profissional no LinkedIn.",
              "Olá Jordan, gostei muito da sua palestra na conferência de Lisboa e gostaria de "
              "manter contato.",
-             "Olá Jordan, conheça a nossa plataforma com desconto especial."},
+             "Olá Jordan, conheça a nossa plataforma com desconto especial.",
+             "Olá Jordan, ajudamos empresas como a sua a dobrar as vendas. Podemos marcar uma "
+             "conversa rápida?",
+             "Olá Jordan, obrigado pela conversa na conferência de Lisboa; a sua palestra sobre "
+             "equipes remotas foi ótima."},
         Pack{"it", "Vorrei aggiungerti alla mia rete professionale su LinkedIn.",
              "Ciao Jordan, ci siamo incontrati alla conferenza di Milano e vorrei restare in "
              "contatto.",
-             "Ciao Jordan, prova gratuita della nostra piattaforma con uno sconto."},
+             "Ciao Jordan, prova gratuita della nostra piattaforma con uno sconto.",
+             "Ciao Jordan, aiutiamo aziende come la tua a raddoppiare il fatturato. Possiamo "
+             "fissare una breve telefonata?",
+             "Ciao Jordan, grazie per la chiacchierata alla conferenza di Milano; il tuo "
+             "intervento sui team remoti mi è piaciuto molto."},
         Pack{"nl", "Ik wil je graag toevoegen aan mijn professionele netwerk op LinkedIn.",
              "Hallo Jordan, we hebben elkaar ontmoet op de conferentie in Utrecht en ik blijf "
              "graag in contact.",
-             "Hallo Jordan, bekijk ons product met korting."},
-        Pack{"ja", "LinkedInのネットワークにご招待します。",
-             "先週の勉強会でのご講演、とても勉強になりました。今後ともよろしくお願いします。",
-             "弊社の製品を割引価格でご案内します。"},
+             "Hallo Jordan, bekijk ons product met korting.",
+             "Hallo Jordan, wij helpen bedrijven zoals het jouwe hun omzet te verdubbelen. Heb "
+             "je tijd voor een kennismaking?",
+             "Hallo Jordan, bedankt voor ons korte gesprek op de beurs in Utrecht; je "
+             "presentatie over teams sprak me aan."},
+        Pack{
+            "ja", "LinkedInのネットワークにご招待します。",
+            "先週の勉強会でのご講演、とても勉強になりました。今後ともよろしくお願いします。",
+            "弊社の製品を割引価格でご案内します。",
+            "田中様、弊社は御社のような企業の売上を伸ばすお手伝いをしております。"
+            "15分ほどお時間をいただけますか。",
+            "先日の商談会でお会いしました。御社の取り組みについてのご講演、大変勉強になりました。"},
         Pack{"zh-Hans", "我想邀请您加入我的领英职业人脉。",
-             "我们在上周的会议上见过，您的演讲让我受益匪浅。", "我们的产品现在有折扣，欢迎购买。"},
+             "我们在上周的会议上见过，您的演讲让我受益匪浅。", "我们的产品现在有折扣，欢迎购买。",
+             "王先生您好，我们帮助企业提升销售业绩，像贵公司这样的团队都在用。能否占用您几分钟通"
+             "个电话？",
+             "王先生您好，上周在会议上听了您关于帮助企业数字化转型的演讲，受益匪浅。"},
         Pack{"ar", "أود إضافتك إلى شبكتي المهنية على LinkedIn.",
              "مرحبا، التقينا في مؤتمر دبي الأسبوع الماضي وأود البقاء على تواصل.",
-             "مرحبا، لدينا خصم على منتجنا هذا الأسبوع."}),
+             "مرحبا، لدينا خصم على منتجنا هذا الأسبوع.",
+             "مرحبا، نساعد الشركات مثل شركتك على زيادة المبيعات. هل لديك وقت لمكالمة سريعة؟",
+             "مرحبا، التقينا في مؤتمر دبي وأعجبتني محاضرتك عن الفرق البعيدة."}),
     [](const ::testing::TestParamInfo<Pack>& info) {
       std::string name = info.param.language;
       name.erase(std::remove(name.begin(), name.end(), '-'), name.end());
@@ -459,12 +534,16 @@ TEST(NoteLanguageRuleTest, EnforcedAndBelowConfidence) {
 TEST(LanguagePackConfigTest, BadPacksAreRejectedWithTheirPath) {
   absl::StatusOr<v1::EvaluatorConfig> config = ParseEvaluatorConfig(
       "language_packs:\n  - language: de_DE\n  - language: fr\n    pitch_terms: [\" \"]\n"
+      "    pitch_patterns: [\"appel ...\", \"... appel\"]\n"
       "  - language: FR\n");
   ASSERT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
   const std::string message(config.status().message());
   EXPECT_THAT(message, HasSubstr("language_packs[0].language: must be a well-formed"));
   EXPECT_THAT(message, HasSubstr("language_packs[1].pitch_terms[0]: must not be blank"));
   EXPECT_THAT(message, HasSubstr("language_packs[2].language: another pack has this language"));
+  // A malformed pitch pattern is named with the reason; a good one next to it is not.
+  EXPECT_THAT(message, HasSubstr("language_packs[1].pitch_patterns[1]: the first element is ..."));
+  EXPECT_THAT(message, Not(HasSubstr("language_packs[1].pitch_patterns[0]")));
   EXPECT_EQ(ParseEvaluatorConfig("rules: {note_language: {min_confidence: 0}}").status().code(),
             absl::StatusCode::kInvalidArgument);
 }
