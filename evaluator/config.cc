@@ -91,6 +91,7 @@ v1::EvaluatorConfig DefaultEvaluatorConfig() {
   length.set_mode(v1::RULE_MODE_ENFORCE);
   length.set_premium_limit(300);
   length.set_free_limit(200);
+  length.set_unit(v1::LENGTH_UNIT_CODE_POINTS);
 
   v1::NotePitchConfig& pitch = *rules.mutable_note_pitch();
   pitch.set_mode(v1::RULE_MODE_ENFORCE);

@@ -209,6 +209,13 @@ size_t CountCodePoints(absl::string_view utf8) {
   return count;
 }
 
+size_t CountUtf16CodeUnits(absl::string_view utf8) {
+  // A code point above U+FFFF (a surrogate pair in UTF-16) is the one with a 4-byte sequence.
+  size_t supplementary = 0;
+  for (const char byte : utf8) supplementary += static_cast<unsigned char>(byte) >= 0xF0 ? 1 : 0;
+  return CountCodePoints(utf8) + supplementary;
+}
+
 NoteWords::NoteWords(absl::string_view text, size_t max_words) {
   if (SplitAscii(text, max_words) || SplitByTable(text, max_words)) return;
   SplitUnicode(text, max_words);

@@ -35,6 +35,9 @@ size_t CountCodePoints(absl::string_view utf8);
 // a flag, a family emoji each count once), by ICU's character break iterator.
 size_t CountGraphemes(absl::string_view utf8);
 
+// Number of UTF-16 code units (JavaScript's String.length): a code point above U+FFFF is two.
+size_t CountUtf16CodeUnits(absl::string_view utf8);
+
 // True when `text` is ASCII only (no byte >= 0x80).
 bool IsAscii(absl::string_view text);
 

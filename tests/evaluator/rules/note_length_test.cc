@@ -138,5 +138,54 @@ TEST_F(NoteLengthRuleTest, UsesTheConfiguredLimits) {
   EXPECT_EQ(RunRule(rule, WithNote(std::string(21, 'a'), true)).findings.size(), 1u);
 }
 
+// The same three notes under each unit: 150 "é" written as e + combining acute (300 code
+// points, 150 graphemes, 300 UTF-16 units), 150 family emoji (man ZWJ woman ZWJ girl: 750 code
+// points, 150 graphemes, 1,200 UTF-16 units) and 150 grinning faces (150 code points and
+// graphemes, 300 UTF-16 units); the free limit is 200.
+TEST_F(NoteLengthRuleTest, CountsInTheConfiguredUnit) {
+  const std::string combining = Repeat("e\u0301", 150);
+  const std::string families = Repeat("\U0001F468\u200D\U0001F469\u200D\U0001F467", 150);
+  const std::string faces = Repeat("\U0001F600", 150);
+  struct Expected {
+    v1::LengthUnit unit;
+    size_t combining, families, faces;  // the length counted; over 200 is a finding
+  };
+  for (const Expected& expected : {Expected{v1::LENGTH_UNIT_CODE_POINTS, 300, 750, 150},
+                                   Expected{v1::LENGTH_UNIT_UNSPECIFIED, 300, 750, 150},
+                                   Expected{v1::LENGTH_UNIT_GRAPHEMES, 150, 150, 150},
+                                   Expected{v1::LENGTH_UNIT_UTF16_CODE_UNITS, 300, 1200, 300}}) {
+    v1::NoteLengthConfig config = DefaultEvaluatorConfig().rules().note_length();
+    config.set_unit(expected.unit);
+    const NoteLengthRule rule(config);
+    for (const auto& [note, length] :
+         {std::pair<std::string, size_t>{combining, expected.combining},
+          {families, expected.families},
+          {faces, expected.faces}}) {
+      const RuleResult result = RunRule(rule, WithNote(note, false));
+      if (length <= 200) {
+        EXPECT_TRUE(result.findings.empty()) << expected.unit << " " << length;
+        continue;
+      }
+      ASSERT_EQ(result.findings.size(), 1u) << expected.unit << " " << length;
+      EXPECT_EQ(result.findings[0].params().at("length"), std::to_string(length));
+      EXPECT_EQ(result.findings[0].params().at("limit"), "200");
+    }
+  }
+}
+
+TEST_F(NoteLengthRuleTest, DefaultUnitIsCodePointsAndTheConfigNamesIt) {
+  EXPECT_EQ(DefaultEvaluatorConfig().rules().note_length().unit(), v1::LENGTH_UNIT_CODE_POINTS);
+  absl::StatusOr<v1::EvaluatorConfig> config =
+      ParseEvaluatorConfig("rules: {note_length: {unit: GRAPHEMES}}");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->rules().note_length().unit(), v1::LENGTH_UNIT_GRAPHEMES);
+  EXPECT_EQ(config->rules().note_length().free_limit(), 200u);  // the rest stays default
+  const absl::StatusOr<v1::EvaluatorConfig> bad =
+      ParseEvaluatorConfig("rules: {note_length: {unit: BYTES}}");
+  ASSERT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(bad.status().message()),
+              ::testing::HasSubstr("expected one of CODE_POINTS, GRAPHEMES, UTF16_CODE_UNITS"));
+}
+
 }  // namespace
 }  // namespace etiquette
