@@ -106,8 +106,13 @@ absl::StatusOr<std::unique_ptr<etiquette::HistoryClient>> MakeHistoryClient(
   if (!flags.history_tls_server_name.empty()) {
     arguments.SetSslTargetNameOverride(flags.history_tls_server_name);
   }
-  auto grpc_client = std::make_unique<etiquette::GrpcHistoryClient>(
-      grpc::CreateCustomChannel(flags.history, *credentials, arguments));
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateCustomChannel(flags.history, *credentials, arguments);
+  // Connect now, in the background, rather than on the first evaluation: a channel connected
+  // lazily makes the first calls after a start wait for the connection and history's health
+  // check inside --history_timeout_ms (a degraded verdict, or DEFER when failing closed).
+  channel->GetState(/*try_to_connect=*/true);
+  auto grpc_client = std::make_unique<etiquette::GrpcHistoryClient>(std::move(channel));
   if (flags.history_calls_in_flight == 0) return grpc_client;
   return std::make_unique<etiquette::CoalescingHistoryClient>(
       std::move(grpc_client), flags.history_calls_in_flight, absl::Now,

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -37,6 +38,36 @@ absl::StatusOr<int> LoggedPort(ChildProcess& process, const std::string& marker 
   if (!line.ok()) return line.status();
   const size_t at = line->find(marker) + marker.size();
   return std::stoi(line->substr(at));
+}
+
+// True when process `pid` holds an established TCP connection to 127.0.0.1:`port` (from
+// /proc/net/tcp{,6}, where each socket has its inode, and /proc/<pid>/fd, whose links name the
+// process's sockets by inode).
+bool HasConnectionTo(pid_t pid, int port) {
+  std::vector<std::string> inodes;
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);  // the header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+      fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >>
+          timeout >> inode;
+      const size_t colon = remote.rfind(':');
+      if (state != "01" || colon == std::string::npos) continue;  // 01: ESTABLISHED
+      if (std::stoi(remote.substr(colon + 1), nullptr, 16) == port) inodes.push_back(inode);
+    }
+  }
+  std::error_code error;
+  for (const auto& fd :
+       std::filesystem::directory_iterator(absl::StrCat("/proc/", pid, "/fd"), error)) {
+    const std::string target = std::filesystem::read_symlink(fd.path(), error).string();
+    for (const std::string& inode : inodes) {
+      if (target == "socket:[" + inode + "]") return true;
+    }
+  }
+  return false;
 }
 
 class StackTest : public ::testing::Test {
@@ -197,6 +228,21 @@ class StackTest : public ::testing::Test {
   std::unique_ptr<v1::SenderHistoryAdmin::Stub> admin_stub_;
   std::unique_ptr<v1::InvitationEvaluator::Stub> evaluator_stub_;
 };
+
+// The evaluator connects to history when it starts, not on its first evaluation, so that the
+// first calls after a start (a rollout) do not spend --history_timeout_ms on the connection and
+// history's health check, and come back degraded (or DEFER when failing closed).
+TEST_F(StackTest, EvaluatorConnectsToHistoryBeforeItsFirstEvaluation) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  bool connected = HasConnectionTo(evaluator_->pid(), history_port_);
+  while (!connected && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));  // polling /proc, bounded by `deadline`
+    connected = HasConnectionTo(evaluator_->pid(), history_port_);
+  }
+  EXPECT_TRUE(connected) << "no connection from the evaluator to history's port " << history_port_
+                         << " without an evaluation";
+  EXPECT_FALSE(Evaluate("m-first", "m-call").degraded());
+}
 
 TEST_F(StackTest, FiveUnknownReportsRequireEmailUntilReleased) {
   EXPECT_EQ(Evaluate("spammy", "newcomer").decision(), v1::DECISION_SEND);
