@@ -30,10 +30,9 @@ enum class HistoryStatus {
 bool IsStranger(const v1::Relationship& relationship);
 
 // What note-pitch finds in a note.
-enum class NotePitch {
-  kNone,
-  kLink,           // an http(s) link (with flag_links)
-  kSalesLanguage,  // sales words or a pitch pattern
+struct NotePitch {
+  bool link = false;            // an http(s) link (with flag_links)
+  bool sales_language = false;  // sales words or a pitch pattern
 };
 
 // The flaws of a note that more than one rule weighs, found once per evaluation by the engine
@@ -43,17 +42,17 @@ enum class NotePitch {
 // even when it greets the recipient by name.
 struct NoteFlaws {
   absl::string_view placeholder;  // the first unfilled placeholder ("[Name]"), or empty
-  NotePitch pitch = NotePitch::kNone;
+  NotePitch pitch;
   bool template_blast = false;  // near-identical to advice_at or more of the sender's notes
   // Only an enforced rule's finding changes another rule's (SHADOW changes nothing).
   bool placeholder_enforced = false;
   bool pitch_enforced = false;
   bool template_blast_enforced = false;
 
+  // A link alone is not one: a personal note may point at the talk's slides.
   bool AnyEnforced() const {
     return (placeholder_enforced && !placeholder.empty()) ||
-           (pitch_enforced && pitch != NotePitch::kNone) ||
-           (template_blast_enforced && template_blast);
+           (pitch_enforced && pitch.sales_language) || (template_blast_enforced && template_blast);
   }
 };
 

@@ -33,22 +33,23 @@ NotePitchRule::NotePitchRule(v1::NotePitchConfig config, double pitch_weight)
       pitch_patterns_(config_.pitch_patterns()) {}
 
 NotePitch NotePitchRule::Detect(const RuleContext& context) const {
-  if (config_.flag_links() && ContainsHttpLink(context.invitation.note())) return NotePitch::kLink;
-  bool sales =
+  NotePitch found;
+  found.link = config_.flag_links() && ContainsHttpLink(context.invitation.note());
+  found.sales_language =
       pitch_terms_.FoundIn(context.note_words) || pitch_patterns_.FoundIn(context.note_words);
-  for (size_t i = 0; !sales && i < context.packs.size(); ++i) {
-    sales = context.packs[i]->pitch_terms.FoundIn(context.note_words) ||
-            context.packs[i]->pitch_patterns.FoundIn(context.note_words);
+  for (size_t i = 0; !found.sales_language && i < context.packs.size(); ++i) {
+    found.sales_language = context.packs[i]->pitch_terms.FoundIn(context.note_words) ||
+                           context.packs[i]->pitch_patterns.FoundIn(context.note_words);
   }
-  return sales ? NotePitch::kSalesLanguage : NotePitch::kNone;
+  return found;
 }
 
 void NotePitchRule::Evaluate(const RuleContext& context, RuleResult* result) const {
   const NotePitch found =
       context.note_flaws != nullptr ? context.note_flaws->pitch : Detect(context);
-  if (found == NotePitch::kNone) return;
-  result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND,
-              found == NotePitch::kLink ? link_ : sales_language_);
+  if (!found.link && !found.sales_language) return;
+  // One finding: the link when there is one (the more specific advice).
+  result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND, found.link ? link_ : sales_language_);
   result->logit += pitch_weight_;
 }
 

@@ -13,7 +13,7 @@ class NotePitchRule final : public ConfiguredRule<v1::NotePitchConfig> {
  public:
   // `pitch_weight` (negative) is added to the logit when the rule fires.
   NotePitchRule(v1::NotePitchConfig config, double pitch_weight);
-  // What the note holds: a link (with flag_links) before sales language.
+  // What the note holds: a link (with flag_links), sales language, both or neither.
   NotePitch Detect(const RuleContext& context) const;
   void Evaluate(const RuleContext& context, RuleResult* result) const override;
 

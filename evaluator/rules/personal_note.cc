@@ -393,8 +393,9 @@ PersonalNoteRule::NoteKind PersonalNoteRule::Classify(
 void PersonalNoteRule::Evaluate(const RuleContext& context, RuleResult* result) const {
   const NoteKind kind =
       Classify(context.invitation, context.note_words, context.note_joined, context.packs);
-  // A template with its placeholders unfilled, or a sales opener, is not personal however it
-  // greets the recipient: no POSITIVE finding and no bonus (the flaw's own rule says why).
+  // A template with its placeholders unfilled, a sales opener or the note sent to everyone is
+  // not personal however it greets the recipient: no POSITIVE finding and no bonus (the flaw's
+  // own rule says why).
   const bool flawed = context.note_flaws != nullptr && context.note_flaws->AnyEnforced();
   if (kind == NoteKind::kPersonal && flawed) return;
   if (!context.stranger) {

@@ -130,14 +130,30 @@ TEST(RulesEngineTest, ANoteWithAnEnforcedFlawIsNotCalledPersonal) {
   EXPECT_EQ(FindingOf(verdict, "note-pitch")->code(), "note-pitch.sales-language");
   EXPECT_EQ(FindingOf(verdict, "personal-note"), nullptr);
 
-  // A colleague's note is held to the same: a link is a pitch, not a personal note.
+  // A colleague's note is held to the same.
   v1::Invitation colleague = GoodInvitation();
   colleague.mutable_relationship()->set_familiarity(v1::FAMILIARITY_COLLEAGUE);
   const v1::Verdict colleague_personal = Evaluate(*engine, colleague);
   ASSERT_NE(FindingOf(colleague_personal, "personal-note"), nullptr);
   EXPECT_EQ(FindingOf(colleague_personal, "personal-note")->severity(), v1::SEVERITY_POSITIVE);
-  colleague.set_note(colleague.note() + " https://example.com/offer");
+  colleague.set_note(colleague.note() + " Happy to show you a demo.");
   verdict = Evaluate(*engine, colleague);
+  ASSERT_NE(FindingOf(verdict, "note-pitch"), nullptr);
+  EXPECT_EQ(FindingOf(verdict, "note-pitch")->code(), "note-pitch.sales-language");
+  EXPECT_EQ(FindingOf(verdict, "personal-note"), nullptr);
+
+  // A link alone is flagged, and the note stays personal: it may point at the talk's slides.
+  v1::Invitation slides = GoodInvitation();
+  slides.set_note(slides.note() + " My slides: https://example.com/retries.pdf");
+  verdict = Evaluate(*engine, slides);
+  ASSERT_NE(FindingOf(verdict, "note-pitch"), nullptr);
+  EXPECT_EQ(FindingOf(verdict, "note-pitch")->code(), "note-pitch.link");
+  ASSERT_NE(FindingOf(verdict, "personal-note"), nullptr);
+  EXPECT_EQ(FindingOf(verdict, "personal-note")->severity(), v1::SEVERITY_POSITIVE);
+  // A link with sales language is both: the link is the finding, and the note is no longer
+  // called personal.
+  slides.set_note(slides.note() + " Book a call with me.");
+  verdict = Evaluate(*engine, slides);
   ASSERT_NE(FindingOf(verdict, "note-pitch"), nullptr);
   EXPECT_EQ(FindingOf(verdict, "note-pitch")->code(), "note-pitch.link");
   EXPECT_EQ(FindingOf(verdict, "personal-note"), nullptr);
