@@ -195,8 +195,9 @@ class FunctionWordTable {
       for (size_t i = 0; i < list.count; ++i) {
         const absl::string_view word = list.words[i];
         if (word.empty() || word.size() > kMaxKeyBytes) continue;
-        Slot& slot = Find(PackShortWord(word));
-        slot.key = PackShortWord(word);
+        const uint64_t key = PackShortWord(word);
+        Slot& slot = Find(key);
+        slot.key = key;
         slot.languages |= uint8_t{1} << list.language;
       }
     }
