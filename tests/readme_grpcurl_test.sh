@@ -336,6 +336,24 @@ check_no_reflection_guard() {
   fi
 }
 
+# The CLI reads `-d @` from stdin, as grpcurl does: here a request padded past the 128 KiB a
+# single argument may hold, which -d JSON could not carry. Adds to passed or failed.
+check_request_from_stdin() {
+  local output="$work_dir/stdin_output" status=0
+  { head -c 200000 /dev/zero | tr '\0' ' '; echo '{"service": "etiquette.v1.InvitationEvaluator"}'; } |
+    "$cli" -plaintext -d @ "127.0.0.1:$evaluator_port" grpc.health.v1.Health/Check \
+    >"$output" 2>&1 || status=$?
+  if (( status == 0 )) && grep -q '"SERVING"' "$output"; then
+    echo "ok: -d @ reads a 200 KB request from stdin"
+    passed=$(( passed + 1 ))
+  else
+    echo "FAIL: -d @ should read the request from stdin"
+    echo "  | exit status $status"
+    sed 's/^/  | /' "$output"
+    failed=$(( failed + 1 ))
+  fi
+}
+
 main() {
   local log
   passed=0 failed=0 protoset_commands=0
@@ -347,6 +365,7 @@ main() {
   local commands=$(( passed + failed ))
   check_reflection_calls reflection
   check_no_reflection_guard
+  check_request_from_stdin
   stop_processes
 
   start_stack protoset

@@ -3,7 +3,7 @@
 //
 //   grpc_reflect_cli [-protoset FILE]... -plaintext ADDR list
 //   grpc_reflect_cli [-protoset FILE]... -plaintext ADDR describe SYMBOL
-//   grpc_reflect_cli [-protoset FILE]... -plaintext [-H "NAME: VALUE"]... [-d JSON]
+//   grpc_reflect_cli [-protoset FILE]... -plaintext [-H "NAME: VALUE"]... [-d JSON | -d @]
 //                    ADDR PKG.SERVICE/METHOD (or PKG.SERVICE.METHOD)
 //   grpc_reflect_cli -protoset FILE... list | describe SYMBOL     (no server needed)
 //
@@ -11,13 +11,15 @@
 // time from a descriptor source (descriptor_source.h; no compiled-in service code): without
 // -protoset, from the server over grpc.reflection.v1alpha.ServerReflection; with -protoset,
 // from those FileDescriptorSet files only, with no reflection call at all (`list` then lists
-// the services in the files, and `list` and `describe` do not even connect). Exit codes are
-// grpcurl's: 0 success, 1 client-side failure, 2 usage error, 64 + code when the called method
-// returns a non-OK status.
+// the services in the files, and `list` and `describe` do not even connect). `-d @` reads the
+// request from stdin, as grpcurl does (one message; requests past the argument size limit). Exit
+// codes are grpcurl's: 0 success, 1 client-side failure, 2 usage error, 64 + code when the called
+// method returns a non-OK status.
 #include <cctype>
 #include <chrono>
 #include <future>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,7 +52,7 @@ constexpr std::chrono::seconds kCallTimeout(60);
 constexpr char kUsage[] =
     "usage: grpc_reflect_cli [-protoset FILE]... -plaintext ADDR list\n"
     "       grpc_reflect_cli [-protoset FILE]... -plaintext ADDR describe SYMBOL\n"
-    "       grpc_reflect_cli [-protoset FILE]... -plaintext [-H 'NAME: VALUE']... [-d JSON]\n"
+    "       grpc_reflect_cli [-protoset FILE]... -plaintext [-H 'NAME: VALUE']... [-d JSON|@]\n"
     "                        ADDR PKG.SERVICE/METHOD\n"
     "       grpc_reflect_cli -protoset FILE... list | describe SYMBOL\n";
 
@@ -59,7 +61,8 @@ constexpr char kUsage[] =
 
 struct Options {
   bool plaintext = false;
-  std::string data;  // The -d value; empty or blank means an empty request message.
+  std::string data;              // The -d value; empty or blank means an empty request message.
+  bool data_from_stdin = false;  // -d @: the request is read from stdin instead.
   // The -H values as (lower-cased name, value): request metadata, as grpcurl sends it.
   std::vector<std::pair<std::string, std::string>> headers;
   // The -protoset values: when there are any, types come from these files, not reflection.
@@ -94,6 +97,7 @@ std::optional<Options> ParseArgs(int argc, char** argv) {
         return std::nullopt;
       }
       options.data = value ? *value : argv[++i];
+      options.data_from_stdin = options.data == "@";
     } else if (name == "protoset") {
       if (!value && i + 1 >= argc) {
         std::cerr << "flag needs an argument: -protoset\n" << kUsage;
@@ -388,7 +392,15 @@ int Run(const Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::optional<Options> options = ParseArgs(argc, argv);
+  std::optional<Options> options = ParseArgs(argc, argv);
   if (!options) return kExitUsage;
+  if (options->data_from_stdin) {
+    options->data.assign(std::istreambuf_iterator<char>(std::cin),
+                         std::istreambuf_iterator<char>());
+    if (std::cin.bad()) {
+      std::cerr << "cannot read the request from stdin (-d @)\n";
+      return kExitFailure;
+    }
+  }
   return Run(*options);
 }
