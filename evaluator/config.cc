@@ -138,6 +138,21 @@ v1::EvaluatorConfig DefaultEvaluatorConfig() {
   rules.mutable_group_activity()->set_mode(v1::RULE_MODE_ENFORCE);
   rules.mutable_group_activity()->set_min_activity_90d(3);
   rules.mutable_twitter_only()->set_mode(v1::RULE_MODE_ENFORCE);
+  // A note that gives a follow on Twitter (or X) as the tie, in the languages of the packs
+  // (ja and zh-Hans have none: a pattern element is one word, and theirs are character pairs).
+  // French and Italian need the pronoun ("je suis" is also "I am"), English an object
+  // ("following our chat" is not a follow).
+  SetList(rules.mutable_twitter_only()->mutable_follow_patterns(),
+          {"follow|follows|following|followed you|each|your|me|one|us ... on? twitter|x",
+           "twitter|x follower|followers|follow|following|connection|connections|friends|mutuals",
+           "connected|mutuals on twitter|x", "folge|folgen|folgst|folgt ... auf? twitter|x",
+           "auf twitter|x ... gefolgt|vernetzt|verbunden",
+           "vous|te|nous|tu suis|suivons|suit|suivez|suivre ... sur? twitter|x",
+           "abonné|abonnée|abonnés|abonnées ... twitter|x",
+           "sigo|seguimos|sigues|segue|segues|seguem|seguidor|seguidora|seguidores ... en|no|na? "
+           "twitter|x",
+           "ti|vi|ci seguo|seguiamo|segui|segue ... su? twitter|x",
+           "volg|volgen|volgt|gevolgd|volger|volgers ... op? twitter|x"});
   rules.mutable_recipient_reported()->set_mode(v1::RULE_MODE_ENFORCE);
   rules.mutable_already_pending()->set_mode(v1::RULE_MODE_ENFORCE);
   rules.mutable_sender_restricted()->set_mode(v1::RULE_MODE_ENFORCE);
@@ -247,6 +262,11 @@ absl::Status ValidateEvaluatorConfig(const v1::EvaluatorConfig& config) {
   e.Mode("group_activity", rules.group_activity().mode());
   e.Positive("rules.group_activity.min_activity_90d", rules.group_activity().min_activity_90d());
   e.Mode("twitter_only", rules.twitter_only().mode());
+  for (int i = 0; i < rules.twitter_only().follow_patterns_size(); ++i) {
+    if (absl::Status s = PitchPatterns::Check(rules.twitter_only().follow_patterns(i)); !s.ok()) {
+      e.Add(absl::StrCat("rules.twitter_only.follow_patterns[", i, "]"), std::string(s.message()));
+    }
+  }
   e.Mode("recipient_reported", rules.recipient_reported().mode());
   e.Mode("already_pending", rules.already_pending().mode());
   e.Mode("sender_restricted", rules.sender_restricted().mode());

@@ -10,6 +10,7 @@ namespace etiquette {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string Message(const absl::Status& status) { return std::string(status.message()); }
 
@@ -123,6 +124,15 @@ TEST(EvaluatorConfigTest, BlankListEntryIsRejectedWithIndex) {
       ParseEvaluatorConfig("rules:\n  note_pitch:\n    pitch_terms: [buy, \"  \"]\n");
   ASSERT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Message(config.status()), "rules.note_pitch.pitch_terms[1]: must not be blank");
+}
+
+TEST(EvaluatorConfigTest, MalformedFollowPatternIsRejectedWithItsPath) {
+  absl::StatusOr<v1::EvaluatorConfig> config = ParseEvaluatorConfig(
+      "rules:\n  twitter_only:\n    follow_patterns: [\"follow ... twitter\", \"... twitter\"]\n");
+  ASSERT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(config.status()),
+              HasSubstr("rules.twitter_only.follow_patterns[1]: the first element is ..."));
+  EXPECT_THAT(Message(config.status()), Not(HasSubstr("follow_patterns[0]")));
 }
 
 TEST(EvaluatorConfigTest, StockSimilarityAboveOneIsRejected) {

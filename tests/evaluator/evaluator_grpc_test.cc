@@ -208,6 +208,32 @@ TEST_F(EvaluatorGrpcTest, TemplatesAndSalesOpenersAreFlaggedAndNotCalledPersonal
   EXPECT_EQ(rule_finding(response.verdict(), "personal-note"), nullptr);
 }
 
+// "Just because we are connected on Twitter doesn't necessarily mean we should connect on
+// LinkedIn": a stranger's note that gives a follow as the tie gets twitter-only's advice, in
+// the sender's language, even when the platform knows of no follow.
+TEST_F(EvaluatorGrpcTest, ANoteGivingATwitterFollowAsTheTieGetsTwitterOnlyAdvice) {
+  v1::Invitation invitation = GoodInvitation();
+  v1::Relationship& relationship = *invitation.mutable_relationship();
+  relationship.set_familiarity(v1::FAMILIARITY_STRANGER);
+  relationship.set_mutual_connections(0);
+  relationship.clear_shared_groups();
+  relationship.clear_twitter();
+  invitation.mutable_sender()->set_locale("de-DE");
+  invitation.set_note("Hallo Frau Weber, ich folge Ihnen seit Jahren auf Twitter.");
+  v1::EvaluateResponse response;
+  const grpc::Status status = Evaluate(invitation, &response);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::OK) << status.error_message();
+  const v1::Finding* twitter = nullptr;
+  for (const v1::Finding& finding : response.verdict().findings()) {
+    if (finding.rule_id() == "twitter-only") twitter = &finding;
+  }
+  ASSERT_NE(twitter, nullptr);
+  EXPECT_EQ(twitter->code(), "twitter-only.note-tie");
+  EXPECT_EQ(twitter->severity(), v1::SEVERITY_ADVICE);
+  EXPECT_EQ(twitter->message(),
+            "Die Nachricht nennt ein Folgen auf Twitter als Verbindung zwischen den beiden.");
+}
+
 TEST_F(EvaluatorGrpcTest, MalformedLocaleIsInvalidArgumentNamingTheField) {
   v1::Invitation invitation = GoodInvitation();
   invitation.mutable_recipient()->set_locale("en_US");

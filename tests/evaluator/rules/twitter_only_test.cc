@@ -145,5 +145,91 @@ TEST_F(TwitterOnlyRuleTest, UsesTheConfiguredWeight) {
   EXPECT_DOUBLE_EQ(RunRule(rule, TwitterOnlyStranger()).logit, -1.75);
 }
 
+// A stranger with no mutual connections, no shared groups and no Twitter relation known to the
+// platform, whose note is `note`.
+v1::Invitation StrangerWritingNote(const char* note) {
+  v1::Invitation invitation = GoodInvitation();
+  v1::Relationship& relationship = *invitation.mutable_relationship();
+  relationship.set_familiarity(v1::FAMILIARITY_STRANGER);
+  relationship.set_mutual_connections(0);
+  relationship.clear_shared_groups();
+  relationship.clear_twitter();
+  invitation.set_note(note);
+  return invitation;
+}
+
+// The platform may not know of the follow; a note that gives it as the tie is the same tie.
+class TwitterOnlyNoteTest : public TwitterOnlyRuleTest,
+                            public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(TwitterOnlyNoteTest, ANoteGivingATwitterFollowAsTheTieIsAdvice) {
+  const RuleResult result = RunRule(rule_, StrangerWritingNote(GetParam()));
+  ASSERT_EQ(result.findings.size(), 1u) << GetParam();
+  EXPECT_EQ(result.findings[0].code(), "twitter-only.note-tie");
+  EXPECT_EQ(result.findings[0].severity(), v1::SEVERITY_ADVICE);
+  EXPECT_EQ(result.findings[0].outcome(), v1::DECISION_SEND);
+  EXPECT_EQ(result.findings[0].message(),
+            "The note gives a Twitter follow as the tie between the two.");
+  EXPECT_FALSE(result.findings[0].advice().empty());
+  EXPECT_EQ(result.logit, 0.0);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Languages, TwitterOnlyNoteTest,
+    ::testing::Values("Hi Marcus, we follow each other on Twitter, let's connect here too.",
+                      "I've been following your threads over on X for a while.",
+                      "Long-time Twitter follower, would be great to connect!",
+                      "Hallo Frau Weber, ich folge Ihnen seit Jahren auf Twitter.",
+                      "Wir sind auf Twitter schon lange vernetzt.",
+                      "Bonjour, je vous suis depuis longtemps sur Twitter.",
+                      "Je suis abonnée à votre compte Twitter.",
+                      "Hola Ana, te sigo desde hace tiempo en Twitter.",
+                      "Olá Maria, sigo você no Twitter há anos.",
+                      "Ciao Luca, ti seguo da tempo su Twitter.",
+                      "Hoi Daan, ik volg je al jaren op Twitter."));
+
+class TwitterOnlyNearMissTest : public TwitterOnlyRuleTest,
+                                public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(TwitterOnlyNearMissTest, ANoteThatNamesNoFollowOnTwitterIsSilent) {
+  const RuleResult result = RunRule(rule_, StrangerWritingNote(GetParam()));
+  EXPECT_TRUE(result.findings.empty()) << GetParam() << ": " << result.findings[0].code();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Languages, TwitterOnlyNearMissTest,
+    ::testing::Values("Following our chat at Twitter, I'd like to stay in touch.",
+                      "Loved your tweet thread on idempotency keys; I work on payments too.",
+                      "I follow your blog and enjoyed your talk on retries.",
+                      "Je suis ingénieur et très actif sur Twitter.",
+                      "Die Folgen Ihres Vortrags für unser Team waren groß.",
+                      "We met at the payments meetup in Berlin last week."));
+
+TEST_F(TwitterOnlyRuleTest, ANoteGivingAFollowIsSilentWhenTheTwoShareAnotherTie) {
+  v1::Invitation invitation =
+      StrangerWritingNote("Hi Marcus, we follow each other on Twitter, let's connect here too.");
+  invitation.mutable_relationship()->set_mutual_connections(3);
+  EXPECT_TRUE(RunRule(rule_, invitation).findings.empty());
+  invitation.mutable_relationship()->set_mutual_connections(0);
+  invitation.mutable_relationship()->set_familiarity(v1::FAMILIARITY_COLLEAGUE);
+  EXPECT_TRUE(RunRule(rule_, invitation).findings.empty());
+}
+
+TEST_F(TwitterOnlyRuleTest, AKnownFollowIsFoundOnceWhateverTheNoteSays) {
+  v1::Invitation invitation = TwitterOnlyStranger();
+  invitation.set_note("Hi Marcus, we follow each other on Twitter, let's connect here too.");
+  const RuleResult result = RunRule(rule_, invitation);
+  ASSERT_EQ(result.findings.size(), 1u);
+  EXPECT_EQ(result.findings[0].code(), "twitter-only.one-way");
+}
+
+TEST_F(TwitterOnlyRuleTest, WithoutFollowPatternsOnlyTheRelationshipCounts) {
+  v1::TwitterOnlyConfig config = DefaultEvaluatorConfig().rules().twitter_only();
+  config.clear_follow_patterns();
+  const TwitterOnlyRule rule(config, kOneWayWeight);
+  EXPECT_TRUE(
+      RunRule(rule, StrangerWritingNote("We follow each other on Twitter.")).findings.empty());
+}
+
 }  // namespace
 }  // namespace etiquette
