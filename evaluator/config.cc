@@ -47,6 +47,15 @@ class ErrorList : public ConfigErrors {
       }
     }
   }
+  // Each entry in note-pitch's pattern grammar (PitchPatterns::Check), else its reason.
+  template <typename List>
+  void Patterns(const std::string& path, const List& list) {
+    for (int i = 0; i < list.size(); ++i) {
+      if (absl::Status s = PitchPatterns::Check(list.Get(i)); !s.ok()) {
+        Add(absl::StrCat(path, "[", i, "]"), s.message());
+      }
+    }
+  }
   void Weight(const std::string& name, double value) {
     if (!std::isfinite(value) || std::abs(value) > 10) {
       Add(absl::StrCat("likelihood.weights.", name), "must be between -10 and 10");
@@ -134,6 +143,30 @@ v1::EvaluatorConfig DefaultEvaluatorConfig() {
 
   rules.mutable_after_interview()->set_mode(v1::RULE_MODE_ENFORCE);
   rules.mutable_after_interview()->set_lookback_days(180);
+  // A note that says the sender applied or was interviewed, in the languages of the packs but
+  // ja and zh-Hans (a pattern element is one word, theirs are character pairs). Only phrases of
+  // a job: "our interview" may be a podcast's. Apostrophes are dropped: "l'entretien" is
+  // "lentretien".
+  SetList(
+      rules.mutable_after_interview()->mutable_note_patterns(),
+      {"interviewing|interviewed me", "job|hiring interview|interviews",
+       "interview|interviews for the|a|your ... role|position|job|opening|internship",
+       "applied|apply|applying for|to ... "
+       "role|position|job|opening|vacancy|internship|roles|positions|jobs|openings",
+       "submitted|sent my resume|cv|application|résumé",
+       "application|applications|candidacy for the|a|your ... role|position|job|opening|internship",
+       "vorstellungsgespräch|vorstellungsgespräche|bewerbungsgespräch|bewerbungsgespräche|"
+       "jobinterview|beworben",
+       "bewerbung|bewerbungen als|für|auf|um", "postulé|candidaté|candidatei|gesolliciteerd",
+       "entretien|entretiens|lentretien ... embauche|dembauche",
+       "candidature|candidatura|postulación pour|para|per|al|au|à|a|alla",
+       "entrevista|entrevistas de trabajo|empleo|emprego|trabalho", "entrevistarme|entrevistou",
+       "colloquio|colloqui di lavoro", "sollicitatie|sollicitatiegesprek|sollicitatiegesprekken"});
+  SetList(rules.mutable_after_interview()->mutable_hired_patterns(),
+          {"accepted|accepting the|your|an offer", "got|landed the|this job|offer|role|position",
+           "my first day", "hired me", "zusage", "ersten arbeitstag",
+           "accepté|acepté|aceitei|accettato ... offre|oferta|proposta|offerta",
+           "premier|primer|primeiro|primo jour|día|dia|giorno", "aangenomen", "eerste werkdag"});
   rules.mutable_profile_complete()->set_mode(v1::RULE_MODE_ENFORCE);
   rules.mutable_group_activity()->set_mode(v1::RULE_MODE_ENFORCE);
   rules.mutable_group_activity()->set_min_activity_90d(3);
@@ -248,25 +281,19 @@ absl::Status ValidateEvaluatorConfig(const v1::EvaluatorConfig& config) {
 
   e.Mode("note_pitch", rules.note_pitch().mode());
   e.NoBlankEntries("rules.note_pitch.pitch_terms", rules.note_pitch().pitch_terms(), false);
-  for (int i = 0; i < rules.note_pitch().pitch_patterns_size(); ++i) {
-    if (absl::Status s = PitchPatterns::Check(rules.note_pitch().pitch_patterns(i)); !s.ok()) {
-      e.Add(absl::StrCat("rules.note_pitch.pitch_patterns[", i, "]"), std::string(s.message()));
-    }
-  }
+  e.Patterns("rules.note_pitch.pitch_patterns", rules.note_pitch().pitch_patterns());
 
   e.Mode("after_interview", rules.after_interview().mode());
   e.Positive("rules.after_interview.lookback_days", rules.after_interview().lookback_days());
   e.AtMost("rules.after_interview.lookback_days", rules.after_interview().lookback_days(), 3650);
+  e.Patterns("rules.after_interview.note_patterns", rules.after_interview().note_patterns());
+  e.Patterns("rules.after_interview.hired_patterns", rules.after_interview().hired_patterns());
 
   e.Mode("profile_complete", rules.profile_complete().mode());
   e.Mode("group_activity", rules.group_activity().mode());
   e.Positive("rules.group_activity.min_activity_90d", rules.group_activity().min_activity_90d());
   e.Mode("twitter_only", rules.twitter_only().mode());
-  for (int i = 0; i < rules.twitter_only().follow_patterns_size(); ++i) {
-    if (absl::Status s = PitchPatterns::Check(rules.twitter_only().follow_patterns(i)); !s.ok()) {
-      e.Add(absl::StrCat("rules.twitter_only.follow_patterns[", i, "]"), std::string(s.message()));
-    }
-  }
+  e.Patterns("rules.twitter_only.follow_patterns", rules.twitter_only().follow_patterns());
   e.Mode("recipient_reported", rules.recipient_reported().mode());
   e.Mode("already_pending", rules.already_pending().mode());
   e.Mode("sender_restricted", rules.sender_restricted().mode());
@@ -348,11 +375,7 @@ absl::Status ValidateEvaluatorConfig(const v1::EvaluatorConfig& config) {
     e.NoBlankEntries(path + ".reason_cues", pack.reason_cues(), false);
     e.NoBlankEntries(path + ".pitch_terms", pack.pitch_terms(), false);
     e.NoBlankEntries(path + ".name_suffixes", pack.name_suffixes(), false);
-    for (int j = 0; j < pack.pitch_patterns_size(); ++j) {
-      if (absl::Status s = PitchPatterns::Check(pack.pitch_patterns(j)); !s.ok()) {
-        e.Add(absl::StrCat(path, ".pitch_patterns[", j, "]"), std::string(s.message()));
-      }
-    }
+    e.Patterns(path + ".pitch_patterns", pack.pitch_patterns());
   }
   // Compiled and thrown away: the engine compiles its own.
   MessageCatalogs::Compile(config.catalogs(), AllFindingCodes(), &e);

@@ -36,6 +36,7 @@ struct PitchPatterns::Pattern {
     bool optional = false;
   };
   std::vector<Element> elements;
+  uint32_t group = 0;
 };
 
 PitchPatterns::~PitchPatterns() = default;
@@ -72,12 +73,25 @@ absl::Status PitchPatterns::Check(absl::string_view pattern) {
   return absl::OkStatus();
 }
 
-PitchPatterns::PitchPatterns(const std::vector<std::string>& texts) {
+PitchPatterns::PitchPatterns(const std::vector<std::string>& texts)
+    : PitchPatterns(std::vector<std::vector<std::string>>{texts}) {}
+
+PitchPatterns::PitchPatterns(const std::vector<std::vector<std::string>>& groups) {
   std::vector<std::string> first_words;
+  for (size_t group = 0; group < groups.size() && group < 32; ++group) {
+    AddGroup(groups[group], static_cast<uint32_t>(group), &first_words);
+  }
+  first_words_ = std::make_unique<PhraseList>(first_words);
+}
+
+void PitchPatterns::AddGroup(const std::vector<std::string>& texts, uint32_t group,
+                             std::vector<std::string>* first_words) {
   for (const std::string& text : texts) {
     if (!Check(text).ok()) continue;
     const uint32_t index = static_cast<uint32_t>(patterns_.size());
     Pattern& pattern = patterns_.emplace_back();
+    pattern.group = group;
+    all_groups_ |= uint32_t{1} << group;
     for (absl::string_view text_element : absl::StrSplit(text, ' ', absl::SkipWhitespace())) {
       Pattern::Element& element = pattern.elements.emplace_back();
       element.optional = absl::ConsumeSuffix(&text_element, "?");
@@ -101,11 +115,10 @@ PitchPatterns::PitchPatterns(const std::vector<std::string>& texts) {
       starting_with_number_.push_back(index);
     }
     for (const std::string& word : first.words) {
-      first_words.push_back(word);
+      first_words->push_back(word);
       by_first_word_.push_back(index);
     }
   }
-  first_words_ = std::make_unique<PhraseList>(first_words);
 }
 
 bool PitchPatterns::MatchFrom(const Pattern& pattern, size_t element, WordSpan words,
@@ -150,6 +163,24 @@ int PitchPatterns::Find(WordSpan words) const {
     }
   }
   return -1;
+}
+
+uint32_t PitchPatterns::GroupsFoundIn(WordSpan words) const {
+  uint32_t found = 0;
+  const auto try_pattern = [&](uint32_t index, size_t at) {
+    const Pattern& pattern = patterns_[index];
+    const uint32_t bit = uint32_t{1} << pattern.group;
+    if ((found & bit) == 0 && MatchFrom(pattern, 1, words, at + 1)) found |= bit;
+  };
+  for (size_t at = 0; at < words.size() && found != all_groups_; ++at) {
+    for (uint32_t entry : first_words_->StartingWith(words[at]))
+      try_pattern(by_first_word_[entry], at);
+    if (!starting_with_number_.empty() && !words[at].empty() &&
+        absl::ascii_isdigit(static_cast<unsigned char>(words[at].front())) && IsNumber(words[at])) {
+      for (uint32_t index : starting_with_number_) try_pattern(index, at);
+    }
+  }
+  return found;
 }
 
 }  // namespace etiquette

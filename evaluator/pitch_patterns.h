@@ -30,6 +30,8 @@ class PitchPatterns {
 
   // Malformed patterns (see Check) are skipped.
   explicit PitchPatterns(const std::vector<std::string>& patterns);
+  // Several lists, scanned in one pass by GroupsFoundIn: group i is groups[i] (at most 32).
+  explicit PitchPatterns(const std::vector<std::vector<std::string>>& groups);
   template <typename Texts>  // a container of strings, e.g. a repeated string field
   explicit PitchPatterns(const Texts& texts)
       : PitchPatterns(std::vector<std::string>(texts.begin(), texts.end())) {}
@@ -40,15 +42,21 @@ class PitchPatterns {
   // The index (config order) of the pattern found earliest in `words`, or -1.
   int Find(WordSpan words) const;
   bool FoundIn(WordSpan words) const { return Find(words) >= 0; }
+  // Bit i set when some pattern of group i occurs in `words`: one pass over the words for every
+  // group, which costs about what one group's pass does (most of it is the per-word filter).
+  uint32_t GroupsFoundIn(WordSpan words) const;
 
  private:
   struct Pattern;
+  void AddGroup(const std::vector<std::string>& patterns, uint32_t group,
+                std::vector<std::string>* first_words);
   bool MatchFrom(const Pattern& pattern, size_t element, WordSpan words, size_t at) const;
 
   std::vector<Pattern> patterns_;
   std::vector<uint32_t> by_first_word_;  // per entry of first_words_: the pattern's index
   std::unique_ptr<PhraseList> first_words_;
   std::vector<uint32_t> starting_with_number_;  // patterns whose first element is #
+  uint32_t all_groups_ = 0;                     // bit i: group i has a pattern
 };
 
 }  // namespace etiquette

@@ -56,6 +56,16 @@ struct NoteFlaws {
   }
 };
 
+// Which of the rules' note patterns (note-pitch's grammar) occur in the note. The engine finds
+// them for every rule in one pass over the note's words (PitchPatterns::GroupsFoundIn): a pass
+// costs about the same for one list as for four.
+struct NoteShapes {
+  bool pitch = false;           // note-pitch's pitch_patterns
+  bool interview = false;       // after-interview's note_patterns
+  bool hired = false;           // after-interview's hired_patterns
+  bool twitter_follow = false;  // twitter-only's follow_patterns
+};
+
 // Everything a rule may look at. The invitation has passed ValidateInvitation.
 struct RuleContext {
   const v1::Invitation& invitation;
@@ -80,6 +90,9 @@ struct RuleContext {
   // Set by the engine before any rule runs. Null when a rule runs on its own (tests): the rules
   // that find these flaws then look themselves, and personal-note sees none.
   const NoteFlaws* note_flaws = nullptr;
+  // Set by the engine before any rule runs. Null when a rule runs on its own (tests): the rules
+  // then match their own patterns.
+  const NoteShapes* note_shapes = nullptr;
 };
 
 // What one rule found. The engine fills in rule_id and shadow, and drops the logit

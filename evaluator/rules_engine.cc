@@ -53,6 +53,28 @@ std::string ParameterText(const Message& message, const FieldDescriptor* field) 
 
 double Logit(double p) { return std::log(p / (1 - p)); }
 
+template <typename Texts>
+std::vector<std::string> ToVector(const Texts& texts) {
+  return std::vector<std::string>(texts.begin(), texts.end());
+}
+
+// The rules' note patterns, one group each, in NoteShapes' order.
+std::vector<std::vector<std::string>> NoteShapeGroups(const v1::RulesConfig& r) {
+  return {ToVector(r.note_pitch().pitch_patterns()), ToVector(r.after_interview().note_patterns()),
+          ToVector(r.after_interview().hired_patterns()),
+          ToVector(r.twitter_only().follow_patterns())};
+}
+
+// What GroupsFoundIn found, by NoteShapeGroups' groups.
+NoteShapes ToNoteShapes(uint32_t found) {
+  NoteShapes shapes;
+  shapes.pitch = (found & 1) != 0;
+  shapes.interview = (found & 2) != 0;
+  shapes.hired = (found & 4) != 0;
+  shapes.twitter_follow = (found & 8) != 0;
+  return shapes;
+}
+
 }  // namespace
 
 std::vector<std::unique_ptr<Rule>> BuildRules(const v1::EvaluatorConfig& config) {
@@ -131,7 +153,8 @@ RulesEngine::RulesEngine(v1::EvaluatorConfig config, std::vector<std::unique_ptr
       base_logit_(Logit(config_.likelihood().base_rate())),
       packs_(config_.language_packs()),
       rules_(std::move(rules)),
-      catalogs_(std::move(catalogs)) {
+      catalogs_(std::move(catalogs)),
+      note_shapes_(NoteShapeGroups(config_.rules())) {
   uint32_t base = 0;
   for (const std::unique_ptr<Rule>& rule : rules_) {
     code_base_.push_back(base);
@@ -175,6 +198,8 @@ void RulesEngine::Evaluate(const v1::Invitation& invitation, absl::Time sent_at,
                       language.language,
                       language.confidence,
                       packs};
+  const NoteShapes shapes = ToNoteShapes(note_shapes_.GroupsFoundIn(note_words.words()));
+  context.note_shapes = &shapes;
   if (placeholder_rule_ != nullptr && placeholder_rule_->mode() != v1::RULE_MODE_OFF) {
     flaws.placeholder = placeholder_rule_->FindPlaceholder(invitation.note());
     flaws.placeholder_enforced = placeholder_rule_->mode() == v1::RULE_MODE_ENFORCE;

@@ -9,6 +9,7 @@
 #include "etiquette/v1/evaluator_config.pb.h"
 #include "evaluator/language_packs.h"
 #include "evaluator/message_catalog.h"
+#include "evaluator/pitch_patterns.h"
 #include "evaluator/rule.h"
 
 namespace etiquette {
@@ -56,6 +57,8 @@ class RulesEngine {
   const NotePitchRule* pitch_rule_ = nullptr;
   const TemplateBlastRule* template_blast_rule_ = nullptr;
   const MessageCatalogs catalogs_;  // config_.catalogs(), compiled once
+  // Every rule's note patterns, as groups in NoteShapes' order, scanned in one pass.
+  const PitchPatterns note_shapes_;
 };
 
 // Every rule of `config`, in evaluation order (content rules first, then the history-backed

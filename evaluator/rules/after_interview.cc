@@ -10,12 +10,15 @@ AfterInterviewRule::AfterInterviewRule(v1::AfterInterviewConfig config)
     : ConfiguredRule("after-interview",
                      "No invitation to someone at a company where the sender applied, "
                      "interviewed or was turned down within lookback_days, unless hired there "
-                     "afterwards.",
-                     std::move(config)) {}
+                     "afterwards; with no hiring event there, a note that says the sender "
+                     "applied or was interviewed (note_patterns) and not hired (hired_patterns).",
+                     std::move(config)),
+      note_patterns_(config_.note_patterns()),
+      hired_patterns_(config_.hired_patterns()) {}
 
 void AfterInterviewRule::Evaluate(const RuleContext& context, RuleResult* result) const {
   const std::string& company = context.invitation.recipient().company_id();
-  if (company.empty()) return;
+  if (company.empty()) return EvaluateNote(context, result);
   const absl::Time window_start = context.sent_at - absl::Hours(24) * config_.lookback_days();
   std::optional<absl::Time> latest_hired;
   std::optional<absl::Time> latest_other_step;  // any stage but HIRED
@@ -34,7 +37,19 @@ void AfterInterviewRule::Evaluate(const RuleContext& context, RuleResult* result
     result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_DEFER, hiring_process_);
   } else if (hired_last) {
     result->Add(v1::SEVERITY_POSITIVE, v1::DECISION_SEND, hired_);
+  } else {
+    EvaluateNote(context, result);  // no step, or none in the window: the note may be fresher
   }
+}
+
+void AfterInterviewRule::EvaluateNote(const RuleContext& context, RuleResult* result) const {
+  const NoteShapes* shapes = context.note_shapes;
+  const bool applied =
+      shapes != nullptr ? shapes->interview : note_patterns_.FoundIn(context.note_words);
+  if (!applied) return;
+  const bool hired =
+      shapes != nullptr ? shapes->hired : hired_patterns_.FoundIn(context.note_words);
+  if (!hired) result->Add(v1::SEVERITY_VIOLATION, v1::DECISION_DEFER, note_says_);
 }
 
 }  // namespace etiquette

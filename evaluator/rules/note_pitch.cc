@@ -36,7 +36,9 @@ NotePitch NotePitchRule::Detect(const RuleContext& context) const {
   NotePitch found;
   found.link = config_.flag_links() && ContainsHttpLink(context.invitation.note());
   found.sales_language =
-      pitch_terms_.FoundIn(context.note_words) || pitch_patterns_.FoundIn(context.note_words);
+      pitch_terms_.FoundIn(context.note_words) ||
+      (context.note_shapes != nullptr ? context.note_shapes->pitch
+                                      : pitch_patterns_.FoundIn(context.note_words));
   for (size_t i = 0; !found.sales_language && i < context.packs.size(); ++i) {
     found.sales_language = context.packs[i]->pitch_terms.FoundIn(context.note_words) ||
                            context.packs[i]->pitch_patterns.FoundIn(context.note_words);

@@ -26,7 +26,8 @@ void TwitterOnlyRule::Evaluate(const RuleContext& context, RuleResult* result) c
     return;
   }
   // The platform may not know of the follow; the note saying so is the same tie.
-  if (follow_patterns_.FoundIn(context.note_words)) {
+  if (context.note_shapes != nullptr ? context.note_shapes->twitter_follow
+                                     : follow_patterns_.FoundIn(context.note_words)) {
     result->Add(v1::SEVERITY_ADVICE, v1::DECISION_SEND, note_tie_);
   }
 }

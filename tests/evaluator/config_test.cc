@@ -135,6 +135,15 @@ TEST(EvaluatorConfigTest, MalformedFollowPatternIsRejectedWithItsPath) {
   EXPECT_THAT(Message(config.status()), Not(HasSubstr("follow_patterns[0]")));
 }
 
+TEST(EvaluatorConfigTest, MalformedInterviewPatternIsRejectedWithItsPath) {
+  absl::StatusOr<v1::EvaluatorConfig> config = ParseEvaluatorConfig(
+      "rules:\n  after_interview:\n    hired_patterns: [\"got ... job\", \"... offer\"]\n");
+  ASSERT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(config.status()),
+              HasSubstr("rules.after_interview.hired_patterns[1]: the first element is ..."));
+  EXPECT_THAT(Message(config.status()), Not(HasSubstr("hired_patterns[0]")));
+}
+
 TEST(EvaluatorConfigTest, StockSimilarityAboveOneIsRejected) {
   absl::StatusOr<v1::EvaluatorConfig> config =
       ParseEvaluatorConfig("rules:\n  personal_note:\n    stock_similarity: 1.2\n");

@@ -234,6 +234,29 @@ TEST_F(EvaluatorGrpcTest, ANoteGivingATwitterFollowAsTheTieGetsTwitterOnlyAdvice
             "Die Nachricht nennt ein Folgen auf Twitter als Verbindung zwischen den beiden.");
 }
 
+// "Do not send a request after a job interview or if you have just submitted a resume": the
+// platform may not know of the application, the note says it.
+TEST_F(EvaluatorGrpcTest, ANoteSayingTheSenderWasInterviewedIsDeferred) {
+  v1::Invitation invitation = GoodInvitation();
+  invitation.mutable_relationship()->clear_hiring_events();
+  invitation.mutable_sender()->set_locale("fr-FR");
+  invitation.set_note("Bonjour, j'ai postulé au poste de développeur dans votre équipe.");
+  v1::EvaluateResponse response;
+  const grpc::Status status = Evaluate(invitation, &response);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::OK) << status.error_message();
+  EXPECT_EQ(response.verdict().decision(), v1::DECISION_DEFER);
+  const v1::Finding* interview = nullptr;
+  for (const v1::Finding& finding : response.verdict().findings()) {
+    if (finding.rule_id() == "after-interview") interview = &finding;
+  }
+  ASSERT_NE(interview, nullptr);
+  EXPECT_EQ(interview->code(), "after-interview.note-says");
+  EXPECT_EQ(interview->severity(), v1::SEVERITY_VIOLATION);
+  EXPECT_EQ(interview->message(),
+            "Le message indique que l’expéditeur a postulé ou passé un entretien, mais pas qu’il "
+            "a obtenu le poste.");
+}
+
 TEST_F(EvaluatorGrpcTest, MalformedLocaleIsInvalidArgumentNamingTheField) {
   v1::Invitation invitation = GoodInvitation();
   invitation.mutable_recipient()->set_locale("en_US");

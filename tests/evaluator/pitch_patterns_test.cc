@@ -32,6 +32,26 @@ TEST(PitchPatternsTest, Grammar) {
   EXPECT_EQ(FindIn(patterns, "I help"), -1);  // the pattern runs past the end
 }
 
+// The engine's one pass for every rule's patterns: bit i for group i, whatever the others hold.
+TEST(PitchPatternsTest, GroupsFoundInReportsEachGroupFoundInOnePass) {
+  const PitchPatterns groups(
+      std::vector<std::vector<std::string>>{{"hop on a? quick? call", "# off"},
+                                            {"interviewing me"},
+                                            {},
+                                            {"follow ... twitter", "# off"}});
+  const auto found = [&](const std::string& note) {
+    const NoteWords words(note);
+    return groups.GroupsFoundIn(words.words());
+  };
+  EXPECT_EQ(found("nothing here"), 0u);
+  EXPECT_EQ(found("hop on a call"), 0b0001u);
+  EXPECT_EQ(found("thanks for interviewing me"), 0b0010u);
+  EXPECT_EQ(found("I follow you on Twitter"), 0b1000u);
+  EXPECT_EQ(found("20% off"), 0b1001u);  // one pattern text in two groups: both
+  EXPECT_EQ(found("I follow you on Twitter; thanks for interviewing me, hop on a quick call"),
+            0b1011u);
+}
+
 TEST(PitchPatternsTest, CheckNamesWhatIsWrong) {
   EXPECT_TRUE(PitchPatterns::Check("a|b c? ... # d*").ok());
   EXPECT_FALSE(PitchPatterns::Check("").ok());

@@ -4,6 +4,9 @@
 
 #include "evaluator/config.h"
 #include "evaluator/note_fingerprint.h"
+#include "evaluator/rules/after_interview.h"
+#include "evaluator/rules/note_pitch.h"
+#include "evaluator/rules/twitter_only.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/test_invitations.h"
@@ -104,6 +107,49 @@ TEST(RulesEngineTest, ShadowRuleReportsButChangesNothing) {
                    Evaluate(*off, GoodInvitation()).acceptance_likelihood());
   EXPECT_LT(Evaluate(*off, GoodInvitation()).acceptance_likelihood(),
             Evaluate(*Engine(), GoodInvitation()).acceptance_likelihood());
+}
+
+// The engine matches every rule's note patterns in one pass (NoteShapes); each rule then finds
+// what it finds on its own, matching its own patterns.
+TEST(RulesEngineTest, TheOnePassOverTheNoteFindsWhatEachRuleFindsAlone) {
+  std::unique_ptr<RulesEngine> engine = Engine();
+  const v1::EvaluatorConfig config = DefaultEvaluatorConfig();
+  const v1::RulesConfig& r = config.rules();
+  const NotePitchRule pitch(r.note_pitch(), config.likelihood().weights().pitch());
+  const AfterInterviewRule interview(r.after_interview());
+  const TwitterOnlyRule twitter(r.twitter_only(), config.likelihood().weights().one_way_twitter());
+  const auto code_of = [](const google::protobuf::RepeatedPtrField<v1::Finding>& findings) {
+    return findings.empty() ? std::string() : findings[0].code();
+  };
+  const auto engine_code = [](const v1::Verdict& verdict, const std::string& rule_id) {
+    const v1::Finding* finding = FindingOf(verdict, rule_id);
+    return finding == nullptr ? std::string() : finding->code();
+  };
+  int found = 0;
+  for (const char* note : {
+           "Hi Jordan, I help companies like yours scale revenue.",
+           "Hi Jordan, thank you for interviewing me yesterday.",
+           "Hi Jordan, thanks for interviewing me, I accepted the offer!",
+           "Hi Jordan, we follow each other on Twitter.",
+           "Hi Jordan, we follow each other on Twitter; can we hop on a quick call?",
+           "Hi Jordan, we met at the Berlin payments meetup.",
+       }) {
+    v1::Invitation invitation = GoodInvitation();
+    invitation.set_note(note);
+    v1::Relationship& relationship = *invitation.mutable_relationship();
+    relationship.set_mutual_connections(0);
+    relationship.clear_shared_groups();
+    relationship.clear_hiring_events();
+    const v1::Verdict verdict = Evaluate(*engine, invitation);
+    for (const auto& [rule, id] : {std::pair<const Rule*, std::string>{&pitch, "note-pitch"},
+                                   {&interview, "after-interview"},
+                                   {&twitter, "twitter-only"}}) {
+      const std::string alone = code_of(testing::RunRule(*rule, invitation).findings);
+      EXPECT_EQ(engine_code(verdict, id), alone) << note << ": " << id;
+      found += !alone.empty();
+    }
+  }
+  EXPECT_EQ(found, 5);  // the notes do hold what the rules look for
 }
 
 // Issue 16's two notes: a mail-merge template with its placeholders unfilled and a sales

@@ -239,5 +239,80 @@ TEST_F(AfterInterviewRuleTest, LookbackCountsFromTheInvitationsSentAt) {
   EXPECT_TRUE(RunRule(rule_, invitation).findings.empty());
 }
 
+// The platform does not see an application made on the company's own site: a note that says
+// it is the same signal. GoodInvitation has no hiring event.
+v1::Invitation WithNote(const char* note) {
+  v1::Invitation invitation = GoodInvitation();
+  invitation.set_note(note);
+  return invitation;
+}
+
+class AfterInterviewNoteTest : public AfterInterviewRuleTest,
+                               public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(AfterInterviewNoteTest, ANoteSayingTheSenderAppliedOrWasInterviewedDefers) {
+  const RuleResult result = RunRule(rule_, WithNote(GetParam()));
+  ASSERT_EQ(result.findings.size(), 1u) << GetParam();
+  EXPECT_EQ(result.findings[0].code(), "after-interview.note-says");
+  EXPECT_EQ(result.findings[0].severity(), v1::SEVERITY_VIOLATION);
+  EXPECT_EQ(result.findings[0].outcome(), v1::DECISION_DEFER);
+  EXPECT_EQ(result.findings[0].message(),
+            "The note says the sender applied or was interviewed, and not that they got the job.");
+  EXPECT_FALSE(result.findings[0].advice().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Languages, AfterInterviewNoteTest,
+    ::testing::Values(
+        "Hi Marcus, thank you for interviewing me yesterday. I enjoyed our conversation.",
+        "Hi Marcus, I just applied for the Senior Engineer position on your team.",
+        "Thanks again for the interview for the backend role last week!",
+        "I have submitted my resume and would love to connect.",
+        "Hallo Frau Weber, vielen Dank für das Vorstellungsgespräch am Montag.",
+        "Ich habe mich auf die Stelle in Ihrem Team beworben.",
+        "Bonjour, j'ai postulé au poste de développeur dans votre équipe.",
+        "Merci pour l'entretien d'embauche de mardi.", "Hola Ana, gracias por entrevistarme ayer.",
+        "Olá Maria, candidatei-me à vaga na sua equipa.",
+        "Ciao Luca, grazie per il colloquio di lavoro di ieri.",
+        "Hoi Daan, bedankt voor het sollicitatiegesprek van gisteren."));
+
+class AfterInterviewNoteNearMissTest : public AfterInterviewRuleTest,
+                                       public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(AfterInterviewNoteNearMissTest, ANoteWithoutAJobApplicationOrWithTheJobIsSilent) {
+  const RuleResult result = RunRule(rule_, WithNote(GetParam()));
+  EXPECT_TRUE(result.findings.empty()) << GetParam() << ": " << result.findings[0].code();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Languages, AfterInterviewNoteNearMissTest,
+    ::testing::Values(
+        "Loved your interview on the Payments podcast; I work on idempotency too.",
+        "I interviewed you for my newsletter last year, great to see your new role.",
+        "Thanks for interviewing me last month, I accepted the offer and start on Monday!",
+        "Vielen Dank für das Vorstellungsgespräch, ich freue mich über Ihre Zusage.",
+        "We met at the payments meetup in Berlin last week."));
+
+TEST_F(AfterInterviewRuleTest, AHiringEventAtTheCompanyIsFoundOnceWhateverTheNoteSays) {
+  v1::Invitation invitation = WithNote("Thank you for interviewing me yesterday.");
+  AddEvent(&invitation, v1::HIRING_STAGE_INTERVIEWED, kRecipientsCompany, Days(1));
+  RuleResult result = RunRule(rule_, invitation);
+  ASSERT_EQ(result.findings.size(), 1u);
+  EXPECT_EQ(result.findings[0].code(), "after-interview.hiring-process");
+
+  invitation.mutable_relationship()->clear_hiring_events();
+  AddEvent(&invitation, v1::HIRING_STAGE_HIRED, kRecipientsCompany, Days(1));
+  result = RunRule(rule_, invitation);
+  ASSERT_EQ(result.findings.size(), 1u);
+  EXPECT_EQ(result.findings[0].code(), "after-interview.hired");
+}
+
+TEST_F(AfterInterviewRuleTest, WithoutNotePatternsOnlyHiringEventsCount) {
+  v1::AfterInterviewConfig config = DefaultEvaluatorConfig().rules().after_interview();
+  config.clear_note_patterns();
+  const AfterInterviewRule rule(config);
+  EXPECT_TRUE(RunRule(rule, WithNote("Thank you for interviewing me yesterday.")).findings.empty());
+}
+
 }  // namespace
 }  // namespace etiquette
