@@ -109,5 +109,30 @@ TEST(NotesCorpusTest, GoodNotesPassAndBadNotesAreCaughtWithinBounds) {
   EXPECT_EQ(bad_called_personal, 0);
 }
 
+// The rules that read a claim in the note (a Twitter follow, a job application) do not fire on
+// any note of the corpus, good or bad: none of them claims either. The invitation gives them
+// every chance: a stranger with no ties and no hiring events.
+TEST(NotesCorpusTest, NoNoteOfTheCorpusIsTakenForATwitterTieOrAJobApplication) {
+  const std::vector<CorpusNote> corpus = LoadCorpus();
+  const auto engine = RulesEngine::Create(DefaultEvaluatorConfig());
+  ASSERT_TRUE(engine.ok());
+  for (const CorpusNote& entry : corpus) {
+    v1::Invitation invitation = testing::GoodInvitation();
+    v1::Relationship& relationship = *invitation.mutable_relationship();
+    relationship.set_familiarity(v1::FAMILIARITY_STRANGER);
+    relationship.set_mutual_connections(0);
+    relationship.clear_shared_groups();
+    relationship.clear_twitter();
+    relationship.clear_hiring_events();
+    invitation.set_note(entry.note);
+    const v1::Verdict verdict =
+        (*engine)->Evaluate(invitation, testing::TestNow(), HistoryStatus::kNotConfigured, nullptr);
+    for (const v1::Finding& finding : verdict.findings()) {
+      EXPECT_NE(finding.rule_id(), "twitter-only") << entry.note;
+      EXPECT_NE(finding.rule_id(), "after-interview") << entry.note;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace etiquette
