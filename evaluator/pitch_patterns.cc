@@ -148,38 +148,40 @@ bool PitchPatterns::MatchFrom(const Pattern& pattern, size_t element, WordSpan w
   return false;
 }
 
-int PitchPatterns::Find(WordSpan words) const {
-  if (patterns_.empty()) return -1;
+template <typename Visit>
+void PitchPatterns::ForEachCandidate(WordSpan words, Visit visit) const {
+  if (patterns_.empty()) return;
   for (size_t at = 0; at < words.size(); ++at) {
     for (uint32_t entry : first_words_->StartingWith(words[at])) {
-      const uint32_t index = by_first_word_[entry];
-      if (MatchFrom(patterns_[index], 1, words, at + 1)) return static_cast<int>(index);
+      if (visit(by_first_word_[entry], at)) return;
     }
     if (!starting_with_number_.empty() && !words[at].empty() &&
         absl::ascii_isdigit(static_cast<unsigned char>(words[at].front())) && IsNumber(words[at])) {
       for (uint32_t index : starting_with_number_) {
-        if (MatchFrom(patterns_[index], 1, words, at + 1)) return static_cast<int>(index);
+        if (visit(index, at)) return;
       }
     }
   }
-  return -1;
+}
+
+int PitchPatterns::Find(WordSpan words) const {
+  int found = -1;
+  ForEachCandidate(words, [&](uint32_t index, size_t at) {
+    if (!MatchFrom(patterns_[index], 1, words, at + 1)) return false;
+    found = static_cast<int>(index);
+    return true;
+  });
+  return found;
 }
 
 uint32_t PitchPatterns::GroupsFoundIn(WordSpan words) const {
   uint32_t found = 0;
-  const auto try_pattern = [&](uint32_t index, size_t at) {
+  ForEachCandidate(words, [&](uint32_t index, size_t at) {
     const Pattern& pattern = patterns_[index];
     const uint32_t bit = uint32_t{1} << pattern.group;
     if ((found & bit) == 0 && MatchFrom(pattern, 1, words, at + 1)) found |= bit;
-  };
-  for (size_t at = 0; at < words.size() && found != all_groups_; ++at) {
-    for (uint32_t entry : first_words_->StartingWith(words[at]))
-      try_pattern(by_first_word_[entry], at);
-    if (!starting_with_number_.empty() && !words[at].empty() &&
-        absl::ascii_isdigit(static_cast<unsigned char>(words[at].front())) && IsNumber(words[at])) {
-      for (uint32_t index : starting_with_number_) try_pattern(index, at);
-    }
-  }
+    return found == all_groups_;
+  });
   return found;
 }
 

@@ -51,6 +51,10 @@ class PitchPatterns {
   void AddGroup(const std::vector<std::string>& patterns, uint32_t group,
                 std::vector<std::string>* first_words);
   bool MatchFrom(const Pattern& pattern, size_t element, WordSpan words, size_t at) const;
+  // Calls visit(pattern index, word index) for each pattern whose first element matches a
+  // word, in word order; stops when visit returns true.
+  template <typename Visit>
+  void ForEachCandidate(WordSpan words, Visit visit) const;
 
   std::vector<Pattern> patterns_;
   std::vector<uint32_t> by_first_word_;  // per entry of first_words_: the pattern's index

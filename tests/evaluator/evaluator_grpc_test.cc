@@ -33,6 +33,14 @@ namespace {
 
 using testing::GoodInvitation;
 
+// The verdict's finding from `rule_id`, or null.
+const v1::Finding* FindingOf(const v1::Verdict& verdict, absl::string_view rule_id) {
+  for (const v1::Finding& finding : verdict.findings()) {
+    if (finding.rule_id() == rule_id) return &finding;
+  }
+  return nullptr;
+}
+
 class EvaluatorGrpcTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -176,24 +184,18 @@ TEST_F(EvaluatorGrpcTest, RecipientNamedInAJapaneseNoteIsPositive) {
 // Issue 16's notes over gRPC: the unfilled template is revised with the placeholder named, the
 // sales opener is flagged, and neither is called personal although both greet the recipient.
 TEST_F(EvaluatorGrpcTest, TemplatesAndSalesOpenersAreFlaggedAndNotCalledPersonal) {
-  const auto rule_finding = [](const v1::Verdict& verdict, absl::string_view rule_id) {
-    for (const v1::Finding& finding : verdict.findings()) {
-      if (finding.rule_id() == rule_id) return &finding;
-    }
-    return static_cast<const v1::Finding*>(nullptr);
-  };
   v1::Invitation templated = GoodInvitation();
   templated.set_note("Hi {firstName}, I noticed we are both working on {industry}.");
   v1::EvaluateResponse response;
   grpc::Status status = Evaluate(templated, &response);
   ASSERT_EQ(status.error_code(), grpc::StatusCode::OK) << status.error_message();
   EXPECT_EQ(response.verdict().decision(), v1::DECISION_REVISE);
-  const v1::Finding* placeholder = rule_finding(response.verdict(), "note-placeholder");
+  const v1::Finding* placeholder = FindingOf(response.verdict(), "note-placeholder");
   ASSERT_NE(placeholder, nullptr);
   EXPECT_EQ(placeholder->code(), "note-placeholder.unfilled");
   EXPECT_EQ(placeholder->params().at("placeholder"), "{firstName}");
   EXPECT_NE(placeholder->advice().find("{firstName}"), std::string::npos) << placeholder->advice();
-  EXPECT_EQ(rule_finding(response.verdict(), "personal-note"), nullptr);
+  EXPECT_EQ(FindingOf(response.verdict(), "personal-note"), nullptr);
 
   v1::Invitation sales = GoodInvitation();
   sales.set_note("Hi Jordan, I help companies like yours scale revenue, would love to chat!");
@@ -201,32 +203,24 @@ TEST_F(EvaluatorGrpcTest, TemplatesAndSalesOpenersAreFlaggedAndNotCalledPersonal
   status = Evaluate(sales, &response);
   ASSERT_EQ(status.error_code(), grpc::StatusCode::OK) << status.error_message();
   EXPECT_EQ(response.verdict().decision(), v1::DECISION_SEND);
-  const v1::Finding* pitch = rule_finding(response.verdict(), "note-pitch");
+  const v1::Finding* pitch = FindingOf(response.verdict(), "note-pitch");
   ASSERT_NE(pitch, nullptr);
   EXPECT_EQ(pitch->severity(), v1::SEVERITY_ADVICE);
   EXPECT_EQ(pitch->code(), "note-pitch.sales-language");
-  EXPECT_EQ(rule_finding(response.verdict(), "personal-note"), nullptr);
+  EXPECT_EQ(FindingOf(response.verdict(), "personal-note"), nullptr);
 }
 
 // "Just because we are connected on Twitter doesn't necessarily mean we should connect on
 // LinkedIn": a stranger's note that gives a follow as the tie gets twitter-only's advice, in
 // the sender's language, even when the platform knows of no follow.
 TEST_F(EvaluatorGrpcTest, ANoteGivingATwitterFollowAsTheTieGetsTwitterOnlyAdvice) {
-  v1::Invitation invitation = GoodInvitation();
-  v1::Relationship& relationship = *invitation.mutable_relationship();
-  relationship.set_familiarity(v1::FAMILIARITY_STRANGER);
-  relationship.set_mutual_connections(0);
-  relationship.clear_shared_groups();
-  relationship.clear_twitter();
+  v1::Invitation invitation =
+      testing::StrangerWithNoTies("Hallo Frau Weber, ich folge Ihnen seit Jahren auf Twitter.");
   invitation.mutable_sender()->set_locale("de-DE");
-  invitation.set_note("Hallo Frau Weber, ich folge Ihnen seit Jahren auf Twitter.");
   v1::EvaluateResponse response;
   const grpc::Status status = Evaluate(invitation, &response);
   ASSERT_EQ(status.error_code(), grpc::StatusCode::OK) << status.error_message();
-  const v1::Finding* twitter = nullptr;
-  for (const v1::Finding& finding : response.verdict().findings()) {
-    if (finding.rule_id() == "twitter-only") twitter = &finding;
-  }
+  const v1::Finding* twitter = FindingOf(response.verdict(), "twitter-only");
   ASSERT_NE(twitter, nullptr);
   EXPECT_EQ(twitter->code(), "twitter-only.note-tie");
   EXPECT_EQ(twitter->severity(), v1::SEVERITY_ADVICE);
@@ -245,10 +239,7 @@ TEST_F(EvaluatorGrpcTest, ANoteSayingTheSenderWasInterviewedIsDeferred) {
   const grpc::Status status = Evaluate(invitation, &response);
   ASSERT_EQ(status.error_code(), grpc::StatusCode::OK) << status.error_message();
   EXPECT_EQ(response.verdict().decision(), v1::DECISION_DEFER);
-  const v1::Finding* interview = nullptr;
-  for (const v1::Finding& finding : response.verdict().findings()) {
-    if (finding.rule_id() == "after-interview") interview = &finding;
-  }
+  const v1::Finding* interview = FindingOf(response.verdict(), "after-interview");
   ASSERT_NE(interview, nullptr);
   EXPECT_EQ(interview->code(), "after-interview.note-says");
   EXPECT_EQ(interview->severity(), v1::SEVERITY_VIOLATION);

@@ -117,14 +117,7 @@ TEST(NotesCorpusTest, NoNoteOfTheCorpusIsTakenForATwitterTieOrAJobApplication) {
   const auto engine = RulesEngine::Create(DefaultEvaluatorConfig());
   ASSERT_TRUE(engine.ok());
   for (const CorpusNote& entry : corpus) {
-    v1::Invitation invitation = testing::GoodInvitation();
-    v1::Relationship& relationship = *invitation.mutable_relationship();
-    relationship.set_familiarity(v1::FAMILIARITY_STRANGER);
-    relationship.set_mutual_connections(0);
-    relationship.clear_shared_groups();
-    relationship.clear_twitter();
-    relationship.clear_hiring_events();
-    invitation.set_note(entry.note);
+    const v1::Invitation invitation = testing::StrangerWithNoTies(entry.note);
     const v1::Verdict verdict =
         (*engine)->Evaluate(invitation, testing::TestNow(), HistoryStatus::kNotConfigured, nullptr);
     for (const v1::Finding& finding : verdict.findings()) {

@@ -134,12 +134,7 @@ TEST(RulesEngineTest, TheOnePassOverTheNoteFindsWhatEachRuleFindsAlone) {
            "Hi Jordan, we follow each other on Twitter; can we hop on a quick call?",
            "Hi Jordan, we met at the Berlin payments meetup.",
        }) {
-    v1::Invitation invitation = GoodInvitation();
-    invitation.set_note(note);
-    v1::Relationship& relationship = *invitation.mutable_relationship();
-    relationship.set_mutual_connections(0);
-    relationship.clear_shared_groups();
-    relationship.clear_hiring_events();
+    const v1::Invitation invitation = testing::StrangerWithNoTies(note);
     const v1::Verdict verdict = Evaluate(*engine, invitation);
     for (const auto& [rule, id] : {std::pair<const Rule*, std::string>{&pitch, "note-pitch"},
                                    {&interview, "after-interview"},

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <string>
+
 #include "absl/time/time.h"
 #include "common/proto_time.h"
 #include "etiquette/v1/invitation.pb.h"
@@ -39,6 +41,20 @@ inline v1::Invitation GoodInvitation() {
       "to stay in touch.");
   *invitation.mutable_sent_at() = ToTimestamp(TestNow());
   invitation.mutable_relationship()->set_familiarity(v1::FAMILIARITY_STRANGER);
+  return invitation;
+}
+
+// GoodInvitation with `note`, and no tie between the two but what the note may claim: a
+// stranger with no mutual connections, shared groups, Twitter relation or hiring events.
+inline v1::Invitation StrangerWithNoTies(const std::string& note) {
+  v1::Invitation invitation = GoodInvitation();
+  v1::Relationship& relationship = *invitation.mutable_relationship();
+  relationship.set_familiarity(v1::FAMILIARITY_STRANGER);
+  relationship.set_mutual_connections(0);
+  relationship.clear_shared_groups();
+  relationship.clear_twitter();
+  relationship.clear_hiring_events();
+  invitation.set_note(note);
   return invitation;
 }
 

@@ -9,6 +9,7 @@ namespace {
 
 using ::etiquette::testing::GoodInvitation;
 using ::etiquette::testing::RunRule;
+using ::etiquette::testing::StrangerWithNoTies;
 
 class TwitterOnlyRuleTest : public ::testing::Test {
  protected:
@@ -145,25 +146,12 @@ TEST_F(TwitterOnlyRuleTest, UsesTheConfiguredWeight) {
   EXPECT_DOUBLE_EQ(RunRule(rule, TwitterOnlyStranger()).logit, -1.75);
 }
 
-// A stranger with no mutual connections, no shared groups and no Twitter relation known to the
-// platform, whose note is `note`.
-v1::Invitation StrangerWritingNote(const char* note) {
-  v1::Invitation invitation = GoodInvitation();
-  v1::Relationship& relationship = *invitation.mutable_relationship();
-  relationship.set_familiarity(v1::FAMILIARITY_STRANGER);
-  relationship.set_mutual_connections(0);
-  relationship.clear_shared_groups();
-  relationship.clear_twitter();
-  invitation.set_note(note);
-  return invitation;
-}
-
 // The platform may not know of the follow; a note that gives it as the tie is the same tie.
 class TwitterOnlyNoteTest : public TwitterOnlyRuleTest,
                             public ::testing::WithParamInterface<const char*> {};
 
 TEST_P(TwitterOnlyNoteTest, ANoteGivingATwitterFollowAsTheTieIsAdvice) {
-  const RuleResult result = RunRule(rule_, StrangerWritingNote(GetParam()));
+  const RuleResult result = RunRule(rule_, StrangerWithNoTies(GetParam()));
   ASSERT_EQ(result.findings.size(), 1u) << GetParam();
   EXPECT_EQ(result.findings[0].code(), "twitter-only.note-tie");
   EXPECT_EQ(result.findings[0].severity(), v1::SEVERITY_ADVICE);
@@ -192,7 +180,7 @@ class TwitterOnlyNearMissTest : public TwitterOnlyRuleTest,
                                 public ::testing::WithParamInterface<const char*> {};
 
 TEST_P(TwitterOnlyNearMissTest, ANoteThatNamesNoFollowOnTwitterIsSilent) {
-  const RuleResult result = RunRule(rule_, StrangerWritingNote(GetParam()));
+  const RuleResult result = RunRule(rule_, StrangerWithNoTies(GetParam()));
   EXPECT_TRUE(result.findings.empty()) << GetParam() << ": " << result.findings[0].code();
 }
 
@@ -207,7 +195,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST_F(TwitterOnlyRuleTest, ANoteGivingAFollowIsSilentWhenTheTwoShareAnotherTie) {
   v1::Invitation invitation =
-      StrangerWritingNote("Hi Marcus, we follow each other on Twitter, let's connect here too.");
+      StrangerWithNoTies("Hi Marcus, we follow each other on Twitter, let's connect here too.");
   invitation.mutable_relationship()->set_mutual_connections(3);
   EXPECT_TRUE(RunRule(rule_, invitation).findings.empty());
   invitation.mutable_relationship()->set_mutual_connections(0);
@@ -228,7 +216,7 @@ TEST_F(TwitterOnlyRuleTest, WithoutFollowPatternsOnlyTheRelationshipCounts) {
   config.clear_follow_patterns();
   const TwitterOnlyRule rule(config, kOneWayWeight);
   EXPECT_TRUE(
-      RunRule(rule, StrangerWritingNote("We follow each other on Twitter.")).findings.empty());
+      RunRule(rule, StrangerWithNoTies("We follow each other on Twitter.")).findings.empty());
 }
 
 }  // namespace
